@@ -1,0 +1,324 @@
+//! Provides [`check`]: names, dtypes and operator rules of an AST, producing a typed
+//! [`Program`]; and [`broadcast`], NumPy's shape rule. This is the only phase where semantic user
+//! errors arise: after it succeeds, lowering and execution cannot fail on user input.
+//!
+//! Promotion follows NumPy for bool < int64 < float64 (see `docs/dtypes.md`).
+
+use crate::array::DType;
+use crate::error::{Error, ErrorKind, Result, Span};
+use crate::ir::{Builder, Cmp, NodeId, Op, Program, Scalar};
+use crate::ops::{Func, Sig};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, UnaryOp};
+
+/// Checks `expr` against the bound names' dtypes (`lookup`); `known` lists every bound name
+/// for "did you mean" suggestions.
+pub fn check(
+    expr: &Expr,
+    lookup: &dyn Fn(&str) -> Option<DType>,
+    known: &[&str],
+) -> Result<Program> {
+    let mut c = Checker {
+        b: Builder::new(),
+        lookup,
+        known,
+    };
+    let root = c.expr(expr)?;
+    Ok(c.b.finish(root))
+}
+
+struct Checker<'a> {
+    b: Builder,
+    lookup: &'a dyn Fn(&str) -> Option<DType>,
+    known: &'a [&'a str],
+}
+
+fn dtype_err(msg: String, span: Span) -> Error {
+    Error::new(ErrorKind::DType, msg, Some(span))
+}
+
+impl Checker<'_> {
+    fn expr(&mut self, e: &Expr) -> Result<NodeId> {
+        match &e.kind {
+            ExprKind::Int(v) => Ok(self.b.constant_node(Scalar::Int(*v))),
+            ExprKind::Float(v) => Ok(self.b.constant_node(Scalar::Float(*v))),
+            ExprKind::Bool(v) => Ok(self.b.constant_node(Scalar::Bool(*v))),
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(dt) => Ok(self.b.input(n, dt)),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Unary { op, arg } => {
+                let a = self.expr(arg)?;
+                let dt = self.b.dtype(a);
+                match (op, dt) {
+                    (UnaryOp::Pos, DType::Int64 | DType::Float64) => Ok(a),
+                    (UnaryOp::Neg, DType::Int64 | DType::Float64) => {
+                        Ok(self.b.add(Op::Neg, dt, vec![a]))
+                    }
+                    (UnaryOp::Invert, DType::Bool | DType::Int64) => {
+                        Ok(self.b.add(Op::Invert, dt, vec![a]))
+                    }
+                    (UnaryOp::Neg, DType::Bool) => Err(dtype_err(
+                        "unary `-` is not defined for bool (NumPy refuses it); use `~` for logical not".into(),
+                        e.span,
+                    )),
+                    (op, dt) => Err(dtype_err(
+                        format!("unary `{}` is not defined for {dt}", op.symbol()),
+                        e.span,
+                    )),
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.expr(lhs)?;
+                let r = self.expr(rhs)?;
+                self.binary(*op, l, r, e.span, rhs.span)
+            }
+            ExprKind::Call {
+                name,
+                name_span,
+                args,
+            } => {
+                let Some(f) = Func::from_name(name) else {
+                    let mut msg = format!("unknown function `{name}`");
+                    let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                    if let Some(s) = suggest(name, &names) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    return Err(Error::new(ErrorKind::UnknownFunction, msg, Some(*name_span)));
+                };
+                if args.len() != f.arity() {
+                    let n = f.arity();
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!(
+                            "`{name}` takes {n} argument{}, got {}",
+                            if n == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                        Some(e.span),
+                    ));
+                }
+                let mut ids = Vec::with_capacity(args.len());
+                for a in args {
+                    ids.push(self.expr(a)?);
+                }
+                self.call(f, ids, e.span)
+            }
+        }
+    }
+
+    fn unknown_name(&self, name: &str, span: Span) -> Error {
+        let mut msg = format!("unknown name `{name}`");
+        if Func::from_name(name).is_some() {
+            msg.push_str(&format!("; `{name}` is a function, call it as `{name}(...)`"));
+        } else if let Some(s) = suggest(name, self.known) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        }
+        Error::new(ErrorKind::UnknownName, msg, Some(span))
+    }
+
+    fn binary(&mut self, op: BinOp, l: NodeId, r: NodeId, span: Span, rspan: Span) -> Result<NodeId> {
+        let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
+        let dt = lt.promote(rt);
+        let both = |c: &mut Self, t: DType| (c.b.cast(l, t), c.b.cast(r, t));
+        let not_for = |what: &str| {
+            dtype_err(
+                format!("`{}` is not defined for {what} operands ({lt} and {rt})", op.symbol()),
+                span,
+            )
+        };
+        let simple = |op: BinOp| match op {
+            BinOp::Add => Op::Add,
+            BinOp::Sub => Op::Sub,
+            BinOp::Mul => Op::Mul,
+            BinOp::FloorDiv => Op::FloorDiv,
+            BinOp::Mod => Op::Mod,
+            BinOp::Pow => Op::Pow,
+            BinOp::Shl => Op::Shl,
+            BinOp::Shr => Op::Shr,
+            BinOp::BitAnd => Op::And,
+            BinOp::BitOr => Op::Or,
+            BinOp::BitXor => Op::Xor,
+            BinOp::Lt => Op::Cmp(Cmp::Lt),
+            BinOp::Le => Op::Cmp(Cmp::Le),
+            BinOp::Eq => Op::Cmp(Cmp::Eq),
+            BinOp::Ne => Op::Cmp(Cmp::Ne),
+            BinOp::Ge => Op::Cmp(Cmp::Ge),
+            BinOp::Gt => Op::Cmp(Cmp::Gt),
+            BinOp::Div => Op::Div,
+        };
+        match op {
+            _ if op.is_comparison() => {
+                let (a, b) = both(self, dt);
+                Ok(self.b.add(simple(op), DType::Bool, vec![a, b]))
+            }
+            BinOp::Div => {
+                let (a, b) = both(self, DType::Float64);
+                Ok(self.b.add(Op::Div, DType::Float64, vec![a, b]))
+            }
+            BinOp::Add | BinOp::Mul => {
+                let (a, b) = both(self, dt);
+                Ok(self.b.add(simple(op), dt, vec![a, b]))
+            }
+            BinOp::Sub => {
+                if dt == DType::Bool {
+                    return Err(dtype_err(
+                        "`-` is not defined for bool operands (NumPy refuses it); use `^` for logical xor".into(),
+                        span,
+                    ));
+                }
+                let (a, b) = both(self, dt);
+                Ok(self.b.add(Op::Sub, dt, vec![a, b]))
+            }
+            BinOp::FloorDiv | BinOp::Mod | BinOp::Pow => {
+                // NumPy gives int8 for bool operands; numjit's nearest integer is int64.
+                let t = if dt == DType::Bool { DType::Int64 } else { dt };
+                if op == BinOp::Pow && t == DType::Int64 {
+                    if let Some(Scalar::Int(e)) = self.b.constant(r) {
+                        if e < 0 {
+                            return Err(dtype_err(
+                                "integers to negative integer powers are not allowed (as in NumPy); write a float, e.g. `2.0 ** -1`".into(),
+                                rspan,
+                            ));
+                        }
+                    }
+                }
+                let (a, b) = both(self, t);
+                Ok(self.b.add(simple(op), t, vec![a, b]))
+            }
+            BinOp::Shl | BinOp::Shr => {
+                if dt == DType::Float64 {
+                    return Err(not_for("float"));
+                }
+                let (a, b) = both(self, DType::Int64);
+                Ok(self.b.add(simple(op), DType::Int64, vec![a, b]))
+            }
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
+                if dt == DType::Float64 {
+                    return Err(not_for("float"));
+                }
+                let (a, b) = both(self, dt);
+                Ok(self.b.add(simple(op), dt, vec![a, b]))
+            }
+            _ => unreachable!("every operator is covered above"),
+        }
+    }
+
+    fn call(&mut self, f: Func, args: Vec<NodeId>, span: Span) -> Result<NodeId> {
+        let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
+        match f.sig() {
+            Sig::Where => {
+                let c = self.b.cast(args[0], DType::Bool);
+                let t = dts[1].promote(dts[2]);
+                let a = self.b.cast(args[1], t);
+                let b = self.b.cast(args[2], t);
+                Ok(self.b.add(Op::Call(f), t, vec![c, a, b]))
+            }
+            Sig::Float => {
+                let a: Vec<NodeId> = args.iter().map(|&a| self.b.cast(a, DType::Float64)).collect();
+                Ok(self.b.add(Op::Call(f), DType::Float64, a))
+            }
+            Sig::Predicate => Ok(self.b.add(Op::Call(f), DType::Bool, args)),
+            Sig::Same => {
+                let mut t = dts.iter().copied().fold(DType::Bool, DType::promote);
+                if !f.accepts(t) {
+                    return Err(dtype_err(
+                        format!("`{}` is not defined for {t}", f.name()),
+                        span,
+                    ));
+                }
+                // NumPy gives int8 (fmod) or float16 (round) for bools; numjit's nearest dtypes.
+                if t == DType::Bool && f == Func::Fmod {
+                    t = DType::Int64;
+                }
+                if t == DType::Bool && f == Func::Round {
+                    t = DType::Float64;
+                }
+                let a: Vec<NodeId> = args.iter().map(|&a| self.b.cast(a, t)).collect();
+                Ok(self.b.add(Op::Call(f), t, a))
+            }
+        }
+    }
+}
+
+/// NumPy's broadcasting of `shapes`: the result shape, or the indices of two shapes that
+/// do not broadcast together.
+pub fn broadcast(shapes: &[&[usize]]) -> std::result::Result<Vec<usize>, (usize, usize)> {
+    let nd = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; nd];
+    let mut owner = vec![usize::MAX; nd];
+    for (i, s) in shapes.iter().enumerate() {
+        let off = nd - s.len();
+        for (d, &len) in s.iter().enumerate() {
+            let o = &mut out[off + d];
+            if len == *o || len == 1 {
+                continue;
+            }
+            if *o == 1 {
+                *o = len;
+                owner[off + d] = i;
+            } else {
+                return Err((owner[off + d], i));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Formats a shape as NumPy does: `(3,)`, `(2, 3)`, `()`.
+pub fn shape_str(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".into(),
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The closest candidate to `name` by edit distance, if it is close enough to be a typo.
+pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (levenshtein(name, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast(&[&[3], &[2, 1]]), Ok(vec![2, 3]));
+        assert_eq!(broadcast(&[&[], &[4]]), Ok(vec![4]));
+        assert_eq!(broadcast(&[&[3], &[4]]), Err((0, 1)));
+        assert_eq!(broadcast(&[&[0], &[1]]), Ok(vec![0]));
+        assert_eq!(shape_str(&[3]), "(3,)");
+        assert_eq!(shape_str(&[2, 3]), "(2, 3)");
+    }
+
+    #[test]
+    fn suggestions_catch_typos() {
+        assert_eq!(suggest("aa", &["a", "b"]), Some("a"));
+        assert_eq!(suggest("sine", &["sin", "cos"]), Some("sin"));
+        assert_eq!(suggest("zzzz", &["a"]), None);
+    }
+}

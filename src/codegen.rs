@@ -1,0 +1,669 @@
+//! Provides [`compile`]: lowers a typed [`Program`] for one [`Layout`] to a Cranelift function,
+//! JIT-compiles it, and returns a callable [`Kernel`].
+//!
+//! A kernel evaluates a 2-D block of the output: `m` rows of `n` elements. Every operand
+//! (output first, then the program's inputs) has a base pointer and byte strides for the two
+//! axes. The whole expression is fused: each element is loaded once per input, computed in
+//! registers, and stored once. Nodes that depend only on constants and scalar inputs are
+//! computed once per call (hoisted to the entry block); nodes that depend only on inputs that
+//! are constant along a row are computed once per row.
+//!
+//! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
+
+use crate::array::DType;
+use crate::ir::{Cmp, NodeId, Op, Program, Scalar};
+use crate::ops::{scalar as sc, Func};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, Type, Value};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use std::fmt;
+
+/// How an operand is laid out along the kernel's two axes; part of the kernel's cache key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Both strides are 0: one value for the whole call (scalars, fully broadcast arrays).
+    Scalar,
+    /// Inner stride 0: one value per row (an array broadcast along the last axis).
+    Row,
+    /// Inner stride equals the element size.
+    Contiguous,
+    /// Any other inner stride (read from the stride table at run time).
+    Strided,
+}
+
+/// The access pattern of every operand: output first, then the program's inputs in order.
+pub type Layout = Vec<Access>;
+
+/// The machine signature of every kernel:
+/// `(ptrs, outer_strides, inner_strides, m, n)`, one pointer and two byte strides per operand.
+pub type KernelFn = unsafe extern "C" fn(*const *mut u8, *const isize, *const isize, i64, i64);
+
+/// A compiled kernel: machine code that stays alive as long as this value.
+pub struct Kernel {
+    module: Option<JITModule>,
+    func: KernelFn,
+    clif: String,
+}
+
+// SAFETY: after `finalize_definitions` the module's code is immutable and only freed in `drop`;
+// the function pointer is plain machine code that reads its arguments and touches no shared
+// state, so the kernel may be called from several threads at once.
+unsafe impl Send for Kernel {}
+// SAFETY: see above; `&Kernel` only exposes the function pointer and the IR text.
+unsafe impl Sync for Kernel {}
+
+impl Kernel {
+    /// The function pointer.
+    pub fn func(&self) -> KernelFn {
+        self.func
+    }
+
+    /// The Cranelift IR the kernel was compiled from.
+    pub fn clif(&self) -> &str {
+        &self.clif
+    }
+}
+
+impl fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kernel").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: the kernel is being dropped, so no caller holds its function pointer any
+            // more (callers borrow the kernel, or an Arc to it, for the duration of a call).
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+/// Compiles `program` for `layout` (output first, then one entry per input).
+///
+/// Fails only if Cranelift cannot compile for this machine; checked programs are always
+/// lowerable.
+pub fn compile(program: &Program, layout: &[Access]) -> Result<Kernel, String> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+    flags.set("is_pic", "false").map_err(|e| e.to_string())?;
+    flags
+        .set("use_colocated_libcalls", "false")
+        .map_err(|e| e.to_string())?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| format!("host machine is not supported: {e}"))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| e.to_string())?;
+    let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    let ptr = module.target_config().pointer_type();
+    let mut sig = module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(ptr));
+    }
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    let id = module
+        .declare_function("kernel", Linkage::Local, &sig)
+        .map_err(|e| e.to_string())?;
+    let mut ctx: Context = module.make_context();
+    ctx.func.signature = sig;
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let fb = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let call_conv = module.isa().default_call_conv();
+        let frontend = module.isa().frontend_config();
+        Lower::new(program, layout, fb, ptr, call_conv, frontend).lower();
+    }
+    let clif = ctx.func.display().to_string();
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: `code` is the finalized machine code of a function declared with exactly the
+    // signature `KernelFn` describes (three pointers and two i64, no result, default call
+    // convention); it stays valid until the module is freed in `Kernel::drop`.
+    let func = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+    Ok(Kernel {
+        module: Some(module),
+        func,
+        clif,
+    })
+}
+
+fn clif_type(dt: DType) -> Type {
+    match dt {
+        DType::Bool => types::I8,
+        DType::Int64 => types::I64,
+        DType::Float64 => types::F64,
+    }
+}
+
+/// How often a node's value changes: once per call, per row, or per element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Call,
+    Row,
+    Element,
+}
+
+struct Lower<'a, 'b> {
+    program: &'a Program,
+    layout: &'a [Access],
+    fb: FunctionBuilder<'b>,
+    ptr: Type,
+    call_conv: cranelift_codegen::isa::CallConv,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    levels: Vec<Level>,
+    values: Vec<Option<Value>>,
+}
+
+extern "C" fn h_floordiv_i64(a: i64, b: i64) -> i64 {
+    sc::floordiv_i64(a, b)
+}
+extern "C" fn h_mod_i64(a: i64, b: i64) -> i64 {
+    sc::mod_i64(a, b)
+}
+extern "C" fn h_fmod_i64(a: i64, b: i64) -> i64 {
+    sc::fmod_i64(a, b)
+}
+extern "C" fn h_pow_i64(a: i64, b: i64) -> i64 {
+    sc::pow_i64(a, b)
+}
+extern "C" fn h_floordiv_f64(a: f64, b: f64) -> f64 {
+    sc::floordiv_f64(a, b)
+}
+extern "C" fn h_mod_f64(a: f64, b: f64) -> f64 {
+    sc::mod_f64(a, b)
+}
+extern "C" fn h_pow_f64(a: f64, b: f64) -> f64 {
+    a.powf(b)
+}
+
+macro_rules! unary_helpers {
+    ($($func:ident => $name:ident = $f:expr),* $(,)?) => {
+        /// The out-of-line float64 routine for a function without a machine instruction.
+        fn unary_helper(f: Func) -> Option<extern "C" fn(f64) -> f64> {
+            $(extern "C" fn $name(x: f64) -> f64 {
+                $f(x)
+            })*
+            match f {
+                $(Func::$func => Some($name),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+// Each routine is the very one the reference interpreter uses (`interp::float_unary`), so the
+// JIT and the oracle agree bit for bit on transcendentals.
+unary_helpers! {
+    Sin => h_sin = f64::sin, Cos => h_cos = f64::cos, Tan => h_tan = f64::tan,
+    Arcsin => h_asin = f64::asin, Arccos => h_acos = f64::acos, Arctan => h_atan = f64::atan,
+    Sinh => h_sinh = f64::sinh, Cosh => h_cosh = f64::cosh, Tanh => h_tanh = f64::tanh,
+    Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = libm::acosh,
+    Arctanh => h_atanh = libm::atanh,
+    Log => h_ln = f64::ln, Log10 => h_log10 = f64::log10, Log1p => h_ln1p = f64::ln_1p,
+    Log2 => h_log2 = f64::log2, Exp => h_exp = f64::exp, Expm1 => h_expm1 = f64::exp_m1,
+    Sign => h_sign = sc::sign_f64,
+}
+
+extern "C" fn h_atan2(a: f64, b: f64) -> f64 {
+    a.atan2(b)
+}
+extern "C" fn h_fmod_f64(a: f64, b: f64) -> f64 {
+    a % b
+}
+extern "C" fn h_hypot(a: f64, b: f64) -> f64 {
+    a.hypot(b)
+}
+extern "C" fn h_nextafter(a: f64, b: f64) -> f64 {
+    sc::nextafter_f64(a, b)
+}
+
+impl<'a, 'b> Lower<'a, 'b> {
+    fn new(
+        program: &'a Program,
+        layout: &'a [Access],
+        fb: FunctionBuilder<'b>,
+        ptr: Type,
+        call_conv: cranelift_codegen::isa::CallConv,
+        frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    ) -> Self {
+        let mut levels = Vec::with_capacity(program.nodes.len());
+        for n in &program.nodes {
+            let l = match n.op {
+                Op::Const(_) => Level::Call,
+                Op::Input(k) => match layout[k + 1] {
+                    Access::Scalar => Level::Call,
+                    Access::Row => Level::Row,
+                    _ => Level::Element,
+                },
+                _ => n.args.iter().map(|&a| levels[a]).max().unwrap_or(Level::Call),
+            };
+            levels.push(l);
+        }
+        Lower {
+            program,
+            layout,
+            fb,
+            ptr,
+            call_conv,
+            frontend,
+            levels,
+            values: vec![None; program.nodes.len()],
+        }
+    }
+
+    fn lower(mut self) {
+        let nops = self.layout.len();
+        let entry = self.fb.create_block();
+        self.fb.append_block_params_for_function_params(entry);
+        self.fb.switch_to_block(entry);
+        self.fb.seal_block(entry);
+        let params = self.fb.block_params(entry).to_vec();
+        let (ptrs, outer, inner, m, n) = (params[0], params[1], params[2], params[3], params[4]);
+        let flags = MemFlagsData::trusted();
+
+        // Per operand: base pointer, outer stride, inner stride (runtime values).
+        let mut base = Vec::with_capacity(nops);
+        let mut ostride = Vec::with_capacity(nops);
+        let mut istride = Vec::with_capacity(nops);
+        for k in 0..nops {
+            let off = (k * 8) as i32;
+            base.push(self.fb.ins().load(self.ptr, flags, ptrs, off));
+            ostride.push(self.fb.ins().load(self.ptr, flags, outer, off));
+            istride.push(self.fb.ins().load(self.ptr, flags, inner, off));
+        }
+
+        // Hoisted: everything computed once per call.
+        for k in 0..nops {
+            if k > 0 && self.layout[k] == Access::Scalar {
+                self.load_input(k - 1, base[k]);
+            }
+        }
+        self.emit_level(Level::Call);
+
+        let row_var = self.fb.declare_var(types::I64);
+        let zero = self.fb.ins().iconst(types::I64, 0);
+        self.fb.def_var(row_var, zero);
+        let row_ptr: Vec<Variable> = (0..nops)
+            .map(|k| {
+                let v = self.fb.declare_var(self.ptr);
+                self.fb.def_var(v, base[k]);
+                v
+            })
+            .collect();
+
+        let row_head = self.fb.create_block();
+        let row_body = self.fb.create_block();
+        let inner_head = self.fb.create_block();
+        let inner_body = self.fb.create_block();
+        let row_end = self.fb.create_block();
+        let exit = self.fb.create_block();
+
+        self.fb.ins().jump(row_head, &[]);
+        self.fb.switch_to_block(row_head);
+        let r = self.fb.use_var(row_var);
+        let more_rows = self.fb.ins().icmp(IntCC::SignedLessThan, r, m);
+        self.fb.ins().brif(more_rows, row_body, &[], exit, &[]);
+
+        // Row body: per-row values, then the inner loop.
+        self.fb.switch_to_block(row_body);
+        self.fb.seal_block(row_body);
+        let rp: Vec<Value> = row_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
+        for k in 1..nops {
+            if self.layout[k] == Access::Row {
+                self.load_input(k - 1, rp[k]);
+            }
+        }
+        self.emit_level(Level::Row);
+        let i_var = self.fb.declare_var(types::I64);
+        self.fb.def_var(i_var, zero);
+        let elem_ptr: Vec<Variable> = (0..nops)
+            .map(|k| {
+                let v = self.fb.declare_var(self.ptr);
+                self.fb.def_var(v, rp[k]);
+                v
+            })
+            .collect();
+        self.fb.ins().jump(inner_head, &[]);
+
+        self.fb.switch_to_block(inner_head);
+        let i = self.fb.use_var(i_var);
+        let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
+        self.fb.ins().brif(more, inner_body, &[], row_end, &[]);
+
+        self.fb.switch_to_block(inner_body);
+        self.fb.seal_block(inner_body);
+        let ep: Vec<Value> = elem_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
+        for k in 1..nops {
+            if matches!(self.layout[k], Access::Contiguous | Access::Strided) {
+                self.load_input(k - 1, ep[k]);
+            }
+        }
+        self.emit_level(Level::Element);
+        let result = self.value(self.program.root);
+        self.fb.ins().store(flags, result, ep[0], 0);
+        for k in 0..nops {
+            let step = match self.layout[k] {
+                Access::Contiguous => {
+                    let size = if k == 0 {
+                        self.program.dtype().size()
+                    } else {
+                        self.program.inputs[k - 1].dtype.size()
+                    };
+                    Some(self.fb.ins().iconst(self.ptr, size as i64))
+                }
+                Access::Strided => Some(istride[k]),
+                _ => None,
+            };
+            if let Some(step) = step {
+                let next = self.fb.ins().iadd(ep[k], step);
+                self.fb.def_var(elem_ptr[k], next);
+            }
+        }
+        let i1 = self.fb.ins().iadd_imm_s(i, 1);
+        self.fb.def_var(i_var, i1);
+        self.fb.ins().jump(inner_head, &[]);
+        self.fb.seal_block(inner_head);
+
+        self.fb.switch_to_block(row_end);
+        self.fb.seal_block(row_end);
+        for k in 0..nops {
+            if self.layout[k] != Access::Scalar {
+                let next = self.fb.ins().iadd(rp[k], ostride[k]);
+                self.fb.def_var(row_ptr[k], next);
+            }
+        }
+        let r1 = self.fb.ins().iadd_imm_s(r, 1);
+        self.fb.def_var(row_var, r1);
+        self.fb.ins().jump(row_head, &[]);
+        self.fb.seal_block(row_head);
+
+        self.fb.switch_to_block(exit);
+        self.fb.seal_block(exit);
+        self.fb.ins().return_(&[]);
+        self.fb.finalize(self.frontend);
+    }
+
+    /// Loads input `k` through `p` into every node that reads it.
+    fn load_input(&mut self, k: usize, p: Value) {
+        let ty = clif_type(self.program.inputs[k].dtype);
+        let v = self.fb.ins().load(ty, MemFlagsData::trusted(), p, 0);
+        for (i, node) in self.program.nodes.iter().enumerate() {
+            if node.op == Op::Input(k) {
+                self.values[i] = Some(v);
+            }
+        }
+    }
+
+    fn value(&self, id: NodeId) -> Value {
+        self.values[id].expect("operands are lowered before their users")
+    }
+
+    fn emit_level(&mut self, level: Level) {
+        for id in 0..self.program.nodes.len() {
+            if self.levels[id] == level && self.values[id].is_none() {
+                let v = self.emit(id);
+                self.values[id] = Some(v);
+            }
+        }
+    }
+
+    fn call_helper(&mut self, addr: *const u8, args: &[Value], ty: Type) -> Value {
+        let mut sig = Signature::new(self.call_conv);
+        for &a in args {
+            let t = self.fb.func.dfg.value_type(a);
+            sig.params.push(AbiParam::new(t));
+        }
+        sig.returns.push(AbiParam::new(ty));
+        let sigref = self.fb.import_signature(sig);
+        let callee = self.fb.ins().iconst(self.ptr, addr as i64);
+        let call = self.fb.ins().call_indirect(sigref, callee, args);
+        self.fb.inst_results(call)[0]
+    }
+
+    fn i(&mut self) -> cranelift_frontend::FuncInstBuilder<'_, 'b> {
+        self.fb.ins()
+    }
+
+    fn fconst(&mut self, x: f64) -> Value {
+        self.fb.ins().f64const(x)
+    }
+
+    fn emit(&mut self, id: NodeId) -> Value {
+        let node = &self.program.nodes[id];
+        let dt = node.dtype;
+        let args: Vec<Value> = node.args.iter().map(|&a| self.value(a)).collect();
+        let arg_dt = node.args.first().map(|&a| self.program.nodes[a].dtype);
+        match node.op {
+            Op::Input(_) => unreachable!("inputs are loaded, not emitted"),
+            Op::Const(c) => match c {
+                Scalar::Bool(b) => self.i().iconst(types::I8, b as i64),
+                Scalar::Int(i) => self.i().iconst(types::I64, i),
+                Scalar::Float(x) => self.fconst(x),
+            },
+            Op::Cast => self.cast(args[0], arg_dt.unwrap_or(dt), dt),
+            Op::Neg => match dt {
+                DType::Float64 => self.i().fneg(args[0]),
+                _ => self.i().ineg(args[0]),
+            },
+            Op::Invert => match dt {
+                DType::Bool => self.i().bxor_imm_s(args[0], 1),
+                _ => self.i().bnot(args[0]),
+            },
+            Op::Add | Op::Or => match dt {
+                DType::Float64 => self.i().fadd(args[0], args[1]),
+                DType::Int64 if node.op == Op::Add => self.i().iadd(args[0], args[1]),
+                _ => self.i().bor(args[0], args[1]),
+            },
+            Op::Mul | Op::And => match dt {
+                DType::Float64 => self.i().fmul(args[0], args[1]),
+                DType::Int64 if node.op == Op::Mul => self.i().imul(args[0], args[1]),
+                _ => self.i().band(args[0], args[1]),
+            },
+            Op::Xor => self.i().bxor(args[0], args[1]),
+            Op::Sub => match dt {
+                DType::Float64 => self.i().fsub(args[0], args[1]),
+                _ => self.i().isub(args[0], args[1]),
+            },
+            Op::Div => self.i().fdiv(args[0], args[1]),
+            Op::FloorDiv => match dt {
+                DType::Float64 => self.call_helper(h_floordiv_f64 as *const u8, &args, types::F64),
+                _ => self.call_helper(h_floordiv_i64 as *const u8, &args, types::I64),
+            },
+            Op::Mod => match dt {
+                DType::Float64 => self.call_helper(h_mod_f64 as *const u8, &args, types::F64),
+                _ => self.call_helper(h_mod_i64 as *const u8, &args, types::I64),
+            },
+            Op::Pow => {
+                let exponent = match self.program.nodes[node.args[1]].op {
+                    Op::Const(c) => Some(c),
+                    _ => None,
+                };
+                self.pow(dt, args[0], args[1], exponent)
+            }
+            Op::Shl | Op::Shr => {
+                let (a, b) = (args[0], args[1]);
+                let in_range = self.i().icmp_imm_s(IntCC::UnsignedLessThan, b, 64);
+                if node.op == Op::Shl {
+                    let shifted = self.i().ishl(a, b);
+                    let zero = self.i().iconst(types::I64, 0);
+                    self.i().select(in_range, shifted, zero)
+                } else {
+                    let sixty_three = self.i().iconst(types::I64, 63);
+                    let count = self.i().select(in_range, b, sixty_three);
+                    self.i().sshr(a, count)
+                }
+            }
+            Op::Cmp(c) => {
+                let (a, b) = (args[0], args[1]);
+                match arg_dt.unwrap_or(DType::Float64) {
+                    DType::Float64 => {
+                        let cc = match c {
+                            Cmp::Lt => FloatCC::LessThan,
+                            Cmp::Le => FloatCC::LessThanOrEqual,
+                            Cmp::Eq => FloatCC::Equal,
+                            Cmp::Ne => FloatCC::NotEqual,
+                            Cmp::Ge => FloatCC::GreaterThanOrEqual,
+                            Cmp::Gt => FloatCC::GreaterThan,
+                        };
+                        self.i().fcmp(cc, a, b)
+                    }
+                    other => {
+                        let signed = other == DType::Int64;
+                        let cc = match (c, signed) {
+                            (Cmp::Lt, true) => IntCC::SignedLessThan,
+                            (Cmp::Le, true) => IntCC::SignedLessThanOrEqual,
+                            (Cmp::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+                            (Cmp::Gt, true) => IntCC::SignedGreaterThan,
+                            (Cmp::Lt, false) => IntCC::UnsignedLessThan,
+                            (Cmp::Le, false) => IntCC::UnsignedLessThanOrEqual,
+                            (Cmp::Ge, false) => IntCC::UnsignedGreaterThanOrEqual,
+                            (Cmp::Gt, false) => IntCC::UnsignedGreaterThan,
+                            (Cmp::Eq, _) => IntCC::Equal,
+                            (Cmp::Ne, _) => IntCC::NotEqual,
+                        };
+                        self.i().icmp(cc, a, b)
+                    }
+                }
+            }
+            Op::Call(f) => self.call(f, dt, arg_dt.unwrap_or(dt), &args),
+        }
+    }
+
+    fn cast(&mut self, v: Value, from: DType, to: DType) -> Value {
+        match (from, to) {
+            (a, b) if a == b => v,
+            (DType::Bool, DType::Int64) => self.i().uextend(types::I64, v),
+            (DType::Bool, DType::Float64) => {
+                let w = self.i().uextend(types::I64, v);
+                self.i().fcvt_from_sint(types::F64, w)
+            }
+            (DType::Int64, DType::Float64) => self.i().fcvt_from_sint(types::F64, v),
+            (DType::Int64, DType::Bool) => self.i().icmp_imm_s(IntCC::NotEqual, v, 0),
+            (DType::Float64, DType::Bool) => {
+                let zero = self.fconst(0.0);
+                self.i().fcmp(FloatCC::NotEqual, v, zero)
+            }
+            (DType::Float64, DType::Int64) => self.i().fcvt_to_sint_sat(types::I64, v),
+            _ => unreachable!("all dtype pairs are covered"),
+        }
+    }
+
+    /// `x ** e`. Constant exponents that NumPy itself special-cases (0, 1, 2, -1, 0.5) give
+    /// NumPy's exact results; 3 and 4 use an error-compensated product (within 1 ulp); other
+    /// float exponents call `pow`. Integer exponents 0..=64 become repeated squaring.
+    fn pow(&mut self, dt: DType, x: Value, e: Value, exponent: Option<Scalar>) -> Value {
+        match (dt, exponent) {
+            (DType::Int64, Some(Scalar::Int(k))) if (0..=64).contains(&k) => {
+                let mut result = self.fb.ins().iconst(types::I64, 1);
+                let mut base = x;
+                let mut k = k;
+                while k > 0 {
+                    if k & 1 == 1 {
+                        result = self.fb.ins().imul(result, base);
+                    }
+                    k >>= 1;
+                    if k > 0 {
+                        base = self.fb.ins().imul(base, base);
+                    }
+                }
+                result
+            }
+            (DType::Int64, _) => self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64),
+            (_, Some(Scalar::Float(k))) => match k {
+                0.0 => self.fconst(1.0),
+                1.0 => x,
+                2.0 => self.fb.ins().fmul(x, x),
+                -1.0 => {
+                    let one = self.fconst(1.0);
+                    self.fb.ins().fdiv(one, x)
+                }
+                0.5 => self.fb.ins().sqrt(x),
+                3.0 | 4.0 => {
+                    // x² = hi + lo exactly (fma), then one rounding of the final product.
+                    let hi = self.fb.ins().fmul(x, x);
+                    let neg_hi = self.fb.ins().fneg(hi);
+                    let lo = self.fb.ins().fma(x, x, neg_hi);
+                    let (a, b) = if k == 3.0 { (x, x) } else { (hi, hi) };
+                    let _ = b;
+                    let factor = if k == 3.0 { x } else { self.fb.ins().fadd(hi, hi) };
+                    let corr = self.fb.ins().fmul(lo, factor);
+                    let r = self.fb.ins().fma(hi, a, corr);
+                    // Where hi overflowed, lo is NaN; keep the plain product there.
+                    let plain = self.fb.ins().fmul(hi, a);
+                    let inf = self.fconst(f64::INFINITY);
+                    let abs = self.fb.ins().fabs(plain);
+                    let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
+                    self.fb.ins().select(finite, r, plain)
+                }
+                _ => self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64),
+            },
+            _ => self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64),
+        }
+    }
+
+    fn call(&mut self, f: Func, dt: DType, arg_dt: DType, args: &[Value]) -> Value {
+        use Func::*;
+        match (f, arg_dt) {
+            (Where, _) => self.i().select(args[0], args[1], args[2]),
+            (Isnan, DType::Float64) => self.i().fcmp(FloatCC::Unordered, args[0], args[0]),
+            (Isinf | Isfinite, DType::Float64) => {
+                let abs = self.i().fabs(args[0]);
+                let inf = self.fconst(f64::INFINITY);
+                let cc = if f == Isinf {
+                    FloatCC::Equal
+                } else {
+                    FloatCC::LessThan
+                };
+                self.i().fcmp(cc, abs, inf)
+            }
+            (Signbit, DType::Float64) => {
+                let bits = self.i().bitcast(types::I64, MemFlagsData::new(), args[0]);
+                self.i().icmp_imm_s(IntCC::SignedLessThan, bits, 0)
+            }
+            (Signbit, DType::Int64) => self.i().icmp_imm_s(IntCC::SignedLessThan, args[0], 0),
+            (Isnan | Isinf | Signbit, _) => self.i().iconst(types::I8, 0),
+            (Isfinite, _) => self.i().iconst(types::I8, 1),
+            (Abs, DType::Float64) => self.i().fabs(args[0]),
+            (Abs, DType::Int64) => self.i().iabs(args[0]),
+            (Abs | Floor | Ceil | Trunc | Round, _) if dt != DType::Float64 => args[0],
+            (Floor, _) => self.i().floor(args[0]),
+            (Ceil, _) => self.i().ceil(args[0]),
+            (Trunc, _) => self.i().trunc(args[0]),
+            (Round, _) => self.i().nearest(args[0]),
+            (Sqrt, _) => self.i().sqrt(args[0]),
+            (Sign, DType::Int64) => {
+                let gt = self.i().icmp_imm_s(IntCC::SignedGreaterThan, args[0], 0);
+                let lt = self.i().icmp_imm_s(IntCC::SignedLessThan, args[0], 0);
+                let gt = self.i().uextend(types::I64, gt);
+                let lt = self.i().uextend(types::I64, lt);
+                self.i().isub(gt, lt)
+            }
+            (Maximum, DType::Float64) => self.i().fmax(args[0], args[1]),
+            (Minimum, DType::Float64) => self.i().fmin(args[0], args[1]),
+            (Maximum, DType::Int64) => self.i().smax(args[0], args[1]),
+            (Minimum, DType::Int64) => self.i().smin(args[0], args[1]),
+            (Maximum, _) => self.i().bor(args[0], args[1]),
+            (Minimum, _) => self.i().band(args[0], args[1]),
+            (Copysign, _) => self.i().fcopysign(args[0], args[1]),
+            (Fmod, DType::Int64) => self.call_helper(h_fmod_i64 as *const u8, args, types::I64),
+            (Fmod, _) => self.call_helper(h_fmod_f64 as *const u8, args, types::F64),
+            (Arctan2, _) => self.call_helper(h_atan2 as *const u8, args, types::F64),
+            (Hypot, _) => self.call_helper(h_hypot as *const u8, args, types::F64),
+            (Nextafter, _) => self.call_helper(h_nextafter as *const u8, args, types::F64),
+            _ => {
+                let h = unary_helper(f).expect("every float function has a routine");
+                self.call_helper(h as *const u8, args, types::F64)
+            }
+        }
+    }
+}

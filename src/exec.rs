@@ -1,0 +1,370 @@
+//! Provides execution: [`run`] splits the output into blocks and chunks, resolves broadcast
+//! strides, and calls a compiled kernel on each chunk, on the calling thread for small problems
+//! and on numjit's rayon pool otherwise. A [`Schedule`] decides how, never what: results are
+//! bit-identical for every thread count and chunk size, because every output element is
+//! computed by the same code from the same inputs.
+//!
+//! **Invariant:** exec never sees the AST; all `unsafe` pointer work outside the JIT boundary
+//! lives here.
+
+use crate::array::{Arg, DType, Out, Storage};
+use crate::codegen::{Access, Kernel};
+use crate::error::Result;
+use crate::ir::Scalar;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// How to run a kernel: thread count and chunk size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Threads to use; `None` means numjit's pool (see [`crate::set_num_threads`]).
+    pub threads: Option<usize>,
+    /// Elements per chunk handed to one thread at a time.
+    pub chunk: usize,
+    /// Problems with fewer elements run on the calling thread, never touching the pool.
+    pub serial_below: usize,
+}
+
+impl Default for Schedule {
+    /// Tuned on the 2-core development machine with `numjit`'s throughput benchmark
+    /// (`cargo bench --bench throughput`): 16 Ki-element chunks (128 KiB per float64 operand,
+    /// inside L2) and a serial threshold of 64 Ki elements, below which a rayon dispatch
+    /// (~10 µs) costs more than it saves.
+    fn default() -> Self {
+        Schedule {
+            threads: None,
+            chunk: 16 * 1024,
+            serial_below: 64 * 1024,
+        }
+    }
+}
+
+static POOL: RwLock<Option<Arc<rayon::ThreadPool>>> = RwLock::new(None);
+static EXTRA_POOLS: Mutex<Option<HashMap<usize, Arc<rayon::ThreadPool>>>> = Mutex::new(None);
+
+fn build_pool(threads: usize) -> Arc<rayon::ThreadPool> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("numjit-{i}"))
+        .build()
+        .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+        .expect("a one-thread pool can always be built");
+    Arc::new(pool)
+}
+
+/// The default thread count: `NUMJIT_NUM_THREADS` if set to a positive integer, else the
+/// number of available cores.
+pub fn default_threads() -> usize {
+    std::env::var("NUMJIT_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
+
+fn pool() -> Arc<rayon::ThreadPool> {
+    if let Some(p) = POOL.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        return p.clone();
+    }
+    let mut w = POOL.write().unwrap_or_else(|e| e.into_inner());
+    w.get_or_insert_with(|| build_pool(default_threads()))
+        .clone()
+}
+
+fn pool_with(threads: usize) -> Arc<rayon::ThreadPool> {
+    let p = pool();
+    if p.current_num_threads() == threads {
+        return p;
+    }
+    let mut extra = EXTRA_POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    extra
+        .get_or_insert_with(HashMap::new)
+        .entry(threads)
+        .or_insert_with(|| build_pool(threads))
+        .clone()
+}
+
+/// Sets the number of threads numjit's pool uses and returns the previous number (like
+/// numexpr's `set_num_threads`). `0` is treated as 1.
+pub fn set_num_threads(n: usize) -> usize {
+    let n = n.max(1);
+    let old = num_threads();
+    if old != n {
+        *POOL.write().unwrap_or_else(|e| e.into_inner()) = Some(build_pool(n));
+    }
+    old
+}
+
+/// The number of threads numjit's pool uses.
+pub fn num_threads() -> usize {
+    pool().current_num_threads()
+}
+
+fn arg_ptr(arg: &Arg<'_>) -> *const u8 {
+    match &arg.storage {
+        Storage::Ptr(p) => *p,
+        Storage::Inline(bytes) => bytes.as_ptr(),
+    }
+}
+
+/// Reads the element of `arg` at index `idx` (one index per axis, each within the shape).
+pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
+    assert_eq!(idx.len(), arg.shape.len(), "index rank");
+    let mut off: isize = 0;
+    for ((&i, &len), &st) in idx.iter().zip(&arg.shape).zip(&arg.strides) {
+        assert!(i < len, "index within shape");
+        off += i as isize * st;
+    }
+    let size = arg.dtype.size() as isize;
+    // SAFETY: `arg` borrows memory holding an element at every in-bounds index (it was made
+    // from a slice, an ndarray view with valid strides, or an inline scalar), and `idx` was
+    // checked against the shape above, so the byte offset addresses one whole element.
+    unsafe {
+        let p = arg_ptr(arg).offset(off * size);
+        match arg.dtype {
+            DType::Bool => Scalar::Bool(p.read() != 0),
+            DType::Int64 => Scalar::Int((p as *const i64).read_unaligned()),
+            DType::Float64 => Scalar::Float((p as *const f64).read_unaligned()),
+        }
+    }
+}
+
+/// One operand's base pointer and byte strides along the (coalesced) output axes.
+struct Operand {
+    ptr: *mut u8,
+    strides: Vec<isize>,
+}
+
+/// A piece of work: rows `row..row+m` (flat over all axes but the last; all in one block so
+/// they are uniformly strided) and columns `col..col+n` of the last axis.
+#[derive(Clone, Copy)]
+struct Task {
+    row: usize,
+    m: usize,
+    col: usize,
+    n: usize,
+}
+
+/// Everything a task needs to find its pointers.
+struct Plan {
+    shape: Vec<usize>,
+    ops: Vec<Operand>,
+    kernel: Arc<Kernel>,
+}
+
+// SAFETY: a plan holds raw pointers into the caller's arrays; tasks made from it write disjoint
+// parts of the output and only read inputs, and `run` does not return before all tasks end, so
+// sharing the plan across the pool's threads is as safe as sharing `&[T]` and `&mut [T]`
+// split into disjoint chunks.
+unsafe impl Sync for Plan {}
+// SAFETY: as above.
+unsafe impl Send for Plan {}
+
+impl Plan {
+    fn run_task(&self, t: Task) {
+        let nd = self.shape.len();
+        let nops = self.ops.len();
+        let mut ptrs: Vec<*mut u8> = Vec::with_capacity(nops);
+        let mut outer: Vec<isize> = Vec::with_capacity(nops);
+        let mut inner: Vec<isize> = Vec::with_capacity(nops);
+        for op in &self.ops {
+            // Unravel the first row's flat index over the axes before the last.
+            let mut rem = t.row;
+            let mut off: isize = op.strides[nd - 1] * t.col as isize;
+            for d in (0..nd - 1).rev() {
+                off += (rem % self.shape[d]) as isize * op.strides[d];
+                rem /= self.shape[d];
+            }
+            // SAFETY: `off` is the byte offset of an in-bounds element: every index used is
+            // below its axis length and the strides are the operand's own (or 0 where it is
+            // broadcast).
+            ptrs.push(unsafe { op.ptr.offset(off) });
+            outer.push(if nd >= 2 { op.strides[nd - 2] } else { 0 });
+            inner.push(op.strides[nd - 1]);
+        }
+        // SAFETY: the kernel was compiled for this program and layout; it reads `m` rows of
+        // `n` elements of each input and writes those of the output, stepping by the strides
+        // given, and every such element is in bounds by construction of the task.
+        unsafe {
+            (self.kernel.func())(
+                ptrs.as_ptr(),
+                outer.as_ptr(),
+                inner.as_ptr(),
+                t.m as i64,
+                t.n as i64,
+            )
+        };
+    }
+}
+
+/// Merges axes that every operand walks contiguously (like NumPy's iterator) and drops axes
+/// of length 1, so most layouts become one or two axes.
+fn coalesce(shape: &[usize], strides: &mut [Vec<isize>]) -> Vec<usize> {
+    let mut out_shape: Vec<usize> = Vec::new();
+    let mut out_strides: Vec<Vec<isize>> = vec![Vec::new(); strides.len()];
+    for d in 0..shape.len() {
+        if shape[d] == 1 {
+            continue;
+        }
+        let merge = match out_shape.last() {
+            Some(_) => strides.iter().zip(&out_strides).all(|(s, o)| {
+                *o.last().expect("same rank") == s[d] * shape[d] as isize
+            }),
+            None => false,
+        };
+        if merge {
+            let last = out_shape.len() - 1;
+            out_shape[last] *= shape[d];
+            for (k, s) in strides.iter().enumerate() {
+                out_strides[k][last] = s[d];
+            }
+        } else {
+            out_shape.push(shape[d]);
+            for (k, s) in strides.iter().enumerate() {
+                out_strides[k].push(s[d]);
+            }
+        }
+    }
+    if out_shape.is_empty() {
+        out_shape.push(1);
+        for o in out_strides.iter_mut() {
+            o.push(0);
+        }
+    }
+    for (s, o) in strides.iter_mut().zip(out_strides) {
+        *s = o;
+    }
+    out_shape
+}
+
+/// Byte strides of `arg` broadcast to `shape` (0 along repeated axes).
+fn broadcast_strides(a_shape: &[usize], a_strides: &[isize], size: usize, shape: &[usize]) -> Vec<isize> {
+    let off = shape.len() - a_shape.len();
+    (0..shape.len())
+        .map(|d| {
+            if d < off || a_shape[d - off] == 1 {
+                0
+            } else {
+                a_strides[d - off] * size as isize
+            }
+        })
+        .collect()
+}
+
+/// Evaluates into `out` (whose shape is the broadcast result shape, already checked) the
+/// kernel that `kernel_for` returns for the operands' layout.
+pub fn run(
+    out: &mut Out<'_>,
+    args: &[&Arg<'_>],
+    sched: &Schedule,
+    kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
+) -> Result<()> {
+    let shape = out.shape.clone();
+    let total: usize = shape.iter().product();
+    if total == 0 {
+        return Ok(());
+    }
+    let mut strides = Vec::with_capacity(args.len() + 1);
+    strides.push(broadcast_strides(&out.shape, &out.strides, out.dtype.size(), &shape));
+    for a in args {
+        strides.push(broadcast_strides(&a.shape, &a.strides, a.dtype.size(), &shape));
+    }
+    let cshape = coalesce(&shape, &mut strides);
+    let nd = cshape.len();
+    let sizes: Vec<usize> = std::iter::once(out.dtype.size())
+        .chain(args.iter().map(|a| a.dtype.size()))
+        .collect();
+    let layout: Vec<Access> = strides
+        .iter()
+        .zip(&sizes)
+        .map(|(s, &size)| {
+            let inner = s[nd - 1];
+            if s.iter().all(|&x| x == 0) {
+                Access::Scalar
+            } else if inner == 0 {
+                Access::Row
+            } else if inner == size as isize {
+                Access::Contiguous
+            } else {
+                Access::Strided
+            }
+        })
+        .collect();
+    let kernel = kernel_for(&layout)?;
+    let mut ops = Vec::with_capacity(strides.len());
+    let mut strides = strides.into_iter();
+    ops.push(Operand {
+        ptr: out.ptr,
+        strides: strides.next().expect("output strides"),
+    });
+    for (a, s) in args.iter().zip(strides) {
+        ops.push(Operand {
+            ptr: arg_ptr(a) as *mut u8,
+            strides: s,
+        });
+    }
+    let plan = Plan {
+        shape: cshape,
+        ops,
+        kernel,
+    };
+    let n = plan.shape[nd - 1];
+    let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
+    let rows: usize = plan.shape[..nd - 1].iter().product();
+    let threads = sched.threads.unwrap_or(0);
+    let serial = total < sched.serial_below || threads == 1 || (threads == 0 && num_threads() == 1);
+    if serial {
+        // Whole blocks: one kernel call per m×n block.
+        let mut row = 0;
+        while row < rows {
+            plan.run_task(Task {
+                row,
+                m: m_block,
+                col: 0,
+                n,
+            });
+            row += m_block;
+        }
+        return Ok(());
+    }
+    let chunk = sched.chunk.max(1);
+    let mut tasks = Vec::new();
+    if n >= chunk {
+        for row in 0..rows {
+            let mut col = 0;
+            while col < n {
+                let w = chunk.min(n - col);
+                tasks.push(Task { row, m: 1, col, n: w });
+                col += w;
+            }
+        }
+    } else {
+        let per = (chunk / n).max(1);
+        let mut block = 0;
+        while block < rows {
+            let mut r = 0;
+            while r < m_block {
+                let h = per.min(m_block - r);
+                tasks.push(Task {
+                    row: block + r,
+                    m: h,
+                    col: 0,
+                    n,
+                });
+                r += h;
+            }
+            block += m_block;
+        }
+    }
+    let pool = match sched.threads {
+        Some(t) => pool_with(t),
+        None => pool(),
+    };
+    pool.install(|| tasks.par_iter().for_each(|&t| plan.run_task(t)));
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Provides the typed intermediate form: a [`Program`] is a list of [`Node`]s in dependency
+//! order (a DAG), each with one dtype, whose operands already share the dtype the operation
+//! computes in (promotion is explicit [`Op::Cast`] nodes). Building through [`Builder`] shares
+//! common subexpressions and folds constants.
+//!
+//! The IR knows dtypes but not shapes, strides or threads: one program serves every call with
+//! the same input dtypes. Shapes are resolved per call by the executor.
+
+use crate::array::DType;
+use crate::interp;
+use crate::ops::Func;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Index of a node in [`Program::nodes`].
+pub type NodeId = usize;
+
+/// A scalar value of one of numjit's dtypes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    /// A bool.
+    Bool(bool),
+    /// An int64.
+    Int(i64),
+    /// A float64.
+    Float(f64),
+}
+
+impl Scalar {
+    /// The dtype of the value.
+    pub fn dtype(self) -> DType {
+        match self {
+            Scalar::Bool(_) => DType::Bool,
+            Scalar::Int(_) => DType::Int64,
+            Scalar::Float(_) => DType::Float64,
+        }
+    }
+
+    /// Converts to `dtype` as NumPy's `astype` does (float → bool is `!= 0`, NaN is true).
+    pub fn cast(self, dtype: DType) -> Scalar {
+        match (self, dtype) {
+            (Scalar::Bool(b), DType::Bool) => Scalar::Bool(b),
+            (Scalar::Bool(b), DType::Int64) => Scalar::Int(b as i64),
+            (Scalar::Bool(b), DType::Float64) => Scalar::Float(b as u8 as f64),
+            (Scalar::Int(i), DType::Bool) => Scalar::Bool(i != 0),
+            (Scalar::Int(i), DType::Int64) => Scalar::Int(i),
+            (Scalar::Int(i), DType::Float64) => Scalar::Float(i as f64),
+            (Scalar::Float(f), DType::Bool) => Scalar::Bool(f != 0.0),
+            // Saturating, like Rust's `as`; NumPy leaves out-of-range casts undefined.
+            (Scalar::Float(f), DType::Int64) => Scalar::Int(f as i64),
+            (Scalar::Float(f), DType::Float64) => Scalar::Float(f),
+        }
+    }
+
+    /// The 64 raw bits (bool as 0/1), for hashing and for handing to kernels.
+    pub fn bits(self) -> u64 {
+        match self {
+            Scalar::Bool(b) => b as u64,
+            Scalar::Int(i) => i as u64,
+            Scalar::Float(f) => f.to_bits(),
+        }
+    }
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
+/// Comparison operators (operands share a dtype; the result is bool).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+/// An operation. Unless noted, operands and result share the node's dtype.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// The k-th program input.
+    Input(usize),
+    /// A constant.
+    Const(Scalar),
+    /// Converts the operand (any dtype) to the node's dtype.
+    Cast,
+    /// `-x` (int64, float64).
+    Neg,
+    /// `~x`: logical not on bool, bitwise not on int64.
+    Invert,
+    /// `+`; on bool, logical or (NumPy).
+    Add,
+    /// `-` (int64, float64).
+    Sub,
+    /// `*`; on bool, logical and (NumPy).
+    Mul,
+    /// `/` (float64 only; ints are cast first).
+    Div,
+    /// `//` (int64, float64).
+    FloorDiv,
+    /// `%` (int64, float64).
+    Mod,
+    /// `**` (int64, float64).
+    Pow,
+    /// `<<` (int64).
+    Shl,
+    /// `>>` (int64).
+    Shr,
+    /// `&`: logical on bool, bitwise on int64.
+    And,
+    /// `|`: logical on bool, bitwise on int64.
+    Or,
+    /// `^`: logical on bool, bitwise on int64.
+    Xor,
+    /// A comparison; operands share a dtype, the result is bool.
+    Cmp(Cmp),
+    /// A function; operands are typed by [`Func::sig`] (`where`'s condition is bool).
+    Call(Func),
+}
+
+/// One operation with its operands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The operation.
+    pub op: Op,
+    /// The result dtype.
+    pub dtype: DType,
+    /// Operand nodes, all earlier in the program.
+    pub args: Vec<NodeId>,
+}
+
+/// An input the program reads: a name bound by the caller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    /// The bound name.
+    pub name: String,
+    /// Its dtype (part of the program's cache key).
+    pub dtype: DType,
+}
+
+/// A checked, typed expression ready for lowering or interpretation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// The nodes, each after its operands.
+    pub nodes: Vec<Node>,
+    /// The result node.
+    pub root: NodeId,
+    /// The inputs, indexed by [`Op::Input`].
+    pub inputs: Vec<Input>,
+}
+
+impl Program {
+    /// The result dtype.
+    pub fn dtype(&self) -> DType {
+        self.nodes[self.root].dtype
+    }
+}
+
+/// Prints one node per line: `%3 = add.float64 %1, %2`.
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, inp) in self.inputs.iter().enumerate() {
+            writeln!(f, "input {i}: {} {}", inp.name, inp.dtype)?;
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            let op = match n.op {
+                Op::Input(k) => format!("input {k}"),
+                Op::Const(c) => format!("const {c}"),
+                Op::Call(func) => func.name().to_string(),
+                Op::Cmp(c) => format!("{c:?}").to_lowercase(),
+                other => format!("{other:?}").to_lowercase(),
+            };
+            write!(f, "%{i} = {op}.{}", n.dtype)?;
+            for (j, a) in n.args.iter().enumerate() {
+                write!(f, "{} %{a}", if j == 0 { "" } else { "," })?;
+            }
+            writeln!(f)?;
+        }
+        write!(f, "return %{}", self.root)
+    }
+}
+
+/// Key for sharing identical nodes: the op with constants by bit pattern.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct NodeKey {
+    op: String,
+    dtype: DType,
+    args: Vec<NodeId>,
+}
+
+/// Builds a [`Program`], sharing common subexpressions and folding constant operations.
+#[derive(Default)]
+pub struct Builder {
+    nodes: Vec<Node>,
+    inputs: Vec<Input>,
+    seen: HashMap<NodeKey, NodeId>,
+}
+
+impl Builder {
+    /// An empty builder.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// The node with id `id`.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// The dtype of node `id`.
+    pub fn dtype(&self, id: NodeId) -> DType {
+        self.nodes[id].dtype
+    }
+
+    /// The constant value of node `id`, if it is one.
+    pub fn constant(&self, id: NodeId) -> Option<Scalar> {
+        match self.nodes[id].op {
+            Op::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The node reading the input `name` (registered on first use).
+    pub fn input(&mut self, name: &str, dtype: DType) -> NodeId {
+        let k = match self.inputs.iter().position(|i| i.name == name) {
+            Some(k) => k,
+            None => {
+                self.inputs.push(Input {
+                    name: name.to_string(),
+                    dtype,
+                });
+                self.inputs.len() - 1
+            }
+        };
+        self.add(Op::Input(k), dtype, vec![])
+    }
+
+    /// A constant node.
+    pub fn constant_node(&mut self, value: Scalar) -> NodeId {
+        self.add(Op::Const(value), value.dtype(), vec![])
+    }
+
+    /// `arg` converted to `dtype` (no node when it already has that dtype).
+    pub fn cast(&mut self, arg: NodeId, dtype: DType) -> NodeId {
+        if self.dtype(arg) == dtype {
+            arg
+        } else {
+            self.add(Op::Cast, dtype, vec![arg])
+        }
+    }
+
+    /// Adds (or finds) the node `op(args)` of `dtype`; all-constant operands are folded.
+    pub fn add(&mut self, op: Op, dtype: DType, args: Vec<NodeId>) -> NodeId {
+        if !args.is_empty() {
+            let consts: Option<Vec<Scalar>> = args.iter().map(|&a| self.constant(a)).collect();
+            if let Some(values) = consts {
+                let v = interp::apply(op, dtype, &values);
+                return self.constant_node(v);
+            }
+        }
+        let key = NodeKey {
+            op: match op {
+                Op::Const(c) => format!("const {:?} {}", c.dtype(), c.bits()),
+                other => format!("{other:?}"),
+            },
+            dtype,
+            args: args.clone(),
+        };
+        if let Some(&id) = self.seen.get(&key) {
+            return id;
+        }
+        self.nodes.push(Node { op, dtype, args });
+        let id = self.nodes.len() - 1;
+        self.seen.insert(key, id);
+        id
+    }
+
+    /// Finishes the program with `root` as its result, dropping nodes it does not use.
+    pub fn finish(self, root: NodeId) -> Program {
+        let mut used = vec![false; self.nodes.len()];
+        used[root] = true;
+        for i in (0..self.nodes.len()).rev() {
+            if used[i] {
+                for &a in &self.nodes[i].args {
+                    used[a] = true;
+                }
+            }
+        }
+        let mut remap = vec![usize::MAX; self.nodes.len()];
+        let mut nodes = Vec::new();
+        for (i, n) in self.nodes.into_iter().enumerate() {
+            if used[i] {
+                remap[i] = nodes.len();
+                let args = n.args.iter().map(|&a| remap[a]).collect();
+                nodes.push(Node { args, ..n });
+            }
+        }
+        Program {
+            root: remap[root],
+            nodes,
+            inputs: self.inputs,
+        }
+    }
+}

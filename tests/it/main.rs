@@ -1,0 +1,3 @@
+//! The one integration-test binary; each module tests one feature.
+mod cli;
+mod npy;
