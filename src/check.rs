@@ -183,6 +183,11 @@ impl Checker<'_> {
                     }
                 }
                 let (a, b) = both(self, t);
+                if op == BinOp::Pow && t == DType::Float64 {
+                    if let Some(Scalar::Float(e)) = self.b.constant(b) {
+                        return Ok(self.float_power(a, e));
+                    }
+                }
                 Ok(self.b.add(simple(op), t, vec![a, b]))
             }
             BinOp::Shl | BinOp::Shr => {
@@ -200,6 +205,25 @@ impl Checker<'_> {
                 Ok(self.b.add(simple(op), dt, vec![a, b]))
             }
             _ => unreachable!("every operator is covered above"),
+        }
+    }
+
+    /// `x ** e` for a constant float exponent. NumPy answers the exponents 0, 1, 2, -1 and
+    /// 0.5 with `ones`, `x`, `x*x`, `1/x` and `sqrt(x)` (so `(-0.0)**0.5` is `-0.0`, not
+    /// `pow`'s `+0.0`); numjit gives the same answers by building those operations.
+    fn float_power(&mut self, x: NodeId, e: f64) -> NodeId {
+        let f = DType::Float64;
+        let e_node = self.b.constant_node(Scalar::Float(e));
+        match e {
+            0.0 => self.b.constant_node(Scalar::Float(1.0)),
+            1.0 => x,
+            2.0 => self.b.add(Op::Mul, f, vec![x, x]),
+            -1.0 => {
+                let one = self.b.constant_node(Scalar::Float(1.0));
+                self.b.add(Op::Div, f, vec![one, x])
+            }
+            0.5 => self.b.add(Op::Call(Func::Sqrt), f, vec![x]),
+            _ => self.b.add(Op::Pow, f, vec![x, e_node]),
         }
     }
 

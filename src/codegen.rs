@@ -558,9 +558,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
-    /// `x ** e`. Constant exponents that NumPy itself special-cases (0, 1, 2, -1, 0.5) give
-    /// NumPy's exact results; 3 and 4 use an error-compensated product (within 1 ulp); other
-    /// float exponents call `pow`. Integer exponents 0..=64 become repeated squaring.
+    /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
+    /// 0.5, into plain operations.) Float exponents 3 and 4 use an error-compensated product
+    /// (within 1 ulp of `pow`); other float exponents call `pow`. Constant integer exponents
+    /// 0..=64 become repeated squaring, which is exact with wrapping.
     fn pow(&mut self, dt: DType, x: Value, e: Value, exponent: Option<Scalar>) -> Value {
         match (dt, exponent) {
             (DType::Int64, Some(Scalar::Int(k))) if (0..=64).contains(&k) => {
@@ -580,21 +581,13 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             (DType::Int64, _) => self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64),
             (_, Some(Scalar::Float(k))) => match k {
-                0.0 => self.fconst(1.0),
-                1.0 => x,
-                2.0 => self.fb.ins().fmul(x, x),
-                -1.0 => {
-                    let one = self.fconst(1.0);
-                    self.fb.ins().fdiv(one, x)
-                }
-                0.5 => self.fb.ins().sqrt(x),
                 3.0 | 4.0 => {
                     // x² = hi + lo exactly (fma), then one rounding of the final product.
                     let hi = self.fb.ins().fmul(x, x);
                     let neg_hi = self.fb.ins().fneg(hi);
                     let lo = self.fb.ins().fma(x, x, neg_hi);
-                    let (a, b) = if k == 3.0 { (x, x) } else { (hi, hi) };
-                    let _ = b;
+                    // x³ = hi·x + lo·x;  x⁴ = hi·hi + 2·hi·lo (+ lo², below an ulp).
+                    let a = if k == 3.0 { x } else { hi };
                     let factor = if k == 3.0 { x } else { self.fb.ins().fadd(hi, hi) };
                     let corr = self.fb.ins().fmul(lo, factor);
                     let r = self.fb.ins().fma(hi, a, corr);

@@ -179,8 +179,8 @@ impl Func {
     pub fn accepts(self, dtype: DType) -> bool {
         use Func::*;
         match (self, dtype) {
-            // NumPy has no bool loop for sign (and numjit keeps fmod of bools out too).
-            (Sign | Fmod, DType::Bool) => false,
+            // NumPy has no bool loop for sign.
+            (Sign, DType::Bool) => false,
             _ => true,
         }
     }

@@ -1,3 +1,4 @@
 //! The one integration-test binary; each module tests one feature.
 mod cli;
+mod corpus;
 mod npy;
