@@ -43,7 +43,10 @@ fn schedule(threads: usize) -> Schedule {
     }
 }
 
-fn configure(c: &mut Criterion, name: &str) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
+fn configure(
+    c: &mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(20)
         .measurement_time(Duration::from_secs(2))
@@ -165,7 +168,10 @@ fn check(_: &mut Criterion) {
         hand(&a, &b, &mut want);
         for (g, w) in got.iter().zip(&want) {
             // Exact for arithmetic; numjit's sin/cos/exp may come from a different libm.
-            assert!((g - w).abs() <= 1e-14 * w.abs().max(1.0), "{expr}: {g} != {w}");
+            assert!(
+                (g - w).abs() <= 1e-14 * w.abs().max(1.0),
+                "{expr}: {g} != {w}"
+            );
         }
     }
 }

@@ -35,7 +35,11 @@ impl<'a> Vars<'a> {
 
     /// The value bound to `name`, if any.
     pub fn get(&self, name: &str) -> Option<&Arg<'a>> {
-        self.items.iter().rev().find(|(n, _)| *n == name).map(|(_, a)| a)
+        self.items
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| a)
     }
 
     /// The bound names.
@@ -203,7 +207,8 @@ impl Compiled {
     }
 
     fn prepare<'v, 'a>(&self, vars: &'v Vars<'a>) -> Result<Prepared<'v, 'a>> {
-        self.prepare_inner(vars).map_err(|e| e.with_source(self.source()))
+        self.prepare_inner(vars)
+            .map_err(|e| e.with_source(self.source()))
     }
 
     fn prepare_inner<'v, 'a>(&self, vars: &'v Vars<'a>) -> Result<Prepared<'v, 'a>> {
@@ -278,7 +283,8 @@ impl Compiled {
     fn check_out(&self, p: &Prepared<'_, '_>, out: &Out<'_>) -> Result<()> {
         let whole = Some(Span::new(0, self.source().len()));
         let dt = p.typed.program.dtype();
-        let err = |msg: String| Err(Error::new(ErrorKind::Output, msg, whole).with_source(self.source()));
+        let err =
+            |msg: String| Err(Error::new(ErrorKind::Output, msg, whole).with_source(self.source()));
         if out.dtype() != dt {
             return err(format!(
                 "the output has dtype {} but the expression's result is {dt}",
@@ -301,7 +307,11 @@ impl Compiled {
             return Ok(k.clone());
         }
         let k = Arc::new(codegen::compile(&typed.program, layout).map_err(|msg| {
-            Error::new(ErrorKind::Internal, format!("code generation failed: {msg}"), None)
+            Error::new(
+                ErrorKind::Internal,
+                format!("code generation failed: {msg}"),
+                None,
+            )
         })?);
         if kernels.len() >= MAX_KERNELS {
             kernels.remove(0);

@@ -369,9 +369,7 @@ macro_rules! out_from_element {
         }
     };
 }
-impl<'a, T: Element, S: DataMut<Elem = T>, D: Dimension> From<&'a mut ArrayBase<S, D>>
-    for Out<'a>
-{
+impl<'a, T: Element, S: DataMut<Elem = T>, D: Dimension> From<&'a mut ArrayBase<S, D>> for Out<'a> {
     fn from(a: &'a mut ArrayBase<S, D>) -> Self {
         Out {
             dtype: T::DTYPE,

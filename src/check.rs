@@ -83,7 +83,11 @@ impl Checker<'_> {
                     if let Some(s) = suggest(name, &names) {
                         msg.push_str(&format!("; did you mean `{s}`?"));
                     }
-                    return Err(Error::new(ErrorKind::UnknownFunction, msg, Some(*name_span)));
+                    return Err(Error::new(
+                        ErrorKind::UnknownFunction,
+                        msg,
+                        Some(*name_span),
+                    ));
                 };
                 if args.len() != f.arity() {
                     let n = f.arity();
@@ -109,20 +113,32 @@ impl Checker<'_> {
     fn unknown_name(&self, name: &str, span: Span) -> Error {
         let mut msg = format!("unknown name `{name}`");
         if Func::from_name(name).is_some() {
-            msg.push_str(&format!("; `{name}` is a function, call it as `{name}(...)`"));
+            msg.push_str(&format!(
+                "; `{name}` is a function, call it as `{name}(...)`"
+            ));
         } else if let Some(s) = suggest(name, self.known) {
             msg.push_str(&format!("; did you mean `{s}`?"));
         }
         Error::new(ErrorKind::UnknownName, msg, Some(span))
     }
 
-    fn binary(&mut self, op: BinOp, l: NodeId, r: NodeId, span: Span, rspan: Span) -> Result<NodeId> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: NodeId,
+        r: NodeId,
+        span: Span,
+        rspan: Span,
+    ) -> Result<NodeId> {
         let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
         let dt = lt.promote(rt);
         let both = |c: &mut Self, t: DType| (c.b.cast(l, t), c.b.cast(r, t));
         let not_for = |what: &str| {
             dtype_err(
-                format!("`{}` is not defined for {what} operands ({lt} and {rt})", op.symbol()),
+                format!(
+                    "`{}` is not defined for {what} operands ({lt} and {rt})",
+                    op.symbol()
+                ),
                 span,
             )
         };
@@ -238,7 +254,10 @@ impl Checker<'_> {
                 Ok(self.b.add(Op::Call(f), t, vec![c, a, b]))
             }
             Sig::Float => {
-                let a: Vec<NodeId> = args.iter().map(|&a| self.b.cast(a, DType::Float64)).collect();
+                let a: Vec<NodeId> = args
+                    .iter()
+                    .map(|&a| self.b.cast(a, DType::Float64))
+                    .collect();
                 Ok(self.b.add(Op::Call(f), DType::Float64, a))
             }
             Sig::Predicate => Ok(self.b.add(Op::Call(f), DType::Bool, args)),
@@ -295,7 +314,11 @@ pub fn shape_str(shape: &[usize]) -> String {
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            shape.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

@@ -245,7 +245,12 @@ impl<'a, 'b> Lower<'a, 'b> {
                     Access::Row => Level::Row,
                     _ => Level::Element,
                 },
-                _ => n.args.iter().map(|&a| levels[a]).max().unwrap_or(Level::Call),
+                _ => n
+                    .args
+                    .iter()
+                    .map(|&a| levels[a])
+                    .max()
+                    .unwrap_or(Level::Call),
             };
             levels.push(l);
         }
@@ -283,11 +288,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
 
         // Hoisted: everything computed once per call.
-        for k in 0..nops {
-            if k > 0 && self.layout[k] == Access::Scalar {
-                self.load_input(k - 1, base[k]);
-            }
-        }
+        self.load_inputs(Access::Scalar, &base);
         self.emit_level(Level::Call);
 
         let row_var = self.fb.declare_var(types::I64);
@@ -318,11 +319,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.switch_to_block(row_body);
         self.fb.seal_block(row_body);
         let rp: Vec<Value> = row_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
-        for k in 1..nops {
-            if self.layout[k] == Access::Row {
-                self.load_input(k - 1, rp[k]);
-            }
-        }
+        self.load_inputs(Access::Row, &rp);
         self.emit_level(Level::Row);
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
@@ -343,11 +340,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.switch_to_block(inner_body);
         self.fb.seal_block(inner_body);
         let ep: Vec<Value> = elem_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
-        for k in 1..nops {
-            if matches!(self.layout[k], Access::Contiguous | Access::Strided) {
-                self.load_input(k - 1, ep[k]);
-            }
-        }
+        self.load_inputs(Access::Contiguous, &ep);
+        self.load_inputs(Access::Strided, &ep);
         self.emit_level(Level::Element);
         let result = self.value(self.program.root);
         self.fb.ins().store(flags, result, ep[0], 0);
@@ -391,6 +385,16 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.seal_block(exit);
         self.fb.ins().return_(&[]);
         self.fb.finalize(self.frontend);
+    }
+
+    /// Loads every input whose access is `access` through its pointer in `ptrs` (indexed by
+    /// operand, the output first).
+    fn load_inputs(&mut self, access: Access, ptrs: &[Value]) {
+        for (k, &p) in ptrs.iter().enumerate().skip(1) {
+            if self.layout[k] == access {
+                self.load_input(k - 1, p);
+            }
+        }
     }
 
     /// Loads input `k` through `p` into every node that reads it.
@@ -588,7 +592,11 @@ impl<'a, 'b> Lower<'a, 'b> {
                     let lo = self.fb.ins().fma(x, x, neg_hi);
                     // x³ = hi·x + lo·x;  x⁴ = hi·hi + 2·hi·lo (+ lo², below an ulp).
                     let a = if k == 3.0 { x } else { hi };
-                    let factor = if k == 3.0 { x } else { self.fb.ins().fadd(hi, hi) };
+                    let factor = if k == 3.0 {
+                        x
+                    } else {
+                        self.fb.ins().fadd(hi, hi)
+                    };
                     let corr = self.fb.ins().fmul(lo, factor);
                     let r = self.fb.ins().fma(hi, a, corr);
                     // Where hi overflowed, lo is NaN; keep the plain product there.

@@ -212,9 +212,10 @@ fn coalesce(shape: &[usize], strides: &mut [Vec<isize>]) -> Vec<usize> {
             continue;
         }
         let merge = match out_shape.last() {
-            Some(_) => strides.iter().zip(&out_strides).all(|(s, o)| {
-                *o.last().expect("same rank") == s[d] * shape[d] as isize
-            }),
+            Some(_) => strides
+                .iter()
+                .zip(&out_strides)
+                .all(|(s, o)| *o.last().expect("same rank") == s[d] * shape[d] as isize),
             None => false,
         };
         if merge {
@@ -243,7 +244,12 @@ fn coalesce(shape: &[usize], strides: &mut [Vec<isize>]) -> Vec<usize> {
 }
 
 /// Byte strides of `arg` broadcast to `shape` (0 along repeated axes).
-fn broadcast_strides(a_shape: &[usize], a_strides: &[isize], size: usize, shape: &[usize]) -> Vec<isize> {
+fn broadcast_strides(
+    a_shape: &[usize],
+    a_strides: &[isize],
+    size: usize,
+    shape: &[usize],
+) -> Vec<isize> {
     let off = shape.len() - a_shape.len();
     (0..shape.len())
         .map(|d| {
@@ -270,9 +276,19 @@ pub fn run(
         return Ok(());
     }
     let mut strides = Vec::with_capacity(args.len() + 1);
-    strides.push(broadcast_strides(&out.shape, &out.strides, out.dtype.size(), &shape));
+    strides.push(broadcast_strides(
+        &out.shape,
+        &out.strides,
+        out.dtype.size(),
+        &shape,
+    ));
     for a in args {
-        strides.push(broadcast_strides(&a.shape, &a.strides, a.dtype.size(), &shape));
+        strides.push(broadcast_strides(
+            &a.shape,
+            &a.strides,
+            a.dtype.size(),
+            &shape,
+        ));
     }
     let cshape = coalesce(&shape, &mut strides);
     let nd = cshape.len();
@@ -339,7 +355,12 @@ pub fn run(
             let mut col = 0;
             while col < n {
                 let w = chunk.min(n - col);
-                tasks.push(Task { row, m: 1, col, n: w });
+                tasks.push(Task {
+                    row,
+                    m: 1,
+                    col,
+                    n: w,
+                });
                 col += w;
             }
         }

@@ -258,7 +258,7 @@ struct FloatFormat {
     exp_format: bool,
     pad_left: usize,
     pad_right: usize,
-    /// Scientific mode: digits after the point (all elements are zero-padded to this).
+    /// Scientific mode: digits after the point, the same for every element.
     precision: usize,
     /// Scientific mode: minimum digits of the exponent.
     exp_size: usize,

@@ -155,7 +155,9 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
         (Isfinite, [B(_) | I(_)]) => B(true),
         (Isnan | Isinf, [I(_)]) => B(false),
         (Signbit, [I(x)]) => B(*x < 0),
-        (Abs | Floor | Ceil | Trunc | Round, [I(x)]) => I(if f == Abs { x.wrapping_abs() } else { *x }),
+        (Abs | Floor | Ceil | Trunc | Round, [I(x)]) => {
+            I(if f == Abs { x.wrapping_abs() } else { *x })
+        }
         (Abs | Floor | Ceil | Trunc, [B(x)]) => B(*x),
         (Sign, [I(x)]) => I(x.signum()),
         (Maximum, [I(a), I(b)]) => I(*a.max(b)),
@@ -219,8 +221,14 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
     let err = "shape and length agree by construction";
     match program.dtype() {
         DType::Bool => Array::Bool(
-            ArrayD::from_shape_vec(s, results.iter().map(|v| matches!(v, Scalar::Bool(true))).collect())
-                .expect(err),
+            ArrayD::from_shape_vec(
+                s,
+                results
+                    .iter()
+                    .map(|v| matches!(v, Scalar::Bool(true)))
+                    .collect(),
+            )
+            .expect(err),
         ),
         DType::Int64 => Array::Int64(
             ArrayD::from_shape_vec(

@@ -69,7 +69,10 @@ pub fn parse(src: &str) -> Result<Expr> {
         let msg = match t.tok {
             Tok::RParen => "unmatched `)`".to_string(),
             Tok::Assign => "assignment is not allowed in an expression (did you mean `==`?)".into(),
-            _ => format!("expected an operator, found `{}`", &src[span.start..span.end]),
+            _ => format!(
+                "expected an operator, found `{}`",
+                &src[span.start..span.end]
+            ),
         };
         return Err(Error::new(ErrorKind::Syntax, msg, Some(span)));
     }
@@ -121,8 +124,7 @@ impl Parser<'_> {
         }
         let mut lhs = self.prefix(level)?;
         let mut last_cmp: Option<Span> = None;
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             let tspan = t.span;
             if t.tok == Tok::Name {
                 let word = self.text(tspan);
@@ -133,7 +135,9 @@ impl Parser<'_> {
                     _ => break,
                 };
                 let msg = match hint {
-                    Some(h) => format!("`{word}` is not supported; use {h} (with parentheses around comparisons)"),
+                    Some(h) => format!(
+                        "`{word}` is not supported; use {h} (with parentheses around comparisons)"
+                    ),
                     None => format!("`{word}` is not supported in numjit expressions"),
                 };
                 return Err(Error::new(ErrorKind::Syntax, msg, Some(tspan)));
@@ -256,11 +260,7 @@ impl Parser<'_> {
                         format!("expected `)`, found `{}`", self.text(other.span)),
                         Some(other.span),
                     )),
-                    None => Err(Error::new(
-                        ErrorKind::Syntax,
-                        "unclosed `(`",
-                        Some(span),
-                    )),
+                    None => Err(Error::new(ErrorKind::Syntax, "unclosed `(`", Some(span))),
                 }
             }
             Tok::Bang => Err(Error::new(
@@ -377,7 +377,9 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> String {
-        parse(s).map(|e| e.to_string()).unwrap_or_else(|e| format!("error: {}", e.message()))
+        parse(s)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|e| format!("error: {}", e.message()))
     }
 
     #[test]

@@ -8,7 +8,15 @@ use numjit::{Array, Schedule, Vars};
 const SHAPE: [usize; 2] = [4, 5];
 
 fn floats(seed: u64) -> Vec<f64> {
-    let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 1e300, -1e-310];
+    let special = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1e300,
+        -1e-310,
+    ];
     (0..20)
         .map(|k| {
             let h = (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15 ^ seed);
@@ -36,7 +44,9 @@ fn ints(seed: u64) -> Vec<i64> {
 }
 
 fn bools(seed: u64) -> Vec<bool> {
-    (0..20).map(|k| (k as u64 * 7 + seed) % 3 == 0).collect()
+    (0..20)
+        .map(|k| (k as u64 * 7 + seed).is_multiple_of(3))
+        .collect()
 }
 
 /// The corpus bindings, owned, in C order.
@@ -54,8 +64,14 @@ fn data() -> Data {
             ("a", f(floats(1))),
             ("b", f(floats(2))),
             ("c", f(floats(3))),
-            ("r", ArrayD::from_shape_vec(IxDyn(&[5]), vec![0.5, -1.0, 2.0, f64::NAN, 3.0]).unwrap()),
-            ("col", ArrayD::from_shape_vec(IxDyn(&[4, 1]), vec![1.0, -2.0, 0.0, 4.5]).unwrap()),
+            (
+                "r",
+                ArrayD::from_shape_vec(IxDyn(&[5]), vec![0.5, -1.0, 2.0, f64::NAN, 3.0]).unwrap(),
+            ),
+            (
+                "col",
+                ArrayD::from_shape_vec(IxDyn(&[4, 1]), vec![1.0, -2.0, 0.0, 4.5]).unwrap(),
+            ),
         ],
         i: vec![
             ("i", ArrayD::from_shape_vec(sh.clone(), ints(1)).unwrap()),
@@ -84,7 +100,8 @@ fn relayout<T: Copy + Default>(a: &ArrayD<T>, layout: Layout) -> ArrayD<T> {
     match layout {
         Layout::C => a.clone(),
         Layout::Fortran => {
-            let mut f = ArrayD::from_shape_vec(IxDyn(a.shape()).f(), vec![T::default(); a.len()]).unwrap();
+            let mut f =
+                ArrayD::from_shape_vec(IxDyn(a.shape()).f(), vec![T::default(); a.len()]).unwrap();
             f.assign(a);
             f
         }
@@ -122,7 +139,9 @@ fn view<T>(o: &ArrayD<T>, layout: Layout) -> ndarray::ArrayViewD<'_, T> {
     let mut v = o.view();
     for ax in 0..o.ndim() {
         match layout {
-            Layout::Strided => v.slice_axis_inplace(ndarray::Axis(ax), ndarray::Slice::new(0, None, 2)),
+            Layout::Strided => {
+                v.slice_axis_inplace(ndarray::Axis(ax), ndarray::Slice::new(0, None, 2))
+            }
             Layout::Reversed => v.invert_axis(ndarray::Axis(ax)),
             _ => {}
         }
@@ -180,7 +199,11 @@ fn ulp_distance(a: f64, b: f64) -> u64 {
     }
     if a == b {
         // Equal values must also agree on the sign of zero.
-        return if a.to_bits() == b.to_bits() { 0 } else { u64::MAX };
+        return if a.to_bits() == b.to_bits() {
+            0
+        } else {
+            u64::MAX
+        };
     }
     if a.is_nan() || b.is_nan() || a.is_infinite() || b.is_infinite() {
         return u64::MAX;
@@ -250,10 +273,15 @@ fn corpus_jit_matches_interpreter_everywhere() {
     let d = data();
     let c_order = Bound::new(&d, Layout::C);
     let mut failures = Vec::new();
-    let layouts: Vec<Bound> = [Layout::C, Layout::Fortran, Layout::Strided, Layout::Reversed]
-        .into_iter()
-        .map(|l| Bound::new(&d, l))
-        .collect();
+    let layouts: Vec<Bound> = [
+        Layout::C,
+        Layout::Fortran,
+        Layout::Strided,
+        Layout::Reversed,
+    ]
+    .into_iter()
+    .map(|l| Bound::new(&d, l))
+    .collect();
     let cases = corpus();
     assert!(cases.len() > 150, "the corpus is read");
     for (expr, ulps) in &cases {
@@ -283,7 +311,12 @@ fn corpus_jit_matches_interpreter_everywhere() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -323,7 +356,8 @@ fn large_arrays_are_identical_for_every_thread_count_and_chunk() {
     let n = 300_007;
     let a: Vec<f64> = (0..n).map(|k| (k as f64 * 0.37).sin() * 10.0).collect();
     let b: Vec<f64> = (0..n).map(|k| (k as f64 * 0.11).cos()).collect();
-    let f = numjit::compile("a**2 + b**2 + 2*a*b + exp(-abs(a)) * where(b > 0, a // b, a % 3)").unwrap();
+    let f = numjit::compile("a**2 + b**2 + 2*a*b + exp(-abs(a)) * where(b > 0, a // b, a % 3)")
+        .unwrap();
     let want = f.interpret(numjit::vars! {a, b}).unwrap();
     for sched in schedules() {
         let got = f.eval_with(numjit::vars! {a, b}, &sched).unwrap();
@@ -342,13 +376,24 @@ fn hand_written_loops_agree() {
     let b: Vec<f64> = (0..1000).map(|k| (k as f64).sqrt()).collect();
     let i: Vec<i64> = (0..1000).map(|k| k - 500).collect();
     let got = numjit::eval("a**2 + b**2 + 2*a*b", numjit::vars! {a, b}).unwrap();
-    let want: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * x + y * y + 2.0 * x * y).collect();
+    let want: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| x * x + y * y + 2.0 * x * y)
+        .collect();
     assert_eq!(got.as_f64().unwrap().as_slice().unwrap(), &want[..]);
     let got = numjit::eval("where(a > 0.5, a*b, exp(-a))", numjit::vars! {a, b}).unwrap();
-    let want: Vec<f64> = a.iter().zip(&b).map(|(x, y)| if *x > 0.5 { x * y } else { (-x).exp() }).collect();
+    let want: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| if *x > 0.5 { x * y } else { (-x).exp() })
+        .collect();
     assert_eq!(got.as_f64().unwrap().as_slice().unwrap(), &want[..]);
     let got = numjit::eval("i // 7 + i % -7", numjit::vars! {i}).unwrap();
-    let want: Vec<i64> = i.iter().map(|x| x.div_euclid(7) + (((x % 7) - 7) % 7)).collect();
+    let want: Vec<i64> = i
+        .iter()
+        .map(|x| x.div_euclid(7) + (((x % 7) - 7) % 7))
+        .collect();
     let want: Vec<i64> = want
         .iter()
         .zip(&i)
@@ -370,13 +415,32 @@ fn known_values() {
     assert_eq!(r("-7 % 3"), Array::Int64(ndarray::arr0(2).into_dyn()));
     assert_eq!(r("1 / 4"), Array::Float64(ndarray::arr0(0.25).into_dyn()));
     assert_eq!(r("5 // 0"), Array::Int64(ndarray::arr0(0).into_dyn()));
-    assert_eq!(r("round(2.5) + round(3.5)"), Array::Float64(ndarray::arr0(6.0).into_dyn()));
-    assert_eq!(r("9223372036854775807 + 1"), Array::Int64(ndarray::arr0(i64::MIN).into_dyn()));
-    assert_eq!(r("True + True"), Array::Bool(ndarray::arr0(true).into_dyn()));
+    assert_eq!(
+        r("round(2.5) + round(3.5)"),
+        Array::Float64(ndarray::arr0(6.0).into_dyn())
+    );
+    assert_eq!(
+        r("9223372036854775807 + 1"),
+        Array::Int64(ndarray::arr0(i64::MIN).into_dyn())
+    );
+    assert_eq!(
+        r("True + True"),
+        Array::Bool(ndarray::arr0(true).into_dyn())
+    );
     let pi = r("arctan2(0.0, -1.0)");
-    assert_eq!(pi, Array::Float64(ndarray::arr0(std::f64::consts::PI).into_dyn()));
+    assert_eq!(
+        pi,
+        Array::Float64(ndarray::arr0(std::f64::consts::PI).into_dyn())
+    );
     // Inputs (not constants), so these run through the JIT rather than constant folding.
     let x = 2.5f64;
-    let got = numjit::eval("round(x) + round(-x) + floor(-x) + ceil(x) + trunc(-x)", numjit::vars! {x}).unwrap();
-    assert_eq!(got, Array::Float64(ndarray::arr0(2.0 - 2.0 - 3.0 + 3.0 - 2.0).into_dyn()));
+    let got = numjit::eval(
+        "round(x) + round(-x) + floor(-x) + ceil(x) + trunc(-x)",
+        numjit::vars! {x},
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        Array::Float64(ndarray::arr0(2.0 - 2.0 - 3.0 + 3.0 - 2.0).into_dyn())
+    );
 }

@@ -1,4 +1,6 @@
 //! The one integration-test binary; each module tests one feature.
 mod cli;
 mod corpus;
+mod errors;
 mod npy;
+mod props;

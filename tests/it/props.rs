@@ -1,0 +1,158 @@
+//! Property tests: random well-typed expressions agree between the JIT and the reference
+//! interpreter; random text never panics the parser or checker (a fuzz of the front end).
+
+use numjit::Vars;
+use proptest::prelude::*;
+
+/// A random expression over float64 `a`, `b`, int64 `i` and bool `p`.
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("i".to_string()),
+        Just("p".to_string()),
+        (-5i64..6).prop_map(|v| v.to_string()),
+        (-4.0f64..4.0).prop_map(|v| format!("{v:.3}")),
+        Just("True".to_string()),
+    ];
+    leaf.prop_recursive(5, 40, 3, |inner| {
+        let ops = prop_oneof![
+            Just("+"),
+            Just("-"),
+            Just("*"),
+            Just("/"),
+            Just("//"),
+            Just("%"),
+            Just("**"),
+            Just("<"),
+            Just("=="),
+            Just("&"),
+            Just("|"),
+            Just("^"),
+            Just("<<"),
+            Just(">>"),
+        ];
+        let funcs = prop_oneof![
+            Just("sin"),
+            Just("exp"),
+            Just("sqrt"),
+            Just("abs"),
+            Just("floor"),
+            Just("round"),
+            Just("sign"),
+            Just("isnan"),
+            Just("log1p"),
+            Just("tanh"),
+        ];
+        let funcs2 = prop_oneof![
+            Just("maximum"),
+            Just("minimum"),
+            Just("arctan2"),
+            Just("fmod"),
+            Just("hypot"),
+            Just("copysign")
+        ];
+        prop_oneof![
+            (inner.clone(), ops, inner.clone()).prop_map(|(l, o, r)| format!("({l} {o} {r})")),
+            (funcs, inner.clone()).prop_map(|(f, x)| format!("{f}({x})")),
+            (funcs2, inner.clone(), inner.clone()).prop_map(|(f, x, y)| format!("{f}({x}, {y})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, x, y)| format!("where({c}, {x}, {y})")),
+            inner.clone().prop_map(|x| format!("-{x}")),
+            inner.prop_map(|x| format!("~{x}")),
+        ]
+    })
+}
+
+struct Data {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    i: Vec<i64>,
+    p: Vec<bool>,
+}
+
+fn data() -> Data {
+    Data {
+        a: vec![
+            0.5,
+            -1.5,
+            0.0,
+            -0.0,
+            3.25,
+            f64::NAN,
+            f64::INFINITY,
+            -7.0,
+            1e-300,
+            2.0,
+            100.0,
+        ],
+        b: vec![
+            2.0,
+            0.25,
+            -3.0,
+            0.0,
+            f64::NEG_INFINITY,
+            1.0,
+            -0.5,
+            7.0,
+            1e300,
+            -2.0,
+            0.1,
+        ],
+        i: vec![0, 1, -1, 7, -8, i64::MAX, i64::MIN, 3, 64, -3, 2],
+        p: vec![
+            true, false, true, true, false, false, true, false, true, false, true,
+        ],
+    }
+}
+
+fn vars(d: &Data) -> Vars<'_> {
+    Vars::new()
+        .bind("a", &d.a)
+        .bind("b", &d.b)
+        .bind("i", &d.i)
+        .bind("p", &d.p)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn jit_agrees_with_interpreter(e in expr()) {
+        let d = data();
+        let f = numjit::compile(&e).unwrap();
+        match f.interpret(vars(&d)) {
+            // Ill-typed expressions must be refused by both paths alike.
+            Err(want) => {
+                let got = f.eval(vars(&d)).unwrap_err();
+                prop_assert_eq!(got, want);
+            }
+            Ok(want) => {
+                let sched = numjit::Schedule { threads: Some(2), chunk: 3, serial_below: 0 };
+                for got in [f.eval(vars(&d)).unwrap(), f.eval_with(vars(&d), &sched).unwrap()] {
+                    // `**` with constant exponent 3 or 4 is expanded (1 ulp); all else is exact.
+                    let r = crate::corpus::same(&got, &want, 1);
+                    prop_assert!(r.is_ok(), "{}: {:?}", e, r);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn any_text_gives_a_value_or_an_error(s in "[ab()+\\-*/%<>=!&|^~.,0-9eE jTrueFalsinqxtw\\[\\]:]{0,40}") {
+        let d = data();
+        // Must not panic; errors must carry a span inside the text.
+        if let Err(e) = numjit::eval(&s, vars(&d)) {
+            if let Some(sp) = e.span() {
+                prop_assert!(sp.start <= sp.end && sp.end <= s.len());
+            }
+            let _ = e.to_string();
+        }
+    }
+
+    #[test]
+    fn arbitrary_unicode_never_panics(s in "\\PC{0,30}") {
+        let d = data();
+        let _ = numjit::eval(&s, vars(&d)).map_err(|e| e.to_string());
+    }
+}
