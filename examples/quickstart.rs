@@ -80,19 +80,14 @@ fn main() -> Result<(), numjit::Error> {
     });
 
     println!("median of {RUNS} runs:");
-    println!(
-        "  numjit, 1 thread:    {:6.3} ns/element",
-        ns_per_element(one_thread)
-    );
-    println!(
-        "  numjit, {all} thread{}:  {:6.3} ns/element",
-        if all == 1 { " " } else { "s" },
-        ns_per_element(all_threads)
-    );
-    println!(
-        "  plain Rust loop:     {:6.3} ns/element",
-        ns_per_element(plain)
-    );
+    let all_label = format!("numjit, {all} thread{}:", if all == 1 { "" } else { "s" });
+    for (label, time) in [
+        ("numjit, 1 thread:", one_thread),
+        (all_label.as_str(), all_threads),
+        ("plain Rust loop:", plain),
+    ] {
+        println!("  {label:<20} {:6.3} ns/element", ns_per_element(time));
+    }
 
     // The timed runs overwrote `out` and `expected`; they must still agree exactly.
     assert!(out
