@@ -14,7 +14,10 @@
 //! thread whatever the thread count, so at n = 10 and 1 000 `numjit_2_threads` measures the
 //! same serial path as `numjit_1_thread`.
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use numjit::{Compiled, Schedule};
 use std::time::Duration;
 
@@ -22,6 +25,9 @@ const POLY: &str = "a**2 + b**2 + 2*a*b";
 const TRIG: &str = "sin(a)**2 + cos(b)**2";
 const WHERE: &str = "where(a > 0.5, a*b, exp(-a))";
 const BIG: usize = 1_000_000;
+
+/// A hand-written loop computing one expression: `out[i] = f(a[i], b[i])`.
+type HandLoop = fn(&[f64], &[f64], &mut [f64]);
 
 /// `n` deterministic values in [0, 1) from a 64-bit LCG (Knuth's MMIX constants).
 fn inputs(n: usize, seed: u64) -> Vec<f64> {
@@ -43,10 +49,7 @@ fn schedule(threads: usize) -> Schedule {
     }
 }
 
-fn configure(
-    c: &mut Criterion,
-    name: &str,
-) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
+fn configure<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(20)
         .measurement_time(Duration::from_secs(2))
@@ -74,12 +77,7 @@ fn hand_where(a: &[f64], b: &[f64], out: &mut [f64]) {
 }
 
 /// Adds `hand_loop`, `numjit_1_thread` and `numjit_2_threads` for `expr` at size `n` to `g`.
-fn compare(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    expr: &str,
-    n: usize,
-    hand: fn(&[f64], &[f64], &mut [f64]),
-) {
+fn compare(g: &mut BenchmarkGroup<'_, WallTime>, expr: &str, n: usize, hand: HandLoop) {
     let a = inputs(n, 1);
     let b = inputs(n, 2);
     let mut out = vec![0.0; n];
@@ -159,8 +157,7 @@ fn where_(c: &mut Criterion) {
 fn check(_: &mut Criterion) {
     let n = 4099;
     let (a, b) = (inputs(n, 1), inputs(n, 2));
-    let cases: [(&str, fn(&[f64], &[f64], &mut [f64])); 3] =
-        [(POLY, hand_poly), (TRIG, hand_trig), (WHERE, hand_where)];
+    let cases: [(&str, HandLoop); 3] = [(POLY, hand_poly), (TRIG, hand_trig), (WHERE, hand_where)];
     for (expr, hand) in cases {
         let mut got = vec![0.0; n];
         let mut want = vec![0.0; n];

@@ -52,15 +52,26 @@ impl fmt::Display for DType {
 pub trait Element: Copy + Send + Sync + 'static {
     /// The dtype of this element type.
     const DTYPE: DType;
+    /// The value's bytes in memory order, padded to 8 (how kernels read a scalar).
+    fn to_bytes(self) -> [u8; 8];
 }
 impl Element for bool {
     const DTYPE: DType = DType::Bool;
+    fn to_bytes(self) -> [u8; 8] {
+        [self as u8, 0, 0, 0, 0, 0, 0, 0]
+    }
 }
 impl Element for i64 {
     const DTYPE: DType = DType::Int64;
+    fn to_bytes(self) -> [u8; 8] {
+        self.to_ne_bytes()
+    }
 }
 impl Element for f64 {
     const DTYPE: DType = DType::Float64;
+    fn to_bytes(self) -> [u8; 8] {
+        self.to_ne_bytes()
+    }
 }
 
 /// An owned n-dimensional array of one of numjit's dtypes (what [`crate::eval`] returns).
@@ -187,12 +198,6 @@ pub struct Arg<'a> {
     _life: PhantomData<&'a ()>,
 }
 
-// SAFETY: an `Arg` is a shared borrow of `Sync` element data (f64/i64/bool) for `'a`; it only
-// ever reads through its pointer, so sending or sharing it across threads is as safe as `&[T]`.
-unsafe impl Send for Arg<'_> {}
-// SAFETY: as above; reads only.
-unsafe impl Sync for Arg<'_> {}
-
 impl<'a> Arg<'a> {
     /// The input's dtype.
     pub fn dtype(&self) -> DType {
@@ -205,16 +210,7 @@ impl<'a> Arg<'a> {
     }
 
     fn scalar<T: Element>(v: T) -> Arg<'a> {
-        let mut bytes = [0u8; 8];
-        // SAFETY: T is bool, i64 or f64, all at most 8 bytes and plain old data; we copy its
-        // bytes into a buffer of at least that size.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                &v as *const T as *const u8,
-                bytes.as_mut_ptr(),
-                std::mem::size_of::<T>(),
-            )
-        };
+        let bytes = v.to_bytes();
         Arg {
             dtype: T::DTYPE,
             storage: Storage::Inline(bytes),
@@ -317,9 +313,6 @@ pub struct Out<'a> {
     pub(crate) strides: Vec<isize>,
     _life: PhantomData<&'a mut ()>,
 }
-
-// SAFETY: an `Out` is an exclusive borrow of `Send` element data for `'a`, like `&mut [T]`.
-unsafe impl Send for Out<'_> {}
 
 impl Out<'_> {
     /// The destination's dtype.

@@ -198,7 +198,7 @@ pub mod scalar {
             return 0;
         }
         let q = a.wrapping_div(b);
-        if (a % b != 0) && ((a < 0) != (b < 0)) {
+        if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
             q - 1
         } else {
             q
