@@ -1,4 +1,5 @@
 //! The one integration-test binary; each module tests one feature.
+mod api;
 mod cli;
 mod corpus;
 mod errors;
