@@ -27,10 +27,10 @@ pub struct Schedule {
 }
 
 impl Default for Schedule {
-    /// Tuned on the 2-core development machine with `numjit`'s throughput benchmark
-    /// (`cargo bench --bench throughput`): 16 Ki-element chunks (128 KiB per float64 operand,
-    /// inside L2) and a serial threshold of 64 Ki elements, below which a rayon dispatch
-    /// (~10 µs) costs more than it saves.
+    /// Chosen on the 2-core development machine: 16 Ki-element chunks (128 KiB per float64
+    /// operand, inside L2) and a serial threshold of 64 Ki elements, below which a rayon
+    /// dispatch (~7–11 µs measured from a non-pool thread) costs more than it saves at ~1 ns
+    /// per element. Re-measure with `cargo bench --bench evaluate -- poly`.
     fn default() -> Self {
         Schedule {
             threads: None,

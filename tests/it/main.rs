@@ -4,4 +4,5 @@ mod cli;
 mod corpus;
 mod errors;
 mod npy;
+mod numpy_oracle;
 mod props;
