@@ -72,11 +72,11 @@ fn run(args: &[String]) -> Result<(), Failure> {
     };
     match command.as_str() {
         "-h" | "--help" | "help" => {
-            println!("{HELP}");
+            print_out(HELP);
             Ok(())
         }
         "-V" | "--version" => {
-            println!("numjit {}", env!("CARGO_PKG_VERSION"));
+            print_out(&format!("numjit {}", env!("CARGO_PKG_VERSION")));
             Ok(())
         }
         "eval" => eval(&args[1..]),
@@ -102,7 +102,7 @@ enum Value {
 
 fn eval(args: &[String]) -> Result<(), Failure> {
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{HELP}");
+        print_out(HELP);
         return Ok(());
     }
     let parsed = parse_eval_args(args)?;
@@ -129,7 +129,7 @@ fn eval(args: &[String]) -> Result<(), Failure> {
         Some(path) => {
             npy::write(path, &result).map_err(|e| Failure::Other(format!("error: {e}")))?
         }
-        None => println!("{}", format::repr(&result)),
+        None => print_out(&format::repr(&result)),
     }
     Ok(())
 }
@@ -312,4 +312,12 @@ mod tests {
             );
         }
     }
+}
+
+/// Writes `text` and a newline to stdout. A closed pipe (`numjit eval ... | head`) is not an
+/// error worth a panic: the reader has what it wanted.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }

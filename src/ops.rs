@@ -340,7 +340,8 @@ pub mod scalar {
         if a.is_nan() || b.is_nan() {
             f64::NAN
         } else if a == b {
-            // +0 wins over -0, as NumPy.
+            // +0 wins over -0 (IEEE 754-2019 `maximum`, and Cranelift's `fmax`, which the JIT
+            // uses). NumPy on x86-64 returns the second operand on such ties instead.
             if a.is_sign_negative() {
                 b
             } else {
