@@ -294,13 +294,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let row_var = self.fb.declare_var(types::I64);
         let zero = self.fb.ins().iconst(types::I64, 0);
         self.fb.def_var(row_var, zero);
-        let row_ptr: Vec<Variable> = (0..nops)
-            .map(|k| {
-                let v = self.fb.declare_var(self.ptr);
-                self.fb.def_var(v, base[k]);
-                v
-            })
-            .collect();
+        let row_ptr = self.pointer_vars(&base);
 
         let row_head = self.fb.create_block();
         let row_body = self.fb.create_block();
@@ -323,13 +317,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.emit_level(Level::Row);
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
-        let elem_ptr: Vec<Variable> = (0..nops)
-            .map(|k| {
-                let v = self.fb.declare_var(self.ptr);
-                self.fb.def_var(v, rp[k]);
-                v
-            })
-            .collect();
+        let elem_ptr = self.pointer_vars(&rp);
         self.fb.ins().jump(inner_head, &[]);
 
         self.fb.switch_to_block(inner_head);
@@ -385,6 +373,17 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.seal_block(exit);
         self.fb.ins().return_(&[]);
         self.fb.finalize(self.frontend);
+    }
+
+    /// One pointer variable per operand, starting at `init`.
+    fn pointer_vars(&mut self, init: &[Value]) -> Vec<Variable> {
+        init.iter()
+            .map(|&p| {
+                let v = self.fb.declare_var(self.ptr);
+                self.fb.def_var(v, p);
+                v
+            })
+            .collect()
     }
 
     /// Loads every input whose access is `access` through its pointer in `ptrs` (indexed by

@@ -223,38 +223,40 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
         DType::Bool => Array::Bool(
             ArrayD::from_shape_vec(
                 s,
-                results
-                    .iter()
-                    .map(|v| matches!(v, Scalar::Bool(true)))
-                    .collect(),
+                build_vec(&results, |v| match v {
+                    Scalar::Bool(b) => Some(*b),
+                    _ => None,
+                }),
             )
             .expect(err),
         ),
         DType::Int64 => Array::Int64(
             ArrayD::from_shape_vec(
                 s,
-                results
-                    .iter()
-                    .map(|v| match v {
-                        Scalar::Int(i) => *i,
-                        _ => 0,
-                    })
-                    .collect(),
+                build_vec(&results, |v| match v {
+                    Scalar::Int(i) => Some(*i),
+                    _ => None,
+                }),
             )
             .expect(err),
         ),
         DType::Float64 => Array::Float64(
             ArrayD::from_shape_vec(
                 s,
-                results
-                    .iter()
-                    .map(|v| match v {
-                        Scalar::Float(f) => *f,
-                        _ => 0.0,
-                    })
-                    .collect(),
+                build_vec(&results, |v| match v {
+                    Scalar::Float(f) => Some(*f),
+                    _ => None,
+                }),
             )
             .expect(err),
         ),
     }
+}
+
+/// The payloads of `values` (all of one dtype, as checking guarantees).
+fn build_vec<T: Default>(values: &[Scalar], payload: fn(&Scalar) -> Option<T>) -> Vec<T> {
+    values
+        .iter()
+        .map(|v| payload(v).unwrap_or_default())
+        .collect()
 }

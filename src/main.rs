@@ -238,6 +238,14 @@ fn parse_value(text: &str) -> Result<Value, Failure> {
         .map_err(|e| Failure::Other(format!("error: {e}")))
 }
 
+/// Writes `text` and a newline to stdout. A closed pipe (`numjit eval ... | head`) is not an
+/// error worth a panic: the reader has what it wanted.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,12 +320,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Writes `text` and a newline to stdout. A closed pipe (`numjit eval ... | head`) is not an
-/// error worth a panic: the reader has what it wanted.
-fn print_out(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }

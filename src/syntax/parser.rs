@@ -278,66 +278,44 @@ impl Parser<'_> {
 
     fn call(&mut self, name: String, name_span: Span, level: u32) -> Result<Expr> {
         let open = self.next().map(|t| t.span).unwrap_or(name_span);
-        let mut args = Vec::new();
-        let mut depth = 1;
-        if self.peek().map(|t| &t.tok) == Some(&Tok::RParen) {
-            let close = self.next().map(|t| t.span).unwrap_or(open);
-            return node(
-                ExprKind::Call {
+        let mut args: Vec<Expr> = Vec::new();
+        loop {
+            // `)` closes the call: right after `(`, or after a trailing comma.
+            if let Some(Token {
+                tok: Tok::RParen,
+                span: close,
+            }) = self.peek().cloned()
+            {
+                self.pos += 1;
+                let depth = args.iter().map(|a| a.depth).max().unwrap_or(0) + 1;
+                let span = name_span.to(close);
+                let kind = ExprKind::Call {
                     name,
                     name_span,
                     args,
-                },
-                name_span.to(close),
-                depth + 1,
-            );
-        }
-        loop {
+                };
+                return node(kind, span, depth);
+            }
             let arg = self.expr(0, level + 1)?;
             if let Some(Token {
-                tok: Tok::Assign, ..
+                tok: Tok::Assign,
+                span,
             }) = self.peek()
             {
-                let span = self.peek().map(|t| t.span).unwrap_or(arg.span);
                 return Err(Error::new(
                     ErrorKind::Syntax,
                     format!("`{name}` takes no keyword arguments"),
-                    Some(arg.span.to(span)),
+                    Some(arg.span.to(*span)),
                 ));
             }
-            depth = depth.max(arg.depth);
             args.push(arg);
-            match self.next() {
+            match self.peek().cloned() {
                 Some(Token {
                     tok: Tok::Comma, ..
-                }) => {
-                    if self.peek().map(|t| &t.tok) == Some(&Tok::RParen) {
-                        let close = self.next().map(|t| t.span).unwrap_or(open);
-                        return node(
-                            ExprKind::Call {
-                                name,
-                                name_span,
-                                args,
-                            },
-                            name_span.to(close),
-                            depth + 1,
-                        );
-                    }
-                }
+                }) => self.pos += 1,
                 Some(Token {
-                    tok: Tok::RParen,
-                    span: close,
-                }) => {
-                    return node(
-                        ExprKind::Call {
-                            name,
-                            name_span,
-                            args,
-                        },
-                        name_span.to(close),
-                        depth + 1,
-                    )
-                }
+                    tok: Tok::RParen, ..
+                }) => {}
                 Some(other) => {
                     return Err(Error::new(
                         ErrorKind::Syntax,
