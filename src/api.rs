@@ -1,6 +1,7 @@
-//! Provides the public entry points ([`evaluate`], [`eval`], [`compile`], [`interpret`]), the
-//! bindings type [`Vars`], and the kernel cache: expression text → parsed [`Compiled`] (bounded
-//! LRU) → typed program per input dtypes → kernel per operand layout.
+//! Provides the public entry points ([`evaluate`], [`eval`], [`compile`], [`interpret`],
+//! [`execute`], [`compile_script`]), the bindings type [`Vars`], and the caches: text →
+//! parsed [`Compiled`] or [`Script`] (bounded LRU) → typed program per input dtypes → kernel
+//! per operand layout.
 
 use crate::array::{Arg, Array, DType, Out};
 use crate::check::{self, broadcast, shape_str};
@@ -8,17 +9,24 @@ use crate::codegen::{self, Access, Kernel};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::exec::{self, Schedule};
 use crate::interp;
-use crate::ir::Program;
-use crate::syntax::{self, ast::Expr, ast::ExprKind};
+use crate::ir::{view_text, Program, View};
+use crate::syntax::{self, ast::Expr, ast::ExprKind, ast::StmtKind, ast::SubItem};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Named inputs for an expression, usually built with [`crate::vars!`].
+/// One binding: read-only, or writable (the target of `x[...] = ...`, readable too).
+#[derive(Debug)]
+enum Binding<'a> {
+    In(Arg<'a>),
+    Mut(Out<'a>),
+}
+
+/// Named inputs (and, for scripts, writable targets), usually built with [`crate::vars!`].
 ///
 /// Names the expression does not use are ignored; a name bound twice takes the later value.
-#[derive(Default, Debug, Clone)]
+#[derive(Default, Debug)]
 pub struct Vars<'a> {
-    items: Vec<(&'a str, Arg<'a>)>,
+    items: Vec<(&'a str, Binding<'a>)>,
 }
 
 impl<'a> Vars<'a> {
@@ -27,32 +35,52 @@ impl<'a> Vars<'a> {
         Vars { items: Vec::new() }
     }
 
-    /// Adds the binding `name = value`.
+    /// Adds the read-only binding `name = value`.
     pub fn bind(mut self, name: &'a str, value: impl Into<Arg<'a>>) -> Self {
-        self.items.push((name, value.into()));
+        self.items.push((name, Binding::In(value.into())));
         self
     }
 
-    /// The value bound to `name`, if any.
-    pub fn get(&self, name: &str) -> Option<&Arg<'a>> {
+    /// Adds a writable binding: scripts may assign into it with `name[...] = expr`.
+    pub fn bind_mut(mut self, name: &'a str, value: impl Into<Out<'a>>) -> Self {
+        self.items.push((name, Binding::Mut(value.into())));
+        self
+    }
+
+    /// The value bound to `name`, if any (a writable binding read as an input).
+    pub fn get(&self, name: &str) -> Option<Arg<'a>> {
         self.items
             .iter()
             .rev()
             .find(|(n, _)| *n == name)
-            .map(|(_, a)| a)
+            .map(|(_, b)| match b {
+                Binding::In(a) => a.clone(),
+                Binding::Mut(o) => o.as_arg(),
+            })
     }
 
     /// The bound names.
     pub fn names(&self) -> Vec<&'a str> {
         self.items.iter().map(|(n, _)| *n).collect()
     }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Out<'a>> {
+        match self.items.iter_mut().rev().find(|(n, _)| *n == name) {
+            Some((_, Binding::Mut(o))) => Some(o),
+            _ => None,
+        }
+    }
 }
 
 /// Binds local variables by their own names: `vars!{a, b}` is
-/// `Vars::new().bind("a", &a).bind("b", &b)`; `"name" => value` pairs may be mixed in.
+/// `Vars::new().bind("a", &a).bind("b", &b)`; `mut x` binds `&mut x` writably (a script's
+/// assignment target); `"name" => value` pairs may be mixed in.
 #[macro_export]
 macro_rules! vars {
     (@acc $v:expr ;) => { $v };
+    (@acc $v:expr ; mut $name:ident $(, $($rest:tt)*)?) => {
+        $crate::vars!(@acc $v.bind_mut(stringify!($name), &mut $name) ; $($($rest)*)?)
+    };
     (@acc $v:expr ; $name:ident $(, $($rest:tt)*)?) => {
         $crate::vars!(@acc $v.bind(stringify!($name), &$name) ; $($($rest)*)?)
     };
@@ -60,6 +88,60 @@ macro_rules! vars {
         $crate::vars!(@acc $v.bind($key, $value) ; $($($rest)*)?)
     };
     ($($t:tt)*) => { $crate::vars!(@acc $crate::Vars::new() ; $($t)*) };
+}
+
+/// Where names are looked up during one statement: the caller's bindings, and arrays the
+/// script created so far (which shadow them).
+struct Scope<'s, 'a> {
+    vars: &'s Vars<'a>,
+    env: &'s [(String, Arg<'a>)],
+}
+
+impl<'a> Scope<'_, 'a> {
+    fn get(&self, name: &str) -> Option<Arg<'a>> {
+        match self.env.iter().rev().find(|(n, _)| n == name) {
+            Some((_, a)) => Some(a.clone()),
+            None => self.vars.get(name),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.vars.names();
+        v.extend(self.env.iter().map(|(n, _)| n.as_str()));
+        v
+    }
+
+    /// The value of a bound int64 scalar used in a subscript bound.
+    fn int(&self, name: &str, span: Span) -> Result<i64> {
+        let arg = self.get(name).ok_or_else(|| {
+            Error::new(ErrorKind::UnknownName, format!("unknown name `{name}`"), Some(span))
+        })?;
+        if !arg.shape().is_empty() {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!(
+                    "subscript bounds must be scalars; `{name}` has shape {}",
+                    shape_str(arg.shape())
+                ),
+                Some(span),
+            ));
+        }
+        if arg.is_placeholder() {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!("`{name}` is assigned by this script; subscript bounds must be bound by the caller"),
+                Some(span),
+            ));
+        }
+        match exec::read(&arg, &[]) {
+            crate::ir::Scalar::Int(v) => Ok(v),
+            _ => Err(Error::new(
+                ErrorKind::DType,
+                format!("subscript bounds must be integers; `{name}` is {}", arg.dtype()),
+                Some(span),
+            )),
+        }
+    }
 }
 
 /// An expression parsed once, ready to run on any inputs without a cache lookup.
@@ -73,6 +155,7 @@ pub struct Compiled {
 
 #[derive(Debug)]
 struct Inner {
+    /// The text the spans refer to (a whole script for a statement's expression).
     source: String,
     ast: Expr,
     /// Free names in order of first appearance, with the span of that appearance.
@@ -85,8 +168,6 @@ struct Inner {
 struct Typed {
     dtypes: Vec<DType>,
     program: Program,
-    /// For each program input, its index in `Inner::names`.
-    input_names: Vec<usize>,
     kernels: Mutex<Vec<(Vec<Access>, Arc<Kernel>)>>,
 }
 
@@ -94,7 +175,7 @@ struct Typed {
 const MAX_TYPED: usize = 16;
 /// Bound on kernels kept per typed program (distinct layouts).
 const MAX_KERNELS: usize = 16;
-/// Bound on expressions kept in the global cache (numexpr keeps 256).
+/// Bound on texts kept in each global cache (numexpr keeps 256).
 const CACHE_SIZE: usize = 256;
 
 fn free_names(e: &Expr, out: &mut Vec<(String, Span)>) {
@@ -110,14 +191,30 @@ fn free_names(e: &Expr, out: &mut Vec<(String, Span)>) {
             free_names(rhs, out);
         }
         ExprKind::Call { args, .. } => args.iter().for_each(|a| free_names(a, out)),
+        ExprKind::Subscript { base, items } => {
+            free_names(base, out);
+            for it in items {
+                match it {
+                    SubItem::Index(x) => free_names(x, out),
+                    SubItem::Slice {
+                        start, stop, step, ..
+                    } => {
+                        for x in [start, stop, step].into_iter().flatten() {
+                            free_names(x, out);
+                        }
+                    }
+                    SubItem::Ellipsis(_) => {}
+                }
+            }
+        }
         ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) => {}
     }
 }
 
-/// A call's inputs resolved against a typed program, and the result shape.
-struct Prepared<'v, 'a> {
+/// A call's inputs resolved against a typed program (views applied), and the result shape.
+struct Prepared<'a> {
     typed: Arc<Typed>,
-    args: Vec<&'v Arg<'a>>,
+    args: Vec<Arg<'a>>,
     shape: Vec<usize>,
 }
 
@@ -125,16 +222,21 @@ impl Compiled {
     /// Parses `source`.
     pub fn new(source: &str) -> Result<Compiled> {
         let ast = syntax::parse(source).map_err(|e| e.with_source(source))?;
+        Ok(Compiled::from_ast(source, ast))
+    }
+
+    /// An expression already parsed out of `source` (whose spans it uses).
+    fn from_ast(source: &str, ast: Expr) -> Compiled {
         let mut names = Vec::new();
         free_names(&ast, &mut names);
-        Ok(Compiled {
+        Compiled {
             inner: Arc::new(Inner {
                 source: source.to_string(),
                 ast,
                 names,
                 typed: Mutex::new(Vec::new()),
             }),
-        })
+        }
     }
 
     /// The expression text.
@@ -161,8 +263,10 @@ impl Compiled {
         sched: &Schedule,
     ) -> Result<()> {
         let mut out = out.into();
-        let p = self.prepare(&vars)?;
+        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
         self.check_out(&p, &out)?;
+        // `out` is a `&mut` borrow the inputs cannot alias in safe Rust; overlap can only come
+        // from a script's writable bindings, which `Script` handles.
         self.execute(&p, &mut out, sched)
     }
 
@@ -173,31 +277,37 @@ impl Compiled {
 
     /// [`Compiled::eval`] with an explicit schedule.
     pub fn eval_with(&self, vars: Vars<'_>, sched: &Schedule) -> Result<Array> {
-        let p = self.prepare(&vars)?;
+        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        self.eval_prepared(&p, sched)
+    }
+
+    fn eval_prepared(&self, p: &Prepared<'_>, sched: &Schedule) -> Result<Array> {
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
-        self.execute(&p, &mut out, sched)?;
+        self.execute(p, &mut out, sched)?;
         Ok(result)
     }
 
     /// Evaluates with the reference interpreter (slow; the oracle numjit's tests use).
     pub fn interpret(&self, vars: Vars<'_>) -> Result<Array> {
-        let p = self.prepare(&vars)?;
-        Ok(interp::run(&p.typed.program, &p.args, &p.shape))
+        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+        Ok(interp::run(&p.typed.program, &args, &p.shape))
     }
 
     /// The typed program for these inputs (printable, one node per line).
     pub fn program(&self, vars: Vars<'_>) -> Result<Program> {
-        Ok(self.prepare(&vars)?.typed.program.clone())
+        Ok(self.prepare(&Scope { vars: &vars, env: &[] })?.typed.program.clone())
     }
 
-    /// The Cranelift IR of the kernel for these inputs, evaluated into a fresh array.
+    /// The Cranelift IR of the kernel these inputs use.
     pub fn clif(&self, vars: Vars<'_>) -> Result<String> {
-        let p = self.prepare(&vars)?;
+        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        let text = Mutex::new(String::new());
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
-        let text = Mutex::new(String::new());
-        exec::run(&mut out, &p.args, &Schedule::default(), &|layout| {
+        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+        exec::run(&mut out, &args, &Schedule::default(), &|layout| {
             let k = self.kernel(&p.typed, layout)?;
             *text.lock().unwrap_or_else(|e| e.into_inner()) = k.clif().to_string();
             Ok(k)
@@ -206,16 +316,15 @@ impl Compiled {
         Ok(text.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn prepare<'v, 'a>(&self, vars: &'v Vars<'a>) -> Result<Prepared<'v, 'a>> {
-        self.prepare_inner(vars)
-            .map_err(|e| e.with_source(self.source()))
+    fn prepare<'a>(&self, scope: &Scope<'_, 'a>) -> Result<Prepared<'a>> {
+        self.prepare_inner(scope).map_err(|e| e.with_source(self.source()))
     }
 
-    fn prepare_inner<'v, 'a>(&self, vars: &'v Vars<'a>) -> Result<Prepared<'v, 'a>> {
+    fn prepare_inner<'a>(&self, scope: &Scope<'_, 'a>) -> Result<Prepared<'a>> {
         let inner = &*self.inner;
-        let mut bound: Vec<&'v Arg<'a>> = Vec::with_capacity(inner.names.len());
+        let mut bound: Vec<Arg<'a>> = Vec::with_capacity(inner.names.len());
         for (name, _) in &inner.names {
-            match vars.get(name) {
+            match scope.get(name) {
                 Some(a) => bound.push(a),
                 None => break,
             }
@@ -226,31 +335,19 @@ impl Compiled {
             let typed = inner.typed.lock().unwrap_or_else(|e| e.into_inner());
             typed
                 .iter()
-                .find(|t| t.dtypes.iter().zip(&bound).all(|(d, a)| *d == a.dtype))
+                .find(|t| t.dtypes.iter().zip(&bound).all(|(d, a)| *d == a.dtype()))
                 .cloned()
         };
         let typed = match typed {
             Some(t) => t,
             None => {
                 // Checking reports any unbound name with a suggestion.
-                let lookup = |n: &str| vars.get(n).map(|a| a.dtype);
-                let known = vars.names();
+                let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
+                let known = scope.names();
                 let program = check::check(&inner.ast, &lookup, &known)?;
-                let input_names = program
-                    .inputs
-                    .iter()
-                    .map(|i| {
-                        inner
-                            .names
-                            .iter()
-                            .position(|(n, _)| *n == i.name)
-                            .expect("program inputs are free names")
-                    })
-                    .collect();
                 let t = Arc::new(Typed {
-                    dtypes: bound.iter().map(|a| a.dtype).collect(),
+                    dtypes: bound.iter().map(|a| a.dtype()).collect(),
                     program,
-                    input_names,
                     kernels: Mutex::new(Vec::new()),
                 });
                 let mut all = inner.typed.lock().unwrap_or_else(|e| e.into_inner());
@@ -261,40 +358,62 @@ impl Compiled {
                 t
             }
         };
-        let args: Vec<&'v Arg<'a>> = typed.input_names.iter().map(|&i| bound[i]).collect();
+        let mut args: Vec<Arg<'a>> = Vec::with_capacity(typed.program.inputs.len());
+        for input in &typed.program.inputs {
+            let i = inner
+                .names
+                .iter()
+                .position(|(n, _)| *n == input.name)
+                .expect("program inputs are free names");
+            let base = &bound[i];
+            if input.view.is_empty() {
+                args.push(base.clone());
+            } else {
+                let layout = check::resolve_view(&base.layout(), &input.view, &|n, s| scope.int(n, s))?;
+                args.push(base.with_layout(layout));
+            }
+        }
         let shapes: Vec<&[usize]> = args.iter().map(|a| a.shape()).collect();
         let shape = broadcast(&shapes).map_err(|(i, j)| {
-            let (ni, nj) = (typed.input_names[i], typed.input_names[j]);
+            let (a, b) = (&typed.program.inputs[i], &typed.program.inputs[j]);
             Error::new(
                 ErrorKind::Shape,
                 format!(
                     "shapes do not broadcast: `{}` has shape {} but `{}` has shape {}",
-                    inner.names[ni].0,
+                    view_text(&a.name, &a.view),
                     shape_str(shapes[i]),
-                    inner.names[nj].0,
+                    view_text(&b.name, &b.view),
                     shape_str(shapes[j])
                 ),
-                Some(inner.names[nj].1),
+                Some(b.span),
             )
         })?;
         Ok(Prepared { typed, args, shape })
     }
 
-    fn check_out(&self, p: &Prepared<'_, '_>, out: &Out<'_>) -> Result<()> {
+    /// Refuses an output of the wrong dtype, or a shape the result does not broadcast to.
+    fn check_out(&self, p: &Prepared<'_>, out: &Out<'_>) -> Result<()> {
         let whole = Some(Span::new(0, self.source().len()));
+        self.check_out_at(p, out.dtype(), out.shape(), whole, "the output")
+    }
+
+    fn check_out_at(
+        &self,
+        p: &Prepared<'_>,
+        dtype: DType,
+        shape: &[usize],
+        span: Option<Span>,
+        what: &str,
+    ) -> Result<()> {
         let dt = p.typed.program.dtype();
-        let err =
-            |msg: String| Err(Error::new(ErrorKind::Output, msg, whole).with_source(self.source()));
-        if out.dtype() != dt {
-            return err(format!(
-                "the output has dtype {} but the expression's result is {dt}",
-                out.dtype()
-            ));
+        let err = |msg: String| Err(Error::new(ErrorKind::Output, msg, span).with_source(self.source()));
+        if dtype != dt {
+            return err(format!("{what} has dtype {dtype} but the expression's result is {dt}"));
         }
-        if broadcast(&[&p.shape, out.shape()]).as_deref() != Ok(out.shape()) {
+        if broadcast(&[&p.shape, shape]).as_deref() != Ok(shape) {
             return err(format!(
-                "the output has shape {} but the expression's result has shape {}",
-                shape_str(out.shape()),
+                "{what} has shape {} but the expression's result has shape {}",
+                shape_str(shape),
                 shape_str(&p.shape)
             ));
         }
@@ -302,16 +421,25 @@ impl Compiled {
     }
 
     fn kernel(&self, typed: &Typed, layout: &[Access]) -> Result<Arc<Kernel>> {
+        kernel_for(typed, layout)
+    }
+
+    fn execute(&self, p: &Prepared<'_>, out: &mut Out<'_>, sched: &Schedule) -> Result<()> {
+        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+        exec::run(out, &args, sched, &|layout| self.kernel(&p.typed, layout))
+            .map_err(|e| e.with_source(self.source()))
+    }
+}
+
+/// The kernel of `typed` for `layout`, compiled on first use.
+fn kernel_for(typed: &Typed, layout: &[Access]) -> Result<Arc<Kernel>> {
+    {
         let mut kernels = typed.kernels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, k)) = kernels.iter().find(|(l, _)| l == layout) {
             return Ok(k.clone());
         }
         let k = Arc::new(codegen::compile(&typed.program, layout).map_err(|msg| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("code generation failed: {msg}"),
-                None,
-            )
+            Error::new(ErrorKind::Internal, format!("code generation failed: {msg}"), None)
         })?);
         if kernels.len() >= MAX_KERNELS {
             kernels.remove(0);
@@ -319,46 +447,328 @@ impl Compiled {
         kernels.push((layout.to_vec(), k.clone()));
         Ok(k)
     }
+}
 
-    fn execute(&self, p: &Prepared<'_, '_>, out: &mut Out<'_>, sched: &Schedule) -> Result<()> {
-        exec::run(out, &p.args, sched, &|layout| self.kernel(&p.typed, layout))
-            .map_err(|e| e.with_source(self.source()))
+/// What a script produced: the arrays its `name = expr` statements bound (in order of first
+/// assignment), and the value of its last bare expression.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outputs {
+    arrays: Vec<(String, Array)>,
+    value: Option<Array>,
+}
+
+impl Outputs {
+    /// The array bound to `name` by the script.
+    pub fn get(&self, name: &str) -> Option<&Array> {
+        self.arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    /// The value of the script's last bare expression, if it had one.
+    pub fn value(&self) -> Option<&Array> {
+        self.value.as_ref()
+    }
+
+    /// The bound arrays, in order of first assignment.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Array)> {
+        self.arrays.iter().map(|(n, a)| (n.as_str(), a))
+    }
+
+    /// The bound arrays, by value.
+    pub fn into_vec(self) -> Vec<(String, Array)> {
+        self.arrays
     }
 }
 
-struct Cache {
-    map: HashMap<String, (Compiled, u64)>,
+/// A statement of a parsed script.
+#[derive(Debug)]
+struct Statement {
+    target: Target,
+    value: Compiled,
+}
+
+#[derive(Debug)]
+enum Target {
+    /// A bare expression.
+    None,
+    /// `name = ...`: binds a new array.
+    Bind(String),
+    /// `name[...] = ...`: writes into a view of a writable binding or a script array.
+    Write {
+        name: String,
+        name_span: Span,
+        target: Expr,
+        span: Span,
+    },
+}
+
+/// A script parsed once: statements separated by `;` or newlines, run in order.
+///
+/// `name = expr` binds a new array (visible to later statements, returned in [`Outputs`]);
+/// `name[...] = expr` writes into a view of a writable binding ([`Vars::bind_mut`]) with
+/// NumPy's semantics: the right side is evaluated as if before any element is written, even
+/// when it reads memory the target overlaps. Every statement is checked before any runs, so a
+/// script with an error writes nothing.
+#[derive(Clone, Debug)]
+pub struct Script {
+    inner: Arc<ScriptInner>,
+}
+
+#[derive(Debug)]
+struct ScriptInner {
+    source: String,
+    stmts: Vec<Statement>,
+}
+
+fn base_name(e: &Expr) -> (String, Span) {
+    match &e.kind {
+        ExprKind::Subscript { base, .. } => base_name(base),
+        ExprKind::Name(n) => (n.clone(), e.span),
+        _ => (String::new(), e.span),
+    }
+}
+
+impl Script {
+    /// Parses `source`.
+    pub fn new(source: &str) -> Result<Script> {
+        let stmts = syntax::parse_script(source).map_err(|e| e.with_source(source))?;
+        let stmts = stmts
+            .into_iter()
+            .map(|s| match s.kind {
+                StmtKind::Expr(e) => Statement {
+                    target: Target::None,
+                    value: Compiled::from_ast(source, e),
+                },
+                StmtKind::Assign { target, value } => {
+                    let t = match &target.kind {
+                        ExprKind::Name(n) => Target::Bind(n.clone()),
+                        _ => {
+                            let (name, name_span) = base_name(&target);
+                            Target::Write {
+                                name,
+                                name_span,
+                                span: target.span,
+                                target,
+                            }
+                        }
+                    };
+                    Statement {
+                        target: t,
+                        value: Compiled::from_ast(source, value),
+                    }
+                }
+            })
+            .collect();
+        Ok(Script {
+            inner: Arc::new(ScriptInner {
+                source: source.to_string(),
+                stmts,
+            }),
+        })
+    }
+
+    /// The script text.
+    pub fn source(&self) -> &str {
+        &self.inner.source
+    }
+
+    /// Runs the script.
+    pub fn execute(&self, vars: Vars<'_>) -> Result<Outputs> {
+        self.execute_with(vars, &Schedule::default())
+    }
+
+    /// [`Script::execute`] with an explicit schedule.
+    pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
+        self.check_all(&vars)?;
+        // Phase 2: run. Script arrays and writable bindings are reached through raw views
+        // (`Out::detach`) taken from one exclusive borrow each; they live in `arrays` and
+        // `vars`, which outlive every view made here.
+        let mut arrays: Vec<(String, Array)> = Vec::new();
+        let mut value = None;
+        for stmt in &self.inner.stmts {
+            let raw: Vec<(String, Out<'static>)> = arrays
+                .iter_mut()
+                .map(|(n, a)| (n.clone(), a.view_mut().detach()))
+                .collect();
+            let target_base: Option<Out<'static>> = match &stmt.target {
+                Target::Write { name, .. } => match raw.iter().rev().find(|(n, _)| n == name) {
+                    Some((_, o)) => Some(o.detach()),
+                    None => vars.get_mut(name).map(|o| o.detach()),
+                },
+                _ => None,
+            };
+            let env: Vec<(String, Arg<'static>)> =
+                raw.iter().map(|(n, o)| (n.clone(), o.as_arg())).collect();
+            let scope = Scope { vars: &vars, env: &env };
+            let p = stmt.value.prepare(&scope)?;
+            match &stmt.target {
+                Target::None => value = Some(stmt.value.eval_prepared(&p, sched)?),
+                Target::Bind(name) => {
+                    let a = stmt.value.eval_prepared(&p, sched)?;
+                    match arrays.iter_mut().find(|(n, _)| n == name) {
+                        Some(slot) => slot.1 = a,
+                        None => arrays.push((name.clone(), a)),
+                    }
+                }
+                Target::Write { target, .. } => {
+                    let base = target_base.expect("checked: the target is writable");
+                    let layout = self.target_layout(&scope, target, &base.layout())?;
+                    let mut view = base.with_layout(layout);
+                    // NumPy's semantics: the right side is evaluated as if before any element
+                    // is written. An input that overlaps the target other than exactly is
+                    // read from a buffer (numexpr gets this wrong).
+                    let converts = view.dtype() != p.typed.program.dtype();
+                    if converts || p.args.iter().any(|a| exec::overlaps(&view, a)) {
+                        let tmp = stmt.value.eval_prepared(&p, sched)?;
+                        copy_into(&mut view, &tmp, sched)?;
+                    } else {
+                        stmt.value.execute(&p, &mut view, sched)?;
+                    }
+                }
+            }
+        }
+        Ok(Outputs { arrays, value })
+    }
+
+    /// Phase 1: checks every statement (names, dtypes, shapes, views, targets) against
+    /// placeholders for the arrays the script will create, so that a script with an error
+    /// anywhere writes nothing.
+    fn check_all(&self, vars: &Vars<'_>) -> Result<()> {
+        let src = self.source();
+        let mut env: Vec<(String, Arg<'_>)> = Vec::new();
+        for stmt in &self.inner.stmts {
+            let scope = Scope { vars, env: &env };
+            let p = stmt.value.prepare(&scope)?;
+            match &stmt.target {
+                Target::None => {}
+                Target::Bind(name) => {
+                    let a = Arg::placeholder(p.typed.program.dtype(), p.shape.clone());
+                    env.push((name.clone(), a));
+                }
+                Target::Write {
+                    name,
+                    name_span,
+                    target,
+                    span,
+                } => {
+                    let in_env = env.iter().rev().find(|(n, _)| n == name);
+                    let (dtype, base) = match in_env {
+                        Some((_, a)) => (a.dtype(), a.layout()),
+                        None => match vars.items.iter().rev().find(|(n, _)| n == name) {
+                            Some((_, Binding::Mut(o))) => (o.dtype(), o.layout()),
+                            Some((_, Binding::In(_))) => {
+                                return Err(Error::new(
+                                    ErrorKind::Output,
+                                    format!("`{name}` is bound read-only; bind it with `bind_mut` (or `vars!{{mut {name}}}`) to assign into it"),
+                                    Some(*name_span),
+                                )
+                                .with_source(src))
+                            }
+                            None => {
+                                let mut msg = format!("unknown name `{name}`");
+                                if let Some(s) = check::suggest(name, &scope.names()) {
+                                    msg.push_str(&format!("; did you mean `{s}`?"));
+                                }
+                                return Err(Error::new(ErrorKind::UnknownName, msg, Some(*name_span))
+                                    .with_source(src));
+                            }
+                        },
+                    };
+                    let layout = self.target_layout(&scope, target, &base)?;
+                    let what = format!("the target `{}`", &src[span.start..span.end]);
+                    // Assignment converts the value to the target's dtype where that loses
+                    // nothing (bool → int64 → float64); other conversions are refused.
+                    let result = p.typed.program.dtype();
+                    let as_dtype = if result.promote(dtype) == dtype { result } else { dtype };
+                    stmt.value.check_out_at(&p, as_dtype, &layout.shape, Some(*span), &what)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn target_layout(&self, scope: &Scope<'_, '_>, target: &Expr, base: &check::Strided) -> Result<check::Strided> {
+        let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
+        let known = scope.names();
+        let (_, view): (String, View) = check::view_of(target, &lookup, &known).map_err(|e| e.with_source(self.source()))?;
+        check::resolve_view(base, &view, &|n, s| scope.int(n, s)).map_err(|e| e.with_source(self.source()))
+    }
+}
+
+/// Copies `src` into `dst`, converting to `dst`'s dtype (`src` broadcasts to `dst`), with a
+/// cached copy kernel per dtype pair.
+fn copy_into(dst: &mut Out<'_>, src: &Array, sched: &Schedule) -> Result<()> {
+    static COPIES: Mutex<Vec<(DType, DType, Arc<Typed>)>> = Mutex::new(Vec::new());
+    let (from, to) = (src.dtype(), dst.dtype());
+    let typed = {
+        let mut copies = COPIES.lock().unwrap_or_else(|e| e.into_inner());
+        match copies.iter().find(|(f, t, _)| (*f, *t) == (from, to)) {
+            Some((_, _, t)) => t.clone(),
+            None => {
+                let mut b = crate::ir::Builder::new();
+                let x = b.input("x", from, Vec::new(), Span::default());
+                let root = b.cast(x, to);
+                let t = Arc::new(Typed {
+                    dtypes: vec![from],
+                    program: b.finish(root),
+                    kernels: Mutex::new(Vec::new()),
+                });
+                copies.push((from, to, t.clone()));
+                t
+            }
+        }
+    };
+    let arg = Arg::from(src);
+    exec::run(dst, &[&arg], sched, &|layout| kernel_for(&typed, layout))
+}
+
+struct Cache<T> {
+    map: HashMap<String, (T, u64)>,
     clock: u64,
 }
 
-static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+impl<T: Clone> Cache<T> {
+    /// The cached value for `key`, or the one `make` builds (evicting the least recently used
+    /// entry when full).
+    fn get_or(slot: &Mutex<Option<Cache<T>>>, key: &str, make: impl FnOnce() -> Result<T>) -> Result<T> {
+        let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = guard.get_or_insert_with(|| Cache {
+            map: HashMap::new(),
+            clock: 0,
+        });
+        cache.clock += 1;
+        let now = cache.clock;
+        if let Some((v, stamp)) = cache.map.get_mut(key) {
+            *stamp = now;
+            return Ok(v.clone());
+        }
+        let v = make()?;
+        if cache.map.len() >= CACHE_SIZE {
+            let oldest = cache.map.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                cache.map.remove(&k);
+            }
+        }
+        cache.map.insert(key.to_string(), (v.clone(), now));
+        Ok(v)
+    }
+}
+
+static EXPRS: Mutex<Option<Cache<Compiled>>> = Mutex::new(None);
+static SCRIPTS: Mutex<Option<Cache<Script>>> = Mutex::new(None);
 
 /// Parses `expr`, or returns the cached parse (a bounded LRU of 256 expressions).
 pub fn compile(expr: &str) -> Result<Compiled> {
-    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    let cache = guard.get_or_insert_with(|| Cache {
-        map: HashMap::new(),
-        clock: 0,
-    });
-    cache.clock += 1;
-    let now = cache.clock;
-    if let Some((c, stamp)) = cache.map.get_mut(expr) {
-        *stamp = now;
-        return Ok(c.clone());
-    }
-    let c = Compiled::new(expr)?;
-    if cache.map.len() >= CACHE_SIZE {
-        let oldest = cache
-            .map
-            .iter()
-            .min_by_key(|(_, (_, s))| *s)
-            .map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
-            cache.map.remove(&k);
-        }
-    }
-    cache.map.insert(expr.to_string(), (c.clone(), now));
-    Ok(c)
+    Cache::get_or(&EXPRS, expr, || Compiled::new(expr))
+}
+
+/// Parses a script, or returns the cached parse (a bounded LRU of 256 scripts).
+pub fn compile_script(script: &str) -> Result<Script> {
+    Cache::get_or(&SCRIPTS, script, || Script::new(script))
+}
+
+/// Runs a script (see [`Script`]): `next[1:-1, 1:-1] = dens[1:-1, 1:-1] + c*lap; n = x*2`.
+pub fn execute(script: &str, vars: Vars<'_>) -> Result<Outputs> {
+    compile_script(script)?.execute(vars)
 }
 
 /// Evaluates `expr` into `out` (a mutable slice, `Vec`, ndarray array or view).

@@ -182,6 +182,9 @@ pub(crate) enum Storage {
     Ptr(*const u8),
     /// An 8-byte scalar held inline (bool uses the low byte).
     Inline([u8; 8]),
+    /// No memory: stands for an array a script has yet to create, while the script is
+    /// checked; never read.
+    Placeholder,
 }
 
 /// A borrowed, read-only n-dimensional input of any strides (or a scalar).
@@ -195,6 +198,8 @@ pub struct Arg<'a> {
     pub(crate) shape: Vec<usize>,
     /// Strides in elements (may be negative or zero).
     pub(crate) strides: Vec<isize>,
+    /// Offset of the first element from the storage pointer, in elements (views).
+    pub(crate) offset: isize,
     _life: PhantomData<&'a ()>,
 }
 
@@ -209,6 +214,45 @@ impl<'a> Arg<'a> {
         &self.shape
     }
 
+    /// A placeholder for an array of `dtype` and `shape` that does not exist yet.
+    pub(crate) fn placeholder(dtype: DType, shape: Vec<usize>) -> Arg<'a> {
+        let strides = vec![0; shape.len()];
+        Arg {
+            dtype,
+            storage: Storage::Placeholder,
+            shape,
+            strides,
+            offset: 0,
+            _life: PhantomData,
+        }
+    }
+
+    /// True for a placeholder (see [`Storage::Placeholder`]).
+    pub(crate) fn is_placeholder(&self) -> bool {
+        matches!(self.storage, Storage::Placeholder)
+    }
+
+    /// This input restricted to a view (offset, shape and strides in elements of the storage).
+    pub(crate) fn with_layout(&self, layout: crate::check::Strided) -> Arg<'a> {
+        Arg {
+            dtype: self.dtype,
+            storage: self.storage,
+            shape: layout.shape,
+            strides: layout.strides,
+            offset: layout.offset,
+            _life: PhantomData,
+        }
+    }
+
+    /// The layout of this input relative to its storage.
+    pub(crate) fn layout(&self) -> crate::check::Strided {
+        crate::check::Strided {
+            offset: self.offset,
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+        }
+    }
+
     fn scalar<T: Element>(v: T) -> Arg<'a> {
         let bytes = v.to_bytes();
         Arg {
@@ -216,6 +260,7 @@ impl<'a> Arg<'a> {
             storage: Storage::Inline(bytes),
             shape: vec![],
             strides: vec![],
+            offset: 0,
             _life: PhantomData,
         }
     }
@@ -226,6 +271,7 @@ impl<'a> Arg<'a> {
             storage: Storage::Ptr(a.as_ptr() as *const u8),
             shape: a.shape().to_vec(),
             strides: a.strides().to_vec(),
+            offset: 0,
             _life: PhantomData,
         }
     }
@@ -250,6 +296,7 @@ macro_rules! arg_from_element {
                     storage: Storage::Ptr(v.as_ptr() as *const u8),
                     shape: vec![v.len()],
                     strides: vec![1],
+                    offset: 0,
                     _life: PhantomData,
                 }
             }
@@ -276,6 +323,7 @@ macro_rules! arg_from_element {
                     storage: Storage::Ptr(a.as_ptr() as *const u8),
                     shape: a.shape().to_vec(),
                     strides: a.strides().to_vec(),
+                    offset: 0,
                     _life: PhantomData,
                 }
             }
@@ -311,10 +359,53 @@ pub struct Out<'a> {
     pub(crate) ptr: *mut u8,
     pub(crate) shape: Vec<usize>,
     pub(crate) strides: Vec<isize>,
+    /// Offset of the first element from `ptr`, in elements (views).
+    pub(crate) offset: isize,
     _life: PhantomData<&'a mut ()>,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a> {
+    /// The same memory, for reading (a mutable binding read as an input).
+    pub(crate) fn as_arg(&self) -> Arg<'a> {
+        Arg {
+            dtype: self.dtype,
+            storage: Storage::Ptr(self.ptr as *const u8),
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+            offset: self.offset,
+            _life: PhantomData,
+        }
+    }
+
+    /// A copy of this raw view that borrows nothing. The script executor uses it to reach
+    /// memory it holds exclusively (its own arrays and writable bindings) from several views;
+    /// it keeps that memory alive while the copies are in use.
+    pub(crate) fn detach(&self) -> Out<'static> {
+        self.with_layout(self.layout())
+    }
+
+    /// Another view of the same memory (the target of `x[...] = ...`), borrowing nothing
+    /// (see [`Out::detach`]).
+    pub(crate) fn with_layout(&self, layout: crate::check::Strided) -> Out<'static> {
+        Out {
+            dtype: self.dtype,
+            ptr: self.ptr,
+            shape: layout.shape,
+            strides: layout.strides,
+            offset: layout.offset,
+            _life: PhantomData,
+        }
+    }
+
+    /// The layout of this destination relative to its pointer.
+    pub(crate) fn layout(&self) -> crate::check::Strided {
+        crate::check::Strided {
+            offset: self.offset,
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+        }
+    }
+
     /// The destination's dtype.
     pub fn dtype(&self) -> DType {
         self.dtype
@@ -335,6 +426,7 @@ macro_rules! out_from_element {
                     ptr: v.as_mut_ptr() as *mut u8,
                     shape: vec![v.len()],
                     strides: vec![1],
+                    offset: 0,
                     _life: PhantomData,
                 }
             }
@@ -356,6 +448,7 @@ macro_rules! out_from_element {
                     ptr: a.as_mut_ptr() as *mut u8,
                     shape: a.shape().to_vec(),
                     strides: a.strides().to_vec(),
+                    offset: 0,
                     _life: PhantomData,
                 }
             }
@@ -369,6 +462,7 @@ impl<'a, T: Element, S: DataMut<Elem = T>, D: Dimension> From<&'a mut ArrayBase<
             ptr: a.as_mut_ptr() as *mut u8,
             shape: a.shape().to_vec(),
             strides: a.strides().to_vec(),
+            offset: 0,
             _life: PhantomData,
         }
     }

@@ -6,9 +6,9 @@
 
 use crate::array::DType;
 use crate::error::{Error, ErrorKind, Result, Span};
-use crate::ir::{Builder, Cmp, NodeId, Op, Program, Scalar};
+use crate::ir::{Builder, Cmp, IntExpr, IntOp, NodeId, Op, Program, Scalar, View, ViewItem};
 use crate::ops::{Func, Sig};
-use crate::syntax::ast::{BinOp, Expr, ExprKind, UnaryOp};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, SubItem, UnaryOp};
 
 /// Checks `expr` against the bound names' dtypes (`lookup`); `known` lists every bound name
 /// for "did you mean" suggestions.
@@ -43,9 +43,14 @@ impl Checker<'_> {
             ExprKind::Float(v) => Ok(self.b.constant_node(Scalar::Float(*v))),
             ExprKind::Bool(v) => Ok(self.b.constant_node(Scalar::Bool(*v))),
             ExprKind::Name(n) => match (self.lookup)(n) {
-                Some(dt) => Ok(self.b.input(n, dt)),
+                Some(dt) => Ok(self.b.input(n, dt, Vec::new(), e.span)),
                 None => Err(self.unknown_name(n, e.span)),
             },
+            ExprKind::Subscript { .. } => {
+                let (name, view) = self.view(e)?;
+                let dt = (self.lookup)(&name).expect("view() checked the name");
+                Ok(self.b.input(&name, dt, view, e.span))
+            }
             ExprKind::Unary { op, arg } => {
                 let a = self.expr(arg)?;
                 let dt = self.b.dtype(a);
@@ -107,6 +112,95 @@ impl Checker<'_> {
                 }
                 self.call(f, ids, e.span)
             }
+        }
+    }
+
+    /// The name and subscripts of `x[...]...[...]`.
+    pub(crate) fn view(&self, e: &Expr) -> Result<(String, View)> {
+        match &e.kind {
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(_) => Ok((n.clone(), Vec::new())),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Subscript { base, items } => {
+                let (name, mut view) = self.view(base)?;
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    out.push(match it {
+                        SubItem::Index(x) => ViewItem::Index(self.int_expr(x)?, x.span),
+                        SubItem::Ellipsis(span) => ViewItem::Ellipsis(*span),
+                        SubItem::Slice {
+                            start,
+                            stop,
+                            step,
+                            span,
+                        } => ViewItem::Slice {
+                            start: start.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            stop: stop.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            step: step.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            span: *span,
+                        },
+                    });
+                }
+                if out.iter().filter(|i| matches!(i, ViewItem::Ellipsis(_))).count() > 1 {
+                    return Err(Error::new(
+                        ErrorKind::Syntax,
+                        "a subscript can have only one `...`",
+                        Some(e.span),
+                    ));
+                }
+                view.push(out);
+                Ok((name, view))
+            }
+            _ => Err(Error::new(
+                ErrorKind::Syntax,
+                "only arrays bound by name (or views of them) can be subscripted",
+                Some(e.span),
+            )),
+        }
+    }
+
+    /// A subscript bound: integer arithmetic on literals and bound int64 scalars.
+    fn int_expr(&self, e: &Expr) -> Result<IntExpr> {
+        let bad = |msg: &str| Err(Error::new(ErrorKind::DType, msg.to_string(), Some(e.span)));
+        match &e.kind {
+            ExprKind::Int(v) => Ok(IntExpr::Lit(*v)),
+            ExprKind::Float(_) => bad("subscript bounds must be integers, not floats"),
+            ExprKind::Bool(_) => bad("subscript bounds must be integers, not bools"),
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(DType::Int64) => Ok(IntExpr::Name(n.clone(), e.span)),
+                Some(dt) => Err(Error::new(
+                    ErrorKind::DType,
+                    format!("subscript bounds must be integers; `{n}` is {dt}"),
+                    Some(e.span),
+                )),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                arg,
+            } => Ok(IntExpr::Neg(Box::new(self.int_expr(arg)?))),
+            ExprKind::Unary {
+                op: UnaryOp::Pos,
+                arg,
+            } => self.int_expr(arg),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let op = match op {
+                    BinOp::Add => IntOp::Add,
+                    BinOp::Sub => IntOp::Sub,
+                    BinOp::Mul => IntOp::Mul,
+                    BinOp::FloorDiv => IntOp::FloorDiv,
+                    BinOp::Mod => IntOp::Mod,
+                    _ => return bad("subscript bounds allow only + - * // % on integers"),
+                };
+                Ok(IntExpr::Bin(
+                    op,
+                    Box::new(self.int_expr(lhs)?),
+                    Box::new(self.int_expr(rhs)?),
+                    e.span,
+                ))
+            }
+            _ => bad("subscript bounds must be integer literals, bound int64 scalars, or + - * // % of them"),
         }
     }
 
@@ -281,6 +375,176 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The name and view of a subscripted name `x[...]...[...]` (an assignment target).
+pub fn view_of(
+    expr: &Expr,
+    lookup: &dyn Fn(&str) -> Option<DType>,
+    known: &[&str],
+) -> Result<(String, View)> {
+    let c = Checker {
+        b: Builder::new(),
+        lookup,
+        known,
+    };
+    c.view(expr)
+}
+
+/// A strided view of memory: element offset of the first element, shape, strides in elements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strided {
+    /// Offset of element `[0, 0, ...]` from the base pointer, in elements.
+    pub offset: isize,
+    /// Length of each axis.
+    pub shape: Vec<usize>,
+    /// Step of each axis, in elements.
+    pub strides: Vec<isize>,
+}
+
+/// Evaluates a subscript bound; `int` gives the value of a bound int64 scalar.
+pub fn eval_int(e: &IntExpr, int: &dyn Fn(&str, Span) -> Result<i64>) -> Result<i64> {
+    match e {
+        IntExpr::Lit(v) => Ok(*v),
+        IntExpr::Name(n, span) => int(n, *span),
+        IntExpr::Neg(x) => Ok(eval_int(x, int)?.wrapping_neg()),
+        IntExpr::Bin(op, a, b, span) => {
+            let (a, b) = (eval_int(a, int)?, eval_int(b, int)?);
+            let v = match op {
+                IntOp::Add => a.checked_add(b),
+                IntOp::Sub => a.checked_sub(b),
+                IntOp::Mul => a.checked_mul(b),
+                IntOp::FloorDiv | IntOp::Mod if b == 0 => {
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        "integer division by zero in a subscript bound",
+                        Some(*span),
+                    ))
+                }
+                IntOp::FloorDiv => Some(crate::ops::scalar::floordiv_i64(a, b)),
+                IntOp::Mod => Some(crate::ops::scalar::mod_i64(a, b)),
+            };
+            v.ok_or_else(|| Error::new(ErrorKind::Shape, "subscript bound overflows int64", Some(*span)))
+        }
+    }
+}
+
+/// Applies `view` to an array laid out as `base`, with Python's and NumPy's rules: negative
+/// bounds count from the end, out-of-range slice bounds are clamped, an integer index drops
+/// its axis; an empty result, a zero step or an index out of range is an error.
+pub fn resolve_view(
+    base: &Strided,
+    view: &View,
+    int: &dyn Fn(&str, Span) -> Result<i64>,
+) -> Result<Strided> {
+    let mut cur = base.clone();
+    for items in view {
+        let full = items.iter().filter(|i| !matches!(i, ViewItem::Ellipsis(_))).count();
+        let nd = cur.shape.len();
+        if full > nd {
+            let span = items[nd.min(items.len() - 1)].span();
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!("too many indices: the array has {nd} dimension{}", if nd == 1 { "" } else { "s" }),
+                Some(span),
+            ));
+        }
+        let mut next = Strided {
+            offset: cur.offset,
+            shape: Vec::with_capacity(nd),
+            strides: Vec::with_capacity(nd),
+        };
+        let mut axis = 0;
+        for it in items {
+            match it {
+                ViewItem::Ellipsis(_) => {
+                    for _ in 0..nd - full {
+                        next.shape.push(cur.shape[axis]);
+                        next.strides.push(cur.strides[axis]);
+                        axis += 1;
+                    }
+                }
+                ViewItem::Index(e, span) => {
+                    let len = cur.shape[axis] as i64;
+                    let i = eval_int(e, int)?;
+                    let j = if i < 0 { i + len } else { i };
+                    if j < 0 || j >= len {
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            format!("index {i} is out of range for axis {axis} with length {len}"),
+                            Some(*span),
+                        ));
+                    }
+                    next.offset += j as isize * cur.strides[axis];
+                    axis += 1;
+                }
+                ViewItem::Slice {
+                    start,
+                    stop,
+                    step,
+                    span,
+                } => {
+                    let len = cur.shape[axis] as i64;
+                    let step = match step {
+                        Some(e) => eval_int(e, int)?,
+                        None => 1,
+                    };
+                    if step == 0 {
+                        return Err(Error::new(ErrorKind::Shape, "slice step cannot be zero", Some(*span)));
+                    }
+                    // CPython's PySlice_AdjustIndices.
+                    let adjust = |v: i64| -> i64 {
+                        if v < 0 {
+                            let v = v.saturating_add(len);
+                            if v < 0 {
+                                if step < 0 { -1 } else { 0 }
+                            } else {
+                                v
+                            }
+                        } else if v >= len {
+                            if step < 0 { len - 1 } else { len }
+                        } else {
+                            v
+                        }
+                    };
+                    let lo = match start {
+                        Some(e) => adjust(eval_int(e, int)?),
+                        None => if step < 0 { len - 1 } else { 0 },
+                    };
+                    let hi = match stop {
+                        Some(e) => adjust(eval_int(e, int)?),
+                        None => if step < 0 { -1 } else { len },
+                    };
+                    let count = if step < 0 {
+                        if hi < lo { (lo - hi - 1) / (-step) + 1 } else { 0 }
+                    } else if lo < hi {
+                        (hi - lo - 1) / step + 1
+                    } else {
+                        0
+                    };
+                    if count == 0 {
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            format!("the slice selects no elements of axis {axis} (length {len})"),
+                            Some(*span),
+                        ));
+                    }
+                    next.offset += lo as isize * cur.strides[axis];
+                    next.shape.push(count as usize);
+                    next.strides.push(cur.strides[axis] * step as isize);
+                    axis += 1;
+                }
+            }
+        }
+        // Axes not mentioned are taken whole.
+        while axis < nd {
+            next.shape.push(cur.shape[axis]);
+            next.strides.push(cur.strides[axis]);
+            axis += 1;
+        }
+        cur = next;
+    }
+    Ok(cur)
 }
 
 /// NumPy's broadcasting of `shapes`: the result shape, or the indices of two shapes that

@@ -105,11 +105,54 @@ pub fn num_threads() -> usize {
     pool().current_num_threads()
 }
 
+/// The address of `arg`'s first element (not dereferenced here, so no `unsafe`).
 fn arg_ptr(arg: &Arg<'_>) -> *const u8 {
-    match &arg.storage {
+    let base = match &arg.storage {
         Storage::Ptr(p) => *p,
         Storage::Inline(bytes) => bytes.as_ptr(),
+        Storage::Placeholder => std::ptr::null(),
+    };
+    base.wrapping_offset(arg.offset * arg.dtype.size() as isize)
+}
+
+/// The address of `out`'s first element.
+fn out_ptr(out: &Out<'_>) -> *mut u8 {
+    out.ptr.wrapping_offset(out.offset * out.dtype.size() as isize)
+}
+
+/// The byte range `[lo, hi)` an operand touches, for overlap tests.
+fn byte_range(ptr: *const u8, shape: &[usize], strides: &[isize], size: usize) -> (usize, usize) {
+    let (mut lo, mut hi) = (0isize, 0isize);
+    for (&n, &s) in shape.iter().zip(strides) {
+        if n == 0 {
+            return (0, 0);
+        }
+        let reach = (n as isize - 1) * s * size as isize;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
     }
+    let p = ptr as usize as isize;
+    ((p + lo) as usize, (p + hi) as usize + size)
+}
+
+/// Whether writing `out` while reading `arg` could read an element after it was written:
+/// true when their memory overlaps, unless `arg` reads exactly the element each output
+/// position writes (same address, shape and strides).
+pub fn overlaps(out: &Out<'_>, arg: &Arg<'_>) -> bool {
+    if arg.is_placeholder() || matches!(arg.storage, Storage::Inline(_)) {
+        return false;
+    }
+    let (op, ap) = (out_ptr(out) as *const u8, arg_ptr(arg));
+    let (olo, ohi) = byte_range(op, &out.shape, &out.strides, out.dtype.size());
+    let (alo, ahi) = byte_range(ap, &arg.shape, &arg.strides, arg.dtype.size());
+    if ohi <= alo || ahi <= olo {
+        return false;
+    }
+    let exact = op == ap && out.shape == arg.shape && out.strides == arg.strides;
+    !exact
 }
 
 /// Reads the element of `arg` at index `idx` (one index per axis, each within the shape).
@@ -121,9 +164,11 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
         off += i as isize * st;
     }
     let size = arg.dtype.size() as isize;
+    assert!(!arg.is_placeholder(), "placeholders are never read");
     // SAFETY: `arg` borrows memory holding an element at every in-bounds index (it was made
-    // from a slice, an ndarray view with valid strides, or an inline scalar), and `idx` was
-    // checked against the shape above, so the byte offset addresses one whole element.
+    // from a slice, an ndarray view with valid strides, or an inline scalar, and views are
+    // resolved within the array by `check::resolve_view`), and `idx` was checked against the
+    // shape above, so the byte offset addresses one whole element.
     unsafe {
         let p = arg_ptr(arg).offset(off * size);
         match arg.dtype {
@@ -315,7 +360,7 @@ pub fn run(
     let mut ops = Vec::with_capacity(strides.len());
     let mut strides = strides.into_iter();
     ops.push(Operand {
-        ptr: out.ptr,
+        ptr: out_ptr(out),
         strides: strides.next().expect("output strides"),
     });
     for (a, s) in args.iter().zip(strides) {

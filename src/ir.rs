@@ -4,9 +4,11 @@
 //! common subexpressions and folds constants.
 //!
 //! The IR knows dtypes but not shapes, strides or threads: one program serves every call with
-//! the same input dtypes. Shapes are resolved per call by the executor.
+//! the same input dtypes. Inputs may be views (`dens[1:-1, 2:]`) whose integer bounds are kept
+//! as [`IntExpr`]s; shapes and bounds are resolved per call ([`crate::check::resolve_view`]).
 
 use crate::array::DType;
+use crate::error::Span;
 use crate::interp;
 use crate::ops::Func;
 use std::collections::HashMap;
@@ -138,13 +140,137 @@ pub struct Node {
     pub args: Vec<NodeId>,
 }
 
-/// An input the program reads: a name bound by the caller.
+/// An integer scalar expression of a subscript bound (`nrows+1`, `-1`, `2*n-1`), evaluated
+/// once per call from literals and bound int64 scalars.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IntExpr {
+    /// A literal.
+    Lit(i64),
+    /// A bound int64 scalar, with the span of its use.
+    Name(String, Span),
+    /// `-x`.
+    Neg(Box<IntExpr>),
+    /// `x op y` for `+ - * // %`, with the span of the whole operation.
+    Bin(IntOp, Box<IntExpr>, Box<IntExpr>, Span),
+}
+
+/// Operators allowed in subscript bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum IntOp {
+    Add,
+    Sub,
+    Mul,
+    FloorDiv,
+    Mod,
+}
+
+/// One position of a view: an index (drops the axis), a slice, or `...`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewItem {
+    /// `i`.
+    Index(IntExpr, Span),
+    /// `start:stop:step`.
+    Slice {
+        /// Lower bound.
+        start: Option<IntExpr>,
+        /// Upper bound.
+        stop: Option<IntExpr>,
+        /// Step.
+        step: Option<IntExpr>,
+        /// The item's text.
+        span: Span,
+    },
+    /// `...`.
+    Ellipsis(Span),
+}
+
+/// A view of a bound array: subscripts applied in order (`x[1:][::2]` has two).
+pub type View = Vec<Vec<ViewItem>>;
+
+impl ViewItem {
+    /// Where the item is in the source.
+    pub fn span(&self) -> Span {
+        match self {
+            ViewItem::Index(_, s) | ViewItem::Ellipsis(s) => *s,
+            ViewItem::Slice { span, .. } => *span,
+        }
+    }
+}
+
+impl fmt::Display for IntExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntExpr::Lit(v) => write!(f, "{v}"),
+            IntExpr::Name(n, _) => f.write_str(n),
+            IntExpr::Neg(x) => write!(f, "(-{x})"),
+            IntExpr::Bin(op, a, b, _) => {
+                let s = match op {
+                    IntOp::Add => "+",
+                    IntOp::Sub => "-",
+                    IntOp::Mul => "*",
+                    IntOp::FloorDiv => "//",
+                    IntOp::Mod => "%",
+                };
+                write!(f, "({a} {s} {b})")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ViewItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opt = |f: &mut fmt::Formatter<'_>, e: &Option<IntExpr>| match e {
+            Some(e) => write!(f, "{e}"),
+            None => Ok(()),
+        };
+        match self {
+            ViewItem::Index(e, _) => write!(f, "{e}"),
+            ViewItem::Ellipsis(_) => f.write_str("..."),
+            ViewItem::Slice {
+                start, stop, step, ..
+            } => {
+                opt(f, start)?;
+                f.write_str(":")?;
+                opt(f, stop)?;
+                if step.is_some() {
+                    f.write_str(":")?;
+                    opt(f, step)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Formats a name with its view: `dens[1:-1, 2:]`.
+pub fn view_text(name: &str, view: &View) -> String {
+    let mut s = name.to_string();
+    for items in view {
+        s.push('[');
+        for (i, it) in items.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&it.to_string());
+        }
+        s.push(']');
+    }
+    s
+}
+
+/// An input the program reads: a name bound by the caller, or a view of one. Each distinct
+/// view is its own input (a stencil's shifted views are several inputs of one array).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Input {
     /// The bound name.
     pub name: String,
     /// Its dtype (part of the program's cache key).
     pub dtype: DType,
+    /// Subscripts applied to the bound array (empty for the whole array).
+    pub view: View,
+    /// Where the input first appears.
+    pub span: Span,
 }
 
 /// A checked, typed expression ready for lowering or interpretation.
@@ -169,7 +295,7 @@ impl Program {
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, inp) in self.inputs.iter().enumerate() {
-            writeln!(f, "input {i}: {} {}", inp.name, inp.dtype)?;
+            writeln!(f, "input {i}: {} {}", view_text(&inp.name, &inp.view), inp.dtype)?;
         }
         for (i, n) in self.nodes.iter().enumerate() {
             let op = match n.op {
@@ -229,14 +355,21 @@ impl Builder {
         }
     }
 
-    /// The node reading the input `name` (registered on first use).
-    pub fn input(&mut self, name: &str, dtype: DType) -> NodeId {
-        let k = match self.inputs.iter().position(|i| i.name == name) {
+    /// The node reading input `name` through `view` (registered on first use).
+    pub fn input(&mut self, name: &str, dtype: DType, view: View, span: Span) -> NodeId {
+        let text = view_text(name, &view);
+        let found = self
+            .inputs
+            .iter()
+            .position(|i| i.name == name && view_text(&i.name, &i.view) == text);
+        let k = match found {
             Some(k) => k,
             None => {
                 self.inputs.push(Input {
                     name: name.to_string(),
                     dtype,
+                    view,
+                    span,
                 });
                 self.inputs.len() - 1
             }

@@ -46,7 +46,9 @@ pub mod npy;
 pub mod ops;
 pub mod syntax;
 
-pub use api::{compile, eval, evaluate, interpret, Compiled, Vars};
+pub use api::{
+    compile, compile_script, eval, evaluate, execute, interpret, Compiled, Outputs, Script, Vars,
+};
 pub use array::{Arg, Array, DType, Out};
 pub use error::{Error, ErrorKind, Span};
 pub use exec::{num_threads, set_num_threads, Schedule};

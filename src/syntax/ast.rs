@@ -41,6 +41,13 @@ pub enum ExprKind {
         /// Right operand.
         rhs: Box<Expr>,
     },
+    /// A subscript `base[items]`; `base` is a name or another subscript (a view of a view).
+    Subscript {
+        /// The subscripted expression.
+        base: Box<Expr>,
+        /// One item per comma-separated position.
+        items: Vec<SubItem>,
+    },
     /// A function call `name(args...)`.
     Call {
         /// The function's name.
@@ -50,6 +57,93 @@ pub enum ExprKind {
         /// Positional arguments.
         args: Vec<Expr>,
     },
+}
+
+/// One position of a subscript.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubItem {
+    /// `i`: picks one index and drops the axis.
+    Index(Expr),
+    /// `start:stop:step`, each part optional.
+    Slice {
+        /// Lower bound.
+        start: Option<Expr>,
+        /// Upper bound (exclusive).
+        stop: Option<Expr>,
+        /// Step.
+        step: Option<Expr>,
+        /// The whole item's text.
+        span: Span,
+    },
+    /// `...`: as many full slices as needed.
+    Ellipsis(Span),
+}
+
+impl SubItem {
+    /// Where the item is in the source.
+    pub fn span(&self) -> Span {
+        match self {
+            SubItem::Index(e) => e.span,
+            SubItem::Slice { span, .. } | SubItem::Ellipsis(span) => *span,
+        }
+    }
+}
+
+impl fmt::Display for SubItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubItem::Index(e) => write!(f, "{e}"),
+            SubItem::Ellipsis(_) => f.write_str("..."),
+            SubItem::Slice {
+                start, stop, step, ..
+            } => {
+                if let Some(e) = start {
+                    write!(f, "{e}")?;
+                }
+                f.write_str(":")?;
+                if let Some(e) = stop {
+                    write!(f, "{e}")?;
+                }
+                if let Some(e) = step {
+                    write!(f, ":{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A statement of a script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    /// What the statement is.
+    pub kind: StmtKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The kinds of statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// A bare expression: its value is the script's value if it comes last.
+    Expr(Expr),
+    /// `target = value`: `target` is a name (binds a new array) or a subscript (writes into
+    /// the view).
+    Assign {
+        /// A [`ExprKind::Name`] or [`ExprKind::Subscript`].
+        target: Expr,
+        /// The right-hand side.
+        value: Expr,
+    },
+}
+
+impl fmt::Display for Stmt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            StmtKind::Expr(e) => write!(f, "{e}"),
+            StmtKind::Assign { target, value } => write!(f, "{target} = {value}"),
+        }
+    }
 }
 
 /// Prefix operators.
@@ -141,6 +235,16 @@ impl fmt::Display for Expr {
             ExprKind::Name(n) => f.write_str(n),
             ExprKind::Unary { op, arg } => write!(f, "({}{arg})", op.symbol()),
             ExprKind::Binary { op, lhs, rhs } => write!(f, "({lhs} {} {rhs})", op.symbol()),
+            ExprKind::Subscript { base, items } => {
+                write!(f, "{base}[")?;
+                for (i, it) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{it}")?;
+                }
+                f.write_str("]")
+            }
             ExprKind::Call { name, args, .. } => {
                 write!(f, "{name}(")?;
                 for (i, a) in args.iter().enumerate() {

@@ -5,7 +5,9 @@ use logos::Logos;
 
 /// A token of the expression language.
 #[derive(Logos, Clone, Debug, PartialEq)]
-#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip r"[ \t\r\f]+")]
+#[logos(skip r"\\\r?\n")]
+#[logos(skip r"#[^\n]*")]
 #[allow(missing_docs)]
 pub enum Tok {
     #[regex(r"[0-9][0-9_]*\.[0-9_]*([eE][+-]?[0-9][0-9_]*)?", priority = 3)]
@@ -67,6 +69,18 @@ pub enum Tok {
     Assign,
     #[token("!")]
     Bang,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token(":")]
+    Colon,
+    #[token(";")]
+    Semicolon,
+    #[token("...")]
+    Ellipsis,
+    #[token("\n")]
+    Newline,
 }
 
 /// A token with its text span.

@@ -7,4 +7,4 @@ pub mod ast;
 pub mod lexer;
 pub mod parser;
 
-pub use parser::{parse, MAX_DEPTH};
+pub use parser::{parse, parse_script, MAX_DEPTH};

@@ -7,7 +7,7 @@
 //! parsing nor any later recursive pass (checking, lowering, dropping) can overflow the stack,
 //! however long the input.
 
-use super::ast::{BinOp, Expr, ExprKind, UnaryOp};
+use super::ast::{BinOp, Expr, ExprKind, Stmt, StmtKind, SubItem, UnaryOp};
 use super::lexer::{lex, Tok, Token};
 use crate::error::{Error, ErrorKind, Result, Span};
 
@@ -17,6 +17,9 @@ pub const MAX_DEPTH: u32 = 200;
 
 /// Binding power of a prefix operator (`-x`, `+x`, `~x`): above `*`, below `**`.
 const PREFIX_POWER: u8 = 80;
+
+/// Binding power of a subscript `x[...]`: tighter than everything.
+const POSTFIX_POWER: u8 = 100;
 
 /// Left and right binding powers of an infix operator, Python's table from loosest to
 /// tightest. Comparisons do not chain (checked in the loop); `**` is right-associative.
@@ -48,15 +51,12 @@ fn infix_power(tok: &Tok) -> Option<(BinOp, u8, u8)> {
     Some((op, l, r))
 }
 
-/// Parses one expression; the whole text must be consumed.
+/// Parses one expression; the whole text must be consumed. Newlines are whitespace here.
 pub fn parse(src: &str) -> Result<Expr> {
-    let tokens = lex(src)?;
-    let mut p = Parser {
-        src,
-        tokens,
-        pos: 0,
-    };
-    if p.tokens.is_empty() {
+    let mut p = Parser::new(src)?;
+    // Inside an expression, as inside brackets, newlines separate nothing.
+    p.nesting = 1;
+    if p.peek().is_none() {
         return Err(Error::new(
             ErrorKind::Syntax,
             "empty expression",
@@ -64,25 +64,74 @@ pub fn parse(src: &str) -> Result<Expr> {
         ));
     }
     let e = p.expr(0, 0)?;
+    p.expect_end_of_statement()?;
     if let Some(t) = p.peek() {
         let span = t.span;
-        let msg = match t.tok {
-            Tok::RParen => "unmatched `)`".to_string(),
-            Tok::Assign => "assignment is not allowed in an expression (did you mean `==`?)".into(),
-            _ => format!(
-                "expected an operator, found `{}`",
-                &src[span.start..span.end]
-            ),
-        };
-        return Err(Error::new(ErrorKind::Syntax, msg, Some(span)));
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            "expected the end of the expression (statements belong in a script)",
+            Some(span),
+        ));
     }
     Ok(e)
+}
+
+/// Parses a script: statements separated by `;` or newlines (newlines inside brackets do not
+/// separate). A statement is an expression, or `target = expression` where the target is a
+/// name or a subscripted name.
+pub fn parse_script(src: &str) -> Result<Vec<Stmt>> {
+    let mut p = Parser::new(src)?;
+    let mut stmts = Vec::new();
+    loop {
+        while matches!(p.peek().map(|t| &t.tok), Some(Tok::Newline | Tok::Semicolon)) {
+            p.pos += 1;
+        }
+        if p.peek().is_none() {
+            break;
+        }
+        let lhs = p.expr(0, 0)?;
+        let stmt = if let Some(Token {
+            tok: Tok::Assign, ..
+        }) = p.peek()
+        {
+            p.pos += 1;
+            if !matches!(lhs.kind, ExprKind::Name(_) | ExprKind::Subscript { .. }) {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    "only a name or a subscripted name can be assigned to",
+                    Some(lhs.span),
+                ));
+            }
+            let value = p.expr(0, 0)?;
+            Stmt {
+                span: lhs.span.to(value.span),
+                kind: StmtKind::Assign { target: lhs, value },
+            }
+        } else {
+            Stmt {
+                span: lhs.span,
+                kind: StmtKind::Expr(lhs),
+            }
+        };
+        stmts.push(stmt);
+        p.expect_end_of_statement()?;
+    }
+    if stmts.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            "empty script",
+            Some(Span::new(0, src.len())),
+        ));
+    }
+    Ok(stmts)
 }
 
 struct Parser<'s> {
     src: &'s str,
     tokens: Vec<Token>,
     pos: usize,
+    /// Open brackets; newlines are skipped while it is positive.
+    nesting: u32,
 }
 
 fn node(kind: ExprKind, span: Span, depth: u32) -> Result<Expr> {
@@ -96,15 +145,53 @@ fn node(kind: ExprKind, span: Span, depth: u32) -> Result<Expr> {
     Ok(Expr { kind, span, depth })
 }
 
-impl Parser<'_> {
+impl<'s> Parser<'s> {
+    fn new(src: &'s str) -> Result<Parser<'s>> {
+        Ok(Parser {
+            src,
+            tokens: lex(src)?,
+            pos: 0,
+            nesting: 0,
+        })
+    }
+
+    /// Index of the next significant token (newlines are insignificant inside brackets).
+    fn skip(&self) -> usize {
+        let mut i = self.pos;
+        while self.nesting > 0 && matches!(self.tokens.get(i).map(|t| &t.tok), Some(Tok::Newline)) {
+            i += 1;
+        }
+        i
+    }
+
     fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
+        self.tokens.get(self.skip())
     }
 
     fn next(&mut self) -> Option<Token> {
-        let t = self.tokens.get(self.pos).cloned();
-        self.pos += 1;
+        let i = self.skip();
+        let t = self.tokens.get(i).cloned();
+        self.pos = i + 1;
         t
+    }
+
+    /// After a statement: the end, a newline or `;`; anything else is an error.
+    fn expect_end_of_statement(&mut self) -> Result<()> {
+        let Some(t) = self.peek() else { return Ok(()) };
+        let span = t.span;
+        let msg = match t.tok {
+            Tok::Newline | Tok::Semicolon if self.nesting == 0 => return Ok(()),
+            Tok::Newline | Tok::Semicolon => {
+                "expected the end of the expression (statements belong in a script)".to_string()
+            }
+            Tok::RParen => "unmatched `)`".to_string(),
+            Tok::RBracket => "unmatched `]`".to_string(),
+            Tok::Assign => {
+                "assignment is not allowed here (did you mean `==`?)".to_string()
+            }
+            _ => format!("expected an operator, found `{}`", self.text(span)),
+        };
+        Err(Error::new(ErrorKind::Syntax, msg, Some(span)))
     }
 
     fn text(&self, span: Span) -> &str {
@@ -141,6 +228,13 @@ impl Parser<'_> {
                     None => format!("`{word}` is not supported in numjit expressions"),
                 };
                 return Err(Error::new(ErrorKind::Syntax, msg, Some(tspan)));
+            }
+            if t.tok == Tok::LBracket {
+                if POSTFIX_POWER < min_bp {
+                    break;
+                }
+                lhs = self.subscript(lhs, level)?;
+                continue;
             }
             let Some((op, lbp, rbp)) = infix_power(&t.tok) else {
                 break;
@@ -243,8 +337,14 @@ impl Parser<'_> {
                 )
             }
             Tok::LParen => {
-                let mut inner = self.expr(0, level + 1)?;
-                match self.next() {
+                self.nesting += 1;
+                let inner = self.expr(0, level + 1);
+                self.nesting -= 1;
+                let mut inner = inner?;
+                self.nesting += 1;
+                let close = self.next();
+                self.nesting -= 1;
+                match close {
                     Some(Token {
                         tok: Tok::RParen,
                         span: close,
@@ -277,6 +377,111 @@ impl Parser<'_> {
     }
 
     fn call(&mut self, name: String, name_span: Span, level: u32) -> Result<Expr> {
+        self.nesting += 1;
+        let r = self.call_inner(name, name_span, level);
+        self.nesting -= 1;
+        r
+    }
+
+    /// `base[items]`, after `base`; `[` is next.
+    fn subscript(&mut self, base: Expr, level: u32) -> Result<Expr> {
+        self.nesting += 1;
+        let r = self.subscript_inner(base, level);
+        self.nesting -= 1;
+        r
+    }
+
+    fn subscript_inner(&mut self, base: Expr, level: u32) -> Result<Expr> {
+        let open = self.next().map(|t| t.span).unwrap_or(base.span);
+        let mut items = Vec::new();
+        let mut depth = base.depth;
+        loop {
+            let item = self.sub_item(level)?;
+            if let SubItem::Index(e) = &item {
+                depth = depth.max(e.depth);
+            }
+            if let SubItem::Slice { start, stop, step, .. } = &item {
+                for e in [start, stop, step].into_iter().flatten() {
+                    depth = depth.max(e.depth);
+                }
+            }
+            items.push(item);
+            match self.next() {
+                Some(Token {
+                    tok: Tok::Comma, ..
+                }) => continue,
+                Some(Token {
+                    tok: Tok::RBracket,
+                    span: close,
+                }) => {
+                    let span = base.span.to(close);
+                    let kind = ExprKind::Subscript {
+                        base: Box::new(base),
+                        items,
+                    };
+                    return node(kind, span, depth + 1);
+                }
+                Some(other) => {
+                    return Err(Error::new(
+                        ErrorKind::Syntax,
+                        format!("expected `,` or `]` in a subscript, found `{}`", self.text(other.span)),
+                        Some(other.span),
+                    ))
+                }
+                None => {
+                    return Err(Error::new(ErrorKind::Syntax, "unclosed `[`", Some(open)));
+                }
+            }
+        }
+    }
+
+    /// One subscript item: `i`, `...`, or `start:stop:step` with every part optional.
+    fn sub_item(&mut self, level: u32) -> Result<SubItem> {
+        let is = |p: &Self, tok: Tok| p.peek().map(|t| &t.tok) == Some(&tok);
+        let begin = self.peek().map_or(self.end_span(), |t| t.span);
+        if is(self, Tok::Ellipsis) {
+            self.pos = self.skip() + 1;
+            return Ok(SubItem::Ellipsis(begin));
+        }
+        if is(self, Tok::RBracket) || is(self, Tok::Comma) {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                "expected an index, a slice or `...`",
+                Some(begin),
+            ));
+        }
+        let part = |p: &mut Self| -> Result<Option<Expr>> {
+            match p.peek().map(|t| &t.tok) {
+                Some(Tok::Colon | Tok::Comma | Tok::RBracket) | None => Ok(None),
+                _ => p.expr(0, level + 1).map(Some),
+            }
+        };
+        let start = part(self)?;
+        if !is(self, Tok::Colon) {
+            return match start {
+                Some(e) => Ok(SubItem::Index(e)),
+                None => Err(Error::new(ErrorKind::Syntax, "expected an index", Some(begin))),
+            };
+        }
+        let mut end = self.next().map_or(begin, |t| t.span);
+        let stop = part(self)?;
+        let mut step = None;
+        if is(self, Tok::Colon) {
+            end = self.next().map_or(end, |t| t.span);
+            step = part(self)?;
+        }
+        for e in [&start, &stop, &step].into_iter().flatten() {
+            end = end.to(e.span);
+        }
+        Ok(SubItem::Slice {
+            start,
+            stop,
+            step,
+            span: begin.to(end),
+        })
+    }
+
+    fn call_inner(&mut self, name: String, name_span: Span, level: u32) -> Result<Expr> {
         let open = self.next().map(|t| t.span).unwrap_or(name_span);
         let mut args: Vec<Expr> = Vec::new();
         loop {
