@@ -6,3 +6,4 @@ mod errors;
 mod npy;
 mod numpy_oracle;
 mod props;
+mod slicing;
