@@ -11,14 +11,16 @@ use crate::exec::{self, Schedule};
 use crate::interp;
 use crate::ir::{view_text, Program, View};
 use crate::syntax::{self, ast::Expr, ast::ExprKind, ast::StmtKind, ast::SubItem};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// One binding: read-only, or writable (the target of `x[...] = ...`, readable too).
+/// One binding: read-only, or writable (the target of `x[...] = ...`), which is readable
+/// too through the `Arg` view of the same memory kept beside it.
 #[derive(Debug)]
 enum Binding<'a> {
     In(Arg<'a>),
-    Mut(Out<'a>),
+    Mut(Out<'a>, Arg<'a>),
 }
 
 /// Named inputs (and, for scripts, writable targets), usually built with [`crate::vars!`].
@@ -43,19 +45,20 @@ impl<'a> Vars<'a> {
 
     /// Adds a writable binding: scripts may assign into it with `name[...] = expr`.
     pub fn bind_mut(mut self, name: &'a str, value: impl Into<Out<'a>>) -> Self {
-        self.items.push((name, Binding::Mut(value.into())));
+        let out: Out<'a> = value.into();
+        let arg = out.as_arg();
+        self.items.push((name, Binding::Mut(out, arg)));
         self
     }
 
     /// The value bound to `name`, if any (a writable binding read as an input).
-    pub fn get(&self, name: &str) -> Option<Arg<'a>> {
+    pub fn get(&self, name: &str) -> Option<&Arg<'a>> {
         self.items
             .iter()
             .rev()
             .find(|(n, _)| *n == name)
             .map(|(_, b)| match b {
-                Binding::In(a) => a.clone(),
-                Binding::Mut(o) => o.as_arg(),
+                Binding::In(a) | Binding::Mut(_, a) => a,
             })
     }
 
@@ -66,7 +69,7 @@ impl<'a> Vars<'a> {
 
     fn get_mut(&mut self, name: &str) -> Option<&mut Out<'a>> {
         match self.items.iter_mut().rev().find(|(n, _)| *n == name) {
-            Some((_, Binding::Mut(o))) => Some(o),
+            Some((_, Binding::Mut(o, _))) => Some(o),
             _ => None,
         }
     }
@@ -97,10 +100,10 @@ struct Scope<'s, 'a> {
     env: &'s [(String, Arg<'a>)],
 }
 
-impl<'a> Scope<'_, 'a> {
-    fn get(&self, name: &str) -> Option<Arg<'a>> {
+impl<'s, 'a> Scope<'s, 'a> {
+    fn get(&self, name: &str) -> Option<&'s Arg<'a>> {
         match self.env.iter().rev().find(|(n, _)| n == name) {
-            Some((_, a)) => Some(a.clone()),
+            Some((_, a)) => Some(a),
             None => self.vars.get(name),
         }
     }
@@ -114,7 +117,11 @@ impl<'a> Scope<'_, 'a> {
     /// The value of a bound int64 scalar used in a subscript bound.
     fn int(&self, name: &str, span: Span) -> Result<i64> {
         let arg = self.get(name).ok_or_else(|| {
-            Error::new(ErrorKind::UnknownName, format!("unknown name `{name}`"), Some(span))
+            Error::new(
+                ErrorKind::UnknownName,
+                format!("unknown name `{name}`"),
+                Some(span),
+            )
         })?;
         if !arg.shape().is_empty() {
             return Err(Error::new(
@@ -133,11 +140,14 @@ impl<'a> Scope<'_, 'a> {
                 Some(span),
             ));
         }
-        match exec::read(&arg, &[]) {
+        match exec::read(arg, &[]) {
             crate::ir::Scalar::Int(v) => Ok(v),
             _ => Err(Error::new(
                 ErrorKind::DType,
-                format!("subscript bounds must be integers; `{name}` is {}", arg.dtype()),
+                format!(
+                    "subscript bounds must be integers; `{name}` is {}",
+                    arg.dtype()
+                ),
                 Some(span),
             )),
         }
@@ -212,9 +222,10 @@ fn free_names(e: &Expr, out: &mut Vec<(String, Span)>) {
 }
 
 /// A call's inputs resolved against a typed program (views applied), and the result shape.
-struct Prepared<'a> {
+struct Prepared<'s, 'a> {
     typed: Arc<Typed>,
-    args: Vec<Arg<'a>>,
+    /// Borrowed from the scope, or a view of a bound array (owned).
+    args: Vec<Cow<'s, Arg<'a>>>,
     shape: Vec<usize>,
 }
 
@@ -263,7 +274,10 @@ impl Compiled {
         sched: &Schedule,
     ) -> Result<()> {
         let mut out = out.into();
-        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        let p = self.prepare(&Scope {
+            vars: &vars,
+            env: &[],
+        })?;
         self.check_out(&p, &out)?;
         // `out` is a `&mut` borrow the inputs cannot alias in safe Rust; overlap can only come
         // from a script's writable bindings, which `Script` handles.
@@ -277,11 +291,14 @@ impl Compiled {
 
     /// [`Compiled::eval`] with an explicit schedule.
     pub fn eval_with(&self, vars: Vars<'_>, sched: &Schedule) -> Result<Array> {
-        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        let p = self.prepare(&Scope {
+            vars: &vars,
+            env: &[],
+        })?;
         self.eval_prepared(&p, sched)
     }
 
-    fn eval_prepared(&self, p: &Prepared<'_>, sched: &Schedule) -> Result<Array> {
+    fn eval_prepared(&self, p: &Prepared<'_, '_>, sched: &Schedule) -> Result<Array> {
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
         self.execute(p, &mut out, sched)?;
@@ -290,23 +307,36 @@ impl Compiled {
 
     /// Evaluates with the reference interpreter (slow; the oracle numjit's tests use).
     pub fn interpret(&self, vars: Vars<'_>) -> Result<Array> {
-        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
-        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+        let p = self.prepare(&Scope {
+            vars: &vars,
+            env: &[],
+        })?;
+        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
         Ok(interp::run(&p.typed.program, &args, &p.shape))
     }
 
     /// The typed program for these inputs (printable, one node per line).
     pub fn program(&self, vars: Vars<'_>) -> Result<Program> {
-        Ok(self.prepare(&Scope { vars: &vars, env: &[] })?.typed.program.clone())
+        Ok(self
+            .prepare(&Scope {
+                vars: &vars,
+                env: &[],
+            })?
+            .typed
+            .program
+            .clone())
     }
 
     /// The Cranelift IR of the kernel these inputs use.
     pub fn clif(&self, vars: Vars<'_>) -> Result<String> {
-        let p = self.prepare(&Scope { vars: &vars, env: &[] })?;
+        let p = self.prepare(&Scope {
+            vars: &vars,
+            env: &[],
+        })?;
         let text = Mutex::new(String::new());
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
-        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
         exec::run(&mut out, &args, &Schedule::default(), &|layout| {
             let k = self.kernel(&p.typed, layout)?;
             *text.lock().unwrap_or_else(|e| e.into_inner()) = k.clif().to_string();
@@ -316,13 +346,14 @@ impl Compiled {
         Ok(text.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn prepare<'a>(&self, scope: &Scope<'_, 'a>) -> Result<Prepared<'a>> {
-        self.prepare_inner(scope).map_err(|e| e.with_source(self.source()))
+    fn prepare<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
+        self.prepare_inner(scope)
+            .map_err(|e| e.with_source(self.source()))
     }
 
-    fn prepare_inner<'a>(&self, scope: &Scope<'_, 'a>) -> Result<Prepared<'a>> {
+    fn prepare_inner<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
         let inner = &*self.inner;
-        let mut bound: Vec<Arg<'a>> = Vec::with_capacity(inner.names.len());
+        let mut bound: Vec<&'s Arg<'a>> = Vec::with_capacity(inner.names.len());
         for (name, _) in &inner.names {
             match scope.get(name) {
                 Some(a) => bound.push(a),
@@ -358,19 +389,20 @@ impl Compiled {
                 t
             }
         };
-        let mut args: Vec<Arg<'a>> = Vec::with_capacity(typed.program.inputs.len());
+        let mut args: Vec<Cow<'s, Arg<'a>>> = Vec::with_capacity(typed.program.inputs.len());
         for input in &typed.program.inputs {
             let i = inner
                 .names
                 .iter()
                 .position(|(n, _)| *n == input.name)
                 .expect("program inputs are free names");
-            let base = &bound[i];
+            let base = bound[i];
             if input.view.is_empty() {
-                args.push(base.clone());
+                args.push(Cow::Borrowed(base));
             } else {
-                let layout = check::resolve_view(&base.layout(), &input.view, &|n, s| scope.int(n, s))?;
-                args.push(base.with_layout(layout));
+                let layout =
+                    check::resolve_view(&base.layout(), &input.view, &|n, s| scope.int(n, s))?;
+                args.push(Cow::Owned(base.with_layout(layout)));
             }
         }
         let shapes: Vec<&[usize]> = args.iter().map(|a| a.shape()).collect();
@@ -392,23 +424,26 @@ impl Compiled {
     }
 
     /// Refuses an output of the wrong dtype, or a shape the result does not broadcast to.
-    fn check_out(&self, p: &Prepared<'_>, out: &Out<'_>) -> Result<()> {
+    fn check_out(&self, p: &Prepared<'_, '_>, out: &Out<'_>) -> Result<()> {
         let whole = Some(Span::new(0, self.source().len()));
         self.check_out_at(p, out.dtype(), out.shape(), whole, "the output")
     }
 
     fn check_out_at(
         &self,
-        p: &Prepared<'_>,
+        p: &Prepared<'_, '_>,
         dtype: DType,
         shape: &[usize],
         span: Option<Span>,
         what: &str,
     ) -> Result<()> {
         let dt = p.typed.program.dtype();
-        let err = |msg: String| Err(Error::new(ErrorKind::Output, msg, span).with_source(self.source()));
+        let err =
+            |msg: String| Err(Error::new(ErrorKind::Output, msg, span).with_source(self.source()));
         if dtype != dt {
-            return err(format!("{what} has dtype {dtype} but the expression's result is {dt}"));
+            return err(format!(
+                "{what} has dtype {dtype} but the expression's result is {dt}"
+            ));
         }
         if broadcast(&[&p.shape, shape]).as_deref() != Ok(shape) {
             return err(format!(
@@ -424,8 +459,8 @@ impl Compiled {
         kernel_for(typed, layout)
     }
 
-    fn execute(&self, p: &Prepared<'_>, out: &mut Out<'_>, sched: &Schedule) -> Result<()> {
-        let args: Vec<&Arg<'_>> = p.args.iter().collect();
+    fn execute(&self, p: &Prepared<'_, '_>, out: &mut Out<'_>, sched: &Schedule) -> Result<()> {
+        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
         exec::run(out, &args, sched, &|layout| self.kernel(&p.typed, layout))
             .map_err(|e| e.with_source(self.source()))
     }
@@ -439,7 +474,11 @@ fn kernel_for(typed: &Typed, layout: &[Access]) -> Result<Arc<Kernel>> {
             return Ok(k.clone());
         }
         let k = Arc::new(codegen::compile(&typed.program, layout).map_err(|msg| {
-            Error::new(ErrorKind::Internal, format!("code generation failed: {msg}"), None)
+            Error::new(
+                ErrorKind::Internal,
+                format!("code generation failed: {msg}"),
+                None,
+            )
         })?);
         if kernels.len() >= MAX_KERNELS {
             kernels.remove(0);
@@ -598,7 +637,10 @@ impl Script {
             };
             let env: Vec<(String, Arg<'static>)> =
                 raw.iter().map(|(n, o)| (n.clone(), o.as_arg())).collect();
-            let scope = Scope { vars: &vars, env: &env };
+            let scope = Scope {
+                vars: &vars,
+                env: &env,
+            };
             let p = stmt.value.prepare(&scope)?;
             match &stmt.target {
                 Target::None => value = Some(stmt.value.eval_prepared(&p, sched)?),
@@ -654,7 +696,7 @@ impl Script {
                     let (dtype, base) = match in_env {
                         Some((_, a)) => (a.dtype(), a.layout()),
                         None => match vars.items.iter().rev().find(|(n, _)| n == name) {
-                            Some((_, Binding::Mut(o))) => (o.dtype(), o.layout()),
+                            Some((_, Binding::Mut(o, _))) => (o.dtype(), o.layout()),
                             Some((_, Binding::In(_))) => {
                                 return Err(Error::new(
                                     ErrorKind::Output,
@@ -678,19 +720,31 @@ impl Script {
                     // Assignment converts the value to the target's dtype where that loses
                     // nothing (bool → int64 → float64); other conversions are refused.
                     let result = p.typed.program.dtype();
-                    let as_dtype = if result.promote(dtype) == dtype { result } else { dtype };
-                    stmt.value.check_out_at(&p, as_dtype, &layout.shape, Some(*span), &what)?;
+                    let as_dtype = if result.promote(dtype) == dtype {
+                        result
+                    } else {
+                        dtype
+                    };
+                    stmt.value
+                        .check_out_at(&p, as_dtype, &layout.shape, Some(*span), &what)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn target_layout(&self, scope: &Scope<'_, '_>, target: &Expr, base: &check::Strided) -> Result<check::Strided> {
+    fn target_layout(
+        &self,
+        scope: &Scope<'_, '_>,
+        target: &Expr,
+        base: &check::Strided,
+    ) -> Result<check::Strided> {
         let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
         let known = scope.names();
-        let (_, view): (String, View) = check::view_of(target, &lookup, &known).map_err(|e| e.with_source(self.source()))?;
-        check::resolve_view(base, &view, &|n, s| scope.int(n, s)).map_err(|e| e.with_source(self.source()))
+        let (_, view): (String, View) =
+            check::view_of(target, &lookup, &known).map_err(|e| e.with_source(self.source()))?;
+        check::resolve_view(base, &view, &|n, s| scope.int(n, s))
+            .map_err(|e| e.with_source(self.source()))
     }
 }
 
@@ -729,7 +783,11 @@ struct Cache<T> {
 impl<T: Clone> Cache<T> {
     /// The cached value for `key`, or the one `make` builds (evicting the least recently used
     /// entry when full).
-    fn get_or(slot: &Mutex<Option<Cache<T>>>, key: &str, make: impl FnOnce() -> Result<T>) -> Result<T> {
+    fn get_or(
+        slot: &Mutex<Option<Cache<T>>>,
+        key: &str,
+        make: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
         let cache = guard.get_or_insert_with(|| Cache {
             map: HashMap::new(),
@@ -743,7 +801,11 @@ impl<T: Clone> Cache<T> {
         }
         let v = make()?;
         if cache.map.len() >= CACHE_SIZE {
-            let oldest = cache.map.iter().min_by_key(|(_, (_, s))| *s).map(|(k, _)| k.clone());
+            let oldest = cache
+                .map
+                .iter()
+                .min_by_key(|(_, (_, s))| *s)
+                .map(|(k, _)| k.clone());
             if let Some(k) = oldest {
                 cache.map.remove(&k);
             }

@@ -142,7 +142,12 @@ impl Checker<'_> {
                         },
                     });
                 }
-                if out.iter().filter(|i| matches!(i, ViewItem::Ellipsis(_))).count() > 1 {
+                if out
+                    .iter()
+                    .filter(|i| matches!(i, ViewItem::Ellipsis(_)))
+                    .count()
+                    > 1
+                {
                     return Err(Error::new(
                         ErrorKind::Syntax,
                         "a subscript can have only one `...`",
@@ -424,7 +429,13 @@ pub fn eval_int(e: &IntExpr, int: &dyn Fn(&str, Span) -> Result<i64>) -> Result<
                 IntOp::FloorDiv => Some(crate::ops::scalar::floordiv_i64(a, b)),
                 IntOp::Mod => Some(crate::ops::scalar::mod_i64(a, b)),
             };
-            v.ok_or_else(|| Error::new(ErrorKind::Shape, "subscript bound overflows int64", Some(*span)))
+            v.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    "subscript bound overflows int64",
+                    Some(*span),
+                )
+            })
         }
     }
 }
@@ -439,13 +450,19 @@ pub fn resolve_view(
 ) -> Result<Strided> {
     let mut cur = base.clone();
     for items in view {
-        let full = items.iter().filter(|i| !matches!(i, ViewItem::Ellipsis(_))).count();
+        let full = items
+            .iter()
+            .filter(|i| !matches!(i, ViewItem::Ellipsis(_)))
+            .count();
         let nd = cur.shape.len();
         if full > nd {
             let span = items[nd.min(items.len() - 1)].span();
             return Err(Error::new(
                 ErrorKind::Shape,
-                format!("too many indices: the array has {nd} dimension{}", if nd == 1 { "" } else { "s" }),
+                format!(
+                    "too many indices: the array has {nd} dimension{}",
+                    if nd == 1 { "" } else { "s" }
+                ),
                 Some(span),
             ));
         }
@@ -490,33 +507,61 @@ pub fn resolve_view(
                         None => 1,
                     };
                     if step == 0 {
-                        return Err(Error::new(ErrorKind::Shape, "slice step cannot be zero", Some(*span)));
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            "slice step cannot be zero",
+                            Some(*span),
+                        ));
                     }
                     // CPython's PySlice_AdjustIndices.
                     let adjust = |v: i64| -> i64 {
                         if v < 0 {
                             let v = v.saturating_add(len);
                             if v < 0 {
-                                if step < 0 { -1 } else { 0 }
+                                if step < 0 {
+                                    -1
+                                } else {
+                                    0
+                                }
                             } else {
                                 v
                             }
                         } else if v >= len {
-                            if step < 0 { len - 1 } else { len }
+                            if step < 0 {
+                                len - 1
+                            } else {
+                                len
+                            }
                         } else {
                             v
                         }
                     };
                     let lo = match start {
                         Some(e) => adjust(eval_int(e, int)?),
-                        None => if step < 0 { len - 1 } else { 0 },
+                        None => {
+                            if step < 0 {
+                                len - 1
+                            } else {
+                                0
+                            }
+                        }
                     };
                     let hi = match stop {
                         Some(e) => adjust(eval_int(e, int)?),
-                        None => if step < 0 { -1 } else { len },
+                        None => {
+                            if step < 0 {
+                                -1
+                            } else {
+                                len
+                            }
+                        }
                     };
                     let count = if step < 0 {
-                        if hi < lo { (lo - hi - 1) / (-step) + 1 } else { 0 }
+                        if hi < lo {
+                            (lo - hi - 1) / (-step) + 1
+                        } else {
+                            0
+                        }
                     } else if lo < hi {
                         (hi - lo - 1) / step + 1
                     } else {

@@ -8,13 +8,29 @@
 //! computed once per call (hoisted to the entry block); nodes that depend only on inputs that
 //! are constant along a row are computed once per row.
 //!
+//! **Vector loop.** When the output is contiguous and no input is strided (every operand is
+//! `Scalar`, `Row` or `Contiguous`), each row first runs a vector loop: 2 lanes per vector
+//! (Cranelift's x86-64 backend has only 128-bit vectors), 2 vectors per iteration, so 4
+//! elements at a time while at least 4 remain; the scalar loop then does the last `n % 4`. In
+//! vector form float64 is `f64x2`, int64 `i64x2`, and bool an `i64x2` mask (each lane all ones
+//! or all zeros), loaded from and stored to one byte per element. Hoisted values are splatted
+//! once, where they are computed. One emitter serves both loops, parameterised by the lane
+//! count: whitelisted operations (see `Lower::emit_op`) become vector instructions whose every
+//! lane has exactly the scalar instruction's bits, NaN payloads and signs included; any other
+//! operation runs lane by lane (extract each lane, emit the scalar operation, insert the
+//! result). So the vector and scalar loops compute every element identically.
+//!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
 use crate::array::DType;
 use crate::ir::{Cmp, NodeId, Op, Program, Scalar};
 use crate::ops::{scalar as sc, Func};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, Type, Value};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Signature, Type,
+    Value,
+};
+use cranelift_codegen::isa::{self, CallConv, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -89,14 +105,20 @@ impl Drop for Kernel {
 /// Fails only if Cranelift cannot compile for this machine; checked programs are always
 /// lowerable.
 pub fn compile(program: &Program, layout: &[Access]) -> Result<Kernel, String> {
+    let isa =
+        cranelift_native::builder().map_err(|e| format!("host machine is not supported: {e}"))?;
+    compile_for(program, layout, isa)
+}
+
+/// [`compile`] for the target `isa` describes (the host's, or a subset of its features).
+fn compile_for(program: &Program, layout: &[Access], isa: isa::Builder) -> Result<Kernel, String> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
     flags.set("is_pic", "false").map_err(|e| e.to_string())?;
     flags
         .set("use_colocated_libcalls", "false")
         .map_err(|e| e.to_string())?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| format!("host machine is not supported: {e}"))?
+    let isa = isa
         .finish(settings::Flags::new(flags))
         .map_err(|e| e.to_string())?;
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
@@ -145,6 +167,26 @@ fn clif_type(dt: DType) -> Type {
     }
 }
 
+/// Elements per vector: 128-bit vectors, the widest Cranelift's x86-64 backend has, of 64-bit
+/// lanes.
+const LANES: usize = 2;
+/// Vectors per iteration of the vector loop.
+const UNROLL: usize = 2;
+
+/// The vector form of `dt`: bool is a mask, all ones or all zeros per 64-bit lane.
+fn vector_type(dt: DType) -> Type {
+    match dt {
+        DType::Float64 => types::F64X2,
+        DType::Int64 | DType::Bool => types::I64X2,
+    }
+}
+
+/// Flags for vector loads and stores: in bounds, but only element-aligned (never `aligned`,
+/// which would promise 16 bytes).
+fn vector_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
 /// How often a node's value changes: once per call, per row, or per element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -158,10 +200,19 @@ struct Lower<'a, 'b> {
     layout: &'a [Access],
     fb: FunctionBuilder<'b>,
     ptr: Type,
-    call_conv: cranelift_codegen::isa::CallConv,
-    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    call_conv: CallConv,
+    frontend: TargetFrontendConfig,
     levels: Vec<Level>,
+    /// Scalar value of each node: hoisted nodes, and element nodes in the scalar loop.
     values: Vec<Option<Value>>,
+    /// Vector value of each node in the vector loop: hoisted nodes splatted (where `splat`
+    /// says so), element nodes of the current unrolled copy.
+    vvalues: Vec<Option<Value>>,
+    /// The scalar lanes of element nodes of the current unrolled copy, once known (results of
+    /// lane-wise operations, lanes extracted for them).
+    lanes: Vec<Option<[Value; LANES]>>,
+    /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
+    splat: Vec<bool>,
 }
 
 extern "C" fn h_floordiv_i64(a: i64, b: i64) -> i64 {
@@ -233,8 +284,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         layout: &'a [Access],
         fb: FunctionBuilder<'b>,
         ptr: Type,
-        call_conv: cranelift_codegen::isa::CallConv,
-        frontend: cranelift_codegen::isa::TargetFrontendConfig,
+        call_conv: CallConv,
+        frontend: TargetFrontendConfig,
     ) -> Self {
         let mut levels = Vec::with_capacity(program.nodes.len());
         for n in &program.nodes {
@@ -254,6 +305,16 @@ impl<'a, 'b> Lower<'a, 'b> {
             };
             levels.push(l);
         }
+        let count = program.nodes.len();
+        let mut splat = vec![false; count];
+        for (id, node) in program.nodes.iter().enumerate() {
+            if levels[id] == Level::Element {
+                for &a in &node.args {
+                    splat[a] |= levels[a] != Level::Element;
+                }
+            }
+        }
+        splat[program.root] |= levels[program.root] != Level::Element;
         Lower {
             program,
             layout,
@@ -262,7 +323,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             call_conv,
             frontend,
             levels,
-            values: vec![None; program.nodes.len()],
+            values: vec![None; count],
+            vvalues: vec![None; count],
+            lanes: vec![None; count],
+            splat,
         }
     }
 

@@ -117,7 +117,8 @@ fn arg_ptr(arg: &Arg<'_>) -> *const u8 {
 
 /// The address of `out`'s first element.
 fn out_ptr(out: &Out<'_>) -> *mut u8 {
-    out.ptr.wrapping_offset(out.offset * out.dtype.size() as isize)
+    out.ptr
+        .wrapping_offset(out.offset * out.dtype.size() as isize)
 }
 
 /// The byte range `[lo, hi)` an operand touches, for overlap tests.
@@ -210,14 +211,28 @@ unsafe impl Sync for Plan {}
 // SAFETY: as above.
 unsafe impl Send for Plan {}
 
+/// Operand counts up to this use stack arrays for the kernel's pointer and stride tables.
+const STACK_OPERANDS: usize = 16;
+
 impl Plan {
     fn run_task(&self, t: Task) {
-        let nd = self.shape.len();
         let nops = self.ops.len();
-        let mut ptrs: Vec<*mut u8> = Vec::with_capacity(nops);
-        let mut outer: Vec<isize> = Vec::with_capacity(nops);
-        let mut inner: Vec<isize> = Vec::with_capacity(nops);
-        for op in &self.ops {
+        if nops <= STACK_OPERANDS {
+            let mut ptrs = [std::ptr::null_mut(); STACK_OPERANDS];
+            let mut outer = [0isize; STACK_OPERANDS];
+            let mut inner = [0isize; STACK_OPERANDS];
+            self.call(t, &mut ptrs[..nops], &mut outer[..nops], &mut inner[..nops]);
+        } else {
+            let mut ptrs = vec![std::ptr::null_mut(); nops];
+            let (mut outer, mut inner) = (vec![0isize; nops], vec![0isize; nops]);
+            self.call(t, &mut ptrs, &mut outer, &mut inner);
+        }
+    }
+
+    /// Fills the kernel's tables for task `t` (one entry per operand) and calls it.
+    fn call(&self, t: Task, ptrs: &mut [*mut u8], outer: &mut [isize], inner: &mut [isize]) {
+        let nd = self.shape.len();
+        for (k, op) in self.ops.iter().enumerate() {
             // Unravel the first row's flat index over the axes before the last.
             let mut rem = t.row;
             let mut off: isize = op.strides[nd - 1] * t.col as isize;
@@ -225,16 +240,16 @@ impl Plan {
                 off += (rem % self.shape[d]) as isize * op.strides[d];
                 rem /= self.shape[d];
             }
-            // SAFETY: `off` is the byte offset of an in-bounds element: every index used is
-            // below its axis length and the strides are the operand's own (or 0 where it is
-            // broadcast).
-            ptrs.push(unsafe { op.ptr.offset(off) });
-            outer.push(if nd >= 2 { op.strides[nd - 2] } else { 0 });
-            inner.push(op.strides[nd - 1]);
+            // In bounds: every index used is below its axis length, and the strides are the
+            // operand's own (or 0 where it is broadcast); dereferenced only by the kernel.
+            ptrs[k] = op.ptr.wrapping_offset(off);
+            outer[k] = if nd >= 2 { op.strides[nd - 2] } else { 0 };
+            inner[k] = op.strides[nd - 1];
         }
         // SAFETY: the kernel was compiled for this program and layout; it reads `m` rows of
         // `n` elements of each input and writes those of the output, stepping by the strides
-        // given, and every such element is in bounds by construction of the task.
+        // given, and every such element is in bounds by construction of the task. The tables
+        // hold one entry per operand, as the kernel expects.
         unsafe {
             (self.kernel.func())(
                 ptrs.as_ptr(),

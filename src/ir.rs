@@ -295,7 +295,12 @@ impl Program {
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, inp) in self.inputs.iter().enumerate() {
-            writeln!(f, "input {i}: {} {}", view_text(&inp.name, &inp.view), inp.dtype)?;
+            writeln!(
+                f,
+                "input {i}: {} {}",
+                view_text(&inp.name, &inp.view),
+                inp.dtype
+            )?;
         }
         for (i, n) in self.nodes.iter().enumerate() {
             let op = match n.op {

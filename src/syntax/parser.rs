@@ -83,7 +83,10 @@ pub fn parse_script(src: &str) -> Result<Vec<Stmt>> {
     let mut p = Parser::new(src)?;
     let mut stmts = Vec::new();
     loop {
-        while matches!(p.peek().map(|t| &t.tok), Some(Tok::Newline | Tok::Semicolon)) {
+        while matches!(
+            p.peek().map(|t| &t.tok),
+            Some(Tok::Newline | Tok::Semicolon)
+        ) {
             p.pos += 1;
         }
         if p.peek().is_none() {
@@ -186,9 +189,7 @@ impl<'s> Parser<'s> {
             }
             Tok::RParen => "unmatched `)`".to_string(),
             Tok::RBracket => "unmatched `]`".to_string(),
-            Tok::Assign => {
-                "assignment is not allowed here (did you mean `==`?)".to_string()
-            }
+            Tok::Assign => "assignment is not allowed here (did you mean `==`?)".to_string(),
             _ => format!("expected an operator, found `{}`", self.text(span)),
         };
         Err(Error::new(ErrorKind::Syntax, msg, Some(span)))
@@ -400,7 +401,10 @@ impl<'s> Parser<'s> {
             if let SubItem::Index(e) = &item {
                 depth = depth.max(e.depth);
             }
-            if let SubItem::Slice { start, stop, step, .. } = &item {
+            if let SubItem::Slice {
+                start, stop, step, ..
+            } = &item
+            {
                 for e in [start, stop, step].into_iter().flatten() {
                     depth = depth.max(e.depth);
                 }
@@ -424,7 +428,10 @@ impl<'s> Parser<'s> {
                 Some(other) => {
                     return Err(Error::new(
                         ErrorKind::Syntax,
-                        format!("expected `,` or `]` in a subscript, found `{}`", self.text(other.span)),
+                        format!(
+                            "expected `,` or `]` in a subscript, found `{}`",
+                            self.text(other.span)
+                        ),
                         Some(other.span),
                     ))
                 }
@@ -460,7 +467,11 @@ impl<'s> Parser<'s> {
         if !is(self, Tok::Colon) {
             return match start {
                 Some(e) => Ok(SubItem::Index(e)),
-                None => Err(Error::new(ErrorKind::Syntax, "expected an index", Some(begin))),
+                None => Err(Error::new(
+                    ErrorKind::Syntax,
+                    "expected an index",
+                    Some(begin),
+                )),
             };
         }
         let mut end = self.next().map_or(begin, |t| t.span);

@@ -40,8 +40,15 @@ fn check(expr: &str, vars: impl Fn() -> Vars<'static>, shape: &[usize], want: Ve
     assert_eq!(f64s(&got), want, "{expr}: JIT vs hand-written indexing");
     let oracle = numjit::interpret(expr, vars()).unwrap();
     assert_eq!(got, oracle, "{expr}: JIT vs interpreter");
-    let sched = numjit::Schedule { threads: Some(2), chunk: 3, serial_below: 0 };
-    let chunked = numjit::compile(expr).unwrap().eval_with(vars(), &sched).unwrap();
+    let sched = numjit::Schedule {
+        threads: Some(2),
+        chunk: 3,
+        serial_below: 0,
+    };
+    let chunked = numjit::compile(expr)
+        .unwrap()
+        .eval_with(vars(), &sched)
+        .unwrap();
     assert_eq!(got, chunked, "{expr}: chunked");
 }
 
@@ -76,7 +83,10 @@ fn one_dimensional_slices_follow_python() {
     check("a[2] + a[-1]", vars, &[], vec![a[2] + a[19]]);
     // A slice of a slice.
     let inner = py_slice(20, Some(2), None, 1);
-    let outer: Vec<usize> = py_slice(inner.len(), None, None, -3).iter().map(|&k| inner[k]).collect();
+    let outer: Vec<usize> = py_slice(inner.len(), None, None, -3)
+        .iter()
+        .map(|&k| inner[k])
+        .collect();
     check("a[2:][::-3]", vars, &[outer.len()], pick(outer));
     // Shifted views of one array (a 1-D stencil).
     let want: Vec<f64> = (1..19).map(|i| a[i - 1] - 2.0 * a[i] + a[i + 1]).collect();
@@ -86,37 +96,70 @@ fn one_dimensional_slices_follow_python() {
 #[test]
 fn multi_dimensional_views_and_broadcasting() {
     let m: &'static Array2<f64> = leak(Array2::from_shape_fn((6, 7), |(i, j)| (i * 10 + j) as f64));
-    let t: &'static Array3<f64> = leak(Array3::from_shape_fn((3, 4, 5), |(i, j, k)| (i * 100 + j * 10 + k) as f64));
+    let t: &'static Array3<f64> = leak(Array3::from_shape_fn((3, 4, 5), |(i, j, k)| {
+        (i * 100 + j * 10 + k) as f64
+    }));
     let r: &'static Array1<f64> = leak(Array1::from_vec(vec![0.5, -1.0]));
     let n: &'static i64 = leak(2);
-    let vars = || Vars::new().bind("m", m).bind("t", t).bind("r", r).bind("n", n);
-    let rows = |idx: &[usize], cols: &[usize]| -> Vec<f64> {
-        idx.iter().flat_map(|&i| cols.iter().map(move |&j| m[[i, j]])).collect()
+    let vars = || {
+        Vars::new()
+            .bind("m", m)
+            .bind("t", t)
+            .bind("r", r)
+            .bind("n", n)
     };
-    let (ri, ci) = (py_slice(6, Some(1), Some(-1), 1), py_slice(7, None, None, 2));
+    let rows = |idx: &[usize], cols: &[usize]| -> Vec<f64> {
+        idx.iter()
+            .flat_map(|&i| cols.iter().map(move |&j| m[[i, j]]))
+            .collect()
+    };
+    let (ri, ci) = (
+        py_slice(6, Some(1), Some(-1), 1),
+        py_slice(7, None, None, 2),
+    );
     check("m[1:-1, ::2]", vars, &[4, 4], rows(&ri, &ci));
     check("m[:, 0]", vars, &[6], (0..6).map(|i| m[[i, 0]]).collect());
-    check("m[..., -1]", vars, &[6], (0..6).map(|i| m[[i, 6]]).collect());
+    check(
+        "m[..., -1]",
+        vars,
+        &[6],
+        (0..6).map(|i| m[[i, 6]]).collect(),
+    );
     check("m[1][2:]", vars, &[5], (2..7).map(|j| m[[1, j]]).collect());
     check("m[n]", vars, &[7], (0..7).map(|j| m[[2, j]]).collect());
     // Broadcast a reversed, stepped view against a row.
     let ri = py_slice(6, None, None, -1);
-    let want: Vec<f64> = ri.iter().flat_map(|&i| (1..3).map(move |j| m[[i, j]] * r[j - 1])).collect();
+    let want: Vec<f64> = ri
+        .iter()
+        .flat_map(|&i| (1..3).map(move |j| m[[i, j]] * r[j - 1]))
+        .collect();
     check("m[::-1, 1:3] * r", vars, &[6, 2], want);
     // 3-D: ellipsis, integer indices, negative steps.
-    let want: Vec<f64> = (0..3).flat_map(|i| (1..4).map(move |j| t[[i, j, 0]])).collect();
+    let want: Vec<f64> = (0..3)
+        .flat_map(|i| (1..4).map(move |j| t[[i, j, 0]]))
+        .collect();
     check("t[..., 1:, 0]", vars, &[3, 3], want);
-    let want: Vec<f64> = (0..4).rev().flat_map(|j| (0..5).map(move |k| t[[1, j, k]])).collect();
+    let want: Vec<f64> = (0..4)
+        .rev()
+        .flat_map(|j| (0..5).map(move |k| t[[1, j, k]]))
+        .collect();
     check("t[1, ::-1]", vars, &[4, 5], want);
     let want: Vec<f64> = (0..3).flat_map(|i| [t[[i, 3, 4]] - t[[i, 0, 0]]]).collect();
     check("t[:, -1, -1] - t[:, 0, 0]", vars, &[3], want);
     // The 2-D Laplacian stencil, the reason slicing exists.
     let want: Vec<f64> = (1..5)
         .flat_map(|i| {
-            (1..6).map(move |j| m[[i + 1, j]] + m[[i - 1, j]] + m[[i, j + 1]] + m[[i, j - 1]] - 4.0 * m[[i, j]])
+            (1..6).map(move |j| {
+                m[[i + 1, j]] + m[[i - 1, j]] + m[[i, j + 1]] + m[[i, j - 1]] - 4.0 * m[[i, j]]
+            })
         })
         .collect();
-    check("m[2:,1:-1] + m[:-2,1:-1] + m[1:-1,2:] + m[1:-1,:-2] - 4*m[1:-1,1:-1]", vars, &[4, 5], want);
+    check(
+        "m[2:,1:-1] + m[:-2,1:-1] + m[1:-1,2:] + m[1:-1,:-2] - 4*m[1:-1,1:-1]",
+        vars,
+        &[4, 5],
+        want,
+    );
 }
 
 #[test]
@@ -131,7 +174,8 @@ fn assignment_writes_into_views() {
     for i in 0..6 {
         for j in 0..6 {
             let want = if (1..5).contains(&i) && (1..5).contains(&j) {
-                dens[[i + 1, j]] + dens[[i - 1, j]] + dens[[i, j + 1]] + dens[[i, j - 1]] - 4.0 * dens[[i, j]]
+                dens[[i + 1, j]] + dens[[i - 1, j]] + dens[[i, j + 1]] + dens[[i, j - 1]]
+                    - 4.0 * dens[[i, j]]
             } else {
                 -1.0
             };
@@ -192,7 +236,11 @@ fn overlapping_assignments_read_the_old_values() {
         }
         r
     });
-    let m0 = ArrayD::from_shape_vec(IxDyn(&[5, 6]), (0..30).map(|i| (i % 7) as f64 - 2.0).collect()).unwrap();
+    let m0 = ArrayD::from_shape_vec(
+        IxDyn(&[5, 6]),
+        (0..30).map(|i| (i % 7) as f64 - 2.0).collect(),
+    )
+    .unwrap();
     overlap_case("u[1:, 1:] = u[:-1, :-1] + u[1:, 1:]", m0.clone(), |u| {
         let mut r = u.clone();
         for i in 1..5 {
@@ -226,7 +274,8 @@ fn scripts_bind_names_and_run_in_order() {
     assert_eq!(f64s(out.get("z").unwrap()), vec![106.0]);
     assert_eq!(f64s(out.value().unwrap()), vec![212.0]);
     // Compiled once, run many times (the solver's time loop).
-    let script = numjit::compile_script("u[1:-1] = u[1:-1] + c*(u[2:] - 2*u[1:-1] + u[:-2])").unwrap();
+    let script =
+        numjit::compile_script("u[1:-1] = u[1:-1] + c*(u[2:] - 2*u[1:-1] + u[:-2])").unwrap();
     let mut u = vec![0.0, 0.0, 1.0, 0.0, 0.0];
     let c = 0.25;
     let mut want = u.clone();
@@ -278,7 +327,10 @@ fn a_failing_script_writes_nothing() {
         "u[0] = 5; v = u * 2; v[0] = u[0:2]",
         "u[:] = u > 1; u[0] = 1.5 +",
     ] {
-        assert!(numjit::execute(script, numjit::vars! {mut u}).is_err(), "{script}");
+        assert!(
+            numjit::execute(script, numjit::vars! {mut u}).is_err(),
+            "{script}"
+        );
         assert_eq!(u, before, "{script}");
     }
     // Writing needs a writable binding; an unsafe conversion is refused.
