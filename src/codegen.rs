@@ -332,6 +332,7 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     fn lower(mut self) {
         let nops = self.layout.len();
+        let vector = self.vectorize();
         let entry = self.fb.create_block();
         self.fb.append_block_params_for_function_params(entry);
         self.fb.switch_to_block(entry);
@@ -354,6 +355,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         // Hoisted: everything computed once per call.
         self.load_inputs(Access::Scalar, &base);
         self.emit_level(Level::Call);
+        if vector {
+            self.splat_level(Level::Call);
+        }
 
         let row_var = self.fb.declare_var(types::I64);
         let zero = self.fb.ins().iconst(types::I64, 0);
@@ -373,17 +377,25 @@ impl<'a, 'b> Lower<'a, 'b> {
         let more_rows = self.fb.ins().icmp(IntCC::SignedLessThan, r, m);
         self.fb.ins().brif(more_rows, row_body, &[], exit, &[]);
 
-        // Row body: per-row values, then the inner loop.
+        // Row body: per-row values, then the vector loop (if any) and the scalar loop.
         self.fb.switch_to_block(row_body);
         self.fb.seal_block(row_body);
         let rp: Vec<Value> = row_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
         self.load_inputs(Access::Row, &rp);
         self.emit_level(Level::Row);
+        if vector {
+            self.splat_level(Level::Row);
+        }
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
-        self.fb.ins().jump(inner_head, &[]);
+        if vector {
+            self.vector_loop(n, i_var, &elem_ptr, inner_head);
+        } else {
+            self.fb.ins().jump(inner_head, &[]);
+        }
 
+        // The scalar loop: the whole row, or what the vector loop left.
         self.fb.switch_to_block(inner_head);
         let i = self.fb.use_var(i_var);
         let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
@@ -400,11 +412,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         for k in 0..nops {
             let step = match self.layout[k] {
                 Access::Contiguous => {
-                    let size = if k == 0 {
-                        self.program.dtype().size()
-                    } else {
-                        self.program.inputs[k - 1].dtype.size()
-                    };
+                    let size = self.operand_size(k);
                     Some(self.fb.ins().iconst(self.ptr, size as i64))
                 }
                 Access::Strided => Some(istride[k]),
@@ -439,6 +447,74 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.finalize(self.frontend);
     }
 
+    /// Whether this layout gets a vector loop: the output is contiguous and no input is
+    /// strided, so every vector load and store covers adjacent elements.
+    fn vectorize(&self) -> bool {
+        self.layout[0] == Access::Contiguous && !self.layout.contains(&Access::Strided)
+    }
+
+    /// Bytes per element of operand `k` (the output first).
+    fn operand_size(&self, k: usize) -> usize {
+        if k == 0 {
+            self.program.dtype().size()
+        } else {
+            self.program.inputs[k - 1].dtype.size()
+        }
+    }
+
+    /// Emits the vector loop of a row, from the current block: while `LANES * UNROLL` elements
+    /// remain, `UNROLL` copies of the element computation on vectors; then jumps to `tail` (the
+    /// scalar loop) with `i_var` and the element pointers advanced past what it did.
+    fn vector_loop(&mut self, n: Value, i_var: Variable, elem_ptr: &[Variable], tail: Block) {
+        let step = LANES * UNROLL;
+        let head = self.fb.create_block();
+        let body = self.fb.create_block();
+        self.fb.ins().jump(head, &[]);
+
+        self.fb.switch_to_block(head);
+        let i = self.fb.use_var(i_var);
+        let end = self.fb.ins().iadd_imm_s(i, step as i64);
+        let more = self.fb.ins().icmp(IntCC::SignedLessThanOrEqual, end, n);
+        self.fb.ins().brif(more, body, &[], tail, &[]);
+
+        self.fb.switch_to_block(body);
+        self.fb.seal_block(body);
+        let ep: Vec<Value> = elem_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
+        for copy in 0..UNROLL {
+            for id in 0..self.program.nodes.len() {
+                if self.levels[id] == Level::Element {
+                    self.vvalues[id] = None;
+                    self.lanes[id] = None;
+                }
+            }
+            for (k, &p) in ep.iter().enumerate().skip(1) {
+                if self.layout[k] == Access::Contiguous {
+                    let offset = (copy * LANES * self.operand_size(k)) as i32;
+                    self.load_input_vector(k - 1, p, offset);
+                }
+            }
+            for id in 0..self.program.nodes.len() {
+                if self.levels[id] == Level::Element && self.vvalues[id].is_none() {
+                    let v = self.emit_vector(id);
+                    self.vvalues[id] = Some(v);
+                }
+            }
+            let result = self.vvalue(self.program.root);
+            let offset = (copy * LANES * self.operand_size(0)) as i32;
+            self.store_vector(result, ep[0], offset);
+        }
+        for (k, &p) in ep.iter().enumerate() {
+            if self.layout[k] == Access::Contiguous {
+                let bytes = (step * self.operand_size(k)) as i64;
+                let next = self.fb.ins().iadd_imm_s(p, bytes);
+                self.fb.def_var(elem_ptr[k], next);
+            }
+        }
+        self.fb.def_var(i_var, end);
+        self.fb.ins().jump(head, &[]);
+        self.fb.seal_block(head);
+    }
+
     /// One pointer variable per operand, starting at `init`.
     fn pointer_vars(&mut self, init: &[Value]) -> Vec<Variable> {
         init.iter()
@@ -471,17 +547,169 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
+    /// Loads `LANES` elements of contiguous input `k` at `p + offset` as a vector into every
+    /// node that reads it.
+    fn load_input_vector(&mut self, k: usize, p: Value, offset: i32) {
+        let flags = vector_flags();
+        let v = match self.program.inputs[k].dtype {
+            DType::Bool => {
+                // Two bytes b0, b1 (each 0 or 1) → i32x4 [b0|b1<<8; 4] → and with the bit each
+                // lane tests, [1, 1, 256, 256] → equal to that bit: both halves of a 64-bit
+                // lane are all ones exactly where its byte is 1.
+                let pair = self.fb.ins().uload16(types::I32, flags, p, offset);
+                let spread = self.fb.ins().splat(types::I32X4, pair);
+                let bytes: Vec<u8> = [1u32, 1, 256, 256]
+                    .iter()
+                    .flat_map(|w| w.to_le_bytes())
+                    .collect();
+                let c = self.fb.func.dfg.constants.insert(ConstantData::from(bytes));
+                let bit = self.fb.ins().vconst(types::I32X4, c);
+                let tested = self.fb.ins().band(spread, bit);
+                let mask = self.fb.ins().icmp(IntCC::Equal, tested, bit);
+                let little = MemFlagsData::new().with_endianness(Endianness::Little);
+                self.fb.ins().bitcast(types::I64X2, little, mask)
+            }
+            dt => self.fb.ins().load(vector_type(dt), flags, p, offset),
+        };
+        for (i, node) in self.program.nodes.iter().enumerate() {
+            if node.op == Op::Input(k) {
+                self.vvalues[i] = Some(v);
+            }
+        }
+    }
+
+    /// Stores the output vector `v` to `p + offset`.
+    fn store_vector(&mut self, v: Value, p: Value, offset: i32) {
+        let flags = vector_flags();
+        match self.program.dtype() {
+            DType::Bool => {
+                // The two lanes' sign bits m = b0 | b1<<1 → bytes b0 and b1: (m | m<<7) & 0x101.
+                let m = self.fb.ins().vhigh_bits(types::I32, v);
+                let shifted = self.fb.ins().ishl_imm_s(m, 7);
+                let both = self.fb.ins().bor(m, shifted);
+                let bytes = self.fb.ins().band_imm_s(both, 0x101);
+                self.fb.ins().istore16(flags, bytes, p, offset);
+            }
+            _ => {
+                self.fb.ins().store(flags, v, p, offset);
+            }
+        }
+    }
+
     fn value(&self, id: NodeId) -> Value {
         self.values[id].expect("operands are lowered before their users")
+    }
+
+    fn vvalue(&self, id: NodeId) -> Value {
+        self.vvalues[id].expect("vector operands are lowered or splatted before their users")
     }
 
     fn emit_level(&mut self, level: Level) {
         for id in 0..self.program.nodes.len() {
             if self.levels[id] == level && self.values[id].is_none() {
-                let v = self.emit(id);
+                let args: Vec<Value> = self.program.nodes[id]
+                    .args
+                    .iter()
+                    .map(|&a| self.value(a))
+                    .collect();
+                let v = self
+                    .emit_op(id, &args, 1)
+                    .expect("every operation has a scalar lowering");
                 self.values[id] = Some(v);
             }
         }
+    }
+
+    /// Splats every hoisted node of `level` that the vector loop needs.
+    fn splat_level(&mut self, level: Level) {
+        for id in 0..self.program.nodes.len() {
+            if self.levels[id] == level && self.splat[id] {
+                let x = self.value(id);
+                let dt = self.program.nodes[id].dtype;
+                let x = if dt == DType::Bool {
+                    self.mask_of(x)
+                } else {
+                    x
+                };
+                let v = self.fb.ins().splat(vector_type(dt), x);
+                self.vvalues[id] = Some(v);
+            }
+        }
+    }
+
+    /// Element node `id` in vector form: the whitelisted vector lowering if there is one,
+    /// otherwise the scalar lowering once per lane.
+    fn emit_vector(&mut self, id: NodeId) -> Value {
+        let args: Vec<Value> = self.program.nodes[id]
+            .args
+            .iter()
+            .map(|&a| self.vvalue(a))
+            .collect();
+        match self.emit_op(id, &args, LANES) {
+            Some(v) => v,
+            None => self.emit_lanewise(id),
+        }
+    }
+
+    /// The lane-wise fallback: the scalar lowering of `id` on each lane's operands (hoisted
+    /// operands as they are, element operands extracted), the results inserted into a vector.
+    fn emit_lanewise(&mut self, id: NodeId) -> Value {
+        let node_args = self.program.nodes[id].args.clone();
+        let arg_lanes: Vec<[Value; LANES]> = node_args.iter().map(|&a| self.lanes_of(a)).collect();
+        let mut results = Vec::with_capacity(LANES);
+        for lane in 0..LANES {
+            let args: Vec<Value> = arg_lanes.iter().map(|l| l[lane]).collect();
+            let r = self
+                .emit_op(id, &args, 1)
+                .expect("every operation has a scalar lowering");
+            results.push(r);
+        }
+        let results: [Value; LANES] = results.try_into().expect("one result per lane");
+        self.lanes[id] = Some(results);
+        let dt = self.program.nodes[id].dtype;
+        let mut v = None;
+        for (lane, &r) in results.iter().enumerate() {
+            let r = if dt == DType::Bool {
+                self.mask_of(r)
+            } else {
+                r
+            };
+            v = Some(match v {
+                None => self.fb.ins().scalar_to_vector(vector_type(dt), r),
+                Some(v) => self.fb.ins().insertlane(v, r, lane as u8),
+            });
+        }
+        v.expect("LANES > 0")
+    }
+
+    /// The scalar value of each lane of node `id` in the current unrolled copy (a bool lane as
+    /// 0 or 1).
+    fn lanes_of(&mut self, id: NodeId) -> [Value; LANES] {
+        if self.levels[id] != Level::Element {
+            return [self.value(id); LANES];
+        }
+        if let Some(l) = self.lanes[id] {
+            return l;
+        }
+        let v = self.vvalue(id);
+        let bool = self.program.nodes[id].dtype == DType::Bool;
+        let mut out = [v; LANES];
+        for (lane, slot) in out.iter_mut().enumerate() {
+            let x = self.fb.ins().extractlane(v, lane as u8);
+            *slot = if bool {
+                self.fb.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
+            } else {
+                x
+            };
+        }
+        self.lanes[id] = Some(out);
+        out
+    }
+
+    /// A scalar bool (0 or 1) as a 64-bit lane mask (0 or all ones).
+    fn mask_of(&mut self, b: Value) -> Value {
+        let wide = self.fb.ins().uextend(types::I64, b);
+        self.fb.ins().ineg(wide)
     }
 
     fn call_helper(&mut self, addr: *const u8, args: &[Value], ty: Type) -> Value {
@@ -501,39 +729,117 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins()
     }
 
-    fn fconst(&mut self, x: f64) -> Value {
-        self.fb.ins().f64const(x)
+    // Lane-generic building blocks: `lanes` is 1 (scalars) or `LANES` (vectors, bool as mask).
+
+    fn fconst(&mut self, lanes: usize, x: f64) -> Value {
+        let c = self.fb.ins().f64const(x);
+        if lanes == 1 {
+            c
+        } else {
+            self.fb.ins().splat(types::F64X2, c)
+        }
     }
 
-    fn emit(&mut self, id: NodeId) -> Value {
+    fn iconst(&mut self, lanes: usize, x: i64) -> Value {
+        let c = self.fb.ins().iconst(types::I64, x);
+        if lanes == 1 {
+            c
+        } else {
+            self.fb.ins().splat(types::I64X2, c)
+        }
+    }
+
+    fn bool_const(&mut self, lanes: usize, b: bool) -> Value {
+        if lanes == 1 {
+            self.fb.ins().iconst(types::I8, b as i64)
+        } else {
+            self.iconst(lanes, -(b as i64))
+        }
+    }
+
+    /// Bool → int64 (0 or 1).
+    fn bool_to_int(&mut self, lanes: usize, b: Value) -> Value {
+        if lanes == 1 {
+            self.fb.ins().uextend(types::I64, b)
+        } else {
+            let one = self.iconst(lanes, 1);
+            self.fb.ins().band(b, one)
+        }
+    }
+
+    fn not(&mut self, lanes: usize, b: Value) -> Value {
+        if lanes == 1 {
+            self.fb.ins().bxor_imm_s(b, 1)
+        } else {
+            self.fb.ins().bnot(b)
+        }
+    }
+
+    fn icmp_imm(&mut self, lanes: usize, cc: IntCC, x: Value, imm: i64) -> Value {
+        if lanes == 1 {
+            self.fb.ins().icmp_imm_s(cc, x, imm)
+        } else {
+            let c = self.iconst(lanes, imm);
+            self.fb.ins().icmp(cc, x, c)
+        }
+    }
+
+    /// `c ? a : b`; on vectors a bitwise select on the mask `c`.
+    fn select(&mut self, lanes: usize, c: Value, a: Value, b: Value) -> Value {
+        if lanes == 1 {
+            return self.fb.ins().select(c, a, b);
+        }
+        let ty = self.fb.func.dfg.value_type(a);
+        let c = if ty == types::I64X2 {
+            c
+        } else {
+            self.fb.ins().bitcast(ty, MemFlagsData::new(), c)
+        };
+        self.fb.ins().bitselect(c, a, b)
+    }
+
+    /// Emits node `id` on `args`: scalars when `lanes` is 1, `LANES`-lane vectors otherwise.
+    /// Returns `None`, having emitted nothing, for an operation without a vector lowering.
+    ///
+    /// The vector whitelist: every lane gives exactly the scalar instruction's bits, and each
+    /// instruction lowers on every x86-64 (the unit tests compile and run them at SSE2, SSE4.2,
+    /// AVX2 and the host's features). Float64: `+ - * /`, negation, comparisons, `abs`,
+    /// `sqrt`, `floor`, `ceil`, `trunc`, `round`, `maximum`/`minimum` (with the scalar
+    /// sequence's NaN), `copysign`, `isnan`/`isinf`/`isfinite`/`signbit`, `**3` and `**4`,
+    /// casts from bool and int64 and to bool. Int64: `+ - *`, negation, `~ & | ^`, comparisons,
+    /// `abs`, `sign`, `maximum`/`minimum`, `signbit`, constant powers 0..=64, casts from and to
+    /// bool. Bool: `~ & | ^ + *`, comparisons, `maximum`/`minimum`, cast to int64 and float64.
+    /// All dtypes: `where`, and the constant predicates. Lane by lane: `//`, `%`, `<< >>`, other
+    /// powers, float64 → int64, `sign` on float64, `fmod`, and the libm functions.
+    fn emit_op(&mut self, id: NodeId, args: &[Value], lanes: usize) -> Option<Value> {
         let node = &self.program.nodes[id];
-        let dt = node.dtype;
-        let args: Vec<Value> = node.args.iter().map(|&a| self.value(a)).collect();
+        let (op, dt) = (node.op, node.dtype);
         let arg_dt = node.args.first().map(|&a| self.program.nodes[a].dtype);
-        match node.op {
+        let scalar = lanes == 1;
+        Some(match op {
             Op::Input(_) => unreachable!("inputs are loaded, not emitted"),
             Op::Const(c) => match c {
-                Scalar::Bool(b) => self.i().iconst(types::I8, b as i64),
-                Scalar::Int(i) => self.i().iconst(types::I64, i),
-                Scalar::Float(x) => self.fconst(x),
+                Scalar::Bool(b) => self.bool_const(lanes, b),
+                Scalar::Int(i) => self.iconst(lanes, i),
+                Scalar::Float(x) => self.fconst(lanes, x),
             },
-            Op::Cast => self.cast(args[0], arg_dt.unwrap_or(dt), dt),
+            Op::Cast => return self.cast(args[0], arg_dt.unwrap_or(dt), dt, lanes),
             Op::Neg => match dt {
                 DType::Float64 => self.i().fneg(args[0]),
                 _ => self.i().ineg(args[0]),
             },
             Op::Invert => match dt {
-                DType::Bool => self.i().bxor_imm_s(args[0], 1),
+                DType::Bool => self.not(lanes, args[0]),
                 _ => self.i().bnot(args[0]),
             },
             Op::Add | Op::Or => match dt {
                 DType::Float64 => self.i().fadd(args[0], args[1]),
-                DType::Int64 if node.op == Op::Add => self.i().iadd(args[0], args[1]),
+                DType::Int64 if op == Op::Add => self.i().iadd(args[0], args[1]),
                 _ => self.i().bor(args[0], args[1]),
             },
             Op::Mul | Op::And => match dt {
                 DType::Float64 => self.i().fmul(args[0], args[1]),
-                DType::Int64 if node.op == Op::Mul => self.i().imul(args[0], args[1]),
+                DType::Int64 if op == Op::Mul => self.i().imul(args[0], args[1]),
                 _ => self.i().band(args[0], args[1]),
             },
             Op::Xor => self.i().bxor(args[0], args[1]),
@@ -542,25 +848,26 @@ impl<'a, 'b> Lower<'a, 'b> {
                 _ => self.i().isub(args[0], args[1]),
             },
             Op::Div => self.i().fdiv(args[0], args[1]),
+            Op::FloorDiv | Op::Mod | Op::Shl | Op::Shr if !scalar => return None,
             Op::FloorDiv => match dt {
-                DType::Float64 => self.call_helper(h_floordiv_f64 as *const u8, &args, types::F64),
-                _ => self.call_helper(h_floordiv_i64 as *const u8, &args, types::I64),
+                DType::Float64 => self.call_helper(h_floordiv_f64 as *const u8, args, types::F64),
+                _ => self.call_helper(h_floordiv_i64 as *const u8, args, types::I64),
             },
             Op::Mod => match dt {
-                DType::Float64 => self.call_helper(h_mod_f64 as *const u8, &args, types::F64),
-                _ => self.call_helper(h_mod_i64 as *const u8, &args, types::I64),
+                DType::Float64 => self.call_helper(h_mod_f64 as *const u8, args, types::F64),
+                _ => self.call_helper(h_mod_i64 as *const u8, args, types::I64),
             },
             Op::Pow => {
                 let exponent = match self.program.nodes[node.args[1]].op {
                     Op::Const(c) => Some(c),
                     _ => None,
                 };
-                self.pow(dt, args[0], args[1], exponent)
+                return self.pow(dt, args[0], args[1], exponent, lanes);
             }
             Op::Shl | Op::Shr => {
                 let (a, b) = (args[0], args[1]);
                 let in_range = self.i().icmp_imm_s(IntCC::UnsignedLessThan, b, 64);
-                if node.op == Op::Shl {
+                if op == Op::Shl {
                     let shifted = self.i().ishl(a, b);
                     let zero = self.i().iconst(types::I64, 0);
                     self.i().select(in_range, shifted, zero)
@@ -584,6 +891,20 @@ impl<'a, 'b> Lower<'a, 'b> {
                         };
                         self.i().fcmp(cc, a, b)
                     }
+                    DType::Bool if !scalar => {
+                        // Masks, false < true: a < b is !a & b, a <= b is !a | b.
+                        match c {
+                            Cmp::Lt => self.i().band_not(b, a),
+                            Cmp::Le => self.i().bor_not(b, a),
+                            Cmp::Gt => self.i().band_not(a, b),
+                            Cmp::Ge => self.i().bor_not(a, b),
+                            Cmp::Eq => {
+                                let ne = self.i().bxor(a, b);
+                                self.i().bnot(ne)
+                            }
+                            Cmp::Ne => self.i().bxor(a, b),
+                        }
+                    }
                     other => {
                         let signed = other == DType::Int64;
                         let cc = match (c, signed) {
@@ -602,37 +923,56 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
             }
-            Op::Call(f) => self.call(f, dt, arg_dt.unwrap_or(dt), &args),
-        }
+            Op::Call(f) => return self.call(f, dt, arg_dt.unwrap_or(dt), args, lanes),
+        })
     }
 
-    fn cast(&mut self, v: Value, from: DType, to: DType) -> Value {
-        match (from, to) {
+    fn cast(&mut self, v: Value, from: DType, to: DType, lanes: usize) -> Option<Value> {
+        let scalar = lanes == 1;
+        Some(match (from, to) {
             (a, b) if a == b => v,
-            (DType::Bool, DType::Int64) => self.i().uextend(types::I64, v),
-            (DType::Bool, DType::Float64) => {
+            (DType::Bool, DType::Int64) => self.bool_to_int(lanes, v),
+            (DType::Bool, DType::Float64) if scalar => {
                 let w = self.i().uextend(types::I64, v);
                 self.i().fcvt_from_sint(types::F64, w)
             }
-            (DType::Int64, DType::Float64) => self.i().fcvt_from_sint(types::F64, v),
-            (DType::Int64, DType::Bool) => self.i().icmp_imm_s(IntCC::NotEqual, v, 0),
+            (DType::Bool, DType::Float64) => {
+                // The mask selects the bits of 1.0; elsewhere +0.0, as converting 0 gives.
+                let one = self.iconst(lanes, 1.0f64.to_bits() as i64);
+                let bits = self.i().band(v, one);
+                self.i().bitcast(types::F64X2, MemFlagsData::new(), bits)
+            }
+            (DType::Int64, DType::Float64) => {
+                let ty = if scalar { types::F64 } else { types::F64X2 };
+                self.i().fcvt_from_sint(ty, v)
+            }
+            (DType::Int64, DType::Bool) => self.icmp_imm(lanes, IntCC::NotEqual, v, 0),
             (DType::Float64, DType::Bool) => {
-                let zero = self.fconst(0.0);
+                let zero = self.fconst(lanes, 0.0);
                 self.i().fcmp(FloatCC::NotEqual, v, zero)
             }
+            // x86-64 has no saturating f64x2 → i64x2 conversion (Cranelift refuses it).
+            (DType::Float64, DType::Int64) if !scalar => return None,
             (DType::Float64, DType::Int64) => self.i().fcvt_to_sint_sat(types::I64, v),
             _ => unreachable!("all dtype pairs are covered"),
-        }
+        })
     }
 
     /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
     /// 0.5, into plain operations.) Float exponents 3 and 4 use an error-compensated product
     /// (within 1 ulp of `pow`); other float exponents call `pow`. Constant integer exponents
     /// 0..=64 become repeated squaring, which is exact with wrapping.
-    fn pow(&mut self, dt: DType, x: Value, e: Value, exponent: Option<Scalar>) -> Value {
+    fn pow(
+        &mut self,
+        dt: DType,
+        x: Value,
+        e: Value,
+        exponent: Option<Scalar>,
+        lanes: usize,
+    ) -> Option<Value> {
         match (dt, exponent) {
             (DType::Int64, Some(Scalar::Int(k))) if (0..=64).contains(&k) => {
-                let mut result = self.fb.ins().iconst(types::I64, 1);
+                let mut result = self.iconst(lanes, 1);
                 let mut base = x;
                 let mut k = k;
                 while k > 0 {
@@ -644,45 +984,53 @@ impl<'a, 'b> Lower<'a, 'b> {
                         base = self.fb.ins().imul(base, base);
                     }
                 }
-                result
+                Some(result)
             }
-            (DType::Int64, _) => self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64),
-            (_, Some(Scalar::Float(k))) => match k {
-                3.0 | 4.0 => {
-                    // x² = hi + lo exactly (fma), then one rounding of the final product.
-                    let hi = self.fb.ins().fmul(x, x);
-                    let neg_hi = self.fb.ins().fneg(hi);
-                    let lo = self.fb.ins().fma(x, x, neg_hi);
-                    // x³ = hi·x + lo·x;  x⁴ = hi·hi + 2·hi·lo (+ lo², below an ulp).
-                    let a = if k == 3.0 { x } else { hi };
-                    let factor = if k == 3.0 {
-                        x
-                    } else {
-                        self.fb.ins().fadd(hi, hi)
-                    };
-                    let corr = self.fb.ins().fmul(lo, factor);
-                    let r = self.fb.ins().fma(hi, a, corr);
-                    // Where hi overflowed, lo is NaN; keep the plain product there.
-                    let plain = self.fb.ins().fmul(hi, a);
-                    let inf = self.fconst(f64::INFINITY);
-                    let abs = self.fb.ins().fabs(plain);
-                    let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
-                    self.fb.ins().select(finite, r, plain)
-                }
-                _ => self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64),
-            },
-            _ => self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64),
+            (DType::Float64, Some(Scalar::Float(k))) if k == 3.0 || k == 4.0 => {
+                // x² = hi + lo exactly (fma), then one rounding of the final product.
+                let hi = self.fb.ins().fmul(x, x);
+                let neg_hi = self.fb.ins().fneg(hi);
+                let lo = self.fb.ins().fma(x, x, neg_hi);
+                // x³ = hi·x + lo·x;  x⁴ = hi·hi + 2·hi·lo (+ lo², below an ulp).
+                let a = if k == 3.0 { x } else { hi };
+                let factor = if k == 3.0 {
+                    x
+                } else {
+                    self.fb.ins().fadd(hi, hi)
+                };
+                let corr = self.fb.ins().fmul(lo, factor);
+                let r = self.fb.ins().fma(hi, a, corr);
+                // Where hi overflowed, lo is NaN; keep the plain product there.
+                let plain = self.fb.ins().fmul(hi, a);
+                let inf = self.fconst(lanes, f64::INFINITY);
+                let abs = self.fb.ins().fabs(plain);
+                let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
+                Some(self.select(lanes, finite, r, plain))
+            }
+            _ if lanes != 1 => None,
+            (DType::Int64, _) => {
+                Some(self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64))
+            }
+            _ => Some(self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64)),
         }
     }
 
-    fn call(&mut self, f: Func, dt: DType, arg_dt: DType, args: &[Value]) -> Value {
+    fn call(
+        &mut self,
+        f: Func,
+        dt: DType,
+        arg_dt: DType,
+        args: &[Value],
+        lanes: usize,
+    ) -> Option<Value> {
         use Func::*;
-        match (f, arg_dt) {
-            (Where, _) => self.i().select(args[0], args[1], args[2]),
+        let scalar = lanes == 1;
+        Some(match (f, arg_dt) {
+            (Where, _) => self.select(lanes, args[0], args[1], args[2]),
             (Isnan, DType::Float64) => self.i().fcmp(FloatCC::Unordered, args[0], args[0]),
             (Isinf | Isfinite, DType::Float64) => {
                 let abs = self.i().fabs(args[0]);
-                let inf = self.fconst(f64::INFINITY);
+                let inf = self.fconst(lanes, f64::INFINITY);
                 let cc = if f == Isinf {
                     FloatCC::Equal
                 } else {
@@ -691,12 +1039,13 @@ impl<'a, 'b> Lower<'a, 'b> {
                 self.i().fcmp(cc, abs, inf)
             }
             (Signbit, DType::Float64) => {
-                let bits = self.i().bitcast(types::I64, MemFlagsData::new(), args[0]);
-                self.i().icmp_imm_s(IntCC::SignedLessThan, bits, 0)
+                let ty = if scalar { types::I64 } else { types::I64X2 };
+                let bits = self.i().bitcast(ty, MemFlagsData::new(), args[0]);
+                self.icmp_imm(lanes, IntCC::SignedLessThan, bits, 0)
             }
-            (Signbit, DType::Int64) => self.i().icmp_imm_s(IntCC::SignedLessThan, args[0], 0),
-            (Isnan | Isinf | Signbit, _) => self.i().iconst(types::I8, 0),
-            (Isfinite, _) => self.i().iconst(types::I8, 1),
+            (Signbit, DType::Int64) => self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0),
+            (Isnan | Isinf | Signbit, _) => self.bool_const(lanes, false),
+            (Isfinite, _) => self.bool_const(lanes, true),
             (Abs, DType::Float64) => self.i().fabs(args[0]),
             (Abs, DType::Int64) => self.i().iabs(args[0]),
             (Abs | Floor | Ceil | Trunc | Round, _) if dt != DType::Float64 => args[0],
@@ -706,19 +1055,42 @@ impl<'a, 'b> Lower<'a, 'b> {
             (Round, _) => self.i().nearest(args[0]),
             (Sqrt, _) => self.i().sqrt(args[0]),
             (Sign, DType::Int64) => {
-                let gt = self.i().icmp_imm_s(IntCC::SignedGreaterThan, args[0], 0);
-                let lt = self.i().icmp_imm_s(IntCC::SignedLessThan, args[0], 0);
-                let gt = self.i().uextend(types::I64, gt);
-                let lt = self.i().uextend(types::I64, lt);
+                let gt = self.icmp_imm(lanes, IntCC::SignedGreaterThan, args[0], 0);
+                let lt = self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0);
+                let gt = self.bool_to_int(lanes, gt);
+                let lt = self.bool_to_int(lanes, lt);
                 self.i().isub(gt, lt)
             }
-            (Maximum, DType::Float64) => self.i().fmax(args[0], args[1]),
-            (Minimum, DType::Float64) => self.i().fmin(args[0], args[1]),
+            (Maximum | Minimum, DType::Float64) => {
+                let (x, y) = (args[0], args[1]);
+                let m = if f == Maximum {
+                    self.i().fmax(x, y)
+                } else {
+                    self.i().fmin(x, y)
+                };
+                if scalar {
+                    m
+                } else {
+                    // Vector fmax/fmin agree with the scalar sequence except that they
+                    // canonicalise NaN; the scalar sequence returns y + x there (its `addsd`
+                    // with y as destination), so the NaN keeps its payload and sign.
+                    let nan = self.i().fcmp(FloatCC::Unordered, x, y);
+                    let sum = self.i().fadd(y, x);
+                    self.select(lanes, nan, sum, m)
+                }
+            }
             (Maximum, DType::Int64) => self.i().smax(args[0], args[1]),
             (Minimum, DType::Int64) => self.i().smin(args[0], args[1]),
             (Maximum, _) => self.i().bor(args[0], args[1]),
             (Minimum, _) => self.i().band(args[0], args[1]),
-            (Copysign, _) => self.i().fcopysign(args[0], args[1]),
+            (Copysign, _) if scalar => self.i().fcopysign(args[0], args[1]),
+            (Copysign, _) => {
+                // Cranelift has no f64x2 fcopysign on x86-64: the sign bit from args[1], the
+                // rest from args[0], as the scalar lowering does.
+                let sign = self.fconst(lanes, -0.0);
+                self.i().bitselect(sign, args[1], args[0])
+            }
+            _ if !scalar => return None,
             (Fmod, DType::Int64) => self.call_helper(h_fmod_i64 as *const u8, args, types::I64),
             (Fmod, _) => self.call_helper(h_fmod_f64 as *const u8, args, types::F64),
             (Arctan2, _) => self.call_helper(h_atan2 as *const u8, args, types::F64),
@@ -728,6 +1100,6 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let h = unary_helper(f).expect("every float function has a routine");
                 self.call_helper(h as *const u8, args, types::F64)
             }
-        }
+        })
     }
 }
