@@ -6,4 +6,5 @@ mod errors;
 mod npy;
 mod numpy_oracle;
 mod props;
+mod simd;
 mod slicing;

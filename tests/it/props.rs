@@ -151,6 +151,19 @@ proptest! {
     }
 
     #[test]
+    fn any_script_gives_outputs_or_an_error(s in "[abu()+\\-*/%<>=!&|^~.,0-9 \\[\\]:;\n#n]{0,40}") {
+        let d = data();
+        let mut u = vec![1.0, 2.0, 3.0, 4.0];
+        let n = 2i64;
+        let before = u.clone();
+        let r = numjit::execute(&s, vars(&d).bind_mut("u", &mut u).bind("n", n));
+        // A script that fails writes nothing.
+        if r.is_err() {
+            prop_assert_eq!(&u, &before);
+        }
+    }
+
+    #[test]
     fn arbitrary_unicode_never_panics(s in "\\PC{0,30}") {
         let d = data();
         let _ = numjit::eval(&s, vars(&d)).map_err(|e| e.to_string());
