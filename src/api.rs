@@ -3,6 +3,7 @@
 //! parsed [`Compiled`] or [`Script`] (bounded LRU) → typed program per input dtypes → kernel
 //! per operand layout.
 
+use crate::array::Dims;
 use crate::array::{Arg, Array, DType, Out};
 use crate::check::{self, broadcast, shape_str};
 use crate::codegen::{self, Access, Kernel};
@@ -11,6 +12,7 @@ use crate::exec::{self, Schedule};
 use crate::interp;
 use crate::ir::{view_text, Program, View};
 use crate::syntax::{self, ast::Expr, ast::ExprKind, ast::StmtKind, ast::SubItem};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,7 +36,9 @@ pub struct Vars<'a> {
 impl<'a> Vars<'a> {
     /// No bindings.
     pub fn new() -> Self {
-        Vars { items: Vec::new() }
+        Vars {
+            items: Vec::with_capacity(4),
+        }
     }
 
     /// Adds the read-only binding `name = value`.
@@ -225,8 +229,8 @@ fn free_names(e: &Expr, out: &mut Vec<(String, Span)>) {
 struct Prepared<'s, 'a> {
     typed: Arc<Typed>,
     /// Borrowed from the scope, or a view of a bound array (owned).
-    args: Vec<Cow<'s, Arg<'a>>>,
-    shape: Vec<usize>,
+    args: SmallVec<[Cow<'s, Arg<'a>>; 8]>,
+    shape: Dims,
 }
 
 impl Compiled {
@@ -311,7 +315,7 @@ impl Compiled {
             vars: &vars,
             env: &[],
         })?;
-        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
+        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
         Ok(interp::run(&p.typed.program, &args, &p.shape))
     }
 
@@ -336,7 +340,7 @@ impl Compiled {
         let text = Mutex::new(String::new());
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
-        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
+        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
         exec::run(&mut out, &args, &Schedule::default(), &|layout| {
             let k = self.kernel(&p.typed, layout)?;
             *text.lock().unwrap_or_else(|e| e.into_inner()) = k.clif().to_string();
@@ -353,7 +357,7 @@ impl Compiled {
 
     fn prepare_inner<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
         let inner = &*self.inner;
-        let mut bound: Vec<&'s Arg<'a>> = Vec::with_capacity(inner.names.len());
+        let mut bound: SmallVec<[&'s Arg<'a>; 8]> = SmallVec::with_capacity(inner.names.len());
         for (name, _) in &inner.names {
             match scope.get(name) {
                 Some(a) => bound.push(a),
@@ -389,7 +393,8 @@ impl Compiled {
                 t
             }
         };
-        let mut args: Vec<Cow<'s, Arg<'a>>> = Vec::with_capacity(typed.program.inputs.len());
+        let mut args: SmallVec<[Cow<'s, Arg<'a>>; 8]> =
+            SmallVec::with_capacity(typed.program.inputs.len());
         for input in &typed.program.inputs {
             let i = inner
                 .names
@@ -405,8 +410,11 @@ impl Compiled {
                 args.push(Cow::Owned(base.with_layout(layout)));
             }
         }
-        let shapes: Vec<&[usize]> = args.iter().map(|a| a.shape()).collect();
-        let shape = broadcast(&shapes).map_err(|(i, j)| {
+        let shapes: SmallVec<[&[usize]; 8]> = args.iter().map(|a| a.shape()).collect();
+        let shape = broadcast(&shapes);
+        drop(shapes);
+        let shape = shape.map_err(|(i, j)| {
+            let shapes: SmallVec<[&[usize]; 8]> = args.iter().map(|a| a.shape()).collect();
             let (a, b) = (&typed.program.inputs[i], &typed.program.inputs[j]);
             Error::new(
                 ErrorKind::Shape,
@@ -460,7 +468,7 @@ impl Compiled {
     }
 
     fn execute(&self, p: &Prepared<'_, '_>, out: &mut Out<'_>, sched: &Schedule) -> Result<()> {
-        let args: Vec<&Arg<'_>> = p.args.iter().map(|a| &**a).collect();
+        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
         exec::run(out, &args, sched, &|layout| self.kernel(&p.typed, layout))
             .map_err(|e| e.with_source(self.source()))
     }
@@ -684,6 +692,7 @@ impl Script {
                 Target::None => {}
                 Target::Bind(name) => {
                     let a = Arg::placeholder(p.typed.program.dtype(), p.shape.clone());
+                    drop(p);
                     env.push((name.clone(), a));
                 }
                 Target::Write {
@@ -818,9 +827,36 @@ impl<T: Clone> Cache<T> {
 static EXPRS: Mutex<Option<Cache<Compiled>>> = Mutex::new(None);
 static SCRIPTS: Mutex<Option<Cache<Script>>> = Mutex::new(None);
 
+thread_local! {
+    /// The last few expressions this thread used, keyed by the text's address and length
+    /// (checked against the text itself), so a call in a loop finds its expression without
+    /// hashing the text or taking the global cache's lock.
+    static RECENT: std::cell::RefCell<SmallVec<[(usize, usize, Compiled); RECENT_SIZE]>> =
+        std::cell::RefCell::new(SmallVec::new());
+}
+const RECENT_SIZE: usize = 8;
+
 /// Parses `expr`, or returns the cached parse (a bounded LRU of 256 expressions).
 pub fn compile(expr: &str) -> Result<Compiled> {
-    Cache::get_or(&EXPRS, expr, || Compiled::new(expr))
+    let key = (expr.as_ptr() as usize, expr.len());
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(p, l, c)| (*p, *l) == key && c.source() == expr)
+            .map(|(_, _, c)| c.clone())
+    });
+    if let Some(c) = hit {
+        return Ok(c);
+    }
+    let c = Cache::get_or(&EXPRS, expr, || Compiled::new(expr))?;
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() == RECENT_SIZE {
+            r.pop();
+        }
+        r.insert(0, (key.0, key.1, c.clone()));
+    });
+    Ok(c)
 }
 
 /// Parses a script, or returns the cached parse (a bounded LRU of 256 scripts).

@@ -4,8 +4,14 @@
 //! This module knows nothing about expressions, kernels or threads.
 
 use ndarray::{ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
+use smallvec::SmallVec;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// A shape: axis lengths, inline for up to four axes (no allocation on the hot path).
+pub(crate) type Dims = SmallVec<[usize; 4]>;
+/// Strides or offsets per axis, inline for up to four axes.
+pub(crate) type Steps = SmallVec<[isize; 4]>;
 
 /// The element types numjit evaluates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -195,9 +201,9 @@ pub(crate) enum Storage {
 pub struct Arg<'a> {
     pub(crate) dtype: DType,
     pub(crate) storage: Storage,
-    pub(crate) shape: Vec<usize>,
+    pub(crate) shape: Dims,
     /// Strides in elements (may be negative or zero).
-    pub(crate) strides: Vec<isize>,
+    pub(crate) strides: Steps,
     /// Offset of the first element from the storage pointer, in elements (views).
     pub(crate) offset: isize,
     _life: PhantomData<&'a ()>,
@@ -215,8 +221,8 @@ impl<'a> Arg<'a> {
     }
 
     /// A placeholder for an array of `dtype` and `shape` that does not exist yet.
-    pub(crate) fn placeholder(dtype: DType, shape: Vec<usize>) -> Arg<'a> {
-        let strides = vec![0; shape.len()];
+    pub(crate) fn placeholder(dtype: DType, shape: Dims) -> Arg<'a> {
+        let strides = Steps::from_elem(0, shape.len());
         Arg {
             dtype,
             storage: Storage::Placeholder,
@@ -258,8 +264,8 @@ impl<'a> Arg<'a> {
         Arg {
             dtype: T::DTYPE,
             storage: Storage::Inline(bytes),
-            shape: vec![],
-            strides: vec![],
+            shape: Dims::new(),
+            strides: Steps::new(),
             offset: 0,
             _life: PhantomData,
         }
@@ -269,8 +275,8 @@ impl<'a> Arg<'a> {
         Arg {
             dtype: T::DTYPE,
             storage: Storage::Ptr(a.as_ptr() as *const u8),
-            shape: a.shape().to_vec(),
-            strides: a.strides().to_vec(),
+            shape: Dims::from_slice(a.shape()),
+            strides: Steps::from_slice(a.strides()),
             offset: 0,
             _life: PhantomData,
         }
@@ -294,8 +300,8 @@ macro_rules! arg_from_element {
                 Arg {
                     dtype: <$t as Element>::DTYPE,
                     storage: Storage::Ptr(v.as_ptr() as *const u8),
-                    shape: vec![v.len()],
-                    strides: vec![1],
+                    shape: smallvec::smallvec![v.len()],
+                    strides: smallvec::smallvec![1],
                     offset: 0,
                     _life: PhantomData,
                 }
@@ -321,8 +327,8 @@ macro_rules! arg_from_element {
                 Arg {
                     dtype: <$t as Element>::DTYPE,
                     storage: Storage::Ptr(a.as_ptr() as *const u8),
-                    shape: a.shape().to_vec(),
-                    strides: a.strides().to_vec(),
+                    shape: Dims::from_slice(a.shape()),
+                    strides: Steps::from_slice(a.strides()),
                     offset: 0,
                     _life: PhantomData,
                 }
@@ -357,8 +363,8 @@ impl<'a> From<&'a Array> for Arg<'a> {
 pub struct Out<'a> {
     pub(crate) dtype: DType,
     pub(crate) ptr: *mut u8,
-    pub(crate) shape: Vec<usize>,
-    pub(crate) strides: Vec<isize>,
+    pub(crate) shape: Dims,
+    pub(crate) strides: Steps,
     /// Offset of the first element from `ptr`, in elements (views).
     pub(crate) offset: isize,
     _life: PhantomData<&'a mut ()>,
@@ -424,8 +430,8 @@ macro_rules! out_from_element {
                 Out {
                     dtype: <$t as Element>::DTYPE,
                     ptr: v.as_mut_ptr() as *mut u8,
-                    shape: vec![v.len()],
-                    strides: vec![1],
+                    shape: smallvec::smallvec![v.len()],
+                    strides: smallvec::smallvec![1],
                     offset: 0,
                     _life: PhantomData,
                 }
@@ -446,8 +452,8 @@ macro_rules! out_from_element {
                 Out {
                     dtype: <$t as Element>::DTYPE,
                     ptr: a.as_mut_ptr() as *mut u8,
-                    shape: a.shape().to_vec(),
-                    strides: a.strides().to_vec(),
+                    shape: Dims::from_slice(a.shape()),
+                    strides: Steps::from_slice(a.strides()),
                     offset: 0,
                     _life: PhantomData,
                 }
@@ -460,8 +466,8 @@ impl<'a, T: Element, S: DataMut<Elem = T>, D: Dimension> From<&'a mut ArrayBase<
         Out {
             dtype: T::DTYPE,
             ptr: a.as_mut_ptr() as *mut u8,
-            shape: a.shape().to_vec(),
-            strides: a.strides().to_vec(),
+            shape: Dims::from_slice(a.shape()),
+            strides: Steps::from_slice(a.strides()),
             offset: 0,
             _life: PhantomData,
         }

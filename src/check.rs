@@ -4,11 +4,12 @@
 //!
 //! Promotion follows NumPy for bool < int64 < float64 (see `docs/dtypes.md`).
 
-use crate::array::DType;
+use crate::array::{DType, Dims, Steps};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::ir::{Builder, Cmp, IntExpr, IntOp, NodeId, Op, Program, Scalar, View, ViewItem};
 use crate::ops::{Func, Sig};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, SubItem, UnaryOp};
+use smallvec::SmallVec;
 
 /// Checks `expr` against the bound names' dtypes (`lookup`); `known` lists every bound name
 /// for "did you mean" suggestions.
@@ -402,9 +403,9 @@ pub struct Strided {
     /// Offset of element `[0, 0, ...]` from the base pointer, in elements.
     pub offset: isize,
     /// Length of each axis.
-    pub shape: Vec<usize>,
+    pub shape: Dims,
     /// Step of each axis, in elements.
-    pub strides: Vec<isize>,
+    pub strides: Steps,
 }
 
 /// Evaluates a subscript bound; `int` gives the value of a bound int64 scalar.
@@ -468,8 +469,8 @@ pub fn resolve_view(
         }
         let mut next = Strided {
             offset: cur.offset,
-            shape: Vec::with_capacity(nd),
-            strides: Vec::with_capacity(nd),
+            shape: Dims::with_capacity(nd),
+            strides: Steps::with_capacity(nd),
         };
         let mut axis = 0;
         for it in items {
@@ -594,10 +595,19 @@ pub fn resolve_view(
 
 /// NumPy's broadcasting of `shapes`: the result shape, or the indices of two shapes that
 /// do not broadcast together.
-pub fn broadcast(shapes: &[&[usize]]) -> std::result::Result<Vec<usize>, (usize, usize)> {
+pub fn broadcast(shapes: &[&[usize]]) -> std::result::Result<Dims, (usize, usize)> {
+    // Common case first: every shape equal (or scalar).
+    let first = shapes
+        .iter()
+        .find(|s| !s.is_empty())
+        .copied()
+        .unwrap_or(&[]);
+    if shapes.iter().all(|s| s.is_empty() || *s == first) {
+        return Ok(Dims::from_slice(first));
+    }
     let nd = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
-    let mut out = vec![1usize; nd];
-    let mut owner = vec![usize::MAX; nd];
+    let mut out = Dims::from_elem(1, nd);
+    let mut owner: SmallVec<[usize; 4]> = SmallVec::from_elem(usize::MAX, nd);
     for (i, s) in shapes.iter().enumerate() {
         let off = nd - s.len();
         for (d, &len) in s.iter().enumerate() {

@@ -7,11 +7,12 @@
 //! **Invariant:** exec never sees the AST; all `unsafe` pointer work outside the JIT boundary
 //! lives here.
 
-use crate::array::{Arg, DType, Out, Storage};
+use crate::array::{Arg, DType, Dims, Out, Steps, Storage};
 use crate::codegen::{Access, Kernel};
 use crate::error::Result;
 use crate::ir::Scalar;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -183,7 +184,7 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
 /// One operand's base pointer and byte strides along the (coalesced) output axes.
 struct Operand {
     ptr: *mut u8,
-    strides: Vec<isize>,
+    strides: Steps,
 }
 
 /// A piece of work: rows `row..row+m` (flat over all axes but the last; all in one block so
@@ -198,9 +199,9 @@ struct Task {
 
 /// Everything a task needs to find its pointers.
 struct Plan {
-    shape: Vec<usize>,
-    ops: Vec<Operand>,
-    kernel: Arc<Kernel>,
+    shape: Dims,
+    ops: SmallVec<[Operand; 8]>,
+    kernel: Option<Arc<Kernel>>,
 }
 
 // SAFETY: a plan holds raw pointers into the caller's arrays; tasks made from it write disjoint
@@ -251,7 +252,7 @@ impl Plan {
         // given, and every such element is in bounds by construction of the task. The tables
         // hold one entry per operand, as the kernel expects.
         unsafe {
-            (self.kernel.func())(
+            (self.kernel.as_ref().expect("set before tasks run").func())(
                 ptrs.as_ptr(),
                 outer.as_ptr(),
                 inner.as_ptr(),
@@ -264,41 +265,39 @@ impl Plan {
 
 /// Merges axes that every operand walks contiguously (like NumPy's iterator) and drops axes
 /// of length 1, so most layouts become one or two axes.
-fn coalesce(shape: &[usize], strides: &mut [Vec<isize>]) -> Vec<usize> {
-    let mut out_shape: Vec<usize> = Vec::new();
-    let mut out_strides: Vec<Vec<isize>> = vec![Vec::new(); strides.len()];
+fn coalesce(shape: &[usize], ops: &mut [Operand]) -> Dims {
+    // In place: axis `d` is either merged into kept axis `w - 1` or kept as axis `w` (w <= d).
+    let mut out_shape = Dims::new();
     for d in 0..shape.len() {
         if shape[d] == 1 {
             continue;
         }
-        let merge = match out_shape.last() {
-            Some(_) => strides
+        let w = out_shape.len();
+        let merge = w > 0
+            && ops
                 .iter()
-                .zip(&out_strides)
-                .all(|(s, o)| *o.last().expect("same rank") == s[d] * shape[d] as isize),
-            None => false,
-        };
+                .all(|o| o.strides[w - 1] == o.strides[d] * shape[d] as isize);
         if merge {
-            let last = out_shape.len() - 1;
-            out_shape[last] *= shape[d];
-            for (k, s) in strides.iter().enumerate() {
-                out_strides[k][last] = s[d];
+            out_shape[w - 1] *= shape[d];
+            for o in ops.iter_mut() {
+                o.strides[w - 1] = o.strides[d];
             }
         } else {
             out_shape.push(shape[d]);
-            for (k, s) in strides.iter().enumerate() {
-                out_strides[k].push(s[d]);
+            for o in ops.iter_mut() {
+                o.strides[w] = o.strides[d];
             }
         }
     }
+    let kept = out_shape.len();
+    for o in ops.iter_mut() {
+        o.strides.truncate(kept);
+    }
     if out_shape.is_empty() {
         out_shape.push(1);
-        for o in out_strides.iter_mut() {
-            o.push(0);
+        for o in ops.iter_mut() {
+            o.strides.push(0);
         }
-    }
-    for (s, o) in strides.iter_mut().zip(out_strides) {
-        *s = o;
     }
     out_shape
 }
@@ -309,17 +308,15 @@ fn broadcast_strides(
     a_strides: &[isize],
     size: usize,
     shape: &[usize],
-) -> Vec<isize> {
+) -> Steps {
     let off = shape.len() - a_shape.len();
-    (0..shape.len())
-        .map(|d| {
-            if d < off || a_shape[d - off] == 1 {
-                0
-            } else {
-                a_strides[d - off] * size as isize
-            }
-        })
-        .collect()
+    let mut out = Steps::from_elem(0, shape.len());
+    for (d, (&len, &st)) in a_shape.iter().zip(a_strides).enumerate() {
+        if len != 1 {
+            out[off + d] = st * size as isize;
+        }
+    }
+    out
 }
 
 /// Evaluates into `out` (whose shape is the broadcast result shape, already checked) the
@@ -330,37 +327,42 @@ pub fn run(
     sched: &Schedule,
     kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
 ) -> Result<()> {
-    let shape = out.shape.clone();
+    let shape = &out.shape[..];
     let total: usize = shape.iter().product();
     if total == 0 {
         return Ok(());
     }
-    let mut strides = Vec::with_capacity(args.len() + 1);
-    strides.push(broadcast_strides(
-        &out.shape,
-        &out.strides,
-        out.dtype.size(),
-        &shape,
-    ));
+    // Built in place: the plan is large (inline operand tables), so it is never moved.
+    let mut plan = Plan {
+        shape: Dims::new(),
+        ops: SmallVec::new(),
+        kernel: None,
+    };
+    let ops = &mut plan.ops;
+    ops.push(Operand {
+        ptr: out_ptr(out),
+        strides: broadcast_strides(&out.shape, &out.strides, out.dtype.size(), shape),
+    });
     for a in args {
-        strides.push(broadcast_strides(
-            &a.shape,
-            &a.strides,
-            a.dtype.size(),
-            &shape,
-        ));
+        ops.push(Operand {
+            ptr: arg_ptr(a) as *mut u8,
+            strides: broadcast_strides(&a.shape, &a.strides, a.dtype.size(), shape),
+        });
     }
-    let cshape = coalesce(&shape, &mut strides);
-    let nd = cshape.len();
-    let sizes: Vec<usize> = std::iter::once(out.dtype.size())
-        .chain(args.iter().map(|a| a.dtype.size()))
-        .collect();
-    let layout: Vec<Access> = strides
+    plan.shape = coalesce(shape, &mut plan.ops);
+    let nd = plan.shape.len();
+    let layout: SmallVec<[Access; 8]> = plan
+        .ops
         .iter()
-        .zip(&sizes)
-        .map(|(s, &size)| {
-            let inner = s[nd - 1];
-            if s.iter().all(|&x| x == 0) {
+        .enumerate()
+        .map(|(k, o)| {
+            let size = if k == 0 {
+                out.dtype.size()
+            } else {
+                args[k - 1].dtype.size()
+            };
+            let inner = o.strides[nd - 1];
+            if o.strides.iter().all(|&x| x == 0) {
                 Access::Scalar
             } else if inner == 0 {
                 Access::Row
@@ -371,24 +373,7 @@ pub fn run(
             }
         })
         .collect();
-    let kernel = kernel_for(&layout)?;
-    let mut ops = Vec::with_capacity(strides.len());
-    let mut strides = strides.into_iter();
-    ops.push(Operand {
-        ptr: out_ptr(out),
-        strides: strides.next().expect("output strides"),
-    });
-    for (a, s) in args.iter().zip(strides) {
-        ops.push(Operand {
-            ptr: arg_ptr(a) as *mut u8,
-            strides: s,
-        });
-    }
-    let plan = Plan {
-        shape: cshape,
-        ops,
-        kernel,
-    };
+    plan.kernel = Some(kernel_for(&layout)?);
     let n = plan.shape[nd - 1];
     let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
     let rows: usize = plan.shape[..nd - 1].iter().product();
