@@ -673,10 +673,12 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast(&[&[3], &[2, 1]]), Ok(vec![2, 3]));
-        assert_eq!(broadcast(&[&[], &[4]]), Ok(vec![4]));
+        let b = |s: &[&[usize]]| broadcast(s).map(|d| d.to_vec());
+        assert_eq!(b(&[&[3], &[2, 1]]), Ok(vec![2, 3]));
+        assert_eq!(b(&[&[], &[4]]), Ok(vec![4]));
+        assert_eq!(b(&[&[2, 3], &[2, 3], &[]]), Ok(vec![2, 3]));
         assert_eq!(broadcast(&[&[3], &[4]]), Err((0, 1)));
-        assert_eq!(broadcast(&[&[0], &[1]]), Ok(vec![0]));
+        assert_eq!(b(&[&[0], &[1]]), Ok(vec![0]));
         assert_eq!(shape_str(&[3]), "(3,)");
         assert_eq!(shape_str(&[2, 3]), "(2, 3)");
     }

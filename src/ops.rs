@@ -335,10 +335,14 @@ pub mod scalar {
         }
     }
 
-    /// NaN-propagating maximum (NumPy's `maximum`).
+    /// NaN-propagating maximum (NumPy's `maximum`: a NaN operand is returned).
     pub fn maximum_f64(a: f64, b: f64) -> f64 {
-        if a.is_nan() || b.is_nan() {
-            f64::NAN
+        // A NaN operand is returned (the second if both are NaN, as the x86-64 instruction
+        // sequence the JIT emits does).
+        if b.is_nan() {
+            b
+        } else if a.is_nan() {
+            a
         } else if a == b {
             // +0 wins over -0 (IEEE 754-2019 `maximum`, and Cranelift's `fmax`, which the JIT
             // uses). NumPy on x86-64 returns the second operand on such ties instead.
@@ -356,8 +360,12 @@ pub mod scalar {
 
     /// NaN-propagating minimum (NumPy's `minimum`).
     pub fn minimum_f64(a: f64, b: f64) -> f64 {
-        if a.is_nan() || b.is_nan() {
-            f64::NAN
+        // A NaN operand is returned (the second if both are NaN, as the x86-64 instruction
+        // sequence the JIT emits does).
+        if b.is_nan() {
+            b
+        } else if a.is_nan() {
+            a
         } else if a == b {
             if a.is_sign_negative() {
                 a
