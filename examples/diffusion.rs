@@ -341,8 +341,8 @@ fn run(o: &Options) -> Result<(), Box<dyn std::error::Error>> {
             .bind("dt", dt);
         script.execute_with(vars, &sched).expect("diffusion step");
     };
-    warm_up(&dens0, &step);
-    let (dens, elapsed) = simulate(&p, dens0.clone(), &step, output, true);
+    warm_up(&dens0, step);
+    let (dens, elapsed) = simulate(&p, dens0.clone(), step, output, true);
     if let Some(e) = png_error {
         return Err(e.into());
     }

@@ -268,22 +268,22 @@ impl Plan {
 fn coalesce(shape: &[usize], ops: &mut [Operand]) -> Dims {
     // In place: axis `d` is either merged into kept axis `w - 1` or kept as axis `w` (w <= d).
     let mut out_shape = Dims::new();
-    for d in 0..shape.len() {
-        if shape[d] == 1 {
+    for (d, &len) in shape.iter().enumerate() {
+        if len == 1 {
             continue;
         }
         let w = out_shape.len();
         let merge = w > 0
             && ops
                 .iter()
-                .all(|o| o.strides[w - 1] == o.strides[d] * shape[d] as isize);
+                .all(|o| o.strides[w - 1] == o.strides[d] * len as isize);
         if merge {
-            out_shape[w - 1] *= shape[d];
+            out_shape[w - 1] *= len;
             for o in ops.iter_mut() {
                 o.strides[w - 1] = o.strides[d];
             }
         } else {
-            out_shape.push(shape[d]);
+            out_shape.push(len);
             for o in ops.iter_mut() {
                 o.strides[w] = o.strides[d];
             }
