@@ -255,22 +255,16 @@ macro_rules! unary_helpers {
     };
 }
 
-// Each routine is the very one the reference interpreter uses (`interp::float_unary`), so the
-// JIT and the oracle agree bit for bit on transcendentals.
+// Functions without a numjit kernel (`crate::vmath`) call these; each is the very routine the
+// reference interpreter uses (`interp::float_unary`), so the JIT and the oracle agree bit for
+// bit.
 unary_helpers! {
-    Sin => h_sin = f64::sin, Cos => h_cos = f64::cos, Tan => h_tan = f64::tan,
-    Arcsin => h_asin = f64::asin, Arccos => h_acos = f64::acos, Arctan => h_atan = f64::atan,
-    Sinh => h_sinh = f64::sinh, Cosh => h_cosh = f64::cosh, Tanh => h_tanh = f64::tanh,
+    Arcsin => h_asin = f64::asin, Arccos => h_acos = f64::acos,
     Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = libm::acosh,
     Arctanh => h_atanh = libm::atanh,
-    Log => h_ln = f64::ln, Log10 => h_log10 = f64::log10, Log1p => h_ln1p = f64::ln_1p,
-    Log2 => h_log2 = f64::log2, Exp => h_exp = f64::exp, Expm1 => h_expm1 = f64::exp_m1,
     Sign => h_sign = sc::sign_f64,
 }
 
-extern "C" fn h_atan2(a: f64, b: f64) -> f64 {
-    a.atan2(b)
-}
 extern "C" fn h_fmod_f64(a: f64, b: f64) -> f64 {
     a % b
 }
@@ -1135,10 +1129,18 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let sign = self.fconst(lanes, -0.0);
                 self.i().bitselect(sign, args[1], args[0])
             }
+            // numjit's own vectorised kernels (exp, log, sin, ...), identical bits in vector and
+            // scalar form; the interpreter evaluates through them too (`exec::math`).
+            (_, DType::Float64) if crate::vmath::has_kernel(f) => {
+                return match *args {
+                    [x] => crate::vmath::emit(&mut self.fb, f, x),
+                    [x, y] => crate::vmath::emit2(&mut self.fb, f, x, y),
+                    _ => None,
+                };
+            }
             _ if !scalar => return None,
             (Fmod, DType::Int64) => self.call_helper(h_fmod_i64 as *const u8, args, types::I64),
             (Fmod, _) => self.call_helper(h_fmod_f64 as *const u8, args, types::F64),
-            (Arctan2, _) => self.call_helper(h_atan2 as *const u8, args, types::F64),
             (Hypot, _) => self.call_helper(h_hypot as *const u8, args, types::F64),
             (Nextafter, _) => self.call_helper(h_nextafter as *const u8, args, types::F64),
             _ => {

@@ -11,9 +11,9 @@ use crate::array::{Arg, DType, Dims, Out, Steps, Storage};
 use crate::codegen::{Access, Kernel};
 use crate::error::Result;
 use crate::ir::Scalar;
-use rayon::prelude::*;
 use smallvec::SmallVec;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// How to run a kernel: thread count and chunk size.
@@ -179,6 +179,53 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
             DType::Float64 => Scalar::Float((p as *const f64).read_unaligned()),
         }
     }
+}
+
+/// `f(args)` for a float64 function that has a numjit kernel ([`crate::vmath`]), computed by
+/// that very kernel (compiled once per function), so that the reference interpreter and
+/// constant folding agree with the JIT bit for bit.
+pub fn math(f: crate::ops::Func, args: &[f64]) -> f64 {
+    use crate::ir::{Builder, Op};
+    static KERNELS: Mutex<Vec<(crate::ops::Func, Arc<Kernel>)>> = Mutex::new(Vec::new());
+    let kernel = {
+        let mut ks = KERNELS.lock().unwrap_or_else(|e| e.into_inner());
+        match ks.iter().find(|(g, _)| *g == f) {
+            Some((_, k)) => k.clone(),
+            None => {
+                let mut b = Builder::new();
+                let xs: Vec<_> = (0..args.len())
+                    .map(|i| {
+                        b.input(
+                            &format!("x{i}"),
+                            DType::Float64,
+                            Vec::new(),
+                            Default::default(),
+                        )
+                    })
+                    .collect();
+                let root = b.add(Op::Call(f), DType::Float64, xs);
+                let layout = vec![Access::Scalar; args.len() + 1];
+                let k = Arc::new(
+                    crate::codegen::compile(&b.finish(root), &layout)
+                        .expect("a one-call kernel compiles on every supported machine"),
+                );
+                ks.push((f, k.clone()));
+                k
+            }
+        }
+    };
+    let mut result = 0.0f64;
+    let mut ptrs: SmallVec<[*mut u8; 4]> = SmallVec::new();
+    ptrs.push(&mut result as *mut f64 as *mut u8);
+    for a in args {
+        ptrs.push(a as *const f64 as *mut u8);
+    }
+    let zeros = [0isize; 4];
+    // SAFETY: the kernel was compiled for one float64 output and `args.len()` float64 inputs,
+    // all `Scalar` (strides 0); with m = n = 1 it reads each input once and writes `result`
+    // once, through the pointers given, which point to live f64 values for the whole call.
+    unsafe { (kernel.func())(ptrs.as_ptr(), zeros.as_ptr(), zeros.as_ptr(), 1, 1) };
+    result
 }
 
 /// One operand's base pointer and byte strides along the (coalesced) output axes.
@@ -431,6 +478,24 @@ pub fn run(
         Some(t) => pool_with(t),
         None => pool(),
     };
-    pool.install(|| tasks.par_iter().for_each(|&t| plan.run_task(t)));
+    // The calling thread works too: it spawns `threads - 1` helpers on the pool and then takes
+    // tasks itself from the shared counter, instead of blocking while the pool runs
+    // everything (`install`). That saves one thread hand-off per call, which matters in a
+    // time-step loop of small steps, and keeps `threads` threads busy, not `threads + 1`.
+    let workers = pool.current_num_threads().min(tasks.len());
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        match tasks.get(k) {
+            Some(&t) => plan.run_task(t),
+            None => break,
+        }
+    };
+    pool.in_place_scope(|s| {
+        for _ in 1..workers {
+            s.spawn(|_| work());
+        }
+        work();
+    });
     Ok(())
 }

@@ -165,6 +165,8 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
         (Maximum, [B(a), B(b)]) => B(*a | *b),
         (Minimum, [B(a), B(b)]) => B(*a & *b),
         (Fmod, [I(a), I(b)]) => I(s::fmod_i64(*a, *b)),
+        (_, [F(x)]) if crate::vmath::has_kernel(f) => F(exec::math(f, &[*x])),
+        (_, [F(a), F(b)]) if crate::vmath::has_kernel(f) => F(exec::math(f, &[*a, *b])),
         (_, [F(x)]) => match float_unary(f) {
             Some(g) => F(g(*x)),
             None => unreachable!("{f:?} has no float64 loop"),

@@ -45,6 +45,7 @@ pub mod ir;
 pub mod npy;
 pub mod ops;
 pub mod syntax;
+pub mod vmath;
 
 pub use api::{
     compile, compile_script, eval, evaluate, execute, interpret, Compiled, Outputs, Script, Vars,

@@ -384,7 +384,9 @@ fn hand_written_loops_agree() {
         .zip(&b)
         .map(|(x, y)| if *x > 0.5 { x * y } else { (-x).exp() })
         .collect();
-    assert_eq!(got.as_f64().unwrap().as_slice().unwrap(), &want[..]);
+    // numjit's exp kernel is within 1 ulp of libm's (src/vmath.rs, tests/it/vmath.rs).
+    let want = Array::Float64(ndarray::Array1::from(want).into_dyn());
+    same(&got, &want, 1).unwrap();
     let got = numjit::eval("i // 7 + i % -7", numjit::vars! {i}).unwrap();
     let want: Vec<i64> = i
         .iter()

@@ -8,3 +8,4 @@ mod numpy_oracle;
 mod props;
 mod simd;
 mod slicing;
+mod vmath;
