@@ -342,9 +342,15 @@ impl Compiled {
         let mut out = result.view_mut();
         let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
         exec::run(&mut out, &args, &Schedule::default(), &|layout| {
-            let k = self.kernel(&p.typed, layout)?;
-            *text.lock().unwrap_or_else(|e| e.into_inner()) = k.clif().to_string();
-            Ok(k)
+            let ir = codegen::clif(&p.typed.program, layout).map_err(|msg| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("code generation failed: {msg}"),
+                    None,
+                )
+            })?;
+            *text.lock().unwrap_or_else(|e| e.into_inner()) = ir;
+            self.kernel(&p.typed, layout)
         })
         .map_err(|e| e.with_source(self.source()))?;
         Ok(text.into_inner().unwrap_or_else(|e| e.into_inner()))

@@ -78,7 +78,7 @@ impl Kernel {
         self.func
     }
 
-    /// The Cranelift IR the kernel was compiled from.
+    /// The Cranelift IR the kernel was compiled from, if it was kept (see [`clif`]).
     pub fn clif(&self) -> &str {
         &self.clif
     }
@@ -105,22 +105,54 @@ impl Drop for Kernel {
 /// Fails only if Cranelift cannot compile for this machine; checked programs are always
 /// lowerable.
 pub fn compile(program: &Program, layout: &[Access]) -> Result<Kernel, String> {
-    let isa =
-        cranelift_native::builder().map_err(|e| format!("host machine is not supported: {e}"))?;
-    compile_for(program, layout, isa)
+    build(program, layout, host_isa()?, false)
 }
 
-/// [`compile`] for the target `isa` describes (the host's, or a subset of its features).
-fn compile_for(program: &Program, layout: &[Access], isa: isa::Builder) -> Result<Kernel, String> {
+/// The Cranelift IR of the kernel [`compile`] would build (for `:clif` and debugging).
+pub fn clif(program: &Program, layout: &[Access]) -> Result<String, String> {
+    Ok(build(program, layout, host_isa()?, true)?
+        .clif()
+        .to_string())
+}
+
+/// The host's target, detected once (feature detection and flag parsing cost more than a
+/// small kernel's whole compilation).
+fn host_isa() -> Result<isa::OwnedTargetIsa, String> {
+    static ISA: std::sync::OnceLock<Result<isa::OwnedTargetIsa, String>> =
+        std::sync::OnceLock::new();
+    ISA.get_or_init(|| {
+        let b = cranelift_native::builder()
+            .map_err(|e| format!("host machine is not supported: {e}"))?;
+        finish_isa(b)
+    })
+    .clone()
+}
+
+/// numjit's Cranelift settings on the target `b` describes.
+fn finish_isa(b: isa::Builder) -> Result<isa::OwnedTargetIsa, String> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
     flags.set("is_pic", "false").map_err(|e| e.to_string())?;
     flags
         .set("use_colocated_libcalls", "false")
         .map_err(|e| e.to_string())?;
-    let isa = isa
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| e.to_string())?;
+    b.finish(settings::Flags::new(flags))
+        .map_err(|e| e.to_string())
+}
+
+/// [`compile`] for the target `isa` describes (the host's, or a subset of its features).
+#[cfg(test)]
+fn compile_for(program: &Program, layout: &[Access], isa: isa::Builder) -> Result<Kernel, String> {
+    build(program, layout, finish_isa(isa)?, true)
+}
+
+/// Lowers and compiles; keeps the IR text only when `keep_clif` (printing it is not free).
+fn build(
+    program: &Program,
+    layout: &[Access],
+    isa: isa::OwnedTargetIsa,
+    keep_clif: bool,
+) -> Result<Kernel, String> {
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
     let ptr = module.target_config().pointer_type();
     let mut sig = module.make_signature();
@@ -141,7 +173,11 @@ fn compile_for(program: &Program, layout: &[Access], isa: isa::Builder) -> Resul
         let frontend = module.isa().frontend_config();
         Lower::new(program, layout, fb, ptr, call_conv, frontend).lower();
     }
-    let clif = ctx.func.display().to_string();
+    let clif = if keep_clif {
+        ctx.func.display().to_string()
+    } else {
+        String::new()
+    };
     module
         .define_function(id, &mut ctx)
         .map_err(|e| format!("{e:?}"))?;
@@ -175,6 +211,13 @@ const LANES: usize = 2;
 /// each: ×4 gave a median of 1.24× the plain loop against 1.39× for ×2 (the stencil has five
 /// loads per element to overlap); `a**2 + b**2 + 2*a*b` is the same at ×2 and ×4.
 const UNROLL: usize = 4;
+
+/// Vectors per iteration when the element computation calls a math kernel: such bodies are
+/// long enough to keep the CPU busy on their own, and unrolling them multiplies compile time.
+/// Measured with `cargo run --release --example targets`: the cold compile of
+/// `sin(a)*a + exp(-a)/(1 + a*a) - sqrt(a)*k + a**3` took 2.3 ms at ×4, 1.37 ms at ×2 and
+/// 0.9 ms at ×1, while `sin(a)**2 + cos(b)**2` ran at 4.2 ns/element at both ×1 and ×2.
+const UNROLL_MATH: usize = 1;
 
 /// The vector form of `dt`: bool is a mask, all ones or all zeros per 64-bit lane.
 fn vector_type(dt: DType) -> Type {
@@ -459,8 +502,21 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
-    /// Emits the vector loop of a row, from the current block: while `LANES * UNROLL` elements
-    /// remain, `UNROLL` copies of the element computation on vectors; then sets `i_var` and the
+    /// How many vectors one iteration of the vector loop computes.
+    fn unroll(&self) -> usize {
+        let math = self.program.nodes.iter().any(|n| match n.op {
+            Op::Call(f) => crate::vmath::has_kernel(f),
+            _ => false,
+        });
+        if math {
+            UNROLL_MATH
+        } else {
+            UNROLL
+        }
+    }
+
+    /// Emits the vector loop of a row, from the current block: while `LANES * unroll` elements
+    /// remain, `unroll` copies of the element computation on vectors; then sets `i_var` and the
     /// element pointers past what it did and jumps to `tail` (the scalar loop). Inside the loop
     /// every contiguous operand is addressed as its row base `rp[k]` plus the one index scaled
     /// by its element size, which x86-64 folds into the load's addressing mode, instead of
@@ -473,7 +529,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         elem_ptr: &[Variable],
         tail: Block,
     ) {
-        let step = LANES * UNROLL;
+        let unroll = self.unroll();
+        let step = LANES * unroll;
         let head = self.fb.create_block();
         let body = self.fb.create_block();
         let done = self.fb.create_block();
@@ -488,7 +545,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.switch_to_block(body);
         self.fb.seal_block(body);
         let ep = self.element_addresses(i, rp);
-        for copy in 0..UNROLL {
+        for copy in 0..unroll {
             for id in 0..self.program.nodes.len() {
                 if self.levels[id] == Level::Element {
                     self.vvalues[id] = None;
