@@ -1,29 +1,47 @@
-//! The `numjit` command-line tool: evaluates an expression over `.npy` files and numbers.
+//! The `numjit` command-line tool: an interactive REPL, a thread-scaling benchmark, and
+//! evaluation of one expression over `.npy` files and numbers.
 //!
 //! ```text
+//! numjit                                     # the REPL (or a script on stdin)
+//! numjit bench "a**2 + b**2 + 2*a*b" --n 1000,1000000
 //! numjit eval "a**2 + b**2 + 2*a*b" a=a.npy b=b.npy -o c.npy
 //! numjit eval "x * k + 1" x=x.npy k=2.5
 //! ```
 //!
 //! Run `numjit --help` for the full usage.
 
+mod cli;
+
+use cli::{bench, repl};
 use numjit::{format, npy, Array, Vars};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-Usage: numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]
+Usage: numjit [repl]
+       numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]
+       numjit bench EXPR [--n N,...] [--threads T,...] [--dtype D] [--json] [--plot FILE.png]
        numjit --help | --version";
 
 const HELP: &str = "\
 numexpr-style array expressions compiled with Cranelift.
 
-Usage: numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]
+Usage: numjit [repl]
+       numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]
+       numjit bench EXPR [--n N,...] [--threads T,...] [--dtype D] [--json] [--plot FILE.png]
        numjit --help | --version
 
 Commands:
+  repl    An interactive session (also plain `numjit` on a terminal): build
+          arrays, evaluate expressions, time them. Type :help inside. When
+          stdin is not a terminal, runs the statements it reads, one per line,
+          and exits with status 1 if any failed.
   eval    Evaluate EXPR over the given inputs and print the result the way
           NumPy's repr() does, or save it to a .npy file with -o.
+  bench   Time EXPR on random inputs (one per free name, fixed seed) for every
+          n and thread count: median us per call, ns per element, GB/s of
+          array traffic, speedup against one thread.
 
 Options of eval:
   NAME=VALUE          Bind NAME to VALUE, either a .npy file (bool, int64 or
@@ -36,19 +54,36 @@ Options of eval:
   --threads N         Evaluate on N threads.
   -h, --help          Print this help.
 
+Options of bench:
+  --n N,...           Element counts (default 1000,100000,1000000).
+  --threads T,...     Thread counts (default 1 up to the number of cores).
+  --dtype D           float64 (uniform in [0, 1), the default), int64 (1 to
+                      100) or bool inputs.
+  --json              One JSON object per point instead of the table, with
+                      keys threads, n, us_per_call, ns_per_elem, gb_per_s and
+                      speedup.
+  --plot FILE.png     Also draw the speedup chart (one line per n).
+  --ms MS             Measuring time per point (default 150).
+
 Options:
   -h, --help          Print this help.
   -V, --version       Print the version.
 
 Examples:
+  numjit
+  numjit < script.txt
   numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy
   numjit eval \"x * k + 1\" x=x.npy k=2.5
-  numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4";
+  numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4
+  numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000
+  numjit bench \"sin(a)**2 + cos(b)**2\" --threads 1,2 --json --plot scaling.png";
 
-/// Why the command failed: a usage error (print the usage too) or any other error.
+/// Why the command failed: a usage error (print the usage too), any other error, or failed
+/// statements of a script (already reported).
 enum Failure {
     Usage(String),
     Other(String),
+    Reported,
 }
 
 fn main() -> ExitCode {
@@ -63,12 +98,13 @@ fn main() -> ExitCode {
             eprintln!("{msg}");
             ExitCode::FAILURE
         }
+        Err(Failure::Reported) => ExitCode::FAILURE,
     }
 }
 
 fn run(args: &[String]) -> Result<(), Failure> {
     let Some(command) = args.first() else {
-        return Err(Failure::Usage("no command given".to_string()));
+        return interactive(true);
     };
     match command.as_str() {
         "-h" | "--help" | "help" => {
@@ -80,7 +116,60 @@ fn run(args: &[String]) -> Result<(), Failure> {
             Ok(())
         }
         "eval" => eval(&args[1..]),
+        "bench" => bench_command(&args[1..]),
+        "repl" => match args.get(1).map(String::as_str) {
+            None => interactive(false),
+            Some("-h" | "--help") => {
+                print_out(HELP);
+                Ok(())
+            }
+            Some(other) => Err(Failure::Usage(format!(
+                "repl takes no arguments, got '{other}' (use `numjit repl < FILE` for a script)"
+            ))),
+        },
         other => Err(Failure::Usage(format!("unknown command '{other}'"))),
+    }
+}
+
+/// The REPL on a terminal, or the statements read from stdin otherwise. With `bare` (plain
+/// `numjit`), empty input is a usage error: nothing was asked for.
+fn interactive(bare: bool) -> Result<(), Failure> {
+    let mut session = repl::Session::new();
+    if std::io::stdin().is_terminal() {
+        return if repl::run_terminal(&mut session) {
+            Ok(())
+        } else {
+            Err(Failure::Reported)
+        };
+    }
+    let stdin = std::io::stdin();
+    let (read, ok) = repl::run_script(
+        &mut session,
+        &mut stdin.lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
+    if bare && read == 0 {
+        return Err(Failure::Usage("no command given".to_string()));
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
+}
+
+fn bench_command(args: &[String]) -> Result<(), Failure> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print_out(HELP);
+        return Ok(());
+    }
+    let opts = bench::parse_args(args).map_err(Failure::Usage)?;
+    let mut out = std::io::stdout();
+    match bench::run(&opts, None, &mut out) {
+        Ok(_) => Ok(()),
+        Err(bench::BenchError::Engine(e)) => Err(Failure::Other(e.to_string())),
+        Err(bench::BenchError::Other(m)) => Err(Failure::Other(format!("error: {m}"))),
     }
 }
 

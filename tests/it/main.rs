@@ -1,11 +1,13 @@
 //! The one integration-test binary; each module tests one feature.
 mod api;
+mod bench_cmd;
 mod cli;
 mod corpus;
 mod errors;
 mod npy;
 mod numpy_oracle;
 mod props;
+mod repl;
 mod simd;
 mod slicing;
 mod vmath;

@@ -1,0 +1,576 @@
+//! The REPL: scripts fed to `numjit` through stdin (assignments, printing, constructors,
+//! commands, errors and the exit status), the terminal path through a pseudo-terminal (line
+//! editing and the history file), and random input fed to the session's line handler.
+
+// The REPL lives in the binary; its modules are compiled into this test too so that the line
+// handler can be called directly.
+#[path = "../../src/cli/mod.rs"]
+#[allow(dead_code)]
+mod cli;
+
+use cli::random::SplitMix64;
+use cli::repl::{history_path, needs_more, Flow, Session};
+use numjit::{npy, Array};
+use proptest::prelude::*;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A fresh, empty directory for one test.
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("numjit-repl-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `numjit ARGS` in `dir` with `script` on stdin.
+fn numjit_with(dir: &Path, args: &[&str], script: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_numjit"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the numjit binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let text = script.to_string();
+    // Write from another thread so that a large output cannot deadlock the pipes.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Runs `numjit repl` with `script` on stdin.
+fn repl(dir: &Path, script: &str) -> Output {
+    numjit_with(dir, &["repl"], script)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs one input through a session, returning what it printed or the rendered error.
+fn handle(s: &mut Session, input: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    s.handle(input, &mut out)?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn assignments_printing_and_constructors() {
+    let dir = temp_dir("assignments");
+    let script = "\
+a = linspace(0, 1, 5)
+b = arange(5)
+c = a**2 + b**2 + 2*a*b
+c
+b * 2; b > 2
+x = zeros(2, 3, dtype=int64); x
+ones((2, 2))
+full(3, 2.5)
+eye(2)
+a.shape; x.dtype; x.ndim; x.size; a.nbytes
+n = 3
+arange(n, 2*n)
+";
+    let out = repl(&dir, script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        stdout(&out),
+        "\
+array([ 0.    ,  1.5625,  6.25  , 14.0625, 25.    ])
+array([0, 2, 4, 6, 8])
+array([False, False, False,  True,  True])
+array([[0, 0, 0],
+       [0, 0, 0]])
+array([[1., 1.],
+       [1., 1.]])
+array([2.5, 2.5, 2.5])
+array([[1., 0.],
+       [0., 1.]])
+(5,)
+dtype('int64')
+2
+6
+40
+array([3, 4, 5])
+"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn slices_assign_in_place() {
+    let dir = temp_dir("slices");
+    let script = "\
+u = arange(6) * 1.0
+u[1:] = u[:-1] * 2   # overlapping: the right side is read first, as in NumPy
+u
+m = zeros(3, 4); m[1:, ::2] = 7; m
+k = 2; u[k:-1]
+";
+    let out = repl(&dir, script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "\
+array([0., 0., 2., 4., 6., 8.])
+array([[0., 0., 0., 0.],
+       [7., 0., 7., 0.],
+       [7., 0., 7., 0.]])
+array([2., 4., 6.])
+"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Constructors print exactly what NumPy 2 prints for the same call (the expected text is
+/// NumPy's `repr`).
+#[test]
+fn constructors_match_numpy() {
+    let cases = [
+        ("linspace(0, 1, 7)", "array([0.        , 0.16666667, 0.33333333, 0.5       , 0.66666667,\n       0.83333333, 1.        ])"),
+        ("linspace(0, 1, 5, endpoint=False)", "array([0. , 0.2, 0.4, 0.6, 0.8])"),
+        ("linspace(2, 2, 3)", "array([2., 2., 2.])"),
+        ("linspace(0, 1, 1)", "array([0.])"),
+        ("linspace(0, 1, 0)", "array([], dtype=float64)"),
+        ("linspace(-1e-5, 1e5, 4)", "array([-1.00000000e-05,  3.33333333e+04,  6.66666667e+04,  1.00000000e+05])"),
+        ("arange(0, 1, 0.1)", "array([0. , 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])"),
+        ("arange(-3, 10, 4)", "array([-3,  1,  5,  9])"),
+        ("arange(10, 0, -3)", "array([10,  7,  4,  1])"),
+        ("arange(0.5, 3)", "array([0.5, 1.5, 2.5])"),
+        ("arange(5, dtype=float64)", "array([0., 1., 2., 3., 4.])"),
+        ("eye(3, 4, k=-1, dtype=int64)", "array([[0, 0, 0, 0],\n       [1, 0, 0, 0],\n       [0, 1, 0, 0]])"),
+        ("full((2, 2), 1.7, dtype=int64)", "array([[1, 1],\n       [1, 1]])"),
+        ("ones(2, dtype=bool)", "array([ True,  True])"),
+        ("zeros((0, 3))", "array([], shape=(0, 3), dtype=float64)"),
+    ];
+    let mut s = Session::new();
+    for (input, want) in cases {
+        assert_eq!(
+            handle(&mut s, input).unwrap(),
+            format!("{want}\n"),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn random_is_splitmix64() {
+    let mut s = Session::new();
+    handle(&mut s, "r = random(2, 3, seed=7)").unwrap();
+    let r = s.env()["r"].as_f64().unwrap().clone();
+    assert_eq!(r.shape(), &[2, 3]);
+    let mut g = SplitMix64::new(7);
+    let want: Vec<f64> = (0..6).map(|_| g.next_f64()).collect();
+    assert_eq!(r.iter().copied().collect::<Vec<_>>(), want);
+    // Unseeded calls differ from each other but repeat from one session to the next.
+    handle(&mut s, "p = random(4); q = random(4)").unwrap();
+    assert_ne!(s.env()["p"], s.env()["q"]);
+    let mut t = Session::new();
+    handle(&mut t, "p = random(4)").unwrap();
+    assert_eq!(s.env()["p"], t.env()["p"]);
+}
+
+#[test]
+fn commands() {
+    let dir = temp_dir("commands");
+    let script = "\
+a = arange(4) * 0.5
+b = ones(4)
+:vars
+:del b
+:vars
+:ast a + b*c**2
+:ir a*2 + 1
+:clif a*2
+:help
+:threads
+";
+    let out = repl(&dir, script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let want_vars = "\
+name  dtype    shape  bytes
+a     float64  (4,)    32 B
+b     float64  (4,)    32 B
+name  dtype    shape  bytes
+a     float64  (4,)    32 B
+";
+    assert!(text.starts_with(want_vars), "{text}");
+    assert!(text.contains("(a + (b * (c ** 2)))\n"), "{text}");
+    assert!(text.contains("input 0: a float64"), "{text}");
+    assert!(text.contains("function "), "no Cranelift IR in {text}");
+    assert!(text.contains(":bench EXPR"), "no help in {text}");
+    assert!(text.trim_end().ends_with("cores)"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn time_and_bench_commands() {
+    let mut s = Session::new().with_budget(Duration::from_millis(2));
+    handle(&mut s, "a = random(1000, seed=1); b = random(1000, seed=2)").unwrap();
+    let t = handle(&mut s, ":time a**2 + b**2 + 2*a*b").unwrap();
+    assert!(
+        t.contains(" per call, ")
+            && t.contains(" ns per element, ")
+            && t.contains("(1000 elements"),
+        "{t}"
+    );
+    // On the session's arrays (one n), then on random inputs of the given sizes.
+    let b = handle(&mut s, ":bench a*b --threads 1,2").unwrap();
+    let rows: Vec<&str> = b.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{b}");
+    assert!(b.contains("the session's a, b"), "{b}");
+    assert!(rows[0].split_whitespace().next() == Some("1000"), "{b}");
+    let b = handle(&mut s, ":bench \"a + 1\" --n 10,20 --threads 1 --json").unwrap();
+    assert_eq!(b.lines().count(), 2, "{b}");
+    assert!(b.lines().all(|l| l.starts_with("{\"threads\": 1")), "{b}");
+    let err = handle(&mut s, ":bench a + --n 10").unwrap_err();
+    assert!(err.contains("error: "), "{err}");
+    let err = handle(&mut s, ":time").unwrap_err();
+    assert!(err.contains(":time needs an expression"), "{err}");
+}
+
+#[test]
+fn errors_show_a_caret_and_the_script_goes_on() {
+    let dir = temp_dir("errors");
+    let script = "\
+a = arange(3)
+c = a + ab
+a * 10
+zeros(2, dtype=int32)
+:frobnicate
+a[5]
+a
+";
+    let out = repl(&dir, script);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    // Every statement after a failure still ran.
+    assert_eq!(
+        stdout(&out),
+        "array([ 0, 10, 20])\narray([0, 1, 2])\n",
+        "stderr: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "line 2: error: unknown name `ab`; did you mean `a`?\n  c = a + ab\n          ^^\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4: error: dtype must be float64, int64 or bool\n  zeros(2, dtype=int32)\n                 ^^^^^\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 5: error: unknown command `:frobnicate`"),
+        "{err}"
+    );
+    assert!(err.contains("line 6: error: "), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn multi_line_input_and_quit() {
+    let dir = temp_dir("multi_line");
+    let script = "\
+x = (1 +
+     2) * 3
+y = x \\
+    + 1
+x; y
+:quit
+x + 1
+";
+    let out = repl(&dir, script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    // Nothing after :quit runs.
+    assert_eq!(stdout(&out), "array(9)\narray(10)\n");
+    assert!(needs_more("a = (1,\n"));
+    assert!(!needs_more("a = (1)\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn save_and_load() {
+    let dir = temp_dir("save_and_load");
+    let script = "\
+a = arange(4) * 1.5
+save(\"a.npy\", a)
+save('b.npy', a[::2] + 1)
+c = load(\"b.npy\"); c
+load(\"missing.npy\")
+";
+    let out = repl(&dir, script);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "array([1., 4.])\n");
+    assert!(stderr(&out).contains("missing.npy"), "{}", stderr(&out));
+    let a = npy::read(&dir.join("a.npy")).unwrap();
+    assert_eq!(
+        a,
+        Array::from(ndarray::arr1(&[0.0, 1.5, 3.0, 4.5]).into_dyn())
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn plain_numjit_reads_a_script_from_stdin() {
+    let dir = temp_dir("plain");
+    let out = numjit_with(&dir, &[], "a = arange(3)\na + 1\n");
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "array([1, 2, 3])\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn history_file_location() {
+    let env = |pairs: Vec<(&'static str, &'static str)>| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| OsString::from(v))
+        }
+    };
+    assert_eq!(
+        history_path(env(vec![("NUMJIT_HISTORY", "/tmp/h"), ("HOME", "/home/u")])),
+        Some(PathBuf::from("/tmp/h"))
+    );
+    assert_eq!(
+        history_path(env(vec![("XDG_DATA_HOME", "/data"), ("HOME", "/home/u")])),
+        Some(PathBuf::from("/data/numjit/history"))
+    );
+    assert_eq!(
+        history_path(env(vec![("HOME", "/home/u")])),
+        Some(PathBuf::from("/home/u/.local/share/numjit/history"))
+    );
+}
+
+/// The terminal path, through a pseudo-terminal made by util-linux's `script`: line editing,
+/// a statement continued over two lines, Ctrl-D to leave, and the history file written
+/// (directory created) where `NUMJIT_HISTORY` says.
+#[cfg(target_os = "linux")]
+#[test]
+fn terminal_session_writes_history() {
+    let have_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_script {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let dir = temp_dir("terminal");
+    let history = dir.join("data").join("history");
+    let mut child = Command::new("script")
+        .args(["-qec", env!("CARGO_BIN_EXE_numjit"), "/dev/null"])
+        .env("NUMJIT_HISTORY", &history)
+        .env("TERM", "dumb")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // Keys as typed, with pauses so that the editor sees them one line at a time.
+    std::thread::sleep(Duration::from_millis(1000));
+    for keys in ["a = arange(3)\r", "b = (a +\r", "1) * 2\r", "b\r", "\x04"] {
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the REPL did not exit on Ctrl-D");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("array([2, 4, 6])"), "{text}");
+    let saved = std::fs::read_to_string(&history).expect("the history file exists");
+    for entry in ["a = arange(3)", "b = (a +\\n1) * 2", "b"] {
+        assert!(
+            saved.lines().any(|l| l == entry),
+            "{entry:?} not in {saved:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Pieces random input lines are made of: everything the REPL understands (but `:threads N`,
+/// which changes the process-wide pool other tests use, and `save`, which writes files).
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("a"),
+        Just("b"),
+        Just("x"),
+        Just("u"),
+        Just("n"),
+        Just("zeros("),
+        Just("ones("),
+        Just("full("),
+        Just("arange("),
+        Just("linspace("),
+        Just("random("),
+        Just("eye("),
+        Just("load("),
+        Just("sin("),
+        Just("where("),
+        Just("0"),
+        Just("1"),
+        Just("2"),
+        Just("3"),
+        Just("-1"),
+        Just("2.5"),
+        Just("1e300"),
+        Just("99999999999"),
+        Just("True"),
+        Just("nan"),
+        Just("+"),
+        Just("-"),
+        Just("*"),
+        Just("**"),
+        Just("/"),
+        Just("//"),
+        Just("%"),
+        Just("=="),
+        Just("<"),
+        Just("&"),
+        Just("~"),
+        Just("("),
+        Just(")"),
+        Just("["),
+        Just("]"),
+        Just(":"),
+        Just(","),
+        Just("..."),
+        Just("="),
+        Just(";"),
+        Just("\n"),
+        Just("\\"),
+        Just("#"),
+        Just("."),
+        Just("\""),
+        Just("'f.npy'"),
+        Just("seed="),
+        Just("dtype="),
+        Just("int64"),
+        Just("k="),
+        Just("shape"),
+        Just("dtype"),
+        Just(":vars"),
+        Just(":del "),
+        Just(":ast "),
+        Just(":ir "),
+        Just(":clif "),
+        Just(":time "),
+        Just(":bench "),
+        Just("--n 5"),
+        Just("--threads 1"),
+        Just(":help"),
+        Just(":quit"),
+        Just(":"),
+        Just("é"),
+        Just("\u{0}"),
+        Just(" "),
+    ]
+    .prop_map(str::to_string)
+}
+
+/// Statements close to valid ones, so that the fuzzing reaches constructors, slices and
+/// commands past the parser.
+fn statement() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(vec!["a", "b", "x", "u", "n", "new"]);
+    let num = prop::sample::select(vec![
+        "0", "1", "2", "3", "-1", "-7", "2.5", "n", "1e300", "True",
+    ]);
+    let ctor = prop::sample::select(vec![
+        "zeros", "ones", "full", "arange", "linspace", "random", "eye", "load",
+    ]);
+    let kw = prop::sample::select(vec!["", "seed=", "dtype=", "num=", "endpoint=", "k=", "M="]);
+    let arg = (kw, num.clone()).prop_map(|(k, v)| format!("{k}{v}"));
+    let args = prop::collection::vec(arg, 0..4).prop_map(|a| a.join(", "));
+    let slice = (num.clone(), num.clone(), prop::bool::ANY).prop_map(|(i, j, step)| {
+        if step {
+            format!("{i}:{j}:2")
+        } else {
+            format!("{i}:{j}")
+        }
+    });
+    let op = prop::sample::select(vec!["+", "-", "*", "/", "//", "**", ">", "&"]);
+    let expr = (name.clone(), op, name.clone(), slice.clone())
+        .prop_map(|(a, op, b, s)| format!("{a} {op} {b}[{s}]"));
+    prop_oneof![
+        (name.clone(), ctor.clone(), args.clone()).prop_map(|(n, c, a)| format!("{n} = {c}({a})")),
+        (ctor, args).prop_map(|(c, a)| format!("{c}({a}) * 2")),
+        (name.clone(), slice.clone(), expr.clone()).prop_map(|(n, s, e)| format!("{n}[{s}] = {e}")),
+        (name.clone(), expr.clone()).prop_map(|(n, e)| format!("{n} = {e}")),
+        expr.clone(),
+        (
+            prop::sample::select(vec![":ast", ":ir", ":clif", ":time", ":del", ":vars"]),
+            expr
+        )
+            .prop_map(|(c, e)| format!("{c} {e}")),
+        (
+            name,
+            prop::sample::select(vec!["shape", "dtype", "ndim", "size", "nbytes", "T"])
+        )
+            .prop_map(|(n, a)| format!("{n}.{a}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// No input panics the session; an input either succeeds or yields a rendered error, and
+    /// the session stays usable afterwards.
+    #[test]
+    fn random_lines_never_panic(
+        setup in prop::collection::vec(fragment(), 0..12),
+        lines in prop::collection::vec(prop::collection::vec(fragment(), 0..16), 1..5),
+        statements in prop::collection::vec(statement(), 0..8),
+        noise in "\\PC{0,20}",
+    ) {
+        let mut s = Session::new()
+            .with_budget(Duration::from_micros(200))
+            .with_max_elements(1 << 16);
+        let mut sink = Vec::new();
+        let _ = s.handle("a = arange(6) * 1.0; b = ones(6); x = eye(3); u = zeros(6); n = 2", &mut sink);
+        let _ = s.handle(&setup.concat(), &mut sink);
+        for line in &lines {
+            let line = line.join(" ");
+            if let Err(msg) = s.handle(&line, &mut sink) {
+                prop_assert!(msg.starts_with("error: "), "{msg}");
+            }
+        }
+        for st in &statements {
+            if let Err(msg) = s.handle(st, &mut sink) {
+                prop_assert!(msg.starts_with("error: "), "{msg}");
+            }
+        }
+        let _ = s.handle(&noise, &mut sink);
+        sink.clear();
+        let ok = s.handle("1 + 1", &mut sink);
+        prop_assert_eq!(ok, Ok(Flow::Continue));
+        prop_assert_eq!(String::from_utf8(sink).unwrap(), "array(2)\n");
+    }
+}
