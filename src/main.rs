@@ -38,7 +38,12 @@ Commands:
           stdin is not a terminal, runs the statements it reads, one per line,
           and exits with status 1 if any failed.
   eval    Evaluate EXPR over the given inputs and print the result the way
-          NumPy's repr() does, or save it to a .npy file with -o.
+          NumPy's repr() does, or save it to a .npy file with -o. EXPR may
+          be a script (statements separated by ; or newlines): the loaded
+          arrays are then writable, and the result is the whole updated
+          target of the last statement (`lap[1:-1,1:-1] = ...` gives all of
+          lap), the new array of `x = ...`, or a bare expression's value.
+          Input files are never modified.
   bench   Time EXPR on random inputs (one per free name, fixed seed) for every
           n and thread count: median us per call, ns per element, GB/s of
           array traffic, speedup against one thread.
@@ -75,6 +80,7 @@ Examples:
   numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy
   numjit eval \"x * k + 1\" x=x.npy k=2.5
   numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4
+  numjit eval \"lap[1:-1,1:-1] = d[2:,1:-1] + d[:-2,1:-1] - 2*d[1:-1,1:-1]\" lap=lap.npy d=d.npy -o lap2.npy
   numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000
   numjit bench \"sin(a)**2 + cos(b)**2\" --threads 1,2 --json --plot scaling.png";
 
@@ -200,20 +206,17 @@ fn eval(args: &[String]) -> Result<(), Failure> {
     for (name, text) in &parsed.bindings {
         values.push((name.as_str(), parse_value(text)?));
     }
-    let mut vars = Vars::new();
-    for (name, value) in &values {
-        vars = match value {
-            Value::Array(a) => vars.bind(name, a),
-            Value::Float(v) => vars.bind(name, *v),
-            Value::Int(v) => vars.bind(name, *v),
-            Value::Bool(v) => vars.bind(name, *v),
-        };
-    }
-
     if let Some(n) = parsed.threads {
         numjit::set_num_threads(n);
     }
-    let result = numjit::eval(&parsed.expr, vars).map_err(|e| Failure::Other(e.to_string()))?;
+    let engine = |e: numjit::Error| Failure::Other(e.to_string());
+    // One expression is evaluated; anything else is a script, whose bound arrays are writable.
+    let result = if numjit::syntax::parse(&parsed.expr).is_ok() {
+        numjit::eval(&parsed.expr, bind(&mut values, false)).map_err(engine)?
+    } else {
+        let run = numjit::execute(&parsed.expr, bind(&mut values, true));
+        script_result(&parsed.expr, &run.map_err(engine)?, &values)?
+    };
     match &parsed.output {
         Some(path) => {
             npy::write(path, &result).map_err(|e| Failure::Other(format!("error: {e}")))?
@@ -221,6 +224,63 @@ fn eval(args: &[String]) -> Result<(), Failure> {
         None => print_out(&format::repr(&result)),
     }
     Ok(())
+}
+
+/// Binds the command line's values; arrays writably when `writable` (scripts assign into
+/// them).
+fn bind<'v>(values: &'v mut [(&str, Value)], writable: bool) -> Vars<'v> {
+    let mut vars = Vars::new();
+    for (name, value) in values.iter_mut() {
+        let name: &'v str = name;
+        vars = match value {
+            Value::Array(a) => {
+                if writable {
+                    vars.bind_mut(name, a)
+                } else {
+                    vars.bind(name, &*a)
+                }
+            }
+            Value::Float(v) => vars.bind(name, *v),
+            Value::Int(v) => vars.bind(name, *v),
+            Value::Bool(v) => vars.bind(name, *v),
+        };
+    }
+    vars
+}
+
+/// What a script's run prints or saves: for a last statement `x[...] = ...` the whole updated
+/// array `x`, for `x = ...` the new array, for a bare expression its value.
+fn script_result(
+    script: &str,
+    outputs: &numjit::Outputs,
+    values: &[(&str, Value)],
+) -> Result<Array, Failure> {
+    use numjit::syntax::ast::{ExprKind, StmtKind};
+    let stmts = numjit::syntax::parse_script(script).map_err(|e| Failure::Other(e.to_string()))?;
+    let last = stmts.last().map(|s| &s.kind);
+    let mut target = match last {
+        Some(StmtKind::Assign { target, .. }) => target,
+        _ => {
+            return outputs.value().cloned().ok_or_else(|| {
+                Failure::Other("error: the script's last statement has no value".to_string())
+            })
+        }
+    };
+    while let ExprKind::Subscript { base, .. } = &target.kind {
+        target = base;
+    }
+    let ExprKind::Name(name) = &target.kind else {
+        return Err(Failure::Other(
+            "error: the script's last target is not a name".to_string(),
+        ));
+    };
+    if let Some(a) = outputs.get(name) {
+        return Ok(a.clone());
+    }
+    match values.iter().rev().find(|(n, _)| n == name) {
+        Some((_, Value::Array(a))) => Ok(a.clone()),
+        _ => Err(Failure::Other(format!("error: `{name}` is not an array"))),
+    }
 }
 
 fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {

@@ -225,3 +225,65 @@ fn help_and_version() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn eval_runs_scripts_and_saves_the_updated_target() {
+    let dir = temp_dir("eval_runs_scripts");
+    let dens = f64_array(&[6, 7], |i| ((i * 13) % 17) as f64 * 0.5);
+    npy::write(&dir.join("dens.npy"), &Array::from(dens.clone())).unwrap();
+    npy::write(
+        &dir.join("lap.npy"),
+        &Array::from(f64_array(&[6, 7], |_| -1.0)),
+    )
+    .unwrap();
+    let script = "lap[1:-1,1:-1] = dens[2:,1:-1] + dens[:-2,1:-1] + dens[1:-1,2:] + dens[1:-1,:-2] - 4*dens[1:-1,1:-1]";
+    let out = numjit(
+        &dir,
+        &[
+            "eval",
+            script,
+            "lap=lap.npy",
+            "dens=dens.npy",
+            "-o",
+            "out.npy",
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let got = npy::read(&dir.join("out.npy")).unwrap();
+    let got = got.as_f64().unwrap();
+    assert_eq!(got.shape(), &[6, 7]);
+    for i in 0..6 {
+        for j in 0..7 {
+            let want = if (1..5).contains(&i) && (1..6).contains(&j) {
+                dens[[i + 1, j]] + dens[[i - 1, j]] + dens[[i, j + 1]] + dens[[i, j - 1]]
+                    - 4.0 * dens[[i, j]]
+            } else {
+                -1.0
+            };
+            assert_eq!(got[[i, j]], want, "at {i},{j}");
+        }
+    }
+    // Overlapping self-assignment reads the old values; the input file is not modified.
+    npy::write(
+        &dir.join("u.npy"),
+        &Array::from(f64_array(&[6], |i| i as f64)),
+    )
+    .unwrap();
+    let out = numjit(&dir, &["eval", "u[1:] = u[:-1] * 2", "u=u.npy"]);
+    assert_eq!(stdout(&out), "array([0., 0., 2., 4., 6., 8.])\n");
+    let u = npy::read(&dir.join("u.npy")).unwrap();
+    assert_eq!(
+        u.as_f64().unwrap().iter().copied().collect::<Vec<_>>(),
+        vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    );
+    // A new name's array, and an error in a later statement (exit status 1, caret).
+    let out = numjit(&dir, &["eval", "v = u * 2; v[0] = -1", "u=u.npy"]);
+    assert_eq!(stdout(&out), "array([-1.,  2.,  4.,  6.,  8., 10.])\n");
+    let out = numjit(&dir, &["eval", "u[0] = 1; zz", "u=u.npy"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: unknown name `zz`\n  u[0] = 1; zz\n            ^^\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
