@@ -6,7 +6,14 @@
 //! - `poly`: `a**2 + b**2 + 2*a*b` at n = 10, 1 000 and 1 000 000 elements: a hand loop, a
 //!   compiled handle on 1 and on 2 threads (`Schedule::threads`), and the one-line
 //!   `numjit::evaluate` (cache lookup included, numjit's default pool).
-//! - `compile`: a cold compile (parse, check, codegen, one run on 16 elements) and parse only.
+//! - `compile`: a cold compile (parse, check, codegen, one run on 16 elements), and each phase
+//!   on its own: `parse`, `check` (names and dtypes → typed program), `codegen` (Cranelift
+//!   lowering and machine code for one layout).
+//! - `throughput`: `a**2 + b**2 + 2*a*b` at n = 1e4 … 1e7 on 1 and 2 threads, next to the hand
+//!   loop.
+//! - `dispatch`: the cost of handing a call to the pool: n = 1 000 forced onto 2 threads
+//!   (`serial_below: 0`) against the same call on the calling thread, in a tight loop like a
+//!   solver's time steps.
 //! - `transcendental`: `sin(a)**2 + cos(b)**2` at n = 1 000 000.
 //! - `where`: `where(a > 0.5, a*b, exp(-a))` at n = 1 000 000.
 //!
@@ -141,6 +148,51 @@ fn compile(c: &mut Criterion) {
     g.bench_function("parse_only", |bench| {
         bench.iter(|| Compiled::new(black_box(POLY)).expect("parse"))
     });
+    let ast = numjit::syntax::parse(POLY).expect("parse");
+    let lookup = |_: &str| Some(numjit::DType::Float64);
+    g.bench_function("parse", |bench| {
+        bench.iter(|| numjit::syntax::parse(black_box(POLY)).expect("parse"))
+    });
+    g.bench_function("check", |bench| {
+        bench.iter(|| numjit::check::check(black_box(&ast), &lookup, &["a", "b"]).expect("check"))
+    });
+    let program = numjit::check::check(&ast, &lookup, &["a", "b"]).expect("check");
+    let layout = [numjit::codegen::Access::Contiguous; 3];
+    g.bench_function("codegen", |bench| {
+        bench.iter(|| numjit::codegen::compile(black_box(&program), &layout).expect("codegen"))
+    });
+    g.finish();
+}
+
+fn throughput(c: &mut Criterion) {
+    let mut g = configure(c, "throughput");
+    g.sampling_mode(SamplingMode::Flat);
+    for n in [10_000, 100_000, 1_000_000, 10_000_000] {
+        compare(&mut g, POLY, n, hand_poly);
+    }
+    g.finish();
+}
+
+fn dispatch(c: &mut Criterion) {
+    let mut g = configure(c, "dispatch");
+    let n = 1_000;
+    let (a, b) = (inputs(n, 1), inputs(n, 2));
+    let mut out = vec![0.0; n];
+    let f = numjit::compile(POLY).expect("compile");
+    for threads in [1, 2] {
+        let sched = Schedule {
+            threads: Some(threads),
+            chunk: 256,
+            serial_below: 0,
+        };
+        g.bench_function(BenchmarkId::new("forced_pool", threads), |bench| {
+            bench.iter(|| {
+                f.evaluate_with(&mut out, numjit::vars! {a, b}, &sched)
+                    .expect("evaluate");
+                black_box(&out);
+            })
+        });
+    }
     g.finish();
 }
 
@@ -180,5 +232,14 @@ fn check(_: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, check, poly, compile, transcendental, where_);
+criterion_group!(
+    benches,
+    check,
+    poly,
+    compile,
+    throughput,
+    dispatch,
+    transcendental,
+    where_
+);
 criterion_main!(benches);
