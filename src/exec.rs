@@ -29,9 +29,9 @@ pub struct Schedule {
 
 impl Default for Schedule {
     /// Chosen on the 2-core development machine: 16 Ki-element chunks (128 KiB per float64
-    /// operand, inside L2) and a serial threshold of 64 Ki elements, below which a rayon
-    /// dispatch (~7–11 µs measured from a non-pool thread) costs more than it saves at ~1 ns
-    /// per element. Re-measure with `cargo bench --bench evaluate -- poly`.
+    /// operand, inside L2) and a serial threshold of 64 Ki elements, below which waking a pool
+    /// worker (≈14 µs, `cargo bench --bench evaluate -- dispatch`) costs more than it saves at
+    /// under 1 ns per element. Re-measure with `cargo bench --bench evaluate -- "poly|dispatch"`.
     fn default() -> Self {
         Schedule {
             threads: None,
