@@ -89,7 +89,7 @@ impl NpyError {
         &self.kind
     }
 
-    /// The file involved, if the error came from [`read`] or [`write`].
+    /// The file involved, if the error came from [`read`] or [`write()`].
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

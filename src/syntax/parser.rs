@@ -1,6 +1,6 @@
 //! Provides [`parse`]: a Pratt parser from tokens to [`Expr`], with Python's precedence.
 //!
-//! Precedence lives in one table, [`infix_power`]; adding an operator is one row.
+//! Precedence lives in one table, `infix_power`; adding an operator is one row.
 //!
 //! **Input safety:** every node records the height of its subtree, and the parser refuses a
 //! tree taller than [`MAX_DEPTH`]. Parser recursion is bounded by the same limit, so neither
