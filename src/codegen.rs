@@ -506,6 +506,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn unroll(&self) -> usize {
         let math = self.program.nodes.iter().any(|n| match n.op {
             Op::Call(f) => crate::vmath::has_kernel(f),
+            Op::Pow => n.dtype == DType::Float64,
             _ => false,
         });
         if math {
@@ -1056,7 +1057,8 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
     /// 0.5, into plain operations.) Float exponents 3 and 4 use an error-compensated product
-    /// (within 1 ulp of `pow`); other float exponents call `pow`. Constant integer exponents
+    /// (within 1 ulp of `pow`); other float exponents use the inline kernel `vmath::emit_pow`
+    /// (within 1 ulp of `pow`, special cases exact, vector and scalar alike). Constant integer exponents
     /// 0..=64 become repeated squaring, which is exact with wrapping.
     fn pow(
         &mut self,
@@ -1103,6 +1105,8 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
                 Some(self.select(lanes, finite, r, plain))
             }
+            // Any other float exponent: the inline kernel (vector and scalar alike).
+            (DType::Float64, _) => crate::vmath::emit_pow(&mut self.fb, x, e),
             _ if lanes != 1 => None,
             (DType::Int64, _) => {
                 Some(self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64))

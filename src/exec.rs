@@ -181,15 +181,16 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
     }
 }
 
-/// `f(args)` for a float64 function that has a numjit kernel ([`crate::vmath`]), computed by
-/// that very kernel (compiled once per function), so that the reference interpreter and
+/// `op(args)` on float64 values for an operation that numjit computes with its own kernels
+/// ([`crate::vmath`]: a function call, or `**` with a non-constant exponent), computed by
+/// that very kernel (compiled once per operation), so that the reference interpreter and
 /// constant folding agree with the JIT bit for bit.
-pub fn math(f: crate::ops::Func, args: &[f64]) -> f64 {
-    use crate::ir::{Builder, Op};
-    static KERNELS: Mutex<Vec<(crate::ops::Func, Arc<Kernel>)>> = Mutex::new(Vec::new());
+pub fn math(op: crate::ir::Op, args: &[f64]) -> f64 {
+    use crate::ir::Builder;
+    static KERNELS: Mutex<Vec<(crate::ir::Op, Arc<Kernel>)>> = Mutex::new(Vec::new());
     let kernel = {
         let mut ks = KERNELS.lock().unwrap_or_else(|e| e.into_inner());
-        match ks.iter().find(|(g, _)| *g == f) {
+        match ks.iter().find(|(g, _)| *g == op) {
             Some((_, k)) => k.clone(),
             None => {
                 let mut b = Builder::new();
@@ -203,13 +204,13 @@ pub fn math(f: crate::ops::Func, args: &[f64]) -> f64 {
                         )
                     })
                     .collect();
-                let root = b.add(Op::Call(f), DType::Float64, xs);
+                let root = b.add(op, DType::Float64, xs);
                 let layout = vec![Access::Scalar; args.len() + 1];
                 let k = Arc::new(
                     crate::codegen::compile(&b.finish(root), &layout)
                         .expect("a one-call kernel compiles on every supported machine"),
                 );
-                ks.push((f, k.clone()));
+                ks.push((op, k.clone()));
                 k
             }
         }

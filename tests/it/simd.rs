@@ -227,10 +227,9 @@ const EXPRESSIONS: &[&str] = &[
 /// and `**4` are an error-compensated product, documented as within 1 ulp of `pow`.
 const ONE_ULP: &[&str] = &["a**3", "a**4", "b**4.0", "where(a > 0, a**3, b**4)"];
 
-/// Expressions on which the JIT (both loops) and the interpreter differ: where an operand is
-/// NaN, the JIT's `maximum`/`minimum` return that NaN (sign and payload kept, as NumPy does),
-/// the interpreter a positive NaN, and `signbit` shows it. Only the vector-versus-scalar
-/// comparison applies.
+/// Expressions on which the JIT and the interpreter may differ (none: the interpreter now
+/// returns a NaN operand of `maximum`/`minimum` as the JIT does). Only the vector-versus-scalar
+/// comparison would apply to entries here.
 const NAN_SIGN: &[&str] = &[];
 
 /// The bindings of one run; arrays are owned here and bound by reference.

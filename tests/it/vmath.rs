@@ -790,3 +790,217 @@ fn disasm() {
     let f = Func::from_name(&f).expect("a function name");
     Kernel::new(f, Mode::Vector);
 }
+
+/// A loop computing `x ** y` through [`vmath::emit_pow`] (vector or scalar).
+fn pow_kernel(vector: bool) -> Kernel {
+    Kernel::build(vector, &|fb, x, y| vmath::emit_pow(fb, x, y).unwrap())
+}
+
+/// [`check2`] for `pow` (not a [`Func`]).
+fn check_pow(args: &[(f64, f64)], exact: &[(f64, f64)], bound: u64) -> u64 {
+    let vk = pow_kernel(true);
+    let sk = pow_kernel(false);
+    let mut all: Vec<(f64, f64)> = exact.to_vec();
+    all.extend_from_slice(args);
+    if all.len().is_multiple_of(2) {
+        all.push((1.0, 1.0));
+    }
+    let (xs, ys): (Vec<f64>, Vec<f64>) = all.iter().copied().unzip();
+    let v = vk.run(&xs, &ys);
+    let s = sk.run(&xs, &ys);
+    let (mut max, mut worst, mut got) = (0, (f64::NAN, f64::NAN), f64::NAN);
+    for (i, &(x, y)) in all.iter().enumerate() {
+        let want = x.powf(y);
+        assert!(
+            v[i].to_bits() == s[i].to_bits() || (v[i].is_nan() && s[i].is_nan()),
+            "pow({x:e}, {y:e}): vector {:e} != scalar {:e}",
+            v[i],
+            s[i]
+        );
+        if i < exact.len() {
+            let ok = if want.is_nan() {
+                v[i].is_nan()
+            } else {
+                v[i].to_bits() == want.to_bits()
+            };
+            assert!(ok, "pow({x:e}, {y:e}) = {:e}, want exactly {want:e}", v[i]);
+            continue;
+        }
+        let u = ulps(v[i], want);
+        assert!(
+            u <= bound,
+            "pow({x:e}, {y:e}) = {:e}, want {want:e}: {u} ulps > {bound}",
+            v[i]
+        );
+        if u >= max {
+            (max, worst, got) = (u, (x, y), v[i]);
+        }
+    }
+    eprintln!(
+        "vmath pow: {} arguments, max {max} ulp (at pow({:e}, {:e}): {got:?}, libm {:?})",
+        all.len(),
+        worst.0,
+        worst.1,
+        worst.0.powf(worst.1)
+    );
+    max
+}
+
+#[test]
+fn pow_matches_libm() {
+    let mut rng = Rng(71);
+    let mut args = Vec::new();
+    for _ in 0..300_000 {
+        // x log-uniform over [1e-300, 1e300], both signs; y in [−100, 100] (an integer for
+        // a negative x, else NaN, checked exactly below).
+        let x = rng.log_uniform(-996.0, 996.0);
+        let y = rng.range(-100.0, 100.0);
+        args.push((x, if x < 0.0 { y.round() } else { y }));
+        args.push((x.abs(), y));
+        // Integer exponents, both signs of x.
+        let k = (rng.next() % 201) as f64 - 100.0;
+        args.push((rng.log_uniform(-20.0, 20.0), k));
+        args.push((x, k));
+        // x near 1 and big exponents.
+        args.push((rng.range(0.5, 2.0), rng.range(-1000.0, 1000.0)));
+        args.push((1.0 + rng.range(-1e-6, 1e-6), rng.log_uniform(0.0, 30.0)));
+        // Results near overflow, underflow and among the subnormals.
+        let t = rng.range(-745.5, 709.9);
+        let x = rng.log_uniform(-1000.0, 1000.0).abs();
+        let y = t / x.ln();
+        if y.is_finite() {
+            args.push((x, y));
+        }
+        // Anything.
+        args.push((rng.any_bits(), rng.range(-3.0, 3.0)));
+        args.push((rng.any_bits(), rng.any_bits()));
+    }
+    // Every pair of special values, exactly: signed zeros, infinities, NaN, ±1, tiny and
+    // huge bases; zero, odd and even integer, half-integer and huge exponents.
+    let xs = [
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        2.0,
+        -2.0,
+        5e-324,
+        -5e-324,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        -f64::MAX,
+        -3.0,
+        1.0000000000000002,
+        0.9999999999999999,
+    ];
+    let ys = [
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1.0,
+        -1.0,
+        2.0,
+        -2.0,
+        3.0,
+        -3.0,
+        0.5,
+        -0.5,
+        1.5,
+        -1.5,
+        9007199254740991.0,
+        -9007199254740991.0,
+        9007199254740992.0,
+        1e300,
+        -1e300,
+        5e-324,
+        -5e-324,
+        1075.0,
+        -1075.0,
+        1074.0,
+        -1074.0,
+    ];
+    // (Pairs whose result is not special, a power of two or ±1 go to the ulp check.)
+    let mut exact = Vec::new();
+    for &x in &xs {
+        for &y in &ys {
+            let w = x.powf(y);
+            let pow2 = w.is_normal() && w.to_bits() & ((1u64 << 52) - 1) == 0;
+            if w.is_nan() || w == 0.0 || w.is_infinite() || pow2 {
+                exact.push((x, y));
+            } else {
+                args.push((x, y));
+            }
+        }
+    }
+    // Exact powers of two through the subnormal range and to overflow, signs by parity.
+    for k in -1080..=1030 {
+        exact.push((2.0, k as f64));
+        exact.push((-2.0, k as f64));
+        exact.push((0.5, k as f64));
+    }
+    // Negative finite x with a non-integer y: NaN.
+    for _ in 0..1000 {
+        let y = rng.range(-100.0, 100.0);
+        if y != y.round() {
+            exact.push((rng.log_uniform(-1000.0, 1000.0).abs().copysign(-1.0), y));
+        }
+    }
+    let max = check_pow(&args, &exact, 2);
+    assert!(max <= 2);
+}
+
+/// `cargo test --release --test it vmath::pow_speed -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn pow_speed() {
+    extern "C" fn c_pow(x: f64, y: f64) -> f64 {
+        x.powf(y)
+    }
+    let n = 1 << 20;
+    let mut rng = Rng(5);
+    for (name, lo, hi, ylo, yhi) in [
+        ("x in [1e-300,1e300], y in [-1,1]", -996.0, 996.0, -1.0, 1.0),
+        ("x in [0.01,100], y in [-100,100]", -6.6, 6.6, -100.0, 100.0),
+    ] {
+        let x: Vec<f64> = (0..n).map(|_| rng.log_uniform(lo, hi).abs()).collect();
+        let y: Vec<f64> = (0..n).map(|_| rng.range(ylo, yhi)).collect();
+        let mut out = vec![0.0; n];
+        let call = Kernel::build(false, &|fb, x, y| {
+            let mut sig = Signature::new(fb.func.signature.call_conv);
+            sig.params.push(AbiParam::new(types::F64));
+            sig.params.push(AbiParam::new(types::F64));
+            sig.returns.push(AbiParam::new(types::F64));
+            let sigref = fb.import_signature(sig);
+            let f: extern "C" fn(f64, f64) -> f64 = c_pow;
+            let callee = fb.ins().iconst(types::I64, f as usize as i64);
+            let inst = fb.ins().call_indirect(sigref, callee, &[x, y]);
+            fb.inst_results(inst)[0]
+        });
+        let mut time = |k: &Kernel| {
+            let mut best = f64::INFINITY;
+            for _ in 0..9 {
+                let t = std::time::Instant::now();
+                k.run_into(&x, &y, &mut out);
+                best = best.min(t.elapsed().as_secs_f64() * 1e9 / n as f64);
+            }
+            best
+        };
+        let tv = time(&pow_kernel(true));
+        let ts = time(&pow_kernel(false));
+        let tc = time(&call);
+        eprintln!("pow {name}: vector {tv:.2} ns/element, scalar {ts:.2}, libm call {tc:.2}");
+    }
+}
+
+#[test]
+#[ignore]
+fn pow_disasm() {
+    pow_kernel(true);
+}
