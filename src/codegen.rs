@@ -279,9 +279,6 @@ extern "C" fn h_floordiv_f64(a: f64, b: f64) -> f64 {
 extern "C" fn h_mod_f64(a: f64, b: f64) -> f64 {
     sc::mod_f64(a, b)
 }
-extern "C" fn h_pow_f64(a: f64, b: f64) -> f64 {
-    a.powf(b)
-}
 
 macro_rules! unary_helpers {
     ($($func:ident => $name:ident = $f:expr),* $(,)?) => {
@@ -1057,9 +1054,9 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
     /// 0.5, into plain operations.) Float exponents 3 and 4 use an error-compensated product
-    /// (within 1 ulp of `pow`); other float exponents use the inline kernel `vmath::emit_pow`
-    /// (within 1 ulp of `pow`, special cases exact, vector and scalar alike). Constant integer exponents
-    /// 0..=64 become repeated squaring, which is exact with wrapping.
+    /// (within 1 ulp of `pow`); other float exponents use the inline kernel
+    /// `vmath::emit_pow` (within 1 ulp of `pow`, special cases exact, vector and scalar alike).
+    /// Constant integer exponents 0..=64 become repeated squaring, exact with wrapping.
     fn pow(
         &mut self,
         dt: DType,
@@ -1108,10 +1105,9 @@ impl<'a, 'b> Lower<'a, 'b> {
             // Any other float exponent: the inline kernel (vector and scalar alike).
             (DType::Float64, _) => crate::vmath::emit_pow(&mut self.fb, x, e),
             _ if lanes != 1 => None,
-            (DType::Int64, _) => {
-                Some(self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64))
-            }
-            _ => Some(self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64)),
+            // int64 with an exponent known only at run time (checking gives `**` no other
+            // dtypes).
+            _ => Some(self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64)),
         }
     }
 
