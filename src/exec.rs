@@ -1,6 +1,6 @@
 //! Provides execution: [`run`] splits the output into blocks and chunks, resolves broadcast
 //! strides, and calls a compiled kernel on each chunk, on the calling thread for small problems
-//! and on numjit's rayon pool otherwise. A [`Schedule`] decides how, never what: results are
+//! and together with numjit's rayon pool otherwise (whose workers stay warm between calls). A [`Schedule`] decides how, never what: results are
 //! bit-identical for every thread count and chunk size, because every output element is
 //! computed by the same code from the same inputs.
 //!
@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::ir::Scalar;
 use smallvec::SmallVec;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// How to run a kernel: thread count and chunk size.
@@ -29,9 +29,10 @@ pub struct Schedule {
 
 impl Default for Schedule {
     /// Chosen on the 2-core development machine: 16 Ki-element chunks (128 KiB per float64
-    /// operand, inside L2) and a serial threshold of 64 Ki elements, below which waking a pool
-    /// worker (≈14 µs, `cargo bench --bench evaluate -- dispatch`) costs more than it saves at
-    /// under 1 ns per element. Re-measure with `cargo bench --bench evaluate -- "poly|dispatch"`.
+    /// operand, inside L2) and a serial threshold of 64 Ki elements, below which handing work
+    /// to the pool (≈1.6 µs with warm workers, ≈14 µs waking a sleeping one; `cargo bench
+    /// --bench evaluate -- dispatch`) costs more than it saves at under 1 ns per element.
+    /// Re-measure with `cargo bench --bench evaluate -- "poly|dispatch"`.
     fn default() -> Self {
         Schedule {
             threads: None,
@@ -41,17 +42,104 @@ impl Default for Schedule {
     }
 }
 
-static POOL: RwLock<Option<Arc<rayon::ThreadPool>>> = RwLock::new(None);
-static EXTRA_POOLS: Mutex<Option<HashMap<usize, Arc<rayon::ThreadPool>>>> = Mutex::new(None);
+/// A numjit-owned rayon pool and its warm workers.
+///
+/// **Keeping workers warm.** Waking a sleeping rayon worker costs ≈14 µs per call on the
+/// development VM, more than a whole 301×301 stencil step is worth splitting. So a worker that
+/// helped with a call stays awake for [`KEEP_WARM`] afterwards as a *keeper*: it spins on
+/// `job`, a mailbox where the next caller publishes its work, and joins in without any wake-up.
+/// Keepers that time out return to rayon (and sleep); the next call spawns them again.
+struct Pool {
+    threads: rayon::ThreadPool,
+    /// The published job (a `*const Job` on the publishing caller's stack), or null.
+    job: AtomicPtr<()>,
+    /// Keepers currently inside the published job; its caller waits for 0 before returning.
+    active: AtomicUsize,
+    /// Bumped by every publication, so a keeper joins each job once (a new job may sit at the
+    /// same stack address as the last).
+    epoch: AtomicUsize,
+    /// Keepers alive (spinning or working).
+    keepers: AtomicUsize,
+}
 
-fn build_pool(threads: usize) -> Arc<rayon::ThreadPool> {
+/// How long a keeper spins for the next call before going back to sleep. Long enough to span
+/// the gap between the steps of a time loop, short enough not to matter to other work.
+const KEEP_WARM: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// One call's work, shared with keepers through [`Pool::job`]: tasks claimed from a counter.
+struct Job<'p> {
+    plan: &'p Plan,
+    tasks: &'p [Task],
+    next: AtomicUsize,
+}
+
+impl Job<'_> {
+    /// Runs tasks until none are left unclaimed.
+    fn work(&self) {
+        loop {
+            let k = self.next.fetch_add(1, Ordering::Relaxed);
+            match self.tasks.get(k) {
+                Some(&t) => self.plan.run_task(t),
+                None => break,
+            }
+        }
+    }
+}
+
+/// A keeper's life: join published jobs; leave after [`KEEP_WARM`] without one.
+fn keep(pool: &Pool) {
+    let mut idle = std::time::Instant::now();
+    let mut joined = usize::MAX;
+    let mut spins = 0u32;
+    loop {
+        let p = pool.job.load(Ordering::SeqCst);
+        let e = pool.epoch.load(Ordering::SeqCst);
+        if !p.is_null() && e != joined {
+            // Announce first, then check the job is still the one published: its caller
+            // retracts it before waiting for `active` to reach 0, so a job seen here twice is
+            // still alive.
+            pool.active.fetch_add(1, Ordering::SeqCst);
+            if pool.job.load(Ordering::SeqCst) == p && pool.epoch.load(Ordering::SeqCst) == e {
+                // SAFETY: `p` points to a `Job` on the stack of a caller that is inside `run`;
+                // that caller retracts the job and then waits until `active` is 0 before its
+                // frame (and the plan and tasks the job borrows) goes away. We incremented
+                // `active` before re-reading the pointer, so the job outlives this use.
+                unsafe { (*(p as *const Job<'_>)).work() };
+                joined = e;
+            }
+            pool.active.fetch_sub(1, Ordering::SeqCst);
+            idle = std::time::Instant::now();
+        } else if idle.elapsed() >= KEEP_WARM {
+            break;
+        } else {
+            spins = spins.wrapping_add(1);
+            if spins % 64 == 0 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+    pool.keepers.fetch_sub(1, Ordering::SeqCst);
+}
+
+static POOL: RwLock<Option<Arc<Pool>>> = RwLock::new(None);
+static EXTRA_POOLS: Mutex<Option<HashMap<usize, Arc<Pool>>>> = Mutex::new(None);
+
+fn build_pool(threads: usize) -> Arc<Pool> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("numjit-{i}"))
         .build()
         .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .expect("a one-thread pool can always be built");
-    Arc::new(pool)
+    Arc::new(Pool {
+        threads: pool,
+        job: AtomicPtr::new(std::ptr::null_mut()),
+        active: AtomicUsize::new(0),
+        epoch: AtomicUsize::new(0),
+        keepers: AtomicUsize::new(0),
+    })
 }
 
 /// The default thread count: `NUMJIT_NUM_THREADS` if set to a positive integer, else the
@@ -68,7 +156,7 @@ pub fn default_threads() -> usize {
         })
 }
 
-fn pool() -> Arc<rayon::ThreadPool> {
+fn pool() -> Arc<Pool> {
     if let Some(p) = POOL.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
         return p.clone();
     }
@@ -77,9 +165,9 @@ fn pool() -> Arc<rayon::ThreadPool> {
         .clone()
 }
 
-fn pool_with(threads: usize) -> Arc<rayon::ThreadPool> {
+fn pool_with(threads: usize) -> Arc<Pool> {
     let p = pool();
-    if p.current_num_threads() == threads {
+    if p.threads.current_num_threads() == threads {
         return p;
     }
     let mut extra = EXTRA_POOLS.lock().unwrap_or_else(|e| e.into_inner());
@@ -103,7 +191,7 @@ pub fn set_num_threads(n: usize) -> usize {
 
 /// The number of threads numjit's pool uses.
 pub fn num_threads() -> usize {
-    pool().current_num_threads()
+    pool().threads.current_num_threads()
 }
 
 /// The address of `arg`'s first element (not dereferenced here, so no `unsafe`).
@@ -479,24 +567,42 @@ pub fn run(
         Some(t) => pool_with(t),
         None => pool(),
     };
-    // The calling thread works too: it spawns `threads - 1` helpers on the pool and then takes
-    // tasks itself from the shared counter, instead of blocking while the pool runs
-    // everything (`install`). That saves one thread hand-off per call, which matters in a
-    // time-step loop of small steps, and keeps `threads` threads busy, not `threads + 1`.
-    let workers = pool.current_num_threads().min(tasks.len());
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        match tasks.get(k) {
-            Some(&t) => plan.run_task(t),
-            None => break,
-        }
+    // The calling thread works too, alongside `threads - 1` workers (not a hand-off of the
+    // whole call): warm keepers join through the mailbox without a wake-up; missing ones are
+    // spawned on the pool and stay warm for the next call.
+    let workers = pool.threads.current_num_threads().min(tasks.len());
+    let job = Job {
+        plan: &plan,
+        tasks: &tasks,
+        next: AtomicUsize::new(0),
     };
-    pool.in_place_scope(|s| {
-        for _ in 1..workers {
-            s.spawn(|_| work());
-        }
-        work();
-    });
+    let me = &job as *const Job<'_> as *mut ();
+    pool.epoch.fetch_add(1, Ordering::SeqCst);
+    let published = pool
+        .job
+        .compare_exchange(std::ptr::null_mut(), me, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok();
+    if !published {
+        // Another caller holds the mailbox: plain fork-join for this call.
+        pool.threads.in_place_scope(|s| {
+            for _ in 1..workers {
+                s.spawn(|_| job.work());
+            }
+            job.work();
+        });
+        return Ok(());
+    }
+    while pool.keepers.load(Ordering::SeqCst) < workers - 1 {
+        pool.keepers.fetch_add(1, Ordering::SeqCst);
+        let p = pool.clone();
+        pool.threads.spawn(move || keep(&p));
+    }
+    job.work();
+    // Retract, then wait until every keeper that joined has left: only then may `job`, the
+    // plan and the tasks go away (see `keep`).
+    pool.job.store(std::ptr::null_mut(), Ordering::SeqCst);
+    while pool.active.load(Ordering::SeqCst) != 0 {
+        std::hint::spin_loop();
+    }
     Ok(())
 }

@@ -139,3 +139,30 @@ fn empty_and_broadcast_shapes() {
     let r = numjit::eval("1 + 2", Vars::new()).unwrap();
     assert_eq!(r, Array::Int64(ndarray::arr0(3).into_dyn()));
 }
+
+#[test]
+fn concurrent_callers_share_the_pool_correctly() {
+    // Several threads calling at once contend for the pool's mailbox (warm workers join one
+    // caller's job, the others fork-join); every result must still be exact.
+    let sched = numjit::Schedule {
+        threads: Some(2),
+        chunk: 64,
+        serial_below: 0,
+    };
+    std::thread::scope(|s| {
+        for t in 0..4u32 {
+            s.spawn(move || {
+                let a: Vec<f64> = (0..5000).map(|k| (k as f64) * 0.5 + t as f64).collect();
+                let f = numjit::compile("a * 2 + 1").unwrap();
+                let want: Vec<f64> = a.iter().map(|x| x * 2.0 + 1.0).collect();
+                let mut out = vec![0.0; a.len()];
+                for _ in 0..200 {
+                    out.iter_mut().for_each(|o| *o = -1.0);
+                    f.evaluate_with(&mut out, numjit::vars! {a}, &sched)
+                        .unwrap();
+                    assert_eq!(out, want);
+                }
+            });
+        }
+    });
+}
