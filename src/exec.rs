@@ -113,7 +113,7 @@ fn keep(pool: &Pool) {
             break;
         } else {
             spins = spins.wrapping_add(1);
-            if spins % 64 == 0 {
+            if spins.is_multiple_of(64) {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();
