@@ -1,32 +1,8 @@
 //! `numjit bench`: the shape of its output (table, JSON lines, PNG chart) and its errors.
 //! Timings are never compared with thresholds: only their presence and finiteness are checked.
 
+use crate::bin::{numjit, stderr, stdout, temp_dir};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("numjit-bench-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn numjit(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_numjit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the numjit binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Parses a flat JSON object of numbers, `{"k": 1, "m": 2.5}`.
 fn parse_object(line: &str) -> BTreeMap<String, f64> {

@@ -1,34 +1,9 @@
 //! The `numjit` binary: `eval` over `.npy` files and number literals, `--help`, `--version`.
 
+use crate::bin::{numjit, stderr, stdout, temp_dir};
 use ndarray::{ArrayD, IxDyn};
 use numjit::{npy, Array};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// A fresh, empty directory for one test.
-fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("numjit-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs the binary in `dir`.
-fn numjit(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_numjit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the numjit binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::path::Path;
 
 fn f64_array(shape: &[usize], f: impl Fn(usize) -> f64) -> ArrayD<f64> {
     let n = shape.iter().product();

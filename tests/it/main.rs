@@ -1,6 +1,7 @@
 //! The one integration-test binary; each module tests one feature.
 mod api;
 mod bench_cmd;
+mod bin;
 mod cli;
 mod corpus;
 mod errors;

@@ -8,6 +8,7 @@
 #[allow(dead_code)]
 mod cli;
 
+use crate::bin::{numjit_with, stderr, stdout, temp_dir};
 use cli::random::SplitMix64;
 use cli::repl::{history_path, needs_more, Flow, Session};
 use numjit::{npy, Array};
@@ -18,46 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A fresh, empty directory for one test.
-fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("numjit-repl-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `numjit ARGS` in `dir` with `script` on stdin.
-fn numjit_with(dir: &Path, args: &[&str], script: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_numjit"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the numjit binary runs");
-    let mut stdin = child.stdin.take().unwrap();
-    let text = script.to_string();
-    // Write from another thread so that a large output cannot deadlock the pipes.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
 /// Runs `numjit repl` with `script` on stdin.
 fn repl(dir: &Path, script: &str) -> Output {
     numjit_with(dir, &["repl"], script)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Runs one input through a session, returning what it printed or the rendered error.
