@@ -601,8 +601,15 @@ pub fn run(
     // Retract, then wait until every keeper that joined has left: only then may `job`, the
     // plan and the tasks go away (see `keep`).
     pool.job.store(std::ptr::null_mut(), Ordering::SeqCst);
+    let mut spins = 0u32;
     while pool.active.load(Ordering::SeqCst) != 0 {
-        std::hint::spin_loop();
+        // A keeper descheduled inside the job must get the core back to finish its task.
+        spins = spins.wrapping_add(1);
+        if spins.is_multiple_of(64) {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
     }
     Ok(())
 }
