@@ -88,29 +88,17 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     }
 }
 
-/// A float64 function of one argument, by name: the libm routine the JIT calls too.
+/// A float64 function of one argument that has no numjit kernel ([`crate::vmath`]): the
+/// routine the JIT calls too (or the operation its instruction computes).
 pub fn float_unary(f: Func) -> Option<fn(f64) -> f64> {
     use Func::*;
     Some(match f {
-        Sin => f64::sin,
-        Cos => f64::cos,
-        Tan => f64::tan,
         Arcsin => f64::asin,
         Arccos => f64::acos,
-        Arctan => f64::atan,
-        Sinh => f64::sinh,
-        Cosh => f64::cosh,
-        Tanh => f64::tanh,
         // std's inverse hyperbolics are not libm-accurate; the libm crate's (musl's) are.
         Arcsinh => libm::asinh,
         Arccosh => libm::acosh,
         Arctanh => libm::atanh,
-        Log => f64::ln,
-        Log10 => f64::log10,
-        Log1p => f64::ln_1p,
-        Log2 => f64::log2,
-        Exp => f64::exp,
-        Expm1 => f64::exp_m1,
         Sqrt => f64::sqrt,
         Abs => f64::abs,
         Floor => f64::floor,
@@ -122,11 +110,10 @@ pub fn float_unary(f: Func) -> Option<fn(f64) -> f64> {
     })
 }
 
-/// A float64 function of two arguments.
+/// A float64 function of two arguments that has no numjit kernel.
 pub fn float_binary(f: Func) -> Option<fn(f64, f64) -> f64> {
     use Func::*;
     Some(match f {
-        Arctan2 => f64::atan2,
         Fmod => |a: f64, b: f64| a % b,
         Hypot => f64::hypot,
         Copysign => f64::copysign,

@@ -1,7 +1,7 @@
 //! `numjit bench`: the shape of its output (table, JSON lines, PNG chart) and its errors.
 //! Timings are never compared with thresholds: only their presence and finiteness are checked.
 
-use crate::bin::{numjit, stderr, stdout, temp_dir};
+use crate::bin::{assert_usage_error, numjit, stderr, stdout, temp_dir};
 use std::collections::BTreeMap;
 
 /// Parses a flat JSON object of numbers, `{"k": 1, "m": 2.5}`.
@@ -129,14 +129,7 @@ fn errors() {
         &["bench", "a", "--dtype", "float32"],
         &["bench", "a", "--frobnicate"],
     ] {
-        let out = numjit(&dir, args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(
-            stderr(&out).contains("Usage:"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-        assert_eq!(stdout(&out), "", "{args:?}");
+        assert_usage_error(&dir, args);
     }
     // An engine error shows the caret display.
     let out = numjit(&dir, &["bench", "a + sinh(b, 2)", "--n", "10", "--ms", "1"]);

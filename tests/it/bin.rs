@@ -54,3 +54,16 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Asserts that `numjit ARGS` is refused as a usage error: status 1, usage on stderr, nothing
+/// on stdout.
+pub fn assert_usage_error(dir: &Path, args: &[&str]) {
+    let out = numjit(dir, args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    assert!(
+        stderr(&out).contains("Usage:"),
+        "{args:?}: {}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "", "{args:?}");
+}

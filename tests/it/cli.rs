@@ -1,6 +1,6 @@
 //! The `numjit` binary: `eval` over `.npy` files and number literals, `--help`, `--version`.
 
-use crate::bin::{numjit, stderr, stdout, temp_dir};
+use crate::bin::{assert_usage_error, numjit, stderr, stdout, temp_dir};
 use ndarray::{ArrayD, IxDyn};
 use numjit::{npy, Array};
 use std::path::Path;
@@ -169,14 +169,7 @@ fn usage_errors() {
         &["eval", "a", "a=1", "--bogus"],
         &["eval", "a", "1a=1"],
     ] {
-        let out = numjit(&dir, args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(
-            stderr(&out).contains("Usage:"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-        assert_eq!(stdout(&out), "", "{args:?}");
+        assert_usage_error(&dir, args);
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
