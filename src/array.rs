@@ -3,6 +3,7 @@
 //!
 //! This module knows nothing about expressions, kernels or threads.
 
+pub use num_complex::Complex64;
 use ndarray::{ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
 use smallvec::SmallVec;
 use std::fmt;
@@ -14,23 +15,58 @@ pub(crate) type Dims = SmallVec<[usize; 4]>;
 pub(crate) type Steps = SmallVec<[isize; 4]>;
 
 /// The element types numjit evaluates.
+///
+/// Declared in NumPy's promotion order of kinds (bool < integers < floats < complex); within a
+/// kind, narrower first. See [`DType::promote`] for the full table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     /// `bool`, one byte per element (0 or 1), NumPy's `bool`.
     Bool,
+    /// `i32`, NumPy's `int32`.
+    Int32,
     /// `i64`, NumPy's `int64`.
     Int64,
+    /// `f32`, NumPy's `float32`.
+    Float32,
     /// `f64`, NumPy's `float64`.
     Float64,
+    /// [`Complex64`] (two `f64`), NumPy's `complex128`.
+    Complex128,
+}
+
+/// The kinds NumPy promotes between (`np.dtype.kind`, ordered).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// bool
+    Bool,
+    /// signed integers
+    Int,
+    /// floats
+    Float,
+    /// complex
+    Complex,
 }
 
 impl DType {
+    /// Every dtype, in promotion order.
+    pub const ALL: [DType; 6] = [
+        DType::Bool,
+        DType::Int32,
+        DType::Int64,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex128,
+    ];
+
     /// The NumPy name of the dtype.
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
+            DType::Int32 => "int32",
             DType::Int64 => "int64",
+            DType::Float32 => "float32",
             DType::Float64 => "float64",
+            DType::Complex128 => "complex128",
         }
     }
 
@@ -38,13 +74,134 @@ impl DType {
     pub fn size(self) -> usize {
         match self {
             DType::Bool => 1,
+            DType::Int32 | DType::Float32 => 4,
             DType::Int64 | DType::Float64 => 8,
+            DType::Complex128 => 16,
         }
     }
 
-    /// NumPy's result type of a binary arithmetic operation (bool < int64 < float64).
+    /// The dtype's kind.
+    pub fn kind(self) -> Kind {
+        match self {
+            DType::Bool => Kind::Bool,
+            DType::Int32 | DType::Int64 => Kind::Int,
+            DType::Float32 | DType::Float64 => Kind::Float,
+            DType::Complex128 => Kind::Complex,
+        }
+    }
+
+    /// True for int32 and int64.
+    pub fn is_int(self) -> bool {
+        self.kind() == Kind::Int
+    }
+
+    /// True for float32 and float64.
+    pub fn is_float(self) -> bool {
+        self.kind() == Kind::Float
+    }
+
+    /// NumPy's result type of a binary arithmetic operation on two arrays (`np.result_type`):
+    ///
+    /// | ⊕          | bool       | int32      | int64      | float32    | float64    | complex128 |
+    /// |------------|------------|------------|------------|------------|------------|------------|
+    /// | bool       | bool       | int32      | int64      | float32    | float64    | complex128 |
+    /// | int32      | int32      | int32      | int64      | float64    | float64    | complex128 |
+    /// | int64      | int64      | int64      | int64      | float64    | float64    | complex128 |
+    /// | float32    | float32    | float64    | float64    | float32    | float64    | complex128 |
+    /// | float64    | float64    | float64    | float64    | float64    | float64    | complex128 |
+    /// | complex128 | complex128 | complex128 | complex128 | complex128 | complex128 | complex128 |
+    ///
+    /// (An integer and float32 give float64: float32 cannot hold every int32.)
     pub fn promote(self, other: DType) -> DType {
-        self.max(other)
+        let (lo, hi) = if self <= other { (self, other) } else { (other, self) };
+        if lo.is_int() && hi == DType::Float32 {
+            DType::Float64
+        } else {
+            hi
+        }
+    }
+
+    /// The result type of an array of dtype `self` with a Python literal of dtype `weak`
+    /// (NumPy 2's weak scalars, NEP 50): the array's dtype wins unless the literal is of a
+    /// higher kind, which then gives that kind's default dtype (int64, float64, complex128).
+    /// A bool literal is not weak in NumPy, but bool never raises an array's kind anyway.
+    pub fn promote_weak(self, weak: DType) -> DType {
+        if weak.kind() <= self.kind() {
+            self
+        } else {
+            weak.kind_default()
+        }
+    }
+
+    /// The default dtype of this dtype's kind (bool, int64, float64, complex128).
+    pub fn kind_default(self) -> DType {
+        match self.kind() {
+            Kind::Bool => DType::Bool,
+            Kind::Int => DType::Int64,
+            Kind::Float => DType::Float64,
+            Kind::Complex => DType::Complex128,
+        }
+    }
+
+    /// The float dtype math functions of this dtype compute in (NumPy: float32 stays float32,
+    /// integers and bool give float64, complex stays complex).
+    pub fn float_of(self) -> DType {
+        match self {
+            DType::Float32 => DType::Float32,
+            DType::Complex128 => DType::Complex128,
+            _ => DType::Float64,
+        }
+    }
+
+    /// Whether NumPy's `np.can_cast(self, to, casting)` allows the cast.
+    pub fn can_cast(self, to: DType, casting: Casting) -> bool {
+        match casting {
+            Casting::No | Casting::Equiv => self == to,
+            Casting::Safe => self == to || self.promote(to) == to,
+            Casting::SameKind => self.kind() <= to.kind() || self.can_cast(to, Casting::Safe),
+            Casting::Unsafe => true,
+        }
+    }
+}
+
+/// NumPy's `casting` rule for writing a result into an output of another dtype.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Casting {
+    /// Only the same dtype.
+    No,
+    /// Only the same dtype (byte order is always native here, so as `No`).
+    Equiv,
+    /// Only casts that keep every value (`int32 → int64`, `int32 → float64`, `float32 → float64`).
+    Safe,
+    /// Safe casts, or within a kind (`float64 → float32`, `int64 → int32`). NumPy's default.
+    #[default]
+    SameKind,
+    /// Any cast.
+    Unsafe,
+}
+
+impl Casting {
+    /// Parses NumPy's name (`'no'`, `'equiv'`, `'safe'`, `'same_kind'`, `'unsafe'`).
+    pub fn from_name(name: &str) -> Option<Casting> {
+        Some(match name {
+            "no" => Casting::No,
+            "equiv" => Casting::Equiv,
+            "safe" => Casting::Safe,
+            "same_kind" => Casting::SameKind,
+            "unsafe" => Casting::Unsafe,
+            _ => return None,
+        })
+    }
+
+    /// NumPy's name of the rule.
+    pub fn name(self) -> &'static str {
+        match self {
+            Casting::No => "no",
+            Casting::Equiv => "equiv",
+            Casting::Safe => "safe",
+            Casting::SameKind => "same_kind",
+            Casting::Unsafe => "unsafe",
+        }
     }
 }
 
@@ -58,25 +215,53 @@ impl fmt::Display for DType {
 pub trait Element: Copy + Send + Sync + 'static {
     /// The dtype of this element type.
     const DTYPE: DType;
-    /// The value's bytes in memory order, padded to 8 (how kernels read a scalar).
-    fn to_bytes(self) -> [u8; 8];
+    /// The value's bytes in memory order, padded to 16 (how kernels read a scalar).
+    fn to_bytes(self) -> [u8; 16];
 }
+
+fn pad<const N: usize>(b: [u8; N]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..N].copy_from_slice(&b);
+    out
+}
+
 impl Element for bool {
     const DTYPE: DType = DType::Bool;
-    fn to_bytes(self) -> [u8; 8] {
-        [self as u8, 0, 0, 0, 0, 0, 0, 0]
+    fn to_bytes(self) -> [u8; 16] {
+        pad([self as u8])
+    }
+}
+impl Element for i32 {
+    const DTYPE: DType = DType::Int32;
+    fn to_bytes(self) -> [u8; 16] {
+        pad(self.to_ne_bytes())
     }
 }
 impl Element for i64 {
     const DTYPE: DType = DType::Int64;
-    fn to_bytes(self) -> [u8; 8] {
-        self.to_ne_bytes()
+    fn to_bytes(self) -> [u8; 16] {
+        pad(self.to_ne_bytes())
+    }
+}
+impl Element for f32 {
+    const DTYPE: DType = DType::Float32;
+    fn to_bytes(self) -> [u8; 16] {
+        pad(self.to_ne_bytes())
     }
 }
 impl Element for f64 {
     const DTYPE: DType = DType::Float64;
-    fn to_bytes(self) -> [u8; 8] {
-        self.to_ne_bytes()
+    fn to_bytes(self) -> [u8; 16] {
+        pad(self.to_ne_bytes())
+    }
+}
+impl Element for Complex64 {
+    const DTYPE: DType = DType::Complex128;
+    fn to_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.re.to_ne_bytes());
+        out[8..].copy_from_slice(&self.im.to_ne_bytes());
+        out
     }
 }
 
@@ -85,10 +270,32 @@ impl Element for f64 {
 pub enum Array {
     /// A bool array.
     Bool(ArrayD<bool>),
+    /// An int32 array.
+    Int32(ArrayD<i32>),
     /// An int64 array.
     Int64(ArrayD<i64>),
+    /// A float32 array.
+    Float32(ArrayD<f32>),
     /// A float64 array.
     Float64(ArrayD<f64>),
+    /// A complex128 array.
+    Complex128(ArrayD<Complex64>),
+}
+
+/// Applies `$body` to the ndarray inside any [`Array`] variant, bound to `$a`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! each_array {
+    ($arr:expr, $a:ident => $body:expr) => {
+        match $arr {
+            $crate::Array::Bool($a) => $body,
+            $crate::Array::Int32($a) => $body,
+            $crate::Array::Int64($a) => $body,
+            $crate::Array::Float32($a) => $body,
+            $crate::Array::Float64($a) => $body,
+            $crate::Array::Complex128($a) => $body,
+        }
+    };
 }
 
 impl Array {
@@ -97,8 +304,11 @@ impl Array {
         let s = IxDyn(shape);
         match dtype {
             DType::Bool => Array::Bool(ArrayD::from_elem(s, false)),
+            DType::Int32 => Array::Int32(ArrayD::zeros(s)),
             DType::Int64 => Array::Int64(ArrayD::zeros(s)),
+            DType::Float32 => Array::Float32(ArrayD::zeros(s)),
             DType::Float64 => Array::Float64(ArrayD::zeros(s)),
+            DType::Complex128 => Array::Complex128(ArrayD::zeros(s)),
         }
     }
 
@@ -106,18 +316,17 @@ impl Array {
     pub fn dtype(&self) -> DType {
         match self {
             Array::Bool(_) => DType::Bool,
+            Array::Int32(_) => DType::Int32,
             Array::Int64(_) => DType::Int64,
+            Array::Float32(_) => DType::Float32,
             Array::Float64(_) => DType::Float64,
+            Array::Complex128(_) => DType::Complex128,
         }
     }
 
     /// The array's shape.
     pub fn shape(&self) -> &[usize] {
-        match self {
-            Array::Bool(a) => a.shape(),
-            Array::Int64(a) => a.shape(),
-            Array::Float64(a) => a.shape(),
-        }
+        crate::each_array!(self, a => a.shape())
     }
 
     /// Number of elements.
@@ -146,6 +355,30 @@ impl Array {
         }
     }
 
+    /// The int32 data, if this is an int32 array.
+    pub fn as_i32(&self) -> Option<&ArrayD<i32>> {
+        match self {
+            Array::Int32(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The float32 data, if this is a float32 array.
+    pub fn as_f32(&self) -> Option<&ArrayD<f32>> {
+        match self {
+            Array::Float32(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The complex128 data, if this is a complex128 array.
+    pub fn as_c128(&self) -> Option<&ArrayD<Complex64>> {
+        match self {
+            Array::Complex128(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The bool data, if this is a bool array.
     pub fn as_bool(&self) -> Option<&ArrayD<bool>> {
         match self {
@@ -156,11 +389,7 @@ impl Array {
 
     /// A mutable destination view of the whole array.
     pub fn view_mut(&mut self) -> Out<'_> {
-        match self {
-            Array::Bool(a) => Out::from(a.view_mut()),
-            Array::Int64(a) => Out::from(a.view_mut()),
-            Array::Float64(a) => Out::from(a.view_mut()),
-        }
+        crate::each_array!(self, a => Out::from(a.view_mut()))
     }
 }
 
@@ -179,6 +408,21 @@ impl From<ArrayD<bool>> for Array {
         Array::Bool(a)
     }
 }
+impl From<ArrayD<i32>> for Array {
+    fn from(a: ArrayD<i32>) -> Self {
+        Array::Int32(a)
+    }
+}
+impl From<ArrayD<f32>> for Array {
+    fn from(a: ArrayD<f32>) -> Self {
+        Array::Float32(a)
+    }
+}
+impl From<ArrayD<Complex64>> for Array {
+    fn from(a: ArrayD<Complex64>) -> Self {
+        Array::Complex128(a)
+    }
+}
 
 /// Where a scalar argument's value lives: arrays borrow the caller's memory, scalars are copied
 /// into the argument itself so that `vars!{x}` with `x: f64` needs no long-lived storage.
@@ -186,8 +430,8 @@ impl From<ArrayD<bool>> for Array {
 pub(crate) enum Storage {
     /// Borrowed memory of the caller.
     Ptr(*const u8),
-    /// An 8-byte scalar held inline (bool uses the low byte).
-    Inline([u8; 8]),
+    /// A scalar held inline, at most 16 bytes (its leading bytes used).
+    Inline([u8; 16]),
     /// No memory: stands for an array a script has yet to create, while the script is
     /// checked; never read.
     Placeholder,
@@ -342,16 +586,15 @@ impl<'a, T: Element, S: Data<Elem = T>, D: Dimension> From<&'a ArrayBase<S, D>> 
     }
 }
 arg_from_element!(f64);
+arg_from_element!(f32);
 arg_from_element!(i64);
+arg_from_element!(i32);
 arg_from_element!(bool);
+arg_from_element!(Complex64);
 
 impl<'a> From<&'a Array> for Arg<'a> {
     fn from(a: &'a Array) -> Self {
-        match a {
-            Array::Bool(x) => Arg::from(x),
-            Array::Int64(x) => Arg::from(x),
-            Array::Float64(x) => Arg::from(x),
-        }
+        crate::each_array!(a, x => Arg::from(x))
     }
 }
 
@@ -474,8 +717,11 @@ impl<'a, T: Element, S: DataMut<Elem = T>, D: Dimension> From<&'a mut ArrayBase<
     }
 }
 out_from_element!(f64);
+out_from_element!(f32);
 out_from_element!(i64);
+out_from_element!(i32);
 out_from_element!(bool);
+out_from_element!(Complex64);
 
 impl<'a> From<&'a mut Array> for Out<'a> {
     fn from(a: &'a mut Array) -> Self {

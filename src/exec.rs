@@ -613,3 +613,38 @@ pub fn run(
     }
     Ok(())
 }
+
+/// Runs `task(0) … task(count - 1)` on numjit's pool (or `sched.threads` threads), the
+/// calling thread included, and returns when all are done. Tasks are independent; each
+/// writes only what it owns (reductions use it for their partial results, whose combination
+/// order the caller fixes, so results do not depend on which thread ran which task).
+/// Runs serially when `sched` asks for one thread or `count` is 1.
+pub fn parallel_for(sched: &Schedule, count: usize, task: &(dyn Fn(usize) + Sync)) {
+    let threads = match sched.threads {
+        Some(t) => t,
+        None => num_threads(),
+    };
+    if threads <= 1 || count <= 1 {
+        (0..count).for_each(task);
+        return;
+    }
+    let pool = match sched.threads {
+        Some(t) => pool_with(t),
+        None => pool(),
+    };
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        if k >= count {
+            break;
+        }
+        task(k);
+    };
+    let workers = pool.threads.current_num_threads().min(count);
+    pool.threads.in_place_scope(|s| {
+        for _ in 1..workers {
+            s.spawn(|_| work());
+        }
+        work();
+    });
+}

@@ -36,6 +36,7 @@
 mod api;
 pub mod array;
 pub mod check;
+pub mod cmath;
 pub mod codegen;
 pub mod error;
 pub mod exec;
@@ -44,12 +45,13 @@ pub mod interp;
 pub mod ir;
 pub mod npy;
 pub mod ops;
+pub mod reduce;
 pub mod syntax;
 pub mod vmath;
 
 pub use api::{
     compile, compile_script, eval, evaluate, execute, interpret, Compiled, Outputs, Script, Vars,
 };
-pub use array::{Arg, Array, DType, Out};
+pub use array::{Arg, Array, Casting, Complex64, DType, Kind, Out};
 pub use error::{Error, ErrorKind, Span};
 pub use exec::{num_threads, set_num_threads, Schedule};

@@ -23,6 +23,10 @@ pub enum ExprKind {
     Float(f64),
     /// `True` or `False`.
     Bool(bool),
+    /// An imaginary literal `2j`, `1.5j` (the value of its imaginary part).
+    Imag(f64),
+    /// A byte-string literal `b'abc'` or `'abc'` (its bytes, escapes resolved).
+    Str(Vec<u8>),
     /// A variable name.
     Name(String),
     /// A prefix operator.
@@ -57,6 +61,44 @@ pub enum ExprKind {
         /// Positional arguments.
         args: Vec<Expr>,
     },
+    /// A reduction `sum(arg)`, `prod(arg, axis=k)`, `min(...)`, `max(...)`. Reductions are
+    /// evaluated before the expression around them is checked (see `crate::reduce`); checking
+    /// itself never sees one.
+    Reduce {
+        /// Which reduction.
+        op: ReduceOp,
+        /// Span of the function name.
+        name_span: Span,
+        /// The reduced expression.
+        arg: Box<Expr>,
+        /// The axis (negative counts from the end), or `None` for all elements.
+        axis: Option<i64>,
+    },
+}
+
+/// The reductions numexpr knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    /// `sum`.
+    Sum,
+    /// `prod`.
+    Prod,
+    /// `min` (NaN propagates, as NumPy's `min`).
+    Min,
+    /// `max` (NaN propagates, as NumPy's `max`).
+    Max,
+}
+
+impl ReduceOp {
+    /// The function name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Prod => "prod",
+            ReduceOp::Min => "min",
+            ReduceOp::Max => "max",
+        }
+    }
 }
 
 /// One position of a subscript.
