@@ -43,6 +43,18 @@ impl Checker<'_> {
             ExprKind::Int(v) => Ok(self.b.constant_node(Scalar::Int(*v))),
             ExprKind::Float(v) => Ok(self.b.constant_node(Scalar::Float(*v))),
             ExprKind::Bool(v) => Ok(self.b.constant_node(Scalar::Bool(*v))),
+            ExprKind::Imag(v) => Ok(self
+                .b
+                .constant_node(Scalar::Complex(crate::array::Complex64::new(0.0, *v)))),
+            ExprKind::Str(_) => Err(dtype_err(
+                "byte strings can only be compared (`==`, `!=`, `<`, …) or searched with `contains`, and only against string arrays".into(),
+                e.span,
+            )),
+            ExprKind::Reduce { .. } => Err(Error::new(
+                ErrorKind::Internal,
+                "a reduction reached checking unevaluated",
+                Some(e.span),
+            )),
             ExprKind::Name(n) => match (self.lookup)(n) {
                 Some(dt) => Ok(self.b.input(n, dt, Vec::new(), e.span)),
                 None => Err(self.unknown_name(n, e.span)),
@@ -56,11 +68,9 @@ impl Checker<'_> {
                 let a = self.expr(arg)?;
                 let dt = self.b.dtype(a);
                 match (op, dt) {
-                    (UnaryOp::Pos, DType::Int64 | DType::Float64) => Ok(a),
-                    (UnaryOp::Neg, DType::Int64 | DType::Float64) => {
-                        Ok(self.b.add(Op::Neg, dt, vec![a]))
-                    }
-                    (UnaryOp::Invert, DType::Bool | DType::Int64) => {
+                    (UnaryOp::Pos, dt) if dt != DType::Bool => Ok(a),
+                    (UnaryOp::Neg, dt) if dt != DType::Bool => Ok(self.b.add(Op::Neg, dt, vec![a])),
+                    (UnaryOp::Invert, dt) if dt == DType::Bool || dt.is_int() => {
                         Ok(self.b.add(Op::Invert, dt, vec![a]))
                     }
                     (UnaryOp::Neg, DType::Bool) => Err(dtype_err(
@@ -174,7 +184,7 @@ impl Checker<'_> {
             ExprKind::Float(_) => bad("subscript bounds must be integers, not floats"),
             ExprKind::Bool(_) => bad("subscript bounds must be integers, not bools"),
             ExprKind::Name(n) => match (self.lookup)(n) {
-                Some(DType::Int64) => Ok(IntExpr::Name(n.clone(), e.span)),
+                Some(DType::Int64 | DType::Int32) => Ok(IntExpr::Name(n.clone(), e.span)),
                 Some(dt) => Err(Error::new(
                     ErrorKind::DType,
                     format!("subscript bounds must be integers; `{n}` is {dt}"),
@@ -222,6 +232,47 @@ impl Checker<'_> {
         Error::new(ErrorKind::UnknownName, msg, Some(span))
     }
 
+    /// Whether node `id` is a Python literal (or folded from literals only): NumPy 2 treats
+    /// those as *weak* scalars that take the other operand's dtype within its kind.
+    fn weak(&self, id: NodeId) -> bool {
+        self.b.constant(id).is_some()
+    }
+
+    /// The dtype `args` compute in: NumPy's promotion of the strong operands, then each weak
+    /// literal's kind (see [`DType::promote_weak`]). All literals: plain promotion (the
+    /// constant folds anyway).
+    fn result_type(&self, args: &[NodeId]) -> DType {
+        let strong: Vec<DType> = args
+            .iter()
+            .filter(|&&a| !self.weak(a))
+            .map(|&a| self.b.dtype(a))
+            .collect();
+        let all = |v: &mut dyn Iterator<Item = DType>| v.reduce(DType::promote);
+        match all(&mut strong.iter().copied()) {
+            None => all(&mut args.iter().map(|&a| self.b.dtype(a))).unwrap_or(DType::Bool),
+            Some(t) => args
+                .iter()
+                .filter(|&&a| self.weak(a))
+                .fold(t, |t, &a| t.promote_weak(self.b.dtype(a))),
+        }
+    }
+
+    /// `arg` converted to `dtype`; a weak integer literal that does not fit an int32 operand
+    /// is refused as NumPy 2 refuses it.
+    fn cast_to(&mut self, arg: NodeId, dtype: DType, span: Span) -> Result<NodeId> {
+        if dtype == DType::Int32 {
+            if let Some(Scalar::Int(v)) = self.b.constant(arg) {
+                if i32::try_from(v).is_err() {
+                    return Err(dtype_err(
+                        format!("Python integer {v} out of bounds for int32 (NumPy refuses it too); make the array int64 or write a float"),
+                        span,
+                    ));
+                }
+            }
+        }
+        Ok(self.b.cast(arg, dtype))
+    }
+
     fn binary(
         &mut self,
         op: BinOp,
@@ -231,8 +282,15 @@ impl Checker<'_> {
         rspan: Span,
     ) -> Result<NodeId> {
         let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
-        let dt = lt.promote(rt);
-        let both = |c: &mut Self, t: DType| (c.b.cast(l, t), c.b.cast(r, t));
+        let mut dt = self.result_type(&[l, r]);
+        // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
+        // cannot hold: compare in int64 then.
+        if op.is_comparison() && dt == DType::Int32 {
+            let big = |c: Option<Scalar>| matches!(c, Some(Scalar::Int(v)) if i32::try_from(v).is_err());
+            if big(self.b.constant(l)) || big(self.b.constant(r)) {
+                dt = DType::Int64;
+            }
+        }
         let not_for = |what: &str| {
             dtype_err(
                 format!(
@@ -262,17 +320,28 @@ impl Checker<'_> {
             BinOp::Gt => Op::Cmp(Cmp::Gt),
             BinOp::Div => Op::Div,
         };
+        // Operands converted to `t`.
+        let both = |c: &mut Self, t: DType| -> Result<(NodeId, NodeId)> {
+            Ok((c.cast_to(l, t, span)?, c.cast_to(r, t, span)?))
+        };
+        let complex = dt == DType::Complex128;
         match op {
             _ if op.is_comparison() => {
-                let (a, b) = both(self, dt);
+                let (a, b) = both(self, dt)?;
                 Ok(self.b.add(simple(op), DType::Bool, vec![a, b]))
             }
             BinOp::Div => {
-                let (a, b) = both(self, DType::Float64);
-                Ok(self.b.add(Op::Div, DType::Float64, vec![a, b]))
+                // True division: integers and bools give float64.
+                let t = if dt == DType::Bool || dt.is_int() {
+                    DType::Float64
+                } else {
+                    dt
+                };
+                let (a, b) = both(self, t)?;
+                Ok(self.b.add(Op::Div, t, vec![a, b]))
             }
             BinOp::Add | BinOp::Mul => {
-                let (a, b) = both(self, dt);
+                let (a, b) = both(self, dt)?;
                 Ok(self.b.add(simple(op), dt, vec![a, b]))
             }
             BinOp::Sub => {
@@ -282,13 +351,14 @@ impl Checker<'_> {
                         span,
                     ));
                 }
-                let (a, b) = both(self, dt);
+                let (a, b) = both(self, dt)?;
                 Ok(self.b.add(Op::Sub, dt, vec![a, b]))
             }
+            BinOp::FloorDiv | BinOp::Mod if complex => Err(not_for("complex")),
             BinOp::FloorDiv | BinOp::Mod | BinOp::Pow => {
                 // NumPy gives int8 for bool operands; numjit's nearest integer is int64.
                 let t = if dt == DType::Bool { DType::Int64 } else { dt };
-                if op == BinOp::Pow && t == DType::Int64 {
+                if op == BinOp::Pow && t.is_int() {
                     if let Some(Scalar::Int(e)) = self.b.constant(r) {
                         if e < 0 {
                             return Err(dtype_err(
@@ -298,76 +368,106 @@ impl Checker<'_> {
                         }
                     }
                 }
-                let (a, b) = both(self, t);
-                if op == BinOp::Pow && t == DType::Float64 {
-                    if let Some(Scalar::Float(e)) = self.b.constant(b) {
-                        return Ok(self.float_power(a, e));
+                let (a, b) = both(self, t)?;
+                if op == BinOp::Pow && !t.is_int() {
+                    if let Some(e) = self.b.constant(b) {
+                        if let Some(x) = self.power(a, t, e) {
+                            return Ok(x);
+                        }
                     }
                 }
                 Ok(self.b.add(simple(op), t, vec![a, b]))
             }
+            _ if complex || dt.is_float() => Err(not_for(if complex { "complex" } else { "float" })),
             BinOp::Shl | BinOp::Shr => {
-                if dt == DType::Float64 {
-                    return Err(not_for("float"));
-                }
-                let (a, b) = both(self, DType::Int64);
-                Ok(self.b.add(simple(op), DType::Int64, vec![a, b]))
+                let t = if dt == DType::Bool { DType::Int64 } else { dt };
+                let (a, b) = both(self, t)?;
+                Ok(self.b.add(simple(op), t, vec![a, b]))
             }
             BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
-                if dt == DType::Float64 {
-                    return Err(not_for("float"));
-                }
-                let (a, b) = both(self, dt);
+                let (a, b) = both(self, dt)?;
                 Ok(self.b.add(simple(op), dt, vec![a, b]))
             }
             _ => unreachable!("every operator is covered above"),
         }
     }
 
-    /// `x ** e` for a constant float exponent. NumPy answers the exponents 0, 1, 2, -1 and
-    /// 0.5 with `ones`, `x`, `x*x`, `1/x` and `sqrt(x)` (so `(-0.0)**0.5` is `-0.0`, not
-    /// `pow`'s `+0.0`); numjit gives the same answers by building those operations.
-    fn float_power(&mut self, x: NodeId, e: f64) -> NodeId {
-        let f = DType::Float64;
-        let e_node = self.b.constant_node(Scalar::Float(e));
-        match e {
-            0.0 => self.b.constant_node(Scalar::Float(1.0)),
+    /// `x ** e` for a constant exponent `e` on float or complex `x` of dtype `t`. NumPy
+    /// answers the exponents 0, 1, 2, -1 and 0.5 with `ones`, `x`, `x*x`, `1/x` and `sqrt(x)`
+    /// (so `(-0.0)**0.5` is `-0.0`, not `pow`'s `+0.0`); numjit gives the same answers by
+    /// building those operations. `None`: any other exponent, a plain `**`.
+    fn power(&mut self, x: NodeId, t: DType, e: Scalar) -> Option<NodeId> {
+        let e = match e {
+            Scalar::Complex(z) if z.im == 0.0 => z.re,
+            Scalar::Complex(_) => return None,
+            other => other.to_f64(),
+        };
+        let one = self.b.constant_node(Scalar::Int(1).cast(t));
+        Some(match e {
+            0.0 => one,
             1.0 => x,
-            2.0 => self.b.add(Op::Mul, f, vec![x, x]),
-            -1.0 => {
-                let one = self.b.constant_node(Scalar::Float(1.0));
-                self.b.add(Op::Div, f, vec![one, x])
-            }
-            0.5 => self.b.add(Op::Call(Func::Sqrt), f, vec![x]),
-            _ => self.b.add(Op::Pow, f, vec![x, e_node]),
-        }
+            2.0 => self.b.add(Op::Mul, t, vec![x, x]),
+            -1.0 => self.b.add(Op::Div, t, vec![one, x]),
+            0.5 => self.b.add(Op::Call(Func::Sqrt), t, vec![x]),
+            _ => return None,
+        })
     }
 
     fn call(&mut self, f: Func, args: Vec<NodeId>, span: Span) -> Result<NodeId> {
-        let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
+        let refuse = |t: DType| {
+            Err(dtype_err(
+                format!("`{}` is not defined for {t} (NumPy refuses it too)", f.name()),
+                span,
+            ))
+        };
         match f.sig() {
             Sig::Where => {
                 let c = self.b.cast(args[0], DType::Bool);
-                let t = dts[1].promote(dts[2]);
-                let a = self.b.cast(args[1], t);
-                let b = self.b.cast(args[2], t);
+                let t = self.result_type(&args[1..]);
+                let a = self.cast_to(args[1], t, span)?;
+                let b = self.cast_to(args[2], t, span)?;
                 Ok(self.b.add(Op::Call(f), t, vec![c, a, b]))
             }
             Sig::Float => {
-                let a: Vec<NodeId> = args
-                    .iter()
-                    .map(|&a| self.b.cast(a, DType::Float64))
-                    .collect();
-                Ok(self.b.add(Op::Call(f), DType::Float64, a))
+                // float32 stays float32, complex stays complex, bool and ints give float64.
+                let t = self.result_type(&args).float_of();
+                if !f.accepts(t) || (t == DType::Complex128 && args.len() > 1) {
+                    return refuse(t);
+                }
+                let mut a = Vec::with_capacity(args.len());
+                for &x in &args {
+                    a.push(self.cast_to(x, t, span)?);
+                }
+                Ok(self.b.add(Op::Call(f), t, a))
             }
-            Sig::Predicate => Ok(self.b.add(Op::Call(f), DType::Bool, args)),
-            Sig::Same => {
-                let mut t = dts.iter().copied().fold(DType::Bool, DType::promote);
+            Sig::Predicate => {
+                let t = self.b.dtype(args[0]);
                 if !f.accepts(t) {
-                    return Err(dtype_err(
-                        format!("`{}` is not defined for {t}", f.name()),
-                        span,
-                    ));
+                    return refuse(t);
+                }
+                Ok(self.b.add(Op::Call(f), DType::Bool, args))
+            }
+            Sig::Part => {
+                let t = self.b.dtype(args[0]);
+                let out = match (f, t) {
+                    (Func::Real | Func::Imag, DType::Complex128) => DType::Float64,
+                    _ => t,
+                };
+                Ok(self.b.add(Op::Call(f), out, args))
+            }
+            Sig::MakeComplex => {
+                let t = self.result_type(&args);
+                if t == DType::Complex128 {
+                    return refuse(t);
+                }
+                let re = self.b.cast(args[0], DType::Float64);
+                let im = self.b.cast(args[1], DType::Float64);
+                Ok(self.b.add(Op::Call(f), DType::Complex128, vec![re, im]))
+            }
+            Sig::Same => {
+                let mut t = self.result_type(&args);
+                if !f.accepts(t) {
+                    return refuse(t);
                 }
                 // NumPy gives int8 (fmod) or float16 (round) for bools; numjit's nearest dtypes.
                 if t == DType::Bool && f == Func::Fmod {
@@ -376,8 +476,17 @@ impl Checker<'_> {
                 if t == DType::Bool && f == Func::Round {
                     t = DType::Float64;
                 }
-                let a: Vec<NodeId> = args.iter().map(|&a| self.b.cast(a, t)).collect();
-                Ok(self.b.add(Op::Call(f), t, a))
+                let mut a = Vec::with_capacity(args.len());
+                for &x in &args {
+                    a.push(self.cast_to(x, t, span)?);
+                }
+                // abs of complex is its float64 modulus.
+                let out = if f == Func::Abs && t == DType::Complex128 {
+                    DType::Float64
+                } else {
+                    t
+                };
+                Ok(self.b.add(Op::Call(f), out, a))
             }
         }
     }

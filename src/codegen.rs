@@ -22,7 +22,7 @@
 //!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
-use crate::array::DType;
+use crate::array::{Complex64, DType};
 use crate::ir::{Cmp, NodeId, Op, Program, Scalar};
 use crate::ops::{scalar as sc, Func};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -195,17 +195,17 @@ fn build(
     })
 }
 
+/// The scalar Cranelift type of `dt` (complex128: of each part).
 fn clif_type(dt: DType) -> Type {
     match dt {
         DType::Bool => types::I8,
+        DType::Int32 => types::I32,
         DType::Int64 => types::I64,
-        DType::Float64 => types::F64,
+        DType::Float32 => types::F32,
+        DType::Float64 | DType::Complex128 => types::F64,
     }
 }
 
-/// Elements per vector: 128-bit vectors, the widest Cranelift's x86-64 backend has, of 64-bit
-/// lanes.
-const LANES: usize = 2;
 /// Vectors per iteration of the vector loop. Measured on the 2-core development machine with
 /// `cargo run --release --example diffusion -- --steps 3000 --threads 1 --check`, seven runs
 /// each: ×4 gave a median of 1.24× the plain loop against 1.39× for ×2 (the stencil has five
@@ -219,11 +219,40 @@ const UNROLL: usize = 4;
 /// 0.9 ms at ×1, while `sin(a)**2 + cos(b)**2` ran at 4.2 ns/element at both ×1 and ×2.
 const UNROLL_MATH: usize = 1;
 
-/// The vector form of `dt`: bool is a mask, all ones or all zeros per 64-bit lane.
-fn vector_type(dt: DType) -> Type {
-    match dt {
-        DType::Float64 => types::F64X2,
-        DType::Int64 | DType::Bool => types::I64X2,
+/// The vector form of `dt` in a kernel of `width` lanes (128-bit vectors, the widest
+/// Cranelift's x86-64 backend has): 2 lanes of 64-bit values (bool as an `i64x2` mask) or 4
+/// lanes of 32-bit values (bool as an `i32x4` mask).
+fn vector_type(dt: DType, width: usize) -> Type {
+    match (dt, width) {
+        (DType::Float64, _) => types::F64X2,
+        (DType::Float32, _) => types::F32X4,
+        (DType::Int32, _) | (DType::Bool, 4) => types::I32X4,
+        _ => types::I64X2,
+    }
+}
+
+/// The vector width of a kernel over `program`: 4 when every value is 32-bit or bool (at
+/// least one 32-bit), 2 when every value is 64-bit or bool, 0 (no vector loop) when widths
+/// mix or a value is complex.
+fn vector_width(program: &Program) -> usize {
+    let dts = program
+        .nodes
+        .iter()
+        .map(|n| n.dtype)
+        .chain(program.inputs.iter().map(|i| i.dtype));
+    let (mut w32, mut w64) = (false, false);
+    for dt in dts {
+        match dt {
+            DType::Bool => {}
+            DType::Int32 | DType::Float32 => w32 = true,
+            DType::Int64 | DType::Float64 => w64 = true,
+            DType::Complex128 => return 0,
+        }
+    }
+    match (w32, w64) {
+        (true, true) => 0,
+        (true, false) => 4,
+        _ => 2,
     }
 }
 
@@ -256,7 +285,11 @@ struct Lower<'a, 'b> {
     vvalues: Vec<Option<Value>>,
     /// The scalar lanes of element nodes of the current unrolled copy, once known (results of
     /// lane-wise operations, lanes extracted for them).
-    lanes: Vec<Option<[Value; LANES]>>,
+    lanes: Vec<Option<Vec<Value>>>,
+    /// The (real, imaginary) parts of complex128 nodes (complex kernels have no vector loop).
+    cvalues: Vec<Option<(Value, Value)>>,
+    /// Lanes per vector (see [`vector_width`]); 0 when the kernel has no vector loop.
+    width: usize,
     /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
     splat: Vec<bool>,
 }
@@ -303,6 +336,80 @@ unary_helpers! {
     Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = libm::acosh,
     Arctanh => h_atanh = libm::atanh,
     Sign => h_sign = sc::sign_f64,
+}
+
+extern "C" fn h_floordiv_f32(a: f32, b: f32) -> f32 {
+    sc::floordiv_f32(a, b)
+}
+extern "C" fn h_mod_f32(a: f32, b: f32) -> f32 {
+    sc::mod_f32(a, b)
+}
+extern "C" fn h_nextafter_f32(a: f32, b: f32) -> f32 {
+    sc::nextafter_f32(a, b)
+}
+
+/// A complex128 result as the C ABI returns `struct { double re, im; }`: in two float
+/// registers, which is how Cranelift returns two `f64` results.
+#[repr(C)]
+struct Pair {
+    re: f64,
+    im: f64,
+}
+
+impl From<Complex64> for Pair {
+    fn from(z: Complex64) -> Pair {
+        Pair { re: z.re, im: z.im }
+    }
+}
+
+extern "C" fn h_cdiv(ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
+    crate::cmath::div(Complex64::new(ar, ai), Complex64::new(br, bi)).into()
+}
+extern "C" fn h_cpow(ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
+    crate::cmath::pow(Complex64::new(ar, ai), Complex64::new(br, bi)).into()
+}
+extern "C" fn h_cabs(re: f64, im: f64) -> f64 {
+    crate::cmath::abs(Complex64::new(re, im))
+}
+extern "C" fn h_cmax(ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
+    complex_extremum(Func::Maximum, ar, ai, br, bi)
+}
+extern "C" fn h_cmin(ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
+    complex_extremum(Func::Minimum, ar, ai, br, bi)
+}
+fn complex_extremum(f: Func, ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
+    let args = [
+        Scalar::Complex(Complex64::new(ar, ai)),
+        Scalar::Complex(Complex64::new(br, bi)),
+    ];
+    match crate::interp::apply(Op::Call(f), DType::Complex128, &args) {
+        Scalar::Complex(z) => z.into(),
+        _ => unreachable!("maximum of complex numbers is complex"),
+    }
+}
+
+macro_rules! complex_helpers {
+    ($($func:ident => $name:ident),* $(,)?) => {
+        /// The complex128 routine ([`crate::cmath`]) of a one-argument function.
+        fn complex_helper(f: Func) -> Option<extern "C" fn(f64, f64) -> Pair> {
+            $(extern "C" fn $name(re: f64, im: f64) -> Pair {
+                let g = crate::interp::complex_fn(Func::$func).expect("listed functions have one");
+                g(Complex64::new(re, im)).into()
+            })*
+            match f {
+                $(Func::$func => Some($name),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+complex_helpers! {
+    Sqrt => hc_sqrt, Exp => hc_exp, Expm1 => hc_expm1, Log => hc_log, Log1p => hc_log1p,
+    Log10 => hc_log10, Log2 => hc_log2, Sin => hc_sin, Cos => hc_cos, Tan => hc_tan,
+    Arcsin => hc_asin, Arccos => hc_acos, Arctan => hc_atan, Sinh => hc_sinh, Cosh => hc_cosh,
+    Tanh => hc_tanh, Arcsinh => hc_asinh, Arccosh => hc_acosh, Arctanh => hc_atanh,
+    Sign => hc_sign, Round => hc_round,
 }
 
 extern "C" fn h_fmod_f64(a: f64, b: f64) -> f64 {
@@ -363,6 +470,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             values: vec![None; count],
             vvalues: vec![None; count],
             lanes: vec![None; count],
+            cvalues: vec![None; count],
+            width: vector_width(program),
             splat,
         }
     }
@@ -444,8 +553,17 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.load_inputs(Access::Contiguous, &ep);
         self.load_inputs(Access::Strided, &ep);
         self.emit_level(Level::Element);
-        let result = self.value(self.program.root);
-        self.fb.ins().store(flags, result, ep[0], 0);
+        let root = self.program.root;
+        match self.cvalues[root] {
+            Some((re, im)) => {
+                self.fb.ins().store(flags, re, ep[0], 0);
+                self.fb.ins().store(flags, im, ep[0], 8);
+            }
+            None => {
+                let result = self.value(root);
+                self.fb.ins().store(flags, result, ep[0], 0);
+            }
+        }
         for k in 0..nops {
             let step = match self.layout[k] {
                 Access::Contiguous => {
@@ -487,7 +605,9 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// Whether this layout gets a vector loop: the output is contiguous and no input is
     /// strided, so every vector load and store covers adjacent elements.
     fn vectorize(&self) -> bool {
-        self.layout[0] == Access::Contiguous && !self.layout.contains(&Access::Strided)
+        self.width != 0
+            && self.layout[0] == Access::Contiguous
+            && !self.layout.contains(&Access::Strided)
     }
 
     /// Bytes per element of operand `k` (the output first).
@@ -503,7 +623,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn unroll(&self) -> usize {
         let math = self.program.nodes.iter().any(|n| match n.op {
             Op::Call(f) => crate::vmath::has_kernel(f),
-            Op::Pow => n.dtype == DType::Float64,
+            Op::Pow => n.dtype.is_float(),
             _ => false,
         });
         if math {
@@ -528,7 +648,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         tail: Block,
     ) {
         let unroll = self.unroll();
-        let step = LANES * unroll;
+        let lanes = self.width;
+        let step = lanes * unroll;
         let head = self.fb.create_block();
         let body = self.fb.create_block();
         let done = self.fb.create_block();
@@ -552,7 +673,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             for (k, &p) in ep.iter().enumerate().skip(1) {
                 if self.layout[k] == Access::Contiguous {
-                    let offset = (copy * LANES * self.operand_size(k)) as i32;
+                    let offset = (copy * lanes * self.operand_size(k)) as i32;
                     self.load_input_vector(k - 1, p, offset);
                 }
             }
@@ -563,7 +684,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 }
             }
             let result = self.vvalue(self.program.root);
-            let offset = (copy * LANES * self.operand_size(0)) as i32;
+            let offset = (copy * lanes * self.operand_size(0)) as i32;
             self.store_vector(result, ep[0], offset);
         }
         self.fb.def_var(i_var, end);
@@ -632,11 +753,17 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     /// Loads input `k` through `p` into every node that reads it.
     fn load_input(&mut self, k: usize, p: Value) {
-        let ty = clif_type(self.program.inputs[k].dtype);
-        let v = self.fb.ins().load(ty, MemFlagsData::trusted(), p, 0);
+        let dt = self.program.inputs[k].dtype;
+        let ty = clif_type(dt);
+        let flags = MemFlagsData::trusted();
+        let v = self.fb.ins().load(ty, flags, p, 0);
+        let im = (dt == DType::Complex128).then(|| self.fb.ins().load(ty, flags, p, 8));
         for (i, node) in self.program.nodes.iter().enumerate() {
             if node.op == Op::Input(k) {
-                self.values[i] = Some(v);
+                match im {
+                    Some(im) => self.cvalues[i] = Some((v, im)),
+                    None => self.values[i] = Some(v),
+                }
             }
         }
     }
@@ -645,25 +772,30 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// node that reads it.
     fn load_input_vector(&mut self, k: usize, p: Value, offset: i32) {
         let flags = vector_flags();
+        let width = self.width;
         let v = match self.program.inputs[k].dtype {
+            DType::Bool if width == 4 => {
+                // Four bytes → i32x4 [b0|b1<<8|b2<<16|b3<<24; 4] → and with the bit each lane
+                // tests → equal to that bit: all ones exactly where the lane's byte is 1.
+                let word = self.fb.ins().load(types::I32, flags, p, offset);
+                let spread = self.fb.ins().splat(types::I32X4, word);
+                let bit = self.vconst_i32x4([1, 1 << 8, 1 << 16, 1 << 24]);
+                let tested = self.fb.ins().band(spread, bit);
+                self.fb.ins().icmp(IntCC::Equal, tested, bit)
+            }
             DType::Bool => {
                 // Two bytes b0, b1 (each 0 or 1) → i32x4 [b0|b1<<8; 4] → and with the bit each
                 // lane tests, [1, 1, 256, 256] → equal to that bit: both halves of a 64-bit
                 // lane are all ones exactly where its byte is 1.
                 let pair = self.fb.ins().uload16(types::I32, flags, p, offset);
                 let spread = self.fb.ins().splat(types::I32X4, pair);
-                let bytes: Vec<u8> = [1u32, 1, 256, 256]
-                    .iter()
-                    .flat_map(|w| w.to_le_bytes())
-                    .collect();
-                let c = self.fb.func.dfg.constants.insert(ConstantData::from(bytes));
-                let bit = self.fb.ins().vconst(types::I32X4, c);
+                let bit = self.vconst_i32x4([1, 1, 256, 256]);
                 let tested = self.fb.ins().band(spread, bit);
                 let mask = self.fb.ins().icmp(IntCC::Equal, tested, bit);
                 let little = MemFlagsData::new().with_endianness(Endianness::Little);
                 self.fb.ins().bitcast(types::I64X2, little, mask)
             }
-            dt => self.fb.ins().load(vector_type(dt), flags, p, offset),
+            dt => self.fb.ins().load(vector_type(dt, width), flags, p, offset),
         };
         for (i, node) in self.program.nodes.iter().enumerate() {
             if node.op == Op::Input(k) {
@@ -676,6 +808,14 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn store_vector(&mut self, v: Value, p: Value, offset: i32) {
         let flags = vector_flags();
         match self.program.dtype() {
+            DType::Bool if self.width == 4 => {
+                // The four lanes' sign bits m → bytes: bit k moves to bit 8k, (m·0x204081) &
+                // 0x01010101.
+                let m = self.fb.ins().vhigh_bits(types::I32, v);
+                let spread = self.fb.ins().imul_imm_s(m, 0x0020_4081);
+                let bytes = self.fb.ins().band_imm_s(spread, 0x0101_0101);
+                self.fb.ins().store(flags, bytes, p, offset);
+            }
             DType::Bool => {
                 // The two lanes' sign bits m = b0 | b1<<1 → bytes b0 and b1: (m | m<<7) & 0x101.
                 let m = self.fb.ins().vhigh_bits(types::I32, v);
@@ -690,6 +830,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
+    /// An `i32x4` constant.
+    fn vconst_i32x4(&mut self, lanes: [u32; 4]) -> Value {
+        let bytes: Vec<u8> = lanes.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let c = self.fb.func.dfg.constants.insert(ConstantData::from(bytes));
+        self.fb.ins().vconst(types::I32X4, c)
+    }
+
     fn value(&self, id: NodeId) -> Value {
         self.values[id].expect("operands are lowered before their users")
     }
@@ -700,7 +847,13 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     fn emit_level(&mut self, level: Level) {
         for id in 0..self.program.nodes.len() {
-            if self.levels[id] == level && self.values[id].is_none() {
+            if self.levels[id] != level || self.values[id].is_some() || self.cvalues[id].is_some()
+            {
+                continue;
+            }
+            if self.is_complex(id) {
+                self.emit_complex(id);
+            } else {
                 let args: Vec<Value> = self.program.nodes[id]
                     .args
                     .iter()
@@ -725,7 +878,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 } else {
                     x
                 };
-                let v = self.fb.ins().splat(vector_type(dt), x);
+                let v = self.fb.ins().splat(vector_type(dt, self.width), x);
                 self.vvalues[id] = Some(v);
             }
         }
@@ -739,7 +892,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             .iter()
             .map(|&a| self.vvalue(a))
             .collect();
-        match self.emit_op(id, &args, LANES) {
+        match self.emit_op(id, &args, self.width) {
             Some(v) => v,
             None => self.emit_lanewise(id),
         }
@@ -749,17 +902,16 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// operands as they are, element operands extracted), the results inserted into a vector.
     fn emit_lanewise(&mut self, id: NodeId) -> Value {
         let node_args = self.program.nodes[id].args.clone();
-        let arg_lanes: Vec<[Value; LANES]> = node_args.iter().map(|&a| self.lanes_of(a)).collect();
-        let mut results = Vec::with_capacity(LANES);
-        for lane in 0..LANES {
+        let arg_lanes: Vec<Vec<Value>> = node_args.iter().map(|&a| self.lanes_of(a)).collect();
+        let mut results = Vec::with_capacity(self.width);
+        for lane in 0..self.width {
             let args: Vec<Value> = arg_lanes.iter().map(|l| l[lane]).collect();
             let r = self
                 .emit_op(id, &args, 1)
                 .expect("every operation has a scalar lowering");
             results.push(r);
         }
-        let results: [Value; LANES] = results.try_into().expect("one result per lane");
-        self.lanes[id] = Some(results);
+        self.lanes[id] = Some(results.clone());
         let dt = self.program.nodes[id].dtype;
         let mut v = None;
         for (lane, &r) in results.iter().enumerate() {
@@ -769,40 +921,53 @@ impl<'a, 'b> Lower<'a, 'b> {
                 r
             };
             v = Some(match v {
-                None => self.fb.ins().scalar_to_vector(vector_type(dt), r),
+                None => self
+                    .fb
+                    .ins()
+                    .scalar_to_vector(vector_type(dt, self.width), r),
                 Some(v) => self.fb.ins().insertlane(v, r, lane as u8),
             });
         }
-        v.expect("LANES > 0")
+        v.expect("a vector has lanes")
     }
 
     /// The scalar value of each lane of node `id` in the current unrolled copy (a bool lane as
     /// 0 or 1).
-    fn lanes_of(&mut self, id: NodeId) -> [Value; LANES] {
+    fn lanes_of(&mut self, id: NodeId) -> Vec<Value> {
         if self.levels[id] != Level::Element {
-            return [self.value(id); LANES];
+            return vec![self.value(id); self.width];
         }
-        if let Some(l) = self.lanes[id] {
-            return l;
+        if let Some(l) = &self.lanes[id] {
+            return l.clone();
         }
         let v = self.vvalue(id);
         let bool = self.program.nodes[id].dtype == DType::Bool;
-        let mut out = [v; LANES];
-        for (lane, slot) in out.iter_mut().enumerate() {
+        let mut out = Vec::with_capacity(self.width);
+        for lane in 0..self.width {
             let x = self.fb.ins().extractlane(v, lane as u8);
-            *slot = if bool {
+            out.push(if bool {
                 self.fb.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
             } else {
                 x
-            };
+            });
         }
-        self.lanes[id] = Some(out);
+        self.lanes[id] = Some(out.clone());
         out
     }
 
-    /// A scalar bool (0 or 1) as a 64-bit lane mask (0 or all ones).
+    /// The integer type of a bool mask lane: as wide as the kernel's lanes.
+    fn mask_lane(&self) -> Type {
+        if self.width == 4 {
+            types::I32
+        } else {
+            types::I64
+        }
+    }
+
+    /// A scalar bool (0 or 1) as a lane mask (0 or all ones).
     fn mask_of(&mut self, b: Value) -> Value {
-        let wide = self.fb.ins().uextend(types::I64, b);
+        let lane = self.mask_lane();
+        let wide = self.fb.ins().uextend(lane, b);
         self.fb.ins().ineg(wide)
     }
 
@@ -823,23 +988,51 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins()
     }
 
-    // Lane-generic building blocks: `lanes` is 1 (scalars) or `LANES` (vectors, bool as mask).
+    // Lane-generic building blocks: `lanes` is 1 (scalars) or the kernel's width (vectors,
+    // bool as a mask).
 
-    fn fconst(&mut self, lanes: usize, x: f64) -> Value {
-        let c = self.fb.ins().f64const(x);
+    /// `x` splatted to `lanes` lanes (nothing when `lanes` is 1).
+    fn splat(&mut self, lanes: usize, x: Value) -> Value {
         if lanes == 1 {
-            c
-        } else {
-            self.fb.ins().splat(types::F64X2, c)
+            return x;
         }
+        let ty = self.fb.func.dfg.value_type(x);
+        let vty = if ty == types::I8 {
+            unreachable!("bool constants are masks in vectors")
+        } else {
+            ty.by(lanes as u32).expect("128-bit vector")
+        };
+        self.fb.ins().splat(vty, x)
     }
 
-    fn iconst(&mut self, lanes: usize, x: i64) -> Value {
-        let c = self.fb.ins().iconst(types::I64, x);
-        if lanes == 1 {
-            c
+    /// A float constant of float dtype `dt`.
+    fn fconst(&mut self, dt: DType, lanes: usize, x: f64) -> Value {
+        let c = if dt == DType::Float32 {
+            self.fb.ins().f32const(x as f32)
         } else {
-            self.fb.ins().splat(types::I64X2, c)
+            self.fb.ins().f64const(x)
+        };
+        self.splat(lanes, c)
+    }
+
+    /// An integer constant of integer dtype `dt` (wrapped to its width).
+    fn iconst(&mut self, dt: DType, lanes: usize, x: i64) -> Value {
+        let c = self.fb.ins().iconst(clif_type(dt), x);
+        self.splat(lanes, c)
+    }
+
+    /// `x` as a constant of any real dtype `dt`.
+    fn constant(&mut self, dt: DType, lanes: usize, x: Scalar) -> Value {
+        match x.cast(dt) {
+            Scalar::Bool(b) => self.bool_const(lanes, b),
+            Scalar::Int32(i) => self.iconst(dt, lanes, i as i64),
+            Scalar::Int(i) => self.iconst(dt, lanes, i),
+            Scalar::Float32(v) => {
+                let c = self.fb.ins().f32const(v);
+                self.splat(lanes, c)
+            }
+            Scalar::Float(v) => self.fconst(dt, lanes, v),
+            Scalar::Complex(_) => unreachable!("complex constants are pairs"),
         }
     }
 
@@ -847,16 +1040,18 @@ impl<'a, 'b> Lower<'a, 'b> {
         if lanes == 1 {
             self.fb.ins().iconst(types::I8, b as i64)
         } else {
-            self.iconst(lanes, -(b as i64))
+            let lane = self.mask_lane();
+            let c = self.fb.ins().iconst(lane, -(b as i64));
+            self.splat(lanes, c)
         }
     }
 
-    /// Bool → int64 (0 or 1).
-    fn bool_to_int(&mut self, lanes: usize, b: Value) -> Value {
+    /// Bool → integer `to` (0 or 1).
+    fn bool_to_int(&mut self, to: DType, lanes: usize, b: Value) -> Value {
         if lanes == 1 {
-            self.fb.ins().uextend(types::I64, b)
+            self.fb.ins().uextend(clif_type(to), b)
         } else {
-            let one = self.iconst(lanes, 1);
+            let one = self.iconst(to, lanes, 1);
             self.fb.ins().band(b, one)
         }
     }
@@ -873,7 +1068,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         if lanes == 1 {
             self.fb.ins().icmp_imm_s(cc, x, imm)
         } else {
-            let c = self.iconst(lanes, imm);
+            let ty = self.fb.func.dfg.value_type(x).lane_type();
+            let c = self.fb.ins().iconst(ty, imm);
+            let c = self.splat(lanes, c);
             self.fb.ins().icmp(cc, x, c)
         }
     }
@@ -884,7 +1081,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             return self.fb.ins().select(c, a, b);
         }
         let ty = self.fb.func.dfg.value_type(a);
-        let c = if ty == types::I64X2 {
+        let cty = self.fb.func.dfg.value_type(c);
+        let c = if ty == cty {
             c
         } else {
             self.fb.ins().bitcast(ty, MemFlagsData::new(), c)
@@ -892,65 +1090,131 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().bitselect(c, a, b)
     }
 
-    /// Emits node `id` on `args`: scalars when `lanes` is 1, `LANES`-lane vectors otherwise.
-    /// Returns `None`, having emitted nothing, for an operation without a vector lowering.
+    /// Computes a float32 operation through its float64 form: `f` on the operands converted
+    /// to float64, the result rounded to float32 (bool results pass through). On `f32x4`
+    /// vectors each half is widened to `f64x2`, computed, and narrowed back. This is numjit's
+    /// definition of the float32 math functions (the reference interpreter does the same), so
+    /// the vector and scalar forms agree bit for bit.
+    fn via_f64(
+        &mut self,
+        args: &[Value],
+        lanes: usize,
+        f: &mut dyn FnMut(&mut Self, &[Value], usize) -> Option<Value>,
+    ) -> Option<Value> {
+        if lanes == 1 {
+            let wide: Vec<Value> = args
+                .iter()
+                .map(|&a| self.fb.ins().fpromote(types::F64, a))
+                .collect();
+            let r = f(self, &wide, 1)?;
+            return Some(if self.fb.func.dfg.value_type(r) == types::F64 {
+                self.fb.ins().fdemote(types::F32, r)
+            } else {
+                r
+            });
+        }
+        let little = MemFlagsData::new().with_endianness(Endianness::Little);
+        let high_to_low = self
+            .fb
+            .func
+            .dfg
+            .immediates
+            .push(ConstantData::from((8u8..16).chain(8..16).collect::<Vec<u8>>()));
+        let mut halves = Vec::with_capacity(2);
+        for half in 0..2 {
+            let wide: Vec<Value> = args
+                .iter()
+                .map(|&a| {
+                    let a = if half == 0 {
+                        a
+                    } else {
+                        let bytes = self.fb.ins().bitcast(types::I8X16, little, a);
+                        let moved = self.fb.ins().shuffle(bytes, bytes, high_to_low);
+                        self.fb.ins().bitcast(types::F32X4, little, moved)
+                    };
+                    self.fb.ins().fvpromote_low(a)
+                })
+                .collect();
+            let r = f(self, &wide, 2)?;
+            let narrow = self.fb.ins().fvdemote(r);
+            halves.push(self.fb.ins().bitcast(types::I8X16, little, narrow));
+        }
+        let join = self
+            .fb
+            .func
+            .dfg
+            .immediates
+            .push(ConstantData::from((0u8..8).chain(16..24).collect::<Vec<u8>>()));
+        let joined = self.fb.ins().shuffle(halves[0], halves[1], join);
+        Some(self.fb.ins().bitcast(types::F32X4, little, joined))
+    }
+
+    /// Emits node `id` on `args`: scalars when `lanes` is 1, vectors of the kernel's width
+    /// otherwise. Returns `None`, having emitted nothing, for an operation without a vector
+    /// lowering.
     ///
     /// The vector whitelist: every lane gives exactly the scalar instruction's bits, and each
     /// instruction lowers on every x86-64 (the unit tests compile and run them at SSE2, SSE4.2,
-    /// AVX2 and the host's features). Float64: `+ - * /`, negation, comparisons, `abs`,
+    /// AVX2 and the host's features). Floats: `+ - * /`, negation, comparisons, `abs`,
     /// `sqrt`, `floor`, `ceil`, `trunc`, `round`, `maximum`/`minimum` (with the scalar
     /// sequence's NaN), `copysign`, `isnan`/`isinf`/`isfinite`/`signbit`, `**3` and `**4`,
-    /// casts from bool and int64 and to bool. Int64: `+ - *`, negation, `~ & | ^`, comparisons,
-    /// `abs`, `sign`, `maximum`/`minimum`, `signbit`, constant powers 0..=64, casts from and to
-    /// bool. Bool: `~ & | ^ + *`, comparisons, `maximum`/`minimum`, cast to int64 and float64.
-    /// All dtypes: `where`, and the constant predicates. Lane by lane: `//`, `%`, `<< >>`, other
-    /// powers, float64 → int64, `sign` on float64, `fmod`, and the libm functions.
+    /// casts from bool and integers and to bool; float32 math functions through float64
+    /// halves. Integers: `+ - *`, negation, `~ & | ^`, comparisons, `abs`, `sign`,
+    /// `maximum`/`minimum`, `signbit`, constant powers 0..=64, casts from and to bool. Bool:
+    /// `~ & | ^ + *`, comparisons, `maximum`/`minimum`, casts to numbers. All dtypes: `where`,
+    /// the constant predicates, `copy`, `real`, `imag`, `conj`, `ones_like`. Lane by lane:
+    /// `//`, `%`, `<< >>`, other integer powers, float → int, `sign` on floats, `fmod`, and
+    /// the libm functions.
     fn emit_op(&mut self, id: NodeId, args: &[Value], lanes: usize) -> Option<Value> {
         let node = &self.program.nodes[id];
         let (op, dt) = (node.op, node.dtype);
         let arg_dt = node.args.first().map(|&a| self.program.nodes[a].dtype);
         let scalar = lanes == 1;
+        let float = dt.is_float();
         Some(match op {
             Op::Input(_) => unreachable!("inputs are loaded, not emitted"),
-            Op::Const(c) => match c {
-                Scalar::Bool(b) => self.bool_const(lanes, b),
-                Scalar::Int(i) => self.iconst(lanes, i),
-                Scalar::Float(x) => self.fconst(lanes, x),
-            },
+            Op::Const(c) => self.constant(dt, lanes, c),
             Op::Cast => return self.cast(args[0], arg_dt.unwrap_or(dt), dt, lanes),
-            Op::Neg => match dt {
-                DType::Float64 => self.i().fneg(args[0]),
-                _ => self.i().ineg(args[0]),
-            },
+            Op::Neg if float => self.i().fneg(args[0]),
+            Op::Neg => self.i().ineg(args[0]),
             Op::Invert => match dt {
                 DType::Bool => self.not(lanes, args[0]),
                 _ => self.i().bnot(args[0]),
             },
             Op::Add | Op::Or => match dt {
-                DType::Float64 => self.i().fadd(args[0], args[1]),
-                DType::Int64 if op == Op::Add => self.i().iadd(args[0], args[1]),
+                _ if float => self.i().fadd(args[0], args[1]),
+                DType::Bool => self.i().bor(args[0], args[1]),
+                _ if op == Op::Add => self.i().iadd(args[0], args[1]),
                 _ => self.i().bor(args[0], args[1]),
             },
             Op::Mul | Op::And => match dt {
-                DType::Float64 => self.i().fmul(args[0], args[1]),
-                DType::Int64 if op == Op::Mul => self.i().imul(args[0], args[1]),
+                _ if float => self.i().fmul(args[0], args[1]),
+                DType::Bool => self.i().band(args[0], args[1]),
+                _ if op == Op::Mul => self.i().imul(args[0], args[1]),
                 _ => self.i().band(args[0], args[1]),
             },
             Op::Xor => self.i().bxor(args[0], args[1]),
-            Op::Sub => match dt {
-                DType::Float64 => self.i().fsub(args[0], args[1]),
-                _ => self.i().isub(args[0], args[1]),
-            },
+            Op::Sub if float => self.i().fsub(args[0], args[1]),
+            Op::Sub => self.i().isub(args[0], args[1]),
             Op::Div => self.i().fdiv(args[0], args[1]),
             Op::FloorDiv | Op::Mod | Op::Shl | Op::Shr if !scalar => return None,
-            Op::FloorDiv => match dt {
-                DType::Float64 => self.call_helper(h_floordiv_f64 as *const u8, args, types::F64),
-                _ => self.call_helper(h_floordiv_i64 as *const u8, args, types::I64),
-            },
-            Op::Mod => match dt {
-                DType::Float64 => self.call_helper(h_mod_f64 as *const u8, args, types::F64),
-                _ => self.call_helper(h_mod_i64 as *const u8, args, types::I64),
-            },
+            Op::FloorDiv | Op::Mod => {
+                let floor = op == Op::FloorDiv;
+                match dt {
+                    DType::Float64 => {
+                        let h = if floor { h_floordiv_f64 } else { h_mod_f64 };
+                        self.call_helper(h as *const u8, args, types::F64)
+                    }
+                    DType::Float32 => {
+                        let h = if floor { h_floordiv_f32 } else { h_mod_f32 };
+                        self.call_helper(h as *const u8, args, types::F32)
+                    }
+                    _ => {
+                        let h = if floor { h_floordiv_i64 } else { h_mod_i64 };
+                        self.int_helper(dt, h as *const u8, args)
+                    }
+                }
+            }
             Op::Pow => {
                 let exponent = match self.program.nodes[node.args[1]].op {
                     Op::Const(c) => Some(c),
@@ -960,21 +1224,23 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             Op::Shl | Op::Shr => {
                 let (a, b) = (args[0], args[1]);
-                let in_range = self.i().icmp_imm_s(IntCC::UnsignedLessThan, b, 64);
+                let bits = (dt.size() * 8) as i64;
+                let ty = clif_type(dt);
+                let in_range = self.i().icmp_imm_s(IntCC::UnsignedLessThan, b, bits);
                 if op == Op::Shl {
                     let shifted = self.i().ishl(a, b);
-                    let zero = self.i().iconst(types::I64, 0);
+                    let zero = self.i().iconst(ty, 0);
                     self.i().select(in_range, shifted, zero)
                 } else {
-                    let sixty_three = self.i().iconst(types::I64, 63);
-                    let count = self.i().select(in_range, b, sixty_three);
+                    let top = self.i().iconst(ty, bits - 1);
+                    let count = self.i().select(in_range, b, top);
                     self.i().sshr(a, count)
                 }
             }
             Op::Cmp(c) => {
                 let (a, b) = (args[0], args[1]);
                 match arg_dt.unwrap_or(DType::Float64) {
-                    DType::Float64 => {
+                    t if t.is_float() => {
                         let cc = match c {
                             Cmp::Lt => FloatCC::LessThan,
                             Cmp::Le => FloatCC::LessThanOrEqual,
@@ -1000,7 +1266,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                         }
                     }
                     other => {
-                        let signed = other == DType::Int64;
+                        let signed = other.is_int();
                         let cc = match (c, signed) {
                             (Cmp::Lt, true) => IntCC::SignedLessThan,
                             (Cmp::Le, true) => IntCC::SignedLessThanOrEqual,
@@ -1021,42 +1287,70 @@ impl<'a, 'b> Lower<'a, 'b> {
         })
     }
 
+    /// An int64 helper `h` applied to int32 or int64 operands (int32 sign-extended, the result
+    /// wrapped back: every int32 operation is the low half of the int64 one).
+    fn int_helper(&mut self, dt: DType, h: *const u8, args: &[Value]) -> Value {
+        if dt == DType::Int64 {
+            return self.call_helper(h, args, types::I64);
+        }
+        let wide: Vec<Value> = args
+            .iter()
+            .map(|&a| self.fb.ins().sextend(types::I64, a))
+            .collect();
+        let r = self.call_helper(h, &wide, types::I64);
+        self.fb.ins().ireduce(types::I32, r)
+    }
+
     fn cast(&mut self, v: Value, from: DType, to: DType, lanes: usize) -> Option<Value> {
+        use DType::*;
         let scalar = lanes == 1;
+        let vty = |dt: DType| {
+            if scalar {
+                clif_type(dt)
+            } else {
+                vector_type(dt, lanes)
+            }
+        };
         Some(match (from, to) {
             (a, b) if a == b => v,
-            (DType::Bool, DType::Int64) => self.bool_to_int(lanes, v),
-            (DType::Bool, DType::Float64) if scalar => {
-                let w = self.i().uextend(types::I64, v);
-                self.i().fcvt_from_sint(types::F64, w)
+            (Bool, Int32 | Int64) => self.bool_to_int(to, lanes, v),
+            (Bool, Float32 | Float64) if scalar => {
+                let w = self.i().uextend(types::I32, v);
+                self.i().fcvt_from_sint(clif_type(to), w)
             }
-            (DType::Bool, DType::Float64) => {
+            (Bool, Float32 | Float64) => {
                 // The mask selects the bits of 1.0; elsewhere +0.0, as converting 0 gives.
-                let one = self.iconst(lanes, 1.0f64.to_bits() as i64);
+                let one = match to {
+                    Float32 => self.iconst(Int32, lanes, 1.0f32.to_bits() as i64),
+                    _ => self.iconst(Int64, lanes, 1.0f64.to_bits() as i64),
+                };
                 let bits = self.i().band(v, one);
-                self.i().bitcast(types::F64X2, MemFlagsData::new(), bits)
+                self.i().bitcast(vty(to), MemFlagsData::new(), bits)
             }
-            (DType::Int64, DType::Float64) => {
-                let ty = if scalar { types::F64 } else { types::F64X2 };
-                self.i().fcvt_from_sint(ty, v)
-            }
-            (DType::Int64, DType::Bool) => self.icmp_imm(lanes, IntCC::NotEqual, v, 0),
-            (DType::Float64, DType::Bool) => {
-                let zero = self.fconst(lanes, 0.0);
+            (Int32 | Int64, Bool) => self.icmp_imm(lanes, IntCC::NotEqual, v, 0),
+            (Float32 | Float64, Bool) => {
+                let zero = self.fconst(from, lanes, 0.0);
                 self.i().fcmp(FloatCC::NotEqual, v, zero)
             }
-            // x86-64 has no saturating f64x2 → i64x2 conversion (Cranelift refuses it).
-            (DType::Float64, DType::Int64) if !scalar => return None,
-            (DType::Float64, DType::Int64) => self.i().fcvt_to_sint_sat(types::I64, v),
-            _ => unreachable!("all dtype pairs are covered"),
+            // Mixed widths never reach the vector loop (see `vector_width`).
+            (Int32, Int64) => self.i().sextend(types::I64, v),
+            (Int64, Int32) => self.i().ireduce(types::I32, v),
+            (Float32, Float64) => self.i().fpromote(types::F64, v),
+            (Float64, Float32) => self.i().fdemote(types::F32, v),
+            (Int32 | Int64, Float32 | Float64) => self.i().fcvt_from_sint(vty(to), v),
+            // x86-64 has no saturating float → int vector conversion (Cranelift refuses it).
+            (Float32 | Float64, Int32 | Int64) if !scalar => return None,
+            (Float32 | Float64, Int32 | Int64) => self.i().fcvt_to_sint_sat(clif_type(to), v),
+            _ => unreachable!("complex casts are lowered by emit_complex"),
         })
     }
 
     /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
-    /// 0.5, into plain operations.) Float exponents 3 and 4 use an error-compensated product
+    /// 0.5, into plain operations.) Float64 exponents 3 and 4 use an error-compensated product
     /// (within 1 ulp of `pow`); other float exponents use the inline kernel
-    /// `vmath::emit_pow` (within 1 ulp of `pow`, special cases exact, vector and scalar alike).
-    /// Constant integer exponents 0..=64 become repeated squaring, exact with wrapping.
+    /// `vmath::emit_pow` (within 1 ulp of `pow`, special cases exact, vector and scalar alike);
+    /// float32 goes through float64 (see `via_f64`). Constant integer exponents 0..=64 become
+    /// repeated squaring, exact with wrapping.
     fn pow(
         &mut self,
         dt: DType,
@@ -1065,11 +1359,18 @@ impl<'a, 'b> Lower<'a, 'b> {
         exponent: Option<Scalar>,
         lanes: usize,
     ) -> Option<Value> {
+        let int_exponent = match exponent {
+            Some(Scalar::Int(k)) => Some(k),
+            Some(Scalar::Int32(k)) => Some(k as i64),
+            _ => None,
+        };
         match (dt, exponent) {
-            (DType::Int64, Some(Scalar::Int(k))) if (0..=64).contains(&k) => {
-                let mut result = self.iconst(lanes, 1);
+            (DType::Int32 | DType::Int64, _)
+                if int_exponent.is_some_and(|k| (0..=64).contains(&k)) =>
+            {
+                let mut result = self.iconst(dt, lanes, 1);
                 let mut base = x;
-                let mut k = k;
+                let mut k = int_exponent.unwrap_or(0);
                 while k > 0 {
                     if k & 1 == 1 {
                         result = self.fb.ins().imul(result, base);
@@ -1097,17 +1398,22 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let r = self.fb.ins().fma(hi, a, corr);
                 // Where hi overflowed, lo is NaN; keep the plain product there.
                 let plain = self.fb.ins().fmul(hi, a);
-                let inf = self.fconst(lanes, f64::INFINITY);
+                let inf = self.fconst(DType::Float64, lanes, f64::INFINITY);
                 let abs = self.fb.ins().fabs(plain);
                 let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
                 Some(self.select(lanes, finite, r, plain))
             }
+            (DType::Float32, _) => {
+                let wide = exponent.map(|c| Scalar::Float(c.to_f64()));
+                self.via_f64(&[x, e], lanes, &mut |me, a, l| {
+                    me.pow(DType::Float64, a[0], a[1], wide, l)
+                })
+            }
             // Any other float exponent: the inline kernel (vector and scalar alike).
             (DType::Float64, _) => crate::vmath::emit_pow(&mut self.fb, x, e),
             _ if lanes != 1 => None,
-            // int64 with an exponent known only at run time (checking gives `**` no other
-            // dtypes).
-            _ => Some(self.call_helper(h_pow_i64 as *const u8, &[x, e], types::I64)),
+            // An integer exponent known only at run time.
+            _ => Some(self.int_helper(dt, h_pow_i64 as *const u8, &[x, e])),
         }
     }
 
@@ -1121,12 +1427,16 @@ impl<'a, 'b> Lower<'a, 'b> {
     ) -> Option<Value> {
         use Func::*;
         let scalar = lanes == 1;
+        let float_arg = arg_dt.is_float();
         Some(match (f, arg_dt) {
             (Where, _) => self.select(lanes, args[0], args[1], args[2]),
-            (Isnan, DType::Float64) => self.i().fcmp(FloatCC::Unordered, args[0], args[0]),
-            (Isinf | Isfinite, DType::Float64) => {
+            (Real | Conj | Copy, _) => args[0],
+            (Imag, _) => self.constant(dt, lanes, Scalar::Int(0)),
+            (OnesLike, _) => self.constant(dt, lanes, Scalar::Int(1)),
+            (Isnan, _) if float_arg => self.i().fcmp(FloatCC::Unordered, args[0], args[0]),
+            (Isinf | Isfinite, _) if float_arg => {
                 let abs = self.i().fabs(args[0]);
-                let inf = self.fconst(lanes, f64::INFINITY);
+                let inf = self.fconst(arg_dt, lanes, f64::INFINITY);
                 let cc = if f == Isinf {
                     FloatCC::Equal
                 } else {
@@ -1134,30 +1444,39 @@ impl<'a, 'b> Lower<'a, 'b> {
                 };
                 self.i().fcmp(cc, abs, inf)
             }
-            (Signbit, DType::Float64) => {
-                let ty = if scalar { types::I64 } else { types::I64X2 };
+            (Signbit, _) if float_arg => {
+                let int = if arg_dt == DType::Float32 {
+                    DType::Int32
+                } else {
+                    DType::Int64
+                };
+                let ty = if scalar {
+                    clif_type(int)
+                } else {
+                    vector_type(int, lanes)
+                };
                 let bits = self.i().bitcast(ty, MemFlagsData::new(), args[0]);
                 self.icmp_imm(lanes, IntCC::SignedLessThan, bits, 0)
             }
-            (Signbit, DType::Int64) => self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0),
+            (Signbit, t) if t.is_int() => self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0),
             (Isnan | Isinf | Signbit, _) => self.bool_const(lanes, false),
             (Isfinite, _) => self.bool_const(lanes, true),
-            (Abs, DType::Float64) => self.i().fabs(args[0]),
-            (Abs, DType::Int64) => self.i().iabs(args[0]),
-            (Abs | Floor | Ceil | Trunc | Round, _) if dt != DType::Float64 => args[0],
+            (Abs, _) if float_arg => self.i().fabs(args[0]),
+            (Abs, t) if t.is_int() => self.i().iabs(args[0]),
+            (Abs | Floor | Ceil | Trunc | Round, _) if !dt.is_float() => args[0],
             (Floor, _) => self.i().floor(args[0]),
             (Ceil, _) => self.i().ceil(args[0]),
             (Trunc, _) => self.i().trunc(args[0]),
             (Round, _) => self.i().nearest(args[0]),
             (Sqrt, _) => self.i().sqrt(args[0]),
-            (Sign, DType::Int64) => {
+            (Sign, t) if t.is_int() => {
                 let gt = self.icmp_imm(lanes, IntCC::SignedGreaterThan, args[0], 0);
                 let lt = self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0);
-                let gt = self.bool_to_int(lanes, gt);
-                let lt = self.bool_to_int(lanes, lt);
+                let gt = self.bool_to_int(t, lanes, gt);
+                let lt = self.bool_to_int(t, lanes, lt);
                 self.i().isub(gt, lt)
             }
-            (Maximum | Minimum, DType::Float64) => {
+            (Maximum | Minimum, _) if float_arg => {
                 let (x, y) = (args[0], args[1]);
                 let m = if f == Maximum {
                     self.i().fmax(x, y)
@@ -1175,16 +1494,26 @@ impl<'a, 'b> Lower<'a, 'b> {
                     self.select(lanes, nan, sum, m)
                 }
             }
-            (Maximum, DType::Int64) => self.i().smax(args[0], args[1]),
-            (Minimum, DType::Int64) => self.i().smin(args[0], args[1]),
+            (Maximum, t) if t.is_int() => self.i().smax(args[0], args[1]),
+            (Minimum, t) if t.is_int() => self.i().smin(args[0], args[1]),
             (Maximum, _) => self.i().bor(args[0], args[1]),
             (Minimum, _) => self.i().band(args[0], args[1]),
             (Copysign, _) if scalar => self.i().fcopysign(args[0], args[1]),
             (Copysign, _) => {
-                // Cranelift has no f64x2 fcopysign on x86-64: the sign bit from args[1], the
+                // Cranelift has no vector fcopysign on x86-64: the sign bit from args[1], the
                 // rest from args[0], as the scalar lowering does.
-                let sign = self.fconst(lanes, -0.0);
+                let sign = self.fconst(arg_dt, lanes, -0.0);
                 self.i().bitselect(sign, args[1], args[0])
+            }
+            (Nextafter, DType::Float32) if scalar => {
+                self.call_helper(h_nextafter_f32 as *const u8, args, types::F32)
+            }
+            (Fmod, t) if t.is_int() && scalar => self.int_helper(t, h_fmod_i64 as *const u8, args),
+            // Everything else on float32 (math functions, hypot, fmod, sign): through float64.
+            (_, DType::Float32) if f != Nextafter => {
+                return self.via_f64(args, lanes, &mut |me, a, l| {
+                    me.call(f, DType::Float64, DType::Float64, a, l)
+                });
             }
             // numjit's own vectorised kernels (exp, log, sin, ...), identical bits in vector and
             // scalar form; the interpreter evaluates through them too (`exec::math`).
@@ -1196,7 +1525,6 @@ impl<'a, 'b> Lower<'a, 'b> {
                 };
             }
             _ if !scalar => return None,
-            (Fmod, DType::Int64) => self.call_helper(h_fmod_i64 as *const u8, args, types::I64),
             (Fmod, _) => self.call_helper(h_fmod_f64 as *const u8, args, types::F64),
             (Hypot, _) => self.call_helper(h_hypot as *const u8, args, types::F64),
             (Nextafter, _) => self.call_helper(h_nextafter as *const u8, args, types::F64),
@@ -1206,6 +1534,185 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
         })
     }
+
+    /// Whether node `id` computes on complex values (its result or its first operand is
+    /// complex, or it builds one with `complex(re, im)`).
+    fn is_complex(&self, id: NodeId) -> bool {
+        let node = &self.program.nodes[id];
+        node.dtype == DType::Complex128
+            || node
+                .args
+                .first()
+                .is_some_and(|&a| self.program.nodes[a].dtype == DType::Complex128)
+    }
+
+    /// The (real, imaginary) parts of complex node `id`.
+    fn cvalue(&self, id: NodeId) -> (Value, Value) {
+        self.cvalues[id].expect("complex operands are lowered before their users")
+    }
+
+    /// Emits a complex node (scalar loop only): into `cvalues` when its result is complex,
+    /// `values` otherwise. `+ - *`, negation, comparisons, parts and predicates are inline (the
+    /// formulas of the reference interpreter, so the two agree bit for bit); division, powers
+    /// and functions call [`crate::cmath`].
+    fn emit_complex(&mut self, id: NodeId) {
+        use Func::*;
+        let node = self.program.nodes[id].clone();
+        let from = node
+            .args
+            .first()
+            .map(|&a| self.program.nodes[a].dtype)
+            .unwrap_or(node.dtype);
+        let pair = |me: &mut Self, k: usize| me.cvalue(node.args[k]);
+        let ty = types::F64;
+        let result: Result<(Value, Value), Value> = match node.op {
+            Op::Const(c) => {
+                let z = c.to_complex();
+                Ok((self.i().f64const(z.re), self.i().f64const(z.im)))
+            }
+            Op::Cast if from == DType::Complex128 => {
+                // complex → real (NumPy's unsafe cast): the real part.
+                let (re, _) = pair(self, 0);
+                Err(self
+                    .cast(re, DType::Float64, node.dtype, 1)
+                    .expect("scalar casts always lower"))
+            }
+            Op::Cast => {
+                let x = self.value(node.args[0]);
+                let re = self
+                    .cast(x, from, DType::Float64, 1)
+                    .expect("scalar casts always lower");
+                Ok((re, self.i().f64const(0.0)))
+            }
+            Op::Neg => {
+                let (re, im) = pair(self, 0);
+                Ok((self.i().fneg(re), self.i().fneg(im)))
+            }
+            Op::Add | Op::Sub => {
+                let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
+                Ok(if node.op == Op::Add {
+                    (self.i().fadd(ar, br), self.i().fadd(ai, bi))
+                } else {
+                    (self.i().fsub(ar, br), self.i().fsub(ai, bi))
+                })
+            }
+            Op::Mul => {
+                let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
+                let (rr, ii) = (self.i().fmul(ar, br), self.i().fmul(ai, bi));
+                let (ri, ir) = (self.i().fmul(ar, bi), self.i().fmul(ai, br));
+                Ok((self.i().fsub(rr, ii), self.i().fadd(ri, ir)))
+            }
+            Op::Div | Op::Pow => {
+                let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
+                let h = if node.op == Op::Div { h_cdiv } else { h_cpow };
+                Ok(self.call_pair(h as *const u8, &[ar, ai, br, bi]))
+            }
+            Op::Cmp(c) => {
+                let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
+                let fc = |me: &mut Self, cc, x, y| me.i().fcmp(cc, x, y);
+                Err(match c {
+                    Cmp::Eq | Cmp::Ne => {
+                        let cc = if c == Cmp::Eq {
+                            FloatCC::Equal
+                        } else {
+                            FloatCC::NotEqual
+                        };
+                        let (r, i) = (fc(self, cc, ar, br), fc(self, cc, ai, bi));
+                        if c == Cmp::Eq {
+                            self.i().band(r, i)
+                        } else {
+                            self.i().bor(r, i)
+                        }
+                    }
+                    _ => {
+                        // Lexicographic: a.re ⋄ b.re, or equal real parts and a.im ⋄' b.im.
+                        let (strict, im_cc) = match c {
+                            Cmp::Lt => (FloatCC::LessThan, FloatCC::LessThan),
+                            Cmp::Le => (FloatCC::LessThan, FloatCC::LessThanOrEqual),
+                            Cmp::Gt => (FloatCC::GreaterThan, FloatCC::GreaterThan),
+                            _ => (FloatCC::GreaterThan, FloatCC::GreaterThanOrEqual),
+                        };
+                        let first = fc(self, strict, ar, br);
+                        let same = fc(self, FloatCC::Equal, ar, br);
+                        let second = fc(self, im_cc, ai, bi);
+                        let tie = self.i().band(same, second);
+                        self.i().bor(first, tie)
+                    }
+                })
+            }
+            Op::Call(Complex) => {
+                let (re, im) = (self.value(node.args[0]), self.value(node.args[1]));
+                Ok((re, im))
+            }
+            Op::Call(f) => {
+                let (re, im) = pair(self, 0);
+                match f {
+                    Real => Err(re),
+                    Imag => Err(im),
+                    Conj => Ok((re, self.i().fneg(im))),
+                    Copy => Ok((re, im)),
+                    OnesLike => Ok((self.i().f64const(1.0), self.i().f64const(0.0))),
+                    Isnan => {
+                        let a = self.i().fcmp(FloatCC::Unordered, re, re);
+                        let b = self.i().fcmp(FloatCC::Unordered, im, im);
+                        Err(self.i().bor(a, b))
+                    }
+                    Isinf | Isfinite => {
+                        let inf = self.i().f64const(f64::INFINITY);
+                        let cc = if f == Isinf {
+                            FloatCC::Equal
+                        } else {
+                            FloatCC::LessThan
+                        };
+                        let ra = self.i().fabs(re);
+                        let ia = self.i().fabs(im);
+                        let a = self.i().fcmp(cc, ra, inf);
+                        let b = self.i().fcmp(cc, ia, inf);
+                        Err(if f == Isinf {
+                            self.i().bor(a, b)
+                        } else {
+                            self.i().band(a, b)
+                        })
+                    }
+                    Abs => Err(self.call_helper(h_cabs as *const u8, &[re, im], ty)),
+                    Maximum | Minimum => {
+                        let (br, bi) = pair(self, 1);
+                        let h = if f == Maximum { h_cmax } else { h_cmin };
+                        Ok(self.call_pair(h as *const u8, &[re, im, br, bi]))
+                    }
+                    Where => unreachable!("where's condition is bool"),
+                    f => {
+                        let h = complex_helper(f).expect("checking admits only complex functions");
+                        Ok(self.call_pair(h as *const u8, &[re, im]))
+                    }
+                }
+            }
+            Op::Input(_) | Op::Invert | Op::FloorDiv | Op::Mod | Op::Shl
+            | Op::Shr | Op::And | Op::Or | Op::Xor => {
+                unreachable!("checking admits no {:?} on complex", node.op)
+            }
+        };
+        match result {
+            Ok(z) => self.cvalues[id] = Some(z),
+            Err(v) => self.values[id] = Some(v),
+        }
+    }
+
+    /// Calls a helper returning a complex number (two float64 results).
+    fn call_pair(&mut self, addr: *const u8, args: &[Value]) -> (Value, Value) {
+        let mut sig = Signature::new(self.call_conv);
+        for _ in args {
+            sig.params.push(AbiParam::new(types::F64));
+        }
+        sig.returns.push(AbiParam::new(types::F64));
+        sig.returns.push(AbiParam::new(types::F64));
+        let sigref = self.fb.import_signature(sig);
+        let callee = self.fb.ins().iconst(self.ptr, addr as i64);
+        let call = self.fb.ins().call_indirect(sigref, callee, args);
+        let r = self.fb.inst_results(call);
+        (r[0], r[1])
+    }
+
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]

@@ -263,8 +263,17 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
         let p = arg_ptr(arg).offset(off * size);
         match arg.dtype {
             DType::Bool => Scalar::Bool(p.read() != 0),
+            DType::Int32 => Scalar::Int32((p as *const i32).read_unaligned()),
             DType::Int64 => Scalar::Int((p as *const i64).read_unaligned()),
+            DType::Float32 => Scalar::Float32((p as *const f32).read_unaligned()),
             DType::Float64 => Scalar::Float((p as *const f64).read_unaligned()),
+            DType::Complex128 => {
+                let q = p as *const f64;
+                Scalar::Complex(crate::array::Complex64::new(
+                    q.read_unaligned(),
+                    q.add(1).read_unaligned(),
+                ))
+            }
         }
     }
 }

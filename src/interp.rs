@@ -4,14 +4,147 @@
 //!
 //! It knows nothing about Cranelift, chunks or threads.
 
-use crate::array::{Arg, Array, DType};
+use crate::array::{Arg, Array, Complex64, DType};
 use crate::exec;
 use crate::ir::{Cmp, Op, Program, Scalar};
 use crate::ops::{scalar as s, Func};
 use ndarray::{ArrayD, IxDyn};
 
 /// The value of `op` of result dtype `dtype` on `args` (already of the dtypes the op expects).
+///
+/// int32 operations are computed in int64 and wrapped (every int32 operation NumPy defines,
+/// shifts included, gives the low 32 bits of the int64 result); float32 operations are
+/// computed in float64 and rounded (exact for `+ - * /`, `sqrt` and the like, whose float64
+/// result rounds to the correctly rounded float32; numjit's definition for the math functions)
+/// except floor division, remainder and `nextafter`, which NumPy defines in float32 itself.
 pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
+    match op {
+        Op::Input(_) => unreachable!("inputs are read, not applied"),
+        Op::Const(c) => return c,
+        Op::Cast => return args[0].cast(dtype),
+        // `where`'s first operand is bool; its branches are returned as they are.
+        Op::Call(Func::Where) => return if args[0].truthy() { args[1] } else { args[2] },
+        _ => {}
+    }
+    match args.first().map(|a| a.dtype()) {
+        Some(DType::Int32) => {
+            let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Int64)).collect();
+            let wide_dt = if dtype == DType::Int32 { DType::Int64 } else { dtype };
+            apply64(op, wide_dt, &wide).cast(dtype)
+        }
+        Some(DType::Float32) => {
+            use Scalar::Float32 as F32;
+            match (op, args) {
+                (Op::FloorDiv, [F32(a), F32(b)]) => F32(s::floordiv_f32(*a, *b)),
+                (Op::Mod, [F32(a), F32(b)]) => F32(s::mod_f32(*a, *b)),
+                (Op::Call(Func::Nextafter), [F32(a), F32(b)]) => F32(s::nextafter_f32(*a, *b)),
+                _ => {
+                    let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Float64)).collect();
+                    let wide_dt = if dtype == DType::Float32 { DType::Float64 } else { dtype };
+                    apply64(op, wide_dt, &wide).cast(dtype)
+                }
+            }
+        }
+        Some(DType::Complex128) => complex(op, dtype, args),
+        _ => apply64(op, dtype, args),
+    }
+}
+
+/// [`apply`] for complex128 operands.
+fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
+    use crate::cmath;
+    use Scalar::{Bool as B, Complex as C};
+    let z: Vec<Complex64> = args.iter().map(|a| a.to_complex()).collect();
+    match op {
+        Op::Neg => C(-z[0]),
+        Op::Add => C(z[0] + z[1]),
+        Op::Sub => C(z[0] - z[1]),
+        Op::Mul => C(z[0] * z[1]),
+        Op::Div => C(cmath::div(z[0], z[1])),
+        Op::Pow => C(cmath::pow(z[0], z[1])),
+        Op::Cmp(c) => B(complex_cmp(c, z[0], z[1])),
+        Op::Call(f) => match f {
+            Func::Isnan => B(z[0].re.is_nan() || z[0].im.is_nan()),
+            Func::Isinf => B(z[0].re.is_infinite() || z[0].im.is_infinite()),
+            Func::Isfinite => B(z[0].re.is_finite() && z[0].im.is_finite()),
+            Func::Abs => Scalar::Float(cmath::abs(z[0])),
+            Func::Real => Scalar::Float(z[0].re),
+            Func::Imag => Scalar::Float(z[0].im),
+            Func::Conj => C(z[0].conj()),
+            Func::Copy => C(z[0]),
+            Func::OnesLike => C(Complex64::new(1.0, 0.0)),
+            Func::Maximum | Func::Minimum => {
+                // NumPy: a NaN operand (either part) propagates; otherwise lexicographic.
+                let nan = |w: Complex64| w.re.is_nan() || w.im.is_nan();
+                C(if nan(z[0]) {
+                    z[0]
+                } else if nan(z[1]) {
+                    z[1]
+                } else {
+                    let first = complex_cmp(
+                        if f == Func::Maximum { Cmp::Ge } else { Cmp::Le },
+                        z[0],
+                        z[1],
+                    );
+                    if first {
+                        z[0]
+                    } else {
+                        z[1]
+                    }
+                })
+            }
+            f => C(complex_fn(f).unwrap_or_else(|| unreachable!("{f:?} on complex"))(z[0])),
+        },
+        _ => unreachable!("ill-typed complex operation {op:?} → {dtype}"),
+    }
+}
+
+/// NumPy's complex comparisons: lexicographic on (real, imaginary); any NaN makes every
+/// comparison but `!=` false.
+pub fn complex_cmp(c: Cmp, a: Complex64, b: Complex64) -> bool {
+    let (ar, ai, br, bi) = (a.re, a.im, b.re, b.im);
+    match c {
+        Cmp::Lt => ar < br || (ar == br && ai < bi),
+        Cmp::Le => ar < br || (ar == br && ai <= bi),
+        Cmp::Gt => ar > br || (ar == br && ai > bi),
+        Cmp::Ge => ar > br || (ar == br && ai >= bi),
+        Cmp::Eq => ar == br && ai == bi,
+        Cmp::Ne => ar != br || ai != bi,
+    }
+}
+
+/// The complex128 routine of a one-argument function ([`crate::cmath`]), if it has one.
+pub fn complex_fn(f: Func) -> Option<fn(Complex64) -> Complex64> {
+    use crate::cmath as c;
+    use Func::*;
+    Some(match f {
+        Sqrt => c::sqrt,
+        Exp => c::exp,
+        Expm1 => c::expm1,
+        Log => c::log,
+        Log1p => c::log1p,
+        Log10 => c::log10,
+        Log2 => c::log2,
+        Sin => c::sin,
+        Cos => c::cos,
+        Tan => c::tan,
+        Arcsin => c::arcsin,
+        Arccos => c::arccos,
+        Arctan => c::arctan,
+        Sinh => c::sinh,
+        Cosh => c::cosh,
+        Tanh => c::tanh,
+        Arcsinh => c::arcsinh,
+        Arccosh => c::arccosh,
+        Arctanh => c::arctanh,
+        Sign => c::sign,
+        Round => c::round,
+        _ => return None,
+    })
+}
+
+/// [`apply`] on bool, int64 and float64 operands.
+fn apply64(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     use Scalar::{Bool as B, Float as F, Int as I};
     let bad = || -> Scalar {
         // Checking guarantees well-typed programs; reaching here is a bug in numjit.
@@ -20,8 +153,7 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     match op {
         Op::Input(_) => bad(),
         Op::Const(c) => c,
-        Op::Cast => args[0].cast(dtype),
-        Op::Neg => match args[0] {
+        Op::Cast => args[0].cast(dtype),        Op::Neg => match args[0] {
             I(a) => I(a.wrapping_neg()),
             F(a) => F(-a),
             _ => bad(),
@@ -135,6 +267,10 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
                 *b
             }
         }
+        (Real | Conj | Copy, [x]) => *x,
+        (Imag, [x]) => Scalar::Int(0).cast(x.dtype()),
+        (OnesLike, [x]) => Scalar::Int(1).cast(x.dtype()),
+        (Complex, [a, b]) => Scalar::Complex(Complex64::new(a.to_f64(), b.to_f64())),
         (Isnan, [F(x)]) => B(x.is_nan()),
         (Isfinite, [F(x)]) => B(x.is_finite()),
         (Isinf, [F(x)]) => B(x.is_infinite()),
@@ -209,44 +345,29 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
     }
     let s = IxDyn(shape);
     let err = "shape and length agree by construction";
-    match program.dtype() {
-        DType::Bool => Array::Bool(
-            ArrayD::from_shape_vec(
-                s,
-                build_vec(&results, |v| match v {
-                    Scalar::Bool(b) => Some(*b),
-                    _ => None,
-                }),
+    macro_rules! build {
+        ($variant:ident, $pat:pat => $v:expr) => {
+            Array::$variant(
+                ArrayD::from_shape_vec(
+                    s,
+                    results
+                        .iter()
+                        .map(|r| match *r {
+                            $pat => $v,
+                            _ => unreachable!("every result has the program's dtype"),
+                        })
+                        .collect(),
+                )
+                .expect(err),
             )
-            .expect(err),
-        ),
-        DType::Int64 => Array::Int64(
-            ArrayD::from_shape_vec(
-                s,
-                build_vec(&results, |v| match v {
-                    Scalar::Int(i) => Some(*i),
-                    _ => None,
-                }),
-            )
-            .expect(err),
-        ),
-        DType::Float64 => Array::Float64(
-            ArrayD::from_shape_vec(
-                s,
-                build_vec(&results, |v| match v {
-                    Scalar::Float(f) => Some(*f),
-                    _ => None,
-                }),
-            )
-            .expect(err),
-        ),
+        };
     }
-}
-
-/// The payloads of `values` (all of one dtype, as checking guarantees).
-fn build_vec<T: Default>(values: &[Scalar], payload: fn(&Scalar) -> Option<T>) -> Vec<T> {
-    values
-        .iter()
-        .map(|v| payload(v).unwrap_or_default())
-        .collect()
+    match program.dtype() {
+        DType::Bool => build!(Bool, Scalar::Bool(b) => b),
+        DType::Int32 => build!(Int32, Scalar::Int32(i) => i),
+        DType::Int64 => build!(Int64, Scalar::Int(i) => i),
+        DType::Float32 => build!(Float32, Scalar::Float32(x) => x),
+        DType::Float64 => build!(Float64, Scalar::Float(x) => x),
+        DType::Complex128 => build!(Complex128, Scalar::Complex(z) => z),
+    }
 }

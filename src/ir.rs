@@ -7,7 +7,7 @@
 //! the same input dtypes. Inputs may be views (`dens[1:-1, 2:]`) whose integer bounds are kept
 //! as [`IntExpr`]s; shapes and bounds are resolved per call ([`crate::check::resolve_view`]).
 
-use crate::array::DType;
+use crate::array::{Complex64, DType};
 use crate::error::Span;
 use crate::interp;
 use crate::ops::Func;
@@ -22,10 +22,16 @@ pub type NodeId = usize;
 pub enum Scalar {
     /// A bool.
     Bool(bool),
+    /// An int32.
+    Int32(i32),
     /// An int64.
     Int(i64),
+    /// A float32.
+    Float32(f32),
     /// A float64.
     Float(f64),
+    /// A complex128.
+    Complex(Complex64),
 }
 
 impl Scalar {
@@ -33,33 +39,92 @@ impl Scalar {
     pub fn dtype(self) -> DType {
         match self {
             Scalar::Bool(_) => DType::Bool,
+            Scalar::Int32(_) => DType::Int32,
             Scalar::Int(_) => DType::Int64,
+            Scalar::Float32(_) => DType::Float32,
             Scalar::Float(_) => DType::Float64,
+            Scalar::Complex(_) => DType::Complex128,
         }
     }
 
-    /// Converts to `dtype` as NumPy's `astype` does (float → bool is `!= 0`, NaN is true).
-    pub fn cast(self, dtype: DType) -> Scalar {
-        match (self, dtype) {
-            (Scalar::Bool(b), DType::Bool) => Scalar::Bool(b),
-            (Scalar::Bool(b), DType::Int64) => Scalar::Int(b as i64),
-            (Scalar::Bool(b), DType::Float64) => Scalar::Float(b as u8 as f64),
-            (Scalar::Int(i), DType::Bool) => Scalar::Bool(i != 0),
-            (Scalar::Int(i), DType::Int64) => Scalar::Int(i),
-            (Scalar::Int(i), DType::Float64) => Scalar::Float(i as f64),
-            (Scalar::Float(f), DType::Bool) => Scalar::Bool(f != 0.0),
-            // Saturating, like Rust's `as`; NumPy leaves out-of-range casts undefined.
-            (Scalar::Float(f), DType::Int64) => Scalar::Int(f as i64),
-            (Scalar::Float(f), DType::Float64) => Scalar::Float(f),
-        }
-    }
-
-    /// The 64 raw bits (bool as 0/1), for hashing and for handing to kernels.
-    pub fn bits(self) -> u64 {
+    /// The value as a complex number (every dtype converts exactly but int64 beyond 2**53).
+    pub fn to_complex(self) -> Complex64 {
         match self {
-            Scalar::Bool(b) => b as u64,
-            Scalar::Int(i) => i as u64,
-            Scalar::Float(f) => f.to_bits(),
+            Scalar::Complex(z) => z,
+            other => Complex64::new(other.to_f64(), 0.0),
+        }
+    }
+
+    /// The value as float64 (complex: its real part, as NumPy's unsafe cast).
+    pub fn to_f64(self) -> f64 {
+        match self {
+            Scalar::Bool(b) => b as u8 as f64,
+            Scalar::Int32(i) => i as f64,
+            Scalar::Int(i) => i as f64,
+            Scalar::Float32(x) => x as f64,
+            Scalar::Float(x) => x,
+            Scalar::Complex(z) => z.re,
+        }
+    }
+
+    /// The value as int64 (floats truncate toward zero, saturating; NaN gives 0).
+    pub fn to_i64(self) -> i64 {
+        match self {
+            Scalar::Bool(b) => b as i64,
+            Scalar::Int32(i) => i as i64,
+            Scalar::Int(i) => i,
+            Scalar::Float32(x) => x as i64,
+            Scalar::Float(x) => x as i64,
+            Scalar::Complex(z) => z.re as i64,
+        }
+    }
+
+    /// Whether the value is non-zero (NaN is true, as in NumPy).
+    pub fn truthy(self) -> bool {
+        match self {
+            Scalar::Bool(b) => b,
+            Scalar::Int32(i) => i != 0,
+            Scalar::Int(i) => i != 0,
+            Scalar::Float32(x) => x != 0.0,
+            Scalar::Float(x) => x != 0.0,
+            Scalar::Complex(z) => z.re != 0.0 || z.im != 0.0,
+        }
+    }
+
+    /// Converts to `dtype` as NumPy's `astype` does: to bool is `!= 0` (NaN is true); int64 →
+    /// int32 wraps; floats → integers truncate toward zero, saturating (NumPy leaves
+    /// out-of-range values undefined); float64 → float32 rounds to nearest; complex → real
+    /// keeps the real part.
+    pub fn cast(self, dtype: DType) -> Scalar {
+        match dtype {
+            DType::Bool => Scalar::Bool(self.truthy()),
+            DType::Int32 => Scalar::Int32(match self {
+                Scalar::Float32(x) => x as i32,
+                Scalar::Float(x) => x as i32,
+                Scalar::Complex(z) => z.re as i32,
+                other => other.to_i64() as i32,
+            }),
+            DType::Int64 => Scalar::Int(self.to_i64()),
+            DType::Float32 => Scalar::Float32(match self {
+                Scalar::Int(i) => i as f32,
+                Scalar::Float32(x) => x,
+                other => other.to_f64() as f32,
+            }),
+            DType::Float64 => Scalar::Float(self.to_f64()),
+            DType::Complex128 => Scalar::Complex(self.to_complex()),
+        }
+    }
+
+    /// The raw bits (bool as 0/1, complex as the real part's bits then the imaginary part's),
+    /// for hashing.
+    pub fn bits(self) -> u128 {
+        match self {
+            Scalar::Bool(b) => b as u128,
+            Scalar::Int32(i) => i as u32 as u128,
+            Scalar::Int(i) => i as u64 as u128,
+            Scalar::Float32(x) => x.to_bits() as u128,
+            Scalar::Float(x) => x.to_bits() as u128,
+            Scalar::Complex(z) => (z.re.to_bits() as u128) << 64 | z.im.to_bits() as u128,
         }
     }
 }
@@ -68,8 +133,11 @@ impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Scalar::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            Scalar::Int32(i) => write!(f, "{i}"),
             Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float32(x) => write!(f, "{x:?}"),
             Scalar::Float(x) => write!(f, "{x:?}"),
+            Scalar::Complex(z) => write!(f, "({:?}{:+?}j)", z.re, z.im),
         }
     }
 }

@@ -48,6 +48,12 @@ pub enum Func {
     Isfinite,
     Isinf,
     Signbit,
+    Conj,
+    Real,
+    Imag,
+    Complex,
+    Copy,
+    OnesLike,
 }
 
 /// How a function types its arguments and result.
@@ -61,6 +67,11 @@ pub enum Sig {
     Predicate,
     /// `where(cond, a, b)`.
     Where,
+    /// `conj`, `real`, `imag`, `copy`, `ones_like`: one argument of any numeric dtype;
+    /// `real`/`imag` of complex128 give float64, the rest keep the dtype.
+    Part,
+    /// `complex(re, im)`: two real arguments (as float64), complex128 out.
+    MakeComplex,
 }
 
 impl Func {
@@ -103,6 +114,12 @@ impl Func {
         Func::Isfinite,
         Func::Isinf,
         Func::Signbit,
+        Func::Conj,
+        Func::Real,
+        Func::Imag,
+        Func::Complex,
+        Func::Copy,
+        Func::OnesLike,
     ];
 
     /// The name used in expressions.
@@ -146,6 +163,12 @@ impl Func {
             Isfinite => "isfinite",
             Isinf => "isinf",
             Signbit => "signbit",
+            Conj => "conj",
+            Real => "real",
+            Imag => "imag",
+            Complex => "complex",
+            Copy => "copy",
+            OnesLike => "ones_like",
         }
     }
 
@@ -159,7 +182,7 @@ impl Func {
         use Func::*;
         match self {
             Where => 3,
-            Arctan2 | Fmod | Hypot | Copysign | Nextafter | Maximum | Minimum => 2,
+            Arctan2 | Fmod | Hypot | Copysign | Nextafter | Maximum | Minimum | Complex => 2,
             _ => 1,
         }
     }
@@ -171,6 +194,8 @@ impl Func {
             Where => Sig::Where,
             Abs | Sign | Maximum | Minimum | Fmod | Floor | Ceil | Trunc | Round => Sig::Same,
             Isnan | Isfinite | Isinf | Signbit => Sig::Predicate,
+            Conj | Real | Imag | Copy | OnesLike => Sig::Part,
+            Complex => Sig::MakeComplex,
             _ => Sig::Float,
         }
     }
@@ -181,6 +206,11 @@ impl Func {
         match (self, dtype) {
             // NumPy has no bool loop for sign.
             (Sign, DType::Bool) => false,
+            // No complex loops (NumPy refuses these on complex numbers).
+            (
+                Arctan2 | Fmod | Hypot | Copysign | Nextafter | Floor | Ceil | Trunc | Signbit,
+                DType::Complex128,
+            ) => false,
             _ => true,
         }
     }
@@ -255,6 +285,64 @@ pub mod scalar {
             0.0f64.copysign(a / b)
         };
         (floordiv, m)
+    }
+
+    /// NumPy's `npy_divmodf` for float32, computed in float32 as NumPy does.
+    pub fn divmod_f32(a: f32, b: f32) -> (f32, f32) {
+        let m = a % b;
+        if b == 0.0 {
+            return (a / b, m);
+        }
+        let mut div = (a - m) / b;
+        let mut m = m;
+        if m != 0.0 {
+            if (b < 0.0) != (m < 0.0) {
+                m += b;
+                div -= 1.0;
+            }
+        } else {
+            m = 0.0f32.copysign(b);
+        }
+        let floordiv = if div != 0.0 {
+            let mut f = div.floor();
+            if div - f > 0.5 {
+                f += 1.0;
+            }
+            f
+        } else {
+            0.0f32.copysign(a / b)
+        };
+        (floordiv, m)
+    }
+
+    /// NumPy's `floor_divide` on float32.
+    pub fn floordiv_f32(a: f32, b: f32) -> f32 {
+        divmod_f32(a, b).0
+    }
+
+    /// NumPy's `remainder` on float32.
+    pub fn mod_f32(a: f32, b: f32) -> f32 {
+        if a.is_nan() || b.is_nan() {
+            return f32::NAN;
+        }
+        divmod_f32(a, b).1
+    }
+
+    /// C's `nextafterf`.
+    pub fn nextafter_f32(x: f32, y: f32) -> f32 {
+        if x.is_nan() || y.is_nan() {
+            return f32::NAN;
+        }
+        if x == y {
+            return y;
+        }
+        if x == 0.0 {
+            let tiny = f32::from_bits(1);
+            return if y > 0.0 { tiny } else { -tiny };
+        }
+        let bits = x.to_bits();
+        let up = (y > x) == (x > 0.0);
+        f32::from_bits(if up { bits + 1 } else { bits - 1 })
     }
 
     /// NumPy's `floor_divide` on float64.
