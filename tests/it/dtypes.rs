@@ -1,0 +1,492 @@
+//! int32, float32 and complex128 end to end: the per-dtype corpora in tests/data/dtypes (JIT
+//! vs the reference interpreter, bit for bit, over C, Fortran, strided, reversed and broadcast
+//! layouts and several schedules, and the result dtype each line states), NumPy's promotion
+//! table row by row (np.result_type, recorded with NumPy 2.4.6), NumPy 2's weak literals, and
+//! hand-written loops for the arithmetic of each dtype.
+
+use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder};
+use numjit::{Array, Complex64, DType, Schedule, Vars};
+
+const SHAPE: [usize; 2] = [7, 9];
+
+fn specials_f64(k: usize) -> f64 {
+    let s = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -2.5,
+        3.75,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e-3,
+        -7.0,
+        100.0,
+        0.9,
+    ];
+    if k % 5 == 0 {
+        s[(k / 5) % s.len()]
+    } else {
+        ((k * 37 % 101) as f64 - 50.0) / 13.0
+    }
+}
+
+fn floats32(seed: usize) -> Vec<f32> {
+    (0..63).map(|k| specials_f64(k + seed) as f32).collect()
+}
+
+fn floats64(seed: usize) -> Vec<f64> {
+    (0..63).map(|k| specials_f64(k + seed)).collect()
+}
+
+fn ints32(seed: usize) -> Vec<i32> {
+    let s = [0, 1, -1, 31, 32, -33, i32::MIN, i32::MAX, 65536, -7];
+    (0..63)
+        .map(|k| {
+            if (k + seed) % 4 == 0 {
+                s[((k + seed) / 4) % s.len()]
+            } else {
+                ((k + seed) * 29 % 61) as i32 - 30
+            }
+        })
+        .collect()
+}
+
+fn complexes(seed: usize) -> Vec<Complex64> {
+    (0..63)
+        .map(|k| {
+            let re = specials_f64(k + seed);
+            let im = specials_f64(k * 3 + seed + 1);
+            Complex64::new(re, im)
+        })
+        .collect()
+}
+
+fn arr<T: Clone>(v: Vec<T>) -> ArrayD<T> {
+    ArrayD::from_shape_vec(IxDyn(&SHAPE), v).unwrap()
+}
+
+/// How an input is laid out in memory; the values are always the same.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    C,
+    Fortran,
+    /// Every other column of an array twice as wide.
+    Strided,
+    /// The last axis reversed (negative strides).
+    Reversed,
+}
+
+const LAYOUTS: [Layout; 4] = [Layout::C, Layout::Fortran, Layout::Strided, Layout::Reversed];
+
+/// An array owning memory in `layout` whose view ([`view`]) holds the values of `a`.
+fn owner<T: Copy + Default>(a: &ArrayD<T>, layout: Layout) -> ArrayD<T> {
+    match layout {
+        Layout::C => a.clone(),
+        Layout::Fortran => {
+            let mut f = ArrayD::from_elem(IxDyn(&SHAPE).f(), T::default());
+            f.assign(a);
+            f
+        }
+        Layout::Strided => {
+            let mut w = ArrayD::from_elem(IxDyn(&[SHAPE[0], SHAPE[1] * 2]), T::default());
+            w.slice_each_axis_mut(|ax| {
+                ndarray::Slice::new(0, None, if ax.axis.index() == 1 { 2 } else { 1 })
+            })
+            .assign(a);
+            w
+        }
+        Layout::Reversed => {
+            let mut r = a.clone();
+            r.invert_axis(Axis(1));
+            r
+        }
+    }
+}
+
+fn view<T>(o: &ArrayD<T>, layout: Layout) -> ndarray::ArrayViewD<'_, T> {
+    match layout {
+        Layout::C | Layout::Fortran => o.view(),
+        Layout::Strided => o.slice_each_axis(|ax| {
+            ndarray::Slice::new(0, None, if ax.axis.index() == 1 { 2 } else { 1 })
+        }),
+        Layout::Reversed => {
+            let mut v = o.view();
+            v.invert_axis(Axis(1));
+            v
+        }
+    }
+}
+
+struct Data {
+    f32s: Vec<(&'static str, ArrayD<f32>)>,
+    f64s: Vec<(&'static str, ArrayD<f64>)>,
+    i32s: Vec<(&'static str, ArrayD<i32>)>,
+    i64s: Vec<(&'static str, ArrayD<i64>)>,
+    c128s: Vec<(&'static str, ArrayD<Complex64>)>,
+    bools: Vec<(&'static str, ArrayD<bool>)>,
+}
+
+fn data() -> Data {
+    Data {
+        f32s: vec![("x", arr(floats32(0))), ("y", arr(floats32(3)))],
+        f64s: vec![("a", arr(floats64(1)))],
+        i32s: vec![("i", arr(ints32(0))), ("j", arr(ints32(5)))],
+        i64s: vec![("n", arr((0..63).map(|k| k as i64 * 1_000_003 - 9).collect()))],
+        c128s: vec![("z", arr(complexes(0))), ("w", arr(complexes(7)))],
+        bools: vec![("p", arr((0..63).map(|k| k % 3 != 1).collect()))],
+    }
+}
+
+/// The data re-laid out; borrowed views of it make the bindings.
+struct Owned {
+    f32s: Vec<(&'static str, ArrayD<f32>)>,
+    f64s: Vec<(&'static str, ArrayD<f64>)>,
+    i32s: Vec<(&'static str, ArrayD<i32>)>,
+    i64s: Vec<(&'static str, ArrayD<i64>)>,
+    c128s: Vec<(&'static str, ArrayD<Complex64>)>,
+    bools: Vec<(&'static str, ArrayD<bool>)>,
+    layout: Layout,
+}
+
+fn relayout<T: Copy + Default>(
+    v: &[(&'static str, ArrayD<T>)],
+    l: Layout,
+) -> Vec<(&'static str, ArrayD<T>)> {
+    v.iter().map(|(n, a)| (*n, owner(a, l))).collect()
+}
+
+impl Owned {
+    fn new(d: &Data, layout: Layout) -> Owned {
+        Owned {
+            f32s: relayout(&d.f32s, layout),
+            f64s: relayout(&d.f64s, layout),
+            i32s: relayout(&d.i32s, layout),
+            i64s: relayout(&d.i64s, layout),
+            c128s: relayout(&d.c128s, layout),
+            bools: relayout(&d.bools, layout),
+            layout,
+        }
+    }
+
+    fn vars(&self) -> Vars<'_> {
+        let l = self.layout;
+        let mut v = Vars::new()
+            .bind("s", -0.75f32)
+            .bind("k", 3i32)
+            .bind("c", Complex64::new(0.5, -1.5));
+        for (n, a) in &self.f32s {
+            v = v.bind(n, view(a, l));
+        }
+        for (n, a) in &self.f64s {
+            v = v.bind(n, view(a, l));
+        }
+        for (n, a) in &self.i32s {
+            v = v.bind(n, view(a, l));
+        }
+        for (n, a) in &self.i64s {
+            v = v.bind(n, view(a, l));
+        }
+        for (n, a) in &self.c128s {
+            v = v.bind(n, view(a, l));
+        }
+        for (n, a) in &self.bools {
+            v = v.bind(n, view(a, l));
+        }
+        v
+    }
+}
+
+/// The bits of every element (NaN payloads, signs of zero and all).
+fn bits(a: &Array) -> Vec<u128> {
+    match a {
+        Array::Bool(x) => x.iter().map(|&b| b as u128).collect(),
+        Array::Int32(x) => x.iter().map(|&v| v as u32 as u128).collect(),
+        Array::Int64(x) => x.iter().map(|&v| v as u64 as u128).collect(),
+        Array::Float32(x) => x.iter().map(|&v| v.to_bits() as u128).collect(),
+        Array::Float64(x) => x.iter().map(|&v| v.to_bits() as u128).collect(),
+        Array::Complex128(x) => x
+            .iter()
+            .map(|z| (z.re.to_bits() as u128) << 64 | z.im.to_bits() as u128)
+            .collect(),
+    }
+}
+
+fn schedules() -> Vec<Schedule> {
+    let mut v = vec![Schedule::default()];
+    for (threads, chunk) in [(1, 1), (2, 3), (2, 7), (3, 1 << 14)] {
+        v.push(Schedule {
+            threads: Some(threads),
+            chunk,
+            serial_below: 0,
+        });
+    }
+    v
+}
+
+fn corpus(text: &str) -> Vec<(String, DType)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (e, dt) = l.split_once(" -> ").expect("`expr -> dtype`");
+            let dt = DType::ALL
+                .into_iter()
+                .find(|d| d.name() == dt.trim())
+                .unwrap_or_else(|| panic!("unknown dtype in `{l}`"));
+            (e.trim().to_string(), dt)
+        })
+        .collect()
+}
+
+fn replay(text: &str) {
+    let d = data();
+    let scheds = schedules();
+    let mut failures = Vec::new();
+    for (expr, dt) in corpus(text) {
+        let reference = {
+            let o = Owned::new(&d, Layout::C);
+            numjit::interpret(&expr, o.vars()).unwrap_or_else(|e| panic!("{expr}:\n{e}"))
+        };
+        assert_eq!(reference.dtype(), dt, "{expr}: result dtype");
+        assert_eq!(reference.shape(), &SHAPE, "{expr}");
+        for layout in LAYOUTS {
+            let o = Owned::new(&d, layout);
+            let c = numjit::compile(&expr).unwrap();
+            let interp = c.interpret(o.vars()).unwrap();
+            if bits(&interp) != bits(&reference) {
+                failures.push(format!("{expr} [{layout:?}]: the interpreter depends on layout"));
+            }
+            for sched in &scheds {
+                let got = c.eval_with(o.vars(), sched).unwrap();
+                if bits(&got) != bits(&reference) {
+                    failures.push(format!(
+                        "{expr} [{layout:?}, {sched:?}]:\n  jit    {got:?}\n  interp {reference:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn float32_corpus_jit_matches_interpreter_everywhere() {
+    replay(include_str!("../data/dtypes/float32.txt"));
+}
+
+#[test]
+fn int32_corpus_jit_matches_interpreter_everywhere() {
+    replay(include_str!("../data/dtypes/int32.txt"));
+}
+
+#[test]
+fn complex128_corpus_jit_matches_interpreter_everywhere() {
+    replay(include_str!("../data/dtypes/complex128.txt"));
+}
+
+/// One element of each dtype, as a 1-element array.
+fn one_of(dt: DType) -> Array {
+    let s = IxDyn(&[1]);
+    match dt {
+        DType::Bool => Array::Bool(ArrayD::from_elem(s, true)),
+        DType::Int32 => Array::Int32(ArrayD::from_elem(s, 1)),
+        DType::Int64 => Array::Int64(ArrayD::from_elem(s, 1)),
+        DType::Float32 => Array::Float32(ArrayD::from_elem(s, 1.0)),
+        DType::Float64 => Array::Float64(ArrayD::from_elem(s, 1.0)),
+        DType::Complex128 => Array::Complex128(ArrayD::from_elem(s, Complex64::new(1.0, 0.0))),
+    }
+}
+
+fn dtype_named(name: &str) -> DType {
+    DType::ALL.into_iter().find(|d| d.name() == name).unwrap()
+}
+
+/// NumPy 2.4.6: `(np.ones(2, A) + np.ones(2, B)).dtype` and `/` for every pair, in
+/// `DType::ALL` order (bool + bool shown as bool: `+` on bools is logical or).
+const TABLE: [[(&str, &str); 6]; 6] = [
+    [("bool", "float64"), ("int32", "float64"), ("int64", "float64"), ("float32", "float32"), ("float64", "float64"), ("complex128", "complex128")],
+    [("int32", "float64"), ("int32", "float64"), ("int64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
+    [("int64", "float64"), ("int64", "float64"), ("int64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
+    [("float32", "float32"), ("float64", "float64"), ("float64", "float64"), ("float32", "float32"), ("float64", "float64"), ("complex128", "complex128")],
+    [("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
+    [("complex128", "complex128"); 6],
+];
+
+#[test]
+fn promotion_table_rows_match_numpy() {
+    for (r, &a) in DType::ALL.iter().enumerate() {
+        for (c, &b) in DType::ALL.iter().enumerate() {
+            let (add, div) = TABLE[r][c];
+            let (x, y) = (one_of(a), one_of(b));
+            let v = || numjit::vars! {"x" => &x, "y" => &y};
+            let sum = numjit::eval("x + y", v()).unwrap();
+            assert_eq!(sum.dtype(), dtype_named(add), "{a} + {b}");
+            assert_eq!(a.promote(b), dtype_named(add), "DType::promote({a}, {b})");
+            let q = numjit::eval("x / y", v()).unwrap();
+            assert_eq!(q.dtype(), dtype_named(div), "{a} / {b}");
+            // Comparisons compute in the promoted dtype and give bool.
+            assert_eq!(numjit::eval("x < y", v()).unwrap().dtype(), DType::Bool);
+        }
+    }
+}
+
+/// NumPy 2.4.6: `(np.ones(2, A) + literal).dtype` for the literals 2, 2.5, 2j and True.
+/// float32 + 2j is complex64 in NumPy; numjit has no complex64 and gives complex128.
+const WEAK: [(&str, [&str; 4]); 6] = [
+    ("bool", ["int64", "float64", "complex128", "bool"]),
+    ("int32", ["int32", "float64", "complex128", "int32"]),
+    ("int64", ["int64", "float64", "complex128", "int64"]),
+    ("float32", ["float32", "float32", "complex128", "float32"]),
+    ("float64", ["float64", "float64", "complex128", "float64"]),
+    ("complex128", ["complex128", "complex128", "complex128", "complex128"]),
+];
+
+#[test]
+fn python_literals_are_weak_as_in_numpy_2() {
+    for (dt, want) in WEAK {
+        let x = one_of(dtype_named(dt));
+        for (lit, w) in ["2", "2.5", "2j", "True"].iter().zip(want) {
+            let r = numjit::eval(&format!("x + {lit}"), numjit::vars! {"x" => &x}).unwrap();
+            assert_eq!(r.dtype(), dtype_named(w), "{dt} + {lit}");
+            let r = numjit::eval(&format!("{lit} + x"), numjit::vars! {"x" => &x}).unwrap();
+            assert_eq!(r.dtype(), dtype_named(w), "{lit} + {dt}");
+        }
+    }
+    // A Rust scalar is a typed (strong) value, as a NumPy scalar is.
+    let x = one_of(DType::Float32);
+    let r = numjit::eval("x + k", numjit::vars! {"x" => &x, "k" => 2.5f64}).unwrap();
+    assert_eq!(r.dtype(), DType::Float64);
+    // A literal int32 cannot hold is refused, as NumPy 2 refuses it; comparisons still work.
+    let i = one_of(DType::Int32);
+    let e = numjit::eval("i + 3000000000", numjit::vars! {"i" => &i}).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "error: Python integer 3000000000 out of bounds for int32 (NumPy refuses it too); make the array int64 or write a float\n  i + 3000000000\n  ^^^^^^^^^^^^^^"
+    );
+    let r = numjit::eval("i < 3000000000", numjit::vars! {"i" => &i}).unwrap();
+    assert_eq!(r.as_bool().unwrap().iter().copied().collect::<Vec<_>>(), [true]);
+}
+
+#[test]
+fn float32_arithmetic_matches_rust_f32() {
+    let x = floats32(0);
+    let y = floats32(3);
+    let r = numjit::eval("x * y + x / y - 0.1", numjit::vars! {"x" => &x, "y" => &y}).unwrap();
+    let want: Vec<u32> = x
+        .iter()
+        .zip(&y)
+        .map(|(&a, &b)| (a * b + a / b - 0.1f32).to_bits())
+        .collect();
+    let got: Vec<u32> = r.as_f32().unwrap().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    // Math functions: float64 evaluation rounded once (NumPy's float32 loops are within an ulp
+    // or two of this).
+    let r = numjit::eval("sin(x)", numjit::vars! {"x" => &x}).unwrap();
+    for (got, &a) in r.as_f32().unwrap().iter().zip(&x) {
+        let want = (a as f64).sin() as f32;
+        let ulps = (got.to_bits() as i64 - want.to_bits() as i64).abs();
+        assert!(got.is_nan() && want.is_nan() || ulps <= 1, "sin({a}): {got} vs {want}");
+    }
+}
+
+#[test]
+fn int32_arithmetic_wraps_as_numpy() {
+    let i = ints32(0);
+    let j = ints32(5);
+    let r = numjit::eval(
+        "i * j + i - (j << 3) + (i >> 33)",
+        numjit::vars! {"i" => &i, "j" => &j},
+    )
+    .unwrap();
+    let want: Vec<i32> = i
+        .iter()
+        .zip(&j)
+        .map(|(&a, &b)| {
+            a.wrapping_mul(b)
+                .wrapping_add(a)
+                .wrapping_sub(b.wrapping_shl(3))
+                .wrapping_add(if a < 0 { -1 } else { 0 })
+        })
+        .collect();
+    assert_eq!(r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(), want);
+    let r = numjit::eval("i // j + i % j", numjit::vars! {"i" => &i, "j" => &j}).unwrap();
+    let want: Vec<i32> = i
+        .iter()
+        .zip(&j)
+        .map(|(&a, &b)| {
+            if b == 0 {
+                return 0;
+            }
+            // Python floor division, then the remainder with the divisor's sign.
+            let (a, b) = (a as i64, b as i64);
+            let q = if a % b != 0 && ((a < 0) != (b < 0)) {
+                a / b - 1
+            } else {
+                a / b
+            };
+            (q as i32).wrapping_add((a - q * b) as i32)
+        })
+        .collect();
+    assert_eq!(r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(), want);
+}
+
+#[test]
+fn complex_arithmetic_known_values() {
+    let z = vec![Complex64::new(1.0, 2.0), Complex64::new(-3.0, 0.5)];
+    let w = vec![Complex64::new(0.5, -1.0), Complex64::new(2.0, 2.0)];
+    let r = numjit::eval("z * w - z / w + 2j", numjit::vars! {"z" => &z, "w" => &w}).unwrap();
+    let got = r.as_c128().unwrap();
+    for k in 0..2 {
+        let want = z[k] * w[k] - z[k] / w[k] + Complex64::new(0.0, 2.0);
+        assert!((got[k] - want).norm() < 1e-14, "{k}: {} vs {want}", got[k]);
+    }
+    // (1+2j)(0.5-1j) = 2.5 + 0j exactly; sqrt(-4) = 2j; abs(3+4j) = 5.
+    let r = numjit::eval("z * w", numjit::vars! {"z" => &z, "w" => &w}).unwrap();
+    assert_eq!(r.as_c128().unwrap()[0], Complex64::new(2.5, 0.0));
+    let m = vec![Complex64::new(-4.0, 0.0), Complex64::new(3.0, 4.0)];
+    let r = numjit::eval("sqrt(m)", numjit::vars! {"m" => &m}).unwrap();
+    assert_eq!(r.as_c128().unwrap()[0], Complex64::new(0.0, 2.0));
+    let r = numjit::eval("abs(m)", numjit::vars! {"m" => &m}).unwrap();
+    assert_eq!(r.as_f64().unwrap()[1], 5.0);
+    let r = numjit::eval("real(m) + imag(m)", numjit::vars! {"m" => &m}).unwrap();
+    assert_eq!(r.as_f64().unwrap().iter().copied().collect::<Vec<_>>(), [-4.0, 7.0]);
+}
+
+#[test]
+fn refused_operations_name_the_dtype() {
+    let z = vec![Complex64::new(1.0, 2.0)];
+    let x = vec![1.5f32];
+    for (expr, msg) in [
+        ("z // z", "`//` is not defined for complex operands (complex128 and complex128)"),
+        ("z % 2", "`%` is not defined for complex operands (complex128 and int64)"),
+        ("z & z", "`&` is not defined for complex operands (complex128 and complex128)"),
+        ("floor(z)", "`floor` is not defined for complex128 (NumPy refuses it too)"),
+        ("arctan2(z, z)", "`arctan2` is not defined for complex128 (NumPy refuses it too)"),
+        ("x << 1", "`<<` is not defined for float operands (float32 and int64)"),
+        ("complex(z, 1)", "`complex` is not defined for complex128 (NumPy refuses it too)"),
+    ] {
+        let e = numjit::eval(expr, numjit::vars! {"z" => &z, "x" => &x}).unwrap_err();
+        assert_eq!(e.kind(), numjit::ErrorKind::DType, "{expr}");
+        assert!(e.to_string().contains(msg), "{expr}: {e}");
+        assert!(e.to_string().contains('^'), "{expr}: {e}");
+    }
+}
+
+#[test]
+fn outputs_of_each_dtype_are_written_in_place() {
+    let x = floats32(0);
+    let mut out = vec![0f32; x.len()];
+    numjit::evaluate("x * 2", &mut out, numjit::vars! {"x" => &x}).unwrap();
+    let want: Vec<u32> = x.iter().map(|v| (v * 2.0).to_bits()).collect();
+    assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want);
+    let z = complexes(0);
+    let mut zo = vec![Complex64::new(0.0, 0.0); z.len()];
+    numjit::evaluate("conj(z)", &mut zo, numjit::vars! {"z" => &z}).unwrap();
+    for (a, b) in zo.iter().zip(&z) {
+        assert_eq!(a.re.to_bits(), b.re.to_bits());
+        assert_eq!(a.im.to_bits(), (-b.im).to_bits());
+    }
+}
