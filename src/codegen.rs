@@ -1644,6 +1644,11 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let (re, im) = (self.value(node.args[0]), self.value(node.args[1]));
                 Ok((re, im))
             }
+            Op::Call(Where) => {
+                let c = self.value(node.args[0]);
+                let ((ar, ai), (br, bi)) = (pair(self, 1), pair(self, 2));
+                Ok((self.i().select(c, ar, br), self.i().select(c, ai, bi)))
+            }
             Op::Call(f) => {
                 let (re, im) = pair(self, 0);
                 match f {
@@ -1680,7 +1685,6 @@ impl<'a, 'b> Lower<'a, 'b> {
                         let h = if f == Maximum { h_cmax } else { h_cmin };
                         Ok(self.call_pair(h as *const u8, &[re, im, br, bi]))
                     }
-                    Where => unreachable!("where's condition is bool"),
                     f => {
                         let h = complex_helper(f).expect("checking admits only complex functions");
                         Ok(self.call_pair(h as *const u8, &[re, im]))
