@@ -4,6 +4,7 @@ mod bench_cmd;
 mod bin;
 mod cli;
 mod corpus;
+mod dtypes;
 mod errors;
 mod npy;
 mod numpy_oracle;
