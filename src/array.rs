@@ -3,8 +3,8 @@
 //!
 //! This module knows nothing about expressions, kernels or threads.
 
-pub use num_complex::Complex64;
 use ndarray::{ArrayBase, ArrayD, Data, DataMut, Dimension, IxDyn};
+pub use num_complex::Complex64;
 use smallvec::SmallVec;
 use std::fmt;
 use std::marker::PhantomData;
@@ -32,6 +32,9 @@ pub enum DType {
     Float64,
     /// [`Complex64`] (two `f64`), NumPy's `complex128`.
     Complex128,
+    /// Fixed-width byte strings of this many bytes, NUL-padded (NumPy's `S<width>`). Only
+    /// compared (`==`, `<`, …) and searched (`contains`); never a result.
+    Bytes(usize),
 }
 
 /// The kinds NumPy promotes between (`np.dtype.kind`, ordered).
@@ -45,6 +48,8 @@ pub enum Kind {
     Float,
     /// complex
     Complex,
+    /// byte strings
+    Bytes,
 }
 
 impl DType {
@@ -67,6 +72,7 @@ impl DType {
             DType::Float32 => "float32",
             DType::Float64 => "float64",
             DType::Complex128 => "complex128",
+            DType::Bytes(_) => "bytes",
         }
     }
 
@@ -77,6 +83,7 @@ impl DType {
             DType::Int32 | DType::Float32 => 4,
             DType::Int64 | DType::Float64 => 8,
             DType::Complex128 => 16,
+            DType::Bytes(w) => w,
         }
     }
 
@@ -87,6 +94,7 @@ impl DType {
             DType::Int32 | DType::Int64 => Kind::Int,
             DType::Float32 | DType::Float64 => Kind::Float,
             DType::Complex128 => Kind::Complex,
+            DType::Bytes(_) => Kind::Bytes,
         }
     }
 
@@ -113,7 +121,11 @@ impl DType {
     ///
     /// (An integer and float32 give float64: float32 cannot hold every int32.)
     pub fn promote(self, other: DType) -> DType {
-        let (lo, hi) = if self <= other { (self, other) } else { (other, self) };
+        let (lo, hi) = if self <= other {
+            (self, other)
+        } else {
+            (other, self)
+        };
         if lo.is_int() && hi == DType::Float32 {
             DType::Float64
         } else {
@@ -140,6 +152,7 @@ impl DType {
             Kind::Int => DType::Int64,
             Kind::Float => DType::Float64,
             Kind::Complex => DType::Complex128,
+            Kind::Bytes => self,
         }
     }
 
@@ -155,6 +168,9 @@ impl DType {
 
     /// Whether NumPy's `np.can_cast(self, to, casting)` allows the cast.
     pub fn can_cast(self, to: DType, casting: Casting) -> bool {
+        if (self.kind() == Kind::Bytes) != (to.kind() == Kind::Bytes) {
+            return false;
+        }
         match casting {
             Casting::No | Casting::Equiv => self == to,
             Casting::Safe => self == to || self.promote(to) == to,
@@ -207,7 +223,10 @@ impl Casting {
 
 impl fmt::Display for DType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            DType::Bytes(w) => write!(f, "bytes{w} (S{w})"),
+            _ => f.write_str(self.name()),
+        }
     }
 }
 
@@ -300,6 +319,9 @@ macro_rules! each_array {
 
 impl Array {
     /// A zero-filled array of the given dtype and shape.
+    ///
+    /// # Panics
+    /// For [`DType::Bytes`]: byte strings are inputs only, never results.
     pub fn zeros(dtype: DType, shape: &[usize]) -> Array {
         let s = IxDyn(shape);
         match dtype {
@@ -309,6 +331,9 @@ impl Array {
             DType::Float32 => Array::Float32(ArrayD::zeros(s)),
             DType::Float64 => Array::Float64(ArrayD::zeros(s)),
             DType::Complex128 => Array::Complex128(ArrayD::zeros(s)),
+            DType::Bytes(_) => {
+                panic!("byte strings are inputs only; there are no byte-string results")
+            }
         }
     }
 
@@ -524,6 +549,45 @@ impl<'a> Arg<'a> {
             offset: 0,
             _life: PhantomData,
         }
+    }
+}
+
+impl<'a> Arg<'a> {
+    /// Fixed-width byte strings: `data` holds `shape`'s elements of `width` bytes each, C
+    /// order, each NUL-padded (NumPy's `S<width>` layout).
+    ///
+    /// # Panics
+    /// If `width` is 0 or `data` does not hold exactly the elements `shape` describes.
+    pub fn bytes(data: &'a [u8], width: usize, shape: &[usize]) -> Arg<'a> {
+        let count: usize = shape.iter().product();
+        assert!(width > 0, "byte strings have a width of at least 1");
+        assert_eq!(data.len(), count * width, "data holds shape × width bytes");
+        let mut strides = Steps::from_elem(0, shape.len());
+        let mut step = 1isize;
+        for (d, &len) in shape.iter().enumerate().rev() {
+            strides[d] = step;
+            step *= len.max(1) as isize;
+        }
+        Arg {
+            dtype: DType::Bytes(width),
+            storage: Storage::Ptr(data.as_ptr()),
+            shape: Dims::from_slice(shape),
+            strides,
+            offset: 0,
+            _life: PhantomData,
+        }
+    }
+}
+
+impl<'a, const N: usize> From<&'a [[u8; N]]> for Arg<'a> {
+    /// A 1-D array of `N`-byte strings.
+    fn from(v: &'a [[u8; N]]) -> Self {
+        Arg::bytes(v.as_flattened(), N, &[v.len()])
+    }
+}
+impl<'a, const N: usize> From<&'a Vec<[u8; N]>> for Arg<'a> {
+    fn from(v: &'a Vec<[u8; N]>) -> Self {
+        Arg::from(v.as_slice())
     }
 }
 

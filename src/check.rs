@@ -24,6 +24,9 @@ pub fn check(
         known,
     };
     let root = c.expr(expr)?;
+    if let DType::Bytes(_) = c.b.dtype(root) {
+        return Err(bytes_err(expr.span));
+    }
     Ok(c.b.finish(root))
 }
 
@@ -31,6 +34,18 @@ struct Checker<'a> {
     b: Builder,
     lookup: &'a dyn Fn(&str) -> Option<DType>,
     known: &'a [&'a str],
+}
+
+/// The error for a byte string used other than in a comparison or `contains`.
+fn bytes_err(span: Span) -> Error {
+    dtype_err(
+        "byte strings can only be compared (`==`, `!=`, `<`, `<=`, `>`, `>=`) or searched with `contains`".into(),
+        span,
+    )
+}
+
+fn is_bytes(dt: DType) -> bool {
+    matches!(dt, DType::Bytes(_))
 }
 
 fn dtype_err(msg: String, span: Span) -> Error {
@@ -46,10 +61,14 @@ impl Checker<'_> {
             ExprKind::Imag(v) => Ok(self
                 .b
                 .constant_node(Scalar::Complex(crate::array::Complex64::new(0.0, *v)))),
-            ExprKind::Str(_) => Err(dtype_err(
-                "byte strings can only be compared (`==`, `!=`, `<`, …) or searched with `contains`, and only against string arrays".into(),
-                e.span,
-            )),
+            ExprKind::Str(bytes) => {
+                if bytes.is_empty() {
+                    // NumPy's `S0` does not exist: b'' is `S1` holding a NUL.
+                    Ok(self.b.string(&[0]))
+                } else {
+                    Ok(self.b.string(bytes))
+                }
+            }
             ExprKind::Reduce { .. } => Err(Error::new(
                 ErrorKind::Internal,
                 "a reduction reached checking unevaluated",
@@ -68,6 +87,7 @@ impl Checker<'_> {
                 let a = self.expr(arg)?;
                 let dt = self.b.dtype(a);
                 match (op, dt) {
+                    (_, DType::Bytes(_)) => Err(bytes_err(e.span)),
                     (UnaryOp::Pos, dt) if dt != DType::Bool => Ok(a),
                     (UnaryOp::Neg, dt) if dt != DType::Bool => Ok(self.b.add(Op::Neg, dt, vec![a])),
                     (UnaryOp::Invert, dt) if dt == DType::Bool || dt.is_int() => {
@@ -282,11 +302,30 @@ impl Checker<'_> {
         rspan: Span,
     ) -> Result<NodeId> {
         let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
+        if is_bytes(lt) || is_bytes(rt) {
+            let cmp = match op {
+                BinOp::Lt => Cmp::Lt,
+                BinOp::Le => Cmp::Le,
+                BinOp::Eq => Cmp::Eq,
+                BinOp::Ne => Cmp::Ne,
+                BinOp::Ge => Cmp::Ge,
+                BinOp::Gt => Cmp::Gt,
+                _ => return Err(bytes_err(span)),
+            };
+            if !(is_bytes(lt) && is_bytes(rt)) {
+                return Err(dtype_err(
+                    format!("cannot compare byte strings with numbers ({lt} and {rt})"),
+                    span,
+                ));
+            }
+            return Ok(self.b.add(Op::Cmp(cmp), DType::Bool, vec![l, r]));
+        }
         let mut dt = self.result_type(&[l, r]);
         // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
         // cannot hold: compare in int64 then.
         if op.is_comparison() && dt == DType::Int32 {
-            let big = |c: Option<Scalar>| matches!(c, Some(Scalar::Int(v)) if i32::try_from(v).is_err());
+            let big =
+                |c: Option<Scalar>| matches!(c, Some(Scalar::Int(v)) if i32::try_from(v).is_err());
             if big(self.b.constant(l)) || big(self.b.constant(r)) {
                 dt = DType::Int64;
             }
@@ -378,7 +417,9 @@ impl Checker<'_> {
                 }
                 Ok(self.b.add(simple(op), t, vec![a, b]))
             }
-            _ if complex || dt.is_float() => Err(not_for(if complex { "complex" } else { "float" })),
+            _ if complex || dt.is_float() => {
+                Err(not_for(if complex { "complex" } else { "float" }))
+            }
             BinOp::Shl | BinOp::Shr => {
                 let t = if dt == DType::Bool { DType::Int64 } else { dt };
                 let (a, b) = both(self, t)?;
@@ -416,11 +457,31 @@ impl Checker<'_> {
     fn call(&mut self, f: Func, args: Vec<NodeId>, span: Span) -> Result<NodeId> {
         let refuse = |t: DType| {
             Err(dtype_err(
-                format!("`{}` is not defined for {t} (NumPy refuses it too)", f.name()),
+                format!(
+                    "`{}` is not defined for {t} (NumPy refuses it too)",
+                    f.name()
+                ),
                 span,
             ))
         };
+        let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
+        if f.sig() == Sig::Contains {
+            if !dts.iter().all(|&d| is_bytes(d)) {
+                return Err(dtype_err(
+                    format!(
+                        "`contains` searches byte strings for byte strings; got {} and {}",
+                        dts[0], dts[1]
+                    ),
+                    span,
+                ));
+            }
+            return Ok(self.b.add(Op::Call(f), DType::Bool, args));
+        }
+        if dts.iter().any(|&d| is_bytes(d)) {
+            return Err(bytes_err(span));
+        }
         match f.sig() {
+            Sig::Contains => unreachable!("handled above"),
             Sig::Where => {
                 let c = self.b.cast(args[0], DType::Bool);
                 let t = self.result_type(&args[1..]);

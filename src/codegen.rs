@@ -63,6 +63,8 @@ pub struct Kernel {
     module: Option<JITModule>,
     func: KernelFn,
     clif: String,
+    /// Constant data the code points to (byte-string literals); freed with the code.
+    _data: Vec<Box<[u8]>>,
 }
 
 // SAFETY: after `finalize_definitions` the module's code is immutable and only freed in `drop`;
@@ -167,12 +169,12 @@ fn build(
     let mut ctx: Context = module.make_context();
     ctx.func.signature = sig;
     let mut fctx = FunctionBuilderContext::new();
-    {
+    let data = {
         let fb = FunctionBuilder::new(&mut ctx.func, &mut fctx);
         let call_conv = module.isa().default_call_conv();
         let frontend = module.isa().frontend_config();
-        Lower::new(program, layout, fb, ptr, call_conv, frontend).lower();
-    }
+        Lower::new(program, layout, fb, ptr, call_conv, frontend).lower()
+    };
     let clif = if keep_clif {
         ctx.func.display().to_string()
     } else {
@@ -192,6 +194,7 @@ fn build(
         module: Some(module),
         func,
         clif,
+        _data: data,
     })
 }
 
@@ -203,6 +206,8 @@ fn clif_type(dt: DType) -> Type {
         DType::Int64 => types::I64,
         DType::Float32 => types::F32,
         DType::Float64 | DType::Complex128 => types::F64,
+        // The element's address (the width is part of the dtype).
+        DType::Bytes(_) => types::I64,
     }
 }
 
@@ -246,7 +251,7 @@ fn vector_width(program: &Program) -> usize {
             DType::Bool => {}
             DType::Int32 | DType::Float32 => w32 = true,
             DType::Int64 | DType::Float64 => w64 = true,
-            DType::Complex128 => return 0,
+            DType::Complex128 | DType::Bytes(_) => return 0,
         }
     }
     match (w32, w64) {
@@ -290,6 +295,8 @@ struct Lower<'a, 'b> {
     cvalues: Vec<Option<(Value, Value)>>,
     /// Lanes per vector (see [`vector_width`]); 0 when the kernel has no vector loop.
     width: usize,
+    /// Memory the code points to (byte-string literals), owned by the kernel.
+    data: Vec<Box<[u8]>>,
     /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
     splat: Vec<bool>,
 }
@@ -338,6 +345,29 @@ unary_helpers! {
     Sign => h_sign = sc::sign_f64,
 }
 
+/// `bytes_cmp` of two byte strings as -1, 0 or 1.
+extern "C" fn h_bytes_cmp(a: *const u8, la: usize, b: *const u8, lb: usize) -> i32 {
+    // SAFETY: the kernel passes the addresses of two whole elements (array elements of a
+    // byte-string operand, or a literal the kernel owns) with their dtypes' widths.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, la),
+            std::slice::from_raw_parts(b, lb),
+        )
+    };
+    sc::bytes_cmp(a, b) as i32
+}
+/// `bytes_contains` of two byte strings as 0 or 1.
+extern "C" fn h_contains(a: *const u8, la: usize, b: *const u8, lb: usize) -> u8 {
+    // SAFETY: as in `h_bytes_cmp`.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, la),
+            std::slice::from_raw_parts(b, lb),
+        )
+    };
+    sc::bytes_contains(a, b) as u8
+}
 extern "C" fn h_floordiv_f32(a: f32, b: f32) -> f32 {
     sc::floordiv_f32(a, b)
 }
@@ -472,11 +502,13 @@ impl<'a, 'b> Lower<'a, 'b> {
             lanes: vec![None; count],
             cvalues: vec![None; count],
             width: vector_width(program),
+            data: Vec::new(),
             splat,
         }
     }
 
-    fn lower(mut self) {
+    /// Emits the kernel; returns the constant data its code points to.
+    fn lower(mut self) -> Vec<Box<[u8]>> {
         let nops = self.layout.len();
         let vector = self.vectorize();
         let entry = self.fb.create_block();
@@ -600,6 +632,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.seal_block(exit);
         self.fb.ins().return_(&[]);
         self.fb.finalize(self.frontend);
+        self.data
     }
 
     /// Whether this layout gets a vector loop: the output is contiguous and no input is
@@ -756,7 +789,11 @@ impl<'a, 'b> Lower<'a, 'b> {
         let dt = self.program.inputs[k].dtype;
         let ty = clif_type(dt);
         let flags = MemFlagsData::trusted();
-        let v = self.fb.ins().load(ty, flags, p, 0);
+        let v = if let DType::Bytes(_) = dt {
+            p
+        } else {
+            self.fb.ins().load(ty, flags, p, 0)
+        };
         let im = (dt == DType::Complex128).then(|| self.fb.ins().load(ty, flags, p, 8));
         for (i, node) in self.program.nodes.iter().enumerate() {
             if node.op == Op::Input(k) {
@@ -847,8 +884,7 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     fn emit_level(&mut self, level: Level) {
         for id in 0..self.program.nodes.len() {
-            if self.levels[id] != level || self.values[id].is_some() || self.cvalues[id].is_some()
-            {
+            if self.levels[id] != level || self.values[id].is_some() || self.cvalues[id].is_some() {
                 continue;
             }
             if self.is_complex(id) {
@@ -1033,6 +1069,13 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             Scalar::Float(v) => self.fconst(dt, lanes, v),
             Scalar::Complex(_) => unreachable!("complex constants are pairs"),
+            Scalar::Str(k, _) => {
+                // A copy owned by the kernel, so the code never points into the program.
+                let bytes: Box<[u8]> = self.program.strings[k as usize].clone().into();
+                let addr = bytes.as_ptr() as i64;
+                self.data.push(bytes);
+                self.fb.ins().iconst(self.ptr, addr)
+            }
         }
     }
 
@@ -1114,12 +1157,9 @@ impl<'a, 'b> Lower<'a, 'b> {
             });
         }
         let little = MemFlagsData::new().with_endianness(Endianness::Little);
-        let high_to_low = self
-            .fb
-            .func
-            .dfg
-            .immediates
-            .push(ConstantData::from((8u8..16).chain(8..16).collect::<Vec<u8>>()));
+        let high_to_low = self.fb.func.dfg.immediates.push(ConstantData::from(
+            (8u8..16).chain(8..16).collect::<Vec<u8>>(),
+        ));
         let mut halves = Vec::with_capacity(2);
         for half in 0..2 {
             let wide: Vec<Value> = args
@@ -1139,12 +1179,9 @@ impl<'a, 'b> Lower<'a, 'b> {
             let narrow = self.fb.ins().fvdemote(r);
             halves.push(self.fb.ins().bitcast(types::I8X16, little, narrow));
         }
-        let join = self
-            .fb
-            .func
-            .dfg
-            .immediates
-            .push(ConstantData::from((0u8..8).chain(16..24).collect::<Vec<u8>>()));
+        let join = self.fb.func.dfg.immediates.push(ConstantData::from(
+            (0u8..8).chain(16..24).collect::<Vec<u8>>(),
+        ));
         let joined = self.fb.ins().shuffle(halves[0], halves[1], join);
         Some(self.fb.ins().bitcast(types::F32X4, little, joined))
     }
@@ -1240,6 +1277,18 @@ impl<'a, 'b> Lower<'a, 'b> {
             Op::Cmp(c) => {
                 let (a, b) = (args[0], args[1]);
                 match arg_dt.unwrap_or(DType::Float64) {
+                    DType::Bytes(_) => {
+                        let o = self.bytes_call(id, h_bytes_cmp as *const u8, types::I32);
+                        let cc = match c {
+                            Cmp::Lt => IntCC::SignedLessThan,
+                            Cmp::Le => IntCC::SignedLessThanOrEqual,
+                            Cmp::Eq => IntCC::Equal,
+                            Cmp::Ne => IntCC::NotEqual,
+                            Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
+                            Cmp::Gt => IntCC::SignedGreaterThan,
+                        };
+                        self.i().icmp_imm_s(cc, o, 0)
+                    }
                     t if t.is_float() => {
                         let cc = match c {
                             Cmp::Lt => FloatCC::LessThan,
@@ -1283,8 +1332,24 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
             }
+            Op::Call(Func::Contains) => self.bytes_call(id, h_contains as *const u8, types::I8),
             Op::Call(f) => return self.call(f, dt, arg_dt.unwrap_or(dt), args, lanes),
         })
+    }
+
+    /// Calls a byte-string helper `h(a, a_width, b, b_width)` on the two operands of node `id`
+    /// (scalar loop only: kernels over byte strings have no vector loop).
+    fn bytes_call(&mut self, id: NodeId, h: *const u8, ret: Type) -> Value {
+        let node = &self.program.nodes[id];
+        let (a, b) = (node.args[0], node.args[1]);
+        let (wa, wb) = (
+            self.program.nodes[a].dtype.size() as i64,
+            self.program.nodes[b].dtype.size() as i64,
+        );
+        let (pa, pb) = (self.value(a), self.value(b));
+        let la = self.i().iconst(types::I64, wa);
+        let lb = self.i().iconst(types::I64, wb);
+        self.call_helper(h, &[pa, la, pb, lb], ret)
     }
 
     /// An int64 helper `h` applied to int32 or int64 operands (int32 sign-extended, the result
@@ -1691,8 +1756,15 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
             }
-            Op::Input(_) | Op::Invert | Op::FloorDiv | Op::Mod | Op::Shl
-            | Op::Shr | Op::And | Op::Or | Op::Xor => {
+            Op::Input(_)
+            | Op::Invert
+            | Op::FloorDiv
+            | Op::Mod
+            | Op::Shl
+            | Op::Shr
+            | Op::And
+            | Op::Or
+            | Op::Xor => {
                 unreachable!("checking admits no {:?} on complex", node.op)
             }
         };
@@ -1716,7 +1788,6 @@ impl<'a, 'b> Lower<'a, 'b> {
         let r = self.fb.inst_results(call);
         (r[0], r[1])
     }
-
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]

@@ -245,6 +245,30 @@ pub fn overlaps(out: &Out<'_>, arg: &Arg<'_>) -> bool {
     !exact
 }
 
+/// The byte string of `arg` (of dtype [`DType::Bytes`]) at index `idx` (one index per axis,
+/// each within the shape), all its `width` bytes.
+pub fn read_bytes(arg: &Arg<'_>, idx: &[usize]) -> Vec<u8> {
+    let DType::Bytes(width) = arg.dtype else {
+        panic!("read_bytes reads byte strings")
+    };
+    let p = element_ptr(arg, idx);
+    // SAFETY: `element_ptr` checked the index against the shape, so `p` addresses one whole
+    // element of `width` bytes in memory `arg` borrows.
+    unsafe { std::slice::from_raw_parts(p, width).to_vec() }
+}
+
+/// The address of the element of `arg` at `idx`, checked against the shape.
+fn element_ptr(arg: &Arg<'_>, idx: &[usize]) -> *const u8 {
+    assert_eq!(idx.len(), arg.shape.len(), "index rank");
+    let mut off: isize = 0;
+    for ((&i, &len), &st) in idx.iter().zip(&arg.shape).zip(&arg.strides) {
+        assert!(i < len, "index within shape");
+        off += i as isize * st;
+    }
+    assert!(!arg.is_placeholder(), "placeholders are never read");
+    arg_ptr(arg).wrapping_offset(off * arg.dtype.size() as isize)
+}
+
 /// Reads the element of `arg` at index `idx` (one index per axis, each within the shape).
 pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
     assert_eq!(idx.len(), arg.shape.len(), "index rank");
@@ -267,6 +291,7 @@ pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
             DType::Int64 => Scalar::Int((p as *const i64).read_unaligned()),
             DType::Float32 => Scalar::Float32((p as *const f32).read_unaligned()),
             DType::Float64 => Scalar::Float((p as *const f64).read_unaligned()),
+            DType::Bytes(_) => unreachable!("byte strings are read with read_bytes"),
             DType::Complex128 => {
                 let q = p as *const f64;
                 Scalar::Complex(crate::array::Complex64::new(

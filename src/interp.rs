@@ -29,7 +29,11 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     match args.first().map(|a| a.dtype()) {
         Some(DType::Int32) => {
             let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Int64)).collect();
-            let wide_dt = if dtype == DType::Int32 { DType::Int64 } else { dtype };
+            let wide_dt = if dtype == DType::Int32 {
+                DType::Int64
+            } else {
+                dtype
+            };
             apply64(op, wide_dt, &wide).cast(dtype)
         }
         Some(DType::Float32) => {
@@ -40,7 +44,11 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
                 (Op::Call(Func::Nextafter), [F32(a), F32(b)]) => F32(s::nextafter_f32(*a, *b)),
                 _ => {
                     let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Float64)).collect();
-                    let wide_dt = if dtype == DType::Float32 { DType::Float64 } else { dtype };
+                    let wide_dt = if dtype == DType::Float32 {
+                        DType::Float64
+                    } else {
+                        dtype
+                    };
                     apply64(op, wide_dt, &wide).cast(dtype)
                 }
             }
@@ -93,7 +101,10 @@ fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
                     }
                 })
             }
-            f => C(complex_fn(f).unwrap_or_else(|| unreachable!("{f:?} on complex"))(z[0])),
+            f => C(complex_fn(f)
+                .unwrap_or_else(|| unreachable!("{f:?} on complex"))(
+                z[0]
+            )),
         },
         _ => unreachable!("ill-typed complex operation {op:?} → {dtype}"),
     }
@@ -153,7 +164,8 @@ fn apply64(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     match op {
         Op::Input(_) => bad(),
         Op::Const(c) => c,
-        Op::Cast => args[0].cast(dtype),        Op::Neg => match args[0] {
+        Op::Cast => args[0].cast(dtype),
+        Op::Neg => match args[0] {
             I(a) => I(a.wrapping_neg()),
             F(a) => F(-a),
             _ => bad(),
@@ -308,6 +320,8 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
 pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
     let total: usize = shape.iter().product();
     let mut values = vec![Scalar::Bool(false); program.nodes.len()];
+    // The bytes of byte-string nodes (their `values` entry is unused).
+    let mut strings: Vec<Vec<u8>> = vec![Vec::new(); program.nodes.len()];
     let mut results = Vec::with_capacity(total);
     let mut idx = vec![0usize; shape.len()];
     for flat in 0..total {
@@ -333,7 +347,33 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
                             }
                         })
                         .collect();
-                    exec::read(arg, &aidx)
+                    if let DType::Bytes(_) = arg.dtype() {
+                        strings[i] = exec::read_bytes(arg, &aidx);
+                        Scalar::Bool(false)
+                    } else {
+                        exec::read(arg, &aidx)
+                    }
+                }
+                Op::Const(Scalar::Str(k, _)) => {
+                    strings[i] = program.strings[k as usize].clone();
+                    Scalar::Bool(false)
+                }
+                Op::Cmp(c) if matches!(program.nodes[node.args[0]].dtype, DType::Bytes(_)) => {
+                    let (a, b) = (&strings[node.args[0]], &strings[node.args[1]]);
+                    let o = s::bytes_cmp(a, b);
+                    use std::cmp::Ordering::*;
+                    Scalar::Bool(match c {
+                        Cmp::Lt => o == Less,
+                        Cmp::Le => o != Greater,
+                        Cmp::Eq => o == Equal,
+                        Cmp::Ne => o != Equal,
+                        Cmp::Ge => o != Less,
+                        Cmp::Gt => o == Greater,
+                    })
+                }
+                Op::Call(Func::Contains) => {
+                    let (a, b) = (&strings[node.args[0]], &strings[node.args[1]]);
+                    Scalar::Bool(s::bytes_contains(a, b))
                 }
                 op => {
                     let a: Vec<Scalar> = node.args.iter().map(|&j| values[j]).collect();
@@ -369,5 +409,6 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
         DType::Float32 => build!(Float32, Scalar::Float32(x) => x),
         DType::Float64 => build!(Float64, Scalar::Float(x) => x),
         DType::Complex128 => build!(Complex128, Scalar::Complex(z) => z),
+        DType::Bytes(_) => unreachable!("checking refuses byte-string results"),
     }
 }

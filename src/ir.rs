@@ -32,6 +32,8 @@ pub enum Scalar {
     Float(f64),
     /// A complex128.
     Complex(Complex64),
+    /// A byte-string literal: index into [`Program::strings`] and its width.
+    Str(u32, u32),
 }
 
 impl Scalar {
@@ -44,6 +46,7 @@ impl Scalar {
             Scalar::Float32(_) => DType::Float32,
             Scalar::Float(_) => DType::Float64,
             Scalar::Complex(_) => DType::Complex128,
+            Scalar::Str(_, w) => DType::Bytes(w as usize),
         }
     }
 
@@ -64,6 +67,7 @@ impl Scalar {
             Scalar::Float32(x) => x as f64,
             Scalar::Float(x) => x,
             Scalar::Complex(z) => z.re,
+            Scalar::Str(..) => unreachable!("byte strings are never converted"),
         }
     }
 
@@ -76,6 +80,7 @@ impl Scalar {
             Scalar::Float32(x) => x as i64,
             Scalar::Float(x) => x as i64,
             Scalar::Complex(z) => z.re as i64,
+            Scalar::Str(..) => unreachable!("byte strings are never converted"),
         }
     }
 
@@ -88,6 +93,7 @@ impl Scalar {
             Scalar::Float32(x) => x != 0.0,
             Scalar::Float(x) => x != 0.0,
             Scalar::Complex(z) => z.re != 0.0 || z.im != 0.0,
+            Scalar::Str(..) => unreachable!("byte strings are never converted"),
         }
     }
 
@@ -112,6 +118,10 @@ impl Scalar {
             }),
             DType::Float64 => Scalar::Float(self.to_f64()),
             DType::Complex128 => Scalar::Complex(self.to_complex()),
+            DType::Bytes(_) => {
+                assert_eq!(self.dtype(), dtype, "byte strings are never converted");
+                self
+            }
         }
     }
 
@@ -125,6 +135,7 @@ impl Scalar {
             Scalar::Float32(x) => x.to_bits() as u128,
             Scalar::Float(x) => x.to_bits() as u128,
             Scalar::Complex(z) => (z.re.to_bits() as u128) << 64 | z.im.to_bits() as u128,
+            Scalar::Str(k, w) => (k as u128) << 32 | w as u128,
         }
     }
 }
@@ -138,6 +149,7 @@ impl fmt::Display for Scalar {
             Scalar::Float32(x) => write!(f, "{x:?}"),
             Scalar::Float(x) => write!(f, "{x:?}"),
             Scalar::Complex(z) => write!(f, "({:?}{:+?}j)", z.re, z.im),
+            Scalar::Str(k, _) => write!(f, "string #{k}"),
         }
     }
 }
@@ -350,6 +362,8 @@ pub struct Program {
     pub root: NodeId,
     /// The inputs, indexed by [`Op::Input`].
     pub inputs: Vec<Input>,
+    /// The byte-string literals, indexed by [`Scalar::Str`].
+    pub strings: Vec<Vec<u8>>,
 }
 
 impl Program {
@@ -402,6 +416,7 @@ pub struct Builder {
     nodes: Vec<Node>,
     inputs: Vec<Input>,
     seen: HashMap<NodeKey, NodeId>,
+    strings: Vec<Vec<u8>>,
 }
 
 impl Builder {
@@ -450,6 +465,18 @@ impl Builder {
         self.add(Op::Input(k), dtype, vec![])
     }
 
+    /// The constant node of a byte-string literal.
+    pub fn string(&mut self, bytes: &[u8]) -> NodeId {
+        let k = match self.strings.iter().position(|s| s == bytes) {
+            Some(k) => k,
+            None => {
+                self.strings.push(bytes.to_vec());
+                self.strings.len() - 1
+            }
+        };
+        self.constant_node(Scalar::Str(k as u32, bytes.len() as u32))
+    }
+
     /// A constant node.
     pub fn constant_node(&mut self, value: Scalar) -> NodeId {
         self.add(Op::Const(value), value.dtype(), vec![])
@@ -468,6 +495,8 @@ impl Builder {
     pub fn add(&mut self, op: Op, dtype: DType, args: Vec<NodeId>) -> NodeId {
         if !args.is_empty() {
             let consts: Option<Vec<Scalar>> = args.iter().map(|&a| self.constant(a)).collect();
+            // Byte strings are never folded (their bytes live in the string table).
+            let consts = consts.filter(|c| !c.iter().any(|v| matches!(v, Scalar::Str(..))));
             if let Some(values) = consts {
                 let v = interp::apply(op, dtype, &values);
                 return self.constant_node(v);
@@ -514,6 +543,7 @@ impl Builder {
             root: remap[root],
             nodes,
             inputs: self.inputs,
+            strings: self.strings,
         }
     }
 }

@@ -54,6 +54,7 @@ pub enum Func {
     Complex,
     Copy,
     OnesLike,
+    Contains,
 }
 
 /// How a function types its arguments and result.
@@ -72,6 +73,8 @@ pub enum Sig {
     Part,
     /// `complex(re, im)`: two real arguments (as float64), complex128 out.
     MakeComplex,
+    /// `contains(haystack, needle)`: two byte strings, bool out.
+    Contains,
 }
 
 impl Func {
@@ -120,6 +123,7 @@ impl Func {
         Func::Complex,
         Func::Copy,
         Func::OnesLike,
+        Func::Contains,
     ];
 
     /// The name used in expressions.
@@ -169,6 +173,7 @@ impl Func {
             Complex => "complex",
             Copy => "copy",
             OnesLike => "ones_like",
+            Contains => "contains",
         }
     }
 
@@ -182,7 +187,8 @@ impl Func {
         use Func::*;
         match self {
             Where => 3,
-            Arctan2 | Fmod | Hypot | Copysign | Nextafter | Maximum | Minimum | Complex => 2,
+            Arctan2 | Fmod | Hypot | Copysign | Nextafter | Maximum | Minimum | Complex
+            | Contains => 2,
             _ => 1,
         }
     }
@@ -196,6 +202,7 @@ impl Func {
             Isnan | Isfinite | Isinf | Signbit => Sig::Predicate,
             Conj | Real | Imag | Copy | OnesLike => Sig::Part,
             Complex => Sig::MakeComplex,
+            Contains => Sig::Contains,
             _ => Sig::Float,
         }
     }
@@ -343,6 +350,25 @@ pub mod scalar {
         let bits = x.to_bits();
         let up = (y > x) == (x > 0.0);
         f32::from_bits(if up { bits + 1 } else { bits - 1 })
+    }
+
+    /// Compares two NUL-padded byte strings as NumPy (and numexpr) do: as if the shorter
+    /// were padded with NULs to the longer's width, bytes unsigned.
+    pub fn bytes_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+        let n = a.len().max(b.len());
+        let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+        (0..n)
+            .map(|i| at(a, i).cmp(&at(b, i)))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }
+
+    /// numexpr's `contains`: whether `needle` (up to its first NUL) occurs in `haystack` (up to
+    /// its first NUL); an empty needle is found everywhere.
+    pub fn bytes_contains(haystack: &[u8], needle: &[u8]) -> bool {
+        let trim = |s: &[u8]| -> usize { s.iter().position(|&c| c == 0).unwrap_or(s.len()) };
+        let (h, n) = (&haystack[..trim(haystack)], &needle[..trim(needle)]);
+        n.is_empty() || h.windows(n.len()).any(|w| w == n)
     }
 
     /// NumPy's `floor_divide` on float64.

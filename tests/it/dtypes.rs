@@ -79,7 +79,12 @@ enum Layout {
     Reversed,
 }
 
-const LAYOUTS: [Layout; 4] = [Layout::C, Layout::Fortran, Layout::Strided, Layout::Reversed];
+const LAYOUTS: [Layout; 4] = [
+    Layout::C,
+    Layout::Fortran,
+    Layout::Strided,
+    Layout::Reversed,
+];
 
 /// An array owning memory in `layout` whose view ([`view`]) holds the values of `a`.
 fn owner<T: Copy + Default>(a: &ArrayD<T>, layout: Layout) -> ArrayD<T> {
@@ -134,7 +139,10 @@ fn data() -> Data {
         f32s: vec![("x", arr(floats32(0))), ("y", arr(floats32(3)))],
         f64s: vec![("a", arr(floats64(1)))],
         i32s: vec![("i", arr(ints32(0))), ("j", arr(ints32(5)))],
-        i64s: vec![("n", arr((0..63).map(|k| k as i64 * 1_000_003 - 9).collect()))],
+        i64s: vec![(
+            "n",
+            arr((0..63).map(|k| k as i64 * 1_000_003 - 9).collect()),
+        )],
         c128s: vec![("z", arr(complexes(0))), ("w", arr(complexes(7)))],
         bools: vec![("p", arr((0..63).map(|k| k % 3 != 1).collect()))],
     }
@@ -257,7 +265,9 @@ fn replay(text: &str) {
             let c = numjit::compile(&expr).unwrap();
             let interp = c.interpret(o.vars()).unwrap();
             if bits(&interp) != bits(&reference) {
-                failures.push(format!("{expr} [{layout:?}]: the interpreter depends on layout"));
+                failures.push(format!(
+                    "{expr} [{layout:?}]: the interpreter depends on layout"
+                ));
             }
             for sched in &scheds {
                 let got = c.eval_with(o.vars(), sched).unwrap();
@@ -297,6 +307,7 @@ fn one_of(dt: DType) -> Array {
         DType::Float32 => Array::Float32(ArrayD::from_elem(s, 1.0)),
         DType::Float64 => Array::Float64(ArrayD::from_elem(s, 1.0)),
         DType::Complex128 => Array::Complex128(ArrayD::from_elem(s, Complex64::new(1.0, 0.0))),
+        DType::Bytes(_) => unreachable!("the table covers the numeric dtypes"),
     }
 }
 
@@ -307,11 +318,46 @@ fn dtype_named(name: &str) -> DType {
 /// NumPy 2.4.6: `(np.ones(2, A) + np.ones(2, B)).dtype` and `/` for every pair, in
 /// `DType::ALL` order (bool + bool shown as bool: `+` on bools is logical or).
 const TABLE: [[(&str, &str); 6]; 6] = [
-    [("bool", "float64"), ("int32", "float64"), ("int64", "float64"), ("float32", "float32"), ("float64", "float64"), ("complex128", "complex128")],
-    [("int32", "float64"), ("int32", "float64"), ("int64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
-    [("int64", "float64"), ("int64", "float64"), ("int64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
-    [("float32", "float32"), ("float64", "float64"), ("float64", "float64"), ("float32", "float32"), ("float64", "float64"), ("complex128", "complex128")],
-    [("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("float64", "float64"), ("complex128", "complex128")],
+    [
+        ("bool", "float64"),
+        ("int32", "float64"),
+        ("int64", "float64"),
+        ("float32", "float32"),
+        ("float64", "float64"),
+        ("complex128", "complex128"),
+    ],
+    [
+        ("int32", "float64"),
+        ("int32", "float64"),
+        ("int64", "float64"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("complex128", "complex128"),
+    ],
+    [
+        ("int64", "float64"),
+        ("int64", "float64"),
+        ("int64", "float64"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("complex128", "complex128"),
+    ],
+    [
+        ("float32", "float32"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("float32", "float32"),
+        ("float64", "float64"),
+        ("complex128", "complex128"),
+    ],
+    [
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("float64", "float64"),
+        ("complex128", "complex128"),
+    ],
     [("complex128", "complex128"); 6],
 ];
 
@@ -341,7 +387,10 @@ const WEAK: [(&str, [&str; 4]); 6] = [
     ("int64", ["int64", "float64", "complex128", "int64"]),
     ("float32", ["float32", "float32", "complex128", "float32"]),
     ("float64", ["float64", "float64", "complex128", "float64"]),
-    ("complex128", ["complex128", "complex128", "complex128", "complex128"]),
+    (
+        "complex128",
+        ["complex128", "complex128", "complex128", "complex128"],
+    ),
 ];
 
 #[test]
@@ -367,7 +416,10 @@ fn python_literals_are_weak_as_in_numpy_2() {
         "error: Python integer 3000000000 out of bounds for int32 (NumPy refuses it too); make the array int64 or write a float\n  i + 3000000000\n  ^^^^^^^^^^^^^^"
     );
     let r = numjit::eval("i < 3000000000", numjit::vars! {"i" => &i}).unwrap();
-    assert_eq!(r.as_bool().unwrap().iter().copied().collect::<Vec<_>>(), [true]);
+    assert_eq!(
+        r.as_bool().unwrap().iter().copied().collect::<Vec<_>>(),
+        [true]
+    );
 }
 
 #[test]
@@ -388,7 +440,10 @@ fn float32_arithmetic_matches_rust_f32() {
     for (got, &a) in r.as_f32().unwrap().iter().zip(&x) {
         let want = (a as f64).sin() as f32;
         let ulps = (got.to_bits() as i64 - want.to_bits() as i64).abs();
-        assert!(got.is_nan() && want.is_nan() || ulps <= 1, "sin({a}): {got} vs {want}");
+        assert!(
+            got.is_nan() && want.is_nan() || ulps <= 1,
+            "sin({a}): {got} vs {want}"
+        );
     }
 }
 
@@ -411,7 +466,10 @@ fn int32_arithmetic_wraps_as_numpy() {
                 .wrapping_add(if a < 0 { -1 } else { 0 })
         })
         .collect();
-    assert_eq!(r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(), want);
+    assert_eq!(
+        r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(),
+        want
+    );
     let r = numjit::eval("i // j + i % j", numjit::vars! {"i" => &i, "j" => &j}).unwrap();
     let want: Vec<i32> = i
         .iter()
@@ -430,7 +488,10 @@ fn int32_arithmetic_wraps_as_numpy() {
             (q as i32).wrapping_add((a - q * b) as i32)
         })
         .collect();
-    assert_eq!(r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(), want);
+    assert_eq!(
+        r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(),
+        want
+    );
 }
 
 #[test]
@@ -452,7 +513,10 @@ fn complex_arithmetic_known_values() {
     let r = numjit::eval("abs(m)", numjit::vars! {"m" => &m}).unwrap();
     assert_eq!(r.as_f64().unwrap()[1], 5.0);
     let r = numjit::eval("real(m) + imag(m)", numjit::vars! {"m" => &m}).unwrap();
-    assert_eq!(r.as_f64().unwrap().iter().copied().collect::<Vec<_>>(), [-4.0, 7.0]);
+    assert_eq!(
+        r.as_f64().unwrap().iter().copied().collect::<Vec<_>>(),
+        [-4.0, 7.0]
+    );
 }
 
 #[test]
@@ -460,13 +524,34 @@ fn refused_operations_name_the_dtype() {
     let z = vec![Complex64::new(1.0, 2.0)];
     let x = vec![1.5f32];
     for (expr, msg) in [
-        ("z // z", "`//` is not defined for complex operands (complex128 and complex128)"),
-        ("z % 2", "`%` is not defined for complex operands (complex128 and int64)"),
-        ("z & z", "`&` is not defined for complex operands (complex128 and complex128)"),
-        ("floor(z)", "`floor` is not defined for complex128 (NumPy refuses it too)"),
-        ("arctan2(z, z)", "`arctan2` is not defined for complex128 (NumPy refuses it too)"),
-        ("x << 1", "`<<` is not defined for float operands (float32 and int64)"),
-        ("complex(z, 1)", "`complex` is not defined for complex128 (NumPy refuses it too)"),
+        (
+            "z // z",
+            "`//` is not defined for complex operands (complex128 and complex128)",
+        ),
+        (
+            "z % 2",
+            "`%` is not defined for complex operands (complex128 and int64)",
+        ),
+        (
+            "z & z",
+            "`&` is not defined for complex operands (complex128 and complex128)",
+        ),
+        (
+            "floor(z)",
+            "`floor` is not defined for complex128 (NumPy refuses it too)",
+        ),
+        (
+            "arctan2(z, z)",
+            "`arctan2` is not defined for complex128 (NumPy refuses it too)",
+        ),
+        (
+            "x << 1",
+            "`<<` is not defined for float operands (float32 and int64)",
+        ),
+        (
+            "complex(z, 1)",
+            "`complex` is not defined for complex128 (NumPy refuses it too)",
+        ),
     ] {
         let e = numjit::eval(expr, numjit::vars! {"z" => &z, "x" => &x}).unwrap_err();
         assert_eq!(e.kind(), numjit::ErrorKind::DType, "{expr}");
@@ -488,5 +573,72 @@ fn outputs_of_each_dtype_are_written_in_place() {
     for (a, b) in zo.iter().zip(&z) {
         assert_eq!(a.re.to_bits(), b.re.to_bits());
         assert_eq!(a.im.to_bits(), (-b.im).to_bits());
+    }
+}
+
+/// numexpr's byte-string semantics: NUL-padded comparison across widths, `contains`.
+#[test]
+fn byte_strings_compare_nul_padded_and_contains() {
+    let s: Vec<[u8; 4]> = vec![*b"abc\0", *b"abcd", *b"b\0\0\0", *b"\0\0\0\0", *b"xbcx"];
+    let t: Vec<[u8; 2]> = vec![*b"ab", *b"ab", *b"b\0", *b"\0\0", *b"bc"];
+    let v = || numjit::vars! {"s" => &s, "t" => &t};
+    let col = |e: &str| -> Vec<bool> {
+        let jit = numjit::eval(e, v()).unwrap_or_else(|err| panic!("{e}: {err}"));
+        let oracle = numjit::interpret(e, v()).unwrap();
+        assert_eq!(jit, oracle, "{e}");
+        jit.as_bool().unwrap().iter().copied().collect()
+    };
+    // Hand-computed (NumPy: np.array([b'abc', b'abcd', b'b', b'', b'xbcx']) == b'abc', etc.).
+    assert_eq!(col("s == b'abc'"), [true, false, false, false, false]);
+    assert_eq!(col("s == 'abc'"), [true, false, false, false, false]);
+    assert_eq!(col("s > t"), [true, true, false, false, true]);
+    assert_eq!(col("s <= t"), [false, false, true, true, false]);
+    assert_eq!(col("s != t"), [true, true, false, false, true]);
+    assert_eq!(col("t == b'b'"), [false, false, true, false, false]);
+    assert_eq!(col("s < b'b'"), [true, true, false, true, false]);
+    assert_eq!(col("s >= b''"), [true; 5]);
+    assert_eq!(col("contains(s, t)"), [true, true, true, true, true]);
+    assert_eq!(col("contains(s, b'bc')"), [true, true, false, false, true]);
+    assert_eq!(
+        col("contains(s, b'cd') | (s == b'')"),
+        [false, true, false, true, false]
+    );
+    assert_eq!(
+        col("contains(b'xxabcxx', t)"),
+        [true, true, true, true, true]
+    );
+    // Strings broadcast like any array: a 2-D array of strings against a row.
+    let grid = numjit::Arg::bytes(b"aaabbbcccddd", 3, &[2, 2]);
+    let r = numjit::eval("g == b'bbb'", numjit::vars! {"g" => grid}).unwrap();
+    assert_eq!(
+        r.as_bool().unwrap().iter().copied().collect::<Vec<_>>(),
+        [false, true, false, false]
+    );
+}
+
+#[test]
+fn byte_strings_are_only_compared_or_searched() {
+    let s: Vec<[u8; 3]> = vec![*b"abc"];
+    let x = vec![1.0f64];
+    for (expr, msg) in [
+        ("s + s", "byte strings can only be compared"),
+        ("s", "byte strings can only be compared"),
+        ("-s", "byte strings can only be compared"),
+        ("where(x > 0, s, s)", "byte strings can only be compared"),
+        (
+            "s == x",
+            "cannot compare byte strings with numbers (bytes3 (S3) and float64)",
+        ),
+        ("s < 1", "cannot compare byte strings with numbers"),
+        (
+            "contains(s, x)",
+            "`contains` searches byte strings for byte strings",
+        ),
+        ("sin(b'a')", "byte strings can only be compared"),
+    ] {
+        let e = numjit::eval(expr, numjit::vars! {"s" => &s, "x" => &x}).unwrap_err();
+        assert_eq!(e.kind(), numjit::ErrorKind::DType, "{expr}");
+        assert!(e.to_string().contains(msg), "{expr}: {e}");
+        assert!(e.to_string().contains('^'), "{expr}: {e}");
     }
 }
