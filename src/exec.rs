@@ -271,20 +271,12 @@ fn element_ptr(arg: &Arg<'_>, idx: &[usize]) -> *const u8 {
 
 /// Reads the element of `arg` at index `idx` (one index per axis, each within the shape).
 pub fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
-    assert_eq!(idx.len(), arg.shape.len(), "index rank");
-    let mut off: isize = 0;
-    for ((&i, &len), &st) in idx.iter().zip(&arg.shape).zip(&arg.strides) {
-        assert!(i < len, "index within shape");
-        off += i as isize * st;
-    }
-    let size = arg.dtype.size() as isize;
-    assert!(!arg.is_placeholder(), "placeholders are never read");
-    // SAFETY: `arg` borrows memory holding an element at every in-bounds index (it was made
-    // from a slice, an ndarray view with valid strides, or an inline scalar, and views are
-    // resolved within the array by `check::resolve_view`), and `idx` was checked against the
-    // shape above, so the byte offset addresses one whole element.
+    let p = element_ptr(arg, idx);
+    // SAFETY: `element_ptr` checked the index against the shape, and `arg` borrows memory
+    // holding an element at every in-bounds index (it was made from a slice, an ndarray view
+    // with valid strides, or an inline scalar, and views are resolved within the array by
+    // `check::resolve_view`), so `p` addresses one whole element of `arg`'s dtype.
     unsafe {
-        let p = arg_ptr(arg).offset(off * size);
         match arg.dtype {
             DType::Bool => Scalar::Bool(p.read() != 0),
             DType::Int32 => Scalar::Int32((p as *const i32).read_unaligned()),
