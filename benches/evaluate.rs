@@ -16,6 +16,9 @@
 //!   solver's time steps.
 //! - `transcendental`: `sin(a)**2 + cos(b)**2` at n = 1 000 000.
 //! - `where`: `where(a > 0.5, a*b, exp(-a))` at n = 1 000 000.
+//! - `dtypes`: `a**2 + b**2 + 2*a*b` and `sin(a)**2 + cos(b)**2` on float32 against float64,
+//!   and `a*b + a` on complex128, at n = 1 000 000 on one thread, each next to a hand loop of
+//!   its dtype (the float32 `sin`/`cos` hand loop rounds float64 results, as numjit does).
 //!
 //! With the default [`numjit::Schedule`], problems under 64 Ki elements run on the calling
 //! thread whatever the thread count, so at n = 10 and 1 000 `numjit_2_threads` measures the
@@ -212,6 +215,79 @@ fn where_(c: &mut Criterion) {
     g.finish();
 }
 
+fn dtypes(c: &mut Criterion) {
+    let mut g = configure(c, "dtypes");
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(BIG as u64));
+    let (a64, b64) = (inputs(BIG, 1), inputs(BIG, 2));
+    let a32: Vec<f32> = a64.iter().map(|&x| x as f32).collect();
+    let b32: Vec<f32> = b64.iter().map(|&x| x as f32).collect();
+    let za: Vec<numjit::Complex64> = a64
+        .iter()
+        .zip(&b64)
+        .map(|(&re, &im)| numjit::Complex64::new(re, im))
+        .collect();
+    let zb: Vec<numjit::Complex64> = za.iter().map(|z| z.conj()).collect();
+    let one = schedule(1);
+    for (name, expr) in [("poly", POLY), ("trig", TRIG)] {
+        let f = numjit::compile(expr).expect("compiles");
+        let mut out64 = vec![0.0f64; BIG];
+        g.bench_function(format!("{name}_float64_numjit"), |bench| {
+            bench.iter(|| {
+                f.evaluate_with(&mut out64, numjit::vars! {"a" => &a64, "b" => &b64}, &one)
+                    .expect("evaluate")
+            })
+        });
+        let mut out32 = vec![0.0f32; BIG];
+        g.bench_function(format!("{name}_float32_numjit"), |bench| {
+            bench.iter(|| {
+                f.evaluate_with(&mut out32, numjit::vars! {"a" => &a32, "b" => &b32}, &one)
+                    .expect("evaluate")
+            })
+        });
+        g.bench_function(format!("{name}_float32_hand_loop"), |bench| {
+            bench.iter(|| {
+                let pairs = out32.iter_mut().zip(&a32).zip(&b32);
+                if name == "poly" {
+                    for ((o, &x), &y) in pairs {
+                        *o = x * x + y * y + 2.0 * x * y;
+                    }
+                } else {
+                    for ((o, &x), &y) in pairs {
+                        let (s, c) = ((x as f64).sin() as f32, (y as f64).cos() as f32);
+                        *o = s * s + c * c;
+                    }
+                }
+                black_box(&mut out32);
+            })
+        });
+    }
+    let f = numjit::compile("a*b + a").expect("compiles");
+    let mut outz = vec![numjit::Complex64::new(0.0, 0.0); BIG];
+    g.bench_function("cmul_complex128_numjit", |bench| {
+        bench.iter(|| {
+            f.evaluate_with(&mut outz, numjit::vars! {"a" => &za, "b" => &zb}, &one)
+                .expect("evaluate")
+        })
+    });
+    g.bench_function("cmul_complex128_hand_loop", |bench| {
+        bench.iter(|| {
+            for ((o, &x), &y) in outz.iter_mut().zip(&za).zip(&zb) {
+                *o = x * y + x;
+            }
+            black_box(&mut outz);
+        })
+    });
+    let mut out64 = vec![0.0f64; BIG];
+    g.bench_function("cmul_float64_numjit", |bench| {
+        bench.iter(|| {
+            f.evaluate_with(&mut out64, numjit::vars! {"a" => &a64, "b" => &b64}, &one)
+                .expect("evaluate")
+        })
+    });
+    g.finish();
+}
+
 /// Numjit and the hand loops must agree before their speed is worth comparing.
 fn check(_: &mut Criterion) {
     let n = 4099;
@@ -240,6 +316,7 @@ criterion_group!(
     throughput,
     dispatch,
     transcendental,
-    where_
+    where_,
+    dtypes
 );
 criterion_main!(benches);
