@@ -403,17 +403,12 @@ fn first_difference(x: &Array, y: &Array, exact_nan: bool) -> String {
                 let f = v.iter().nth(k).copied().unwrap_or(0.0);
                 format!("{f:?} ({:#018x})", f.to_bits())
             }
-            Array::Int64(v) => format!("{:?}", v.iter().nth(k)),
-            Array::Bool(v) => format!("{:?}", v.iter().nth(k)),
+            other => numjit::each_array!(other, v => format!("{:?}", v.iter().nth(k))),
         }
     };
     for k in 0..x.len().min(y.len()) {
         let one = |a: &Array| -> Array {
-            match a {
-                Array::Float64(v) => Array::Float64(vec1(vec![*v.iter().nth(k).unwrap()])),
-                Array::Int64(v) => Array::Int64(vec1(vec![*v.iter().nth(k).unwrap()])),
-                Array::Bool(v) => Array::Bool(vec1(vec![*v.iter().nth(k).unwrap()])),
-            }
+            numjit::each_array!(a, v => Array::from(vec1(vec![*v.iter().nth(k).unwrap()])))
         };
         if !same(&one(x), &one(y), exact_nan) {
             return format!("element {k}: {} vs {}", show(x, k), show(y, k));
