@@ -1635,6 +1635,14 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let z = c.to_complex();
                 Ok((self.i().f64const(z.re), self.i().f64const(z.im)))
             }
+            Op::Cast if from == DType::Complex128 && node.dtype == DType::Bool => {
+                // Nonzero: either part nonzero (NaN counts).
+                let (re, im) = pair(self, 0);
+                let zero = self.i().f64const(0.0);
+                let r = self.i().fcmp(FloatCC::NotEqual, re, zero);
+                let i = self.i().fcmp(FloatCC::NotEqual, im, zero);
+                Err(self.i().bor(r, i))
+            }
             Op::Cast if from == DType::Complex128 => {
                 // complex → real (NumPy's unsafe cast): the real part.
                 let (re, _) = pair(self, 0);
