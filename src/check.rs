@@ -36,6 +36,18 @@ struct Checker<'a> {
     known: &'a [&'a str],
 }
 
+/// Whether `e` is a Python literal, or operators on literals only (`2`, `-1.5`, `2*3j`): NumPy
+/// 2 treats such values as weak scalars that take the other operand's dtype within its kind.
+/// A function of literals (`cos(3)`) is a typed float64, as NumPy's function returns.
+fn is_weak(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) => true,
+        ExprKind::Unary { arg, .. } => is_weak(arg),
+        ExprKind::Binary { lhs, rhs, .. } => is_weak(lhs) && is_weak(rhs),
+        _ => false,
+    }
+}
+
 /// The error for a byte string used other than in a comparison or `contains`.
 fn bytes_err(span: Span) -> Error {
     dtype_err(
@@ -106,7 +118,8 @@ impl Checker<'_> {
             ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs)?;
                 let r = self.expr(rhs)?;
-                self.binary(*op, l, r, e.span, rhs.span)
+                let weak = [is_weak(lhs), is_weak(rhs)];
+                self.binary(*op, l, r, weak, e.span, rhs.span)
             }
             ExprKind::Call {
                 name,
@@ -141,7 +154,8 @@ impl Checker<'_> {
                 for a in args {
                     ids.push(self.expr(a)?);
                 }
-                self.call(f, ids, e.span)
+                let weak: Vec<bool> = args.iter().map(is_weak).collect();
+                self.call(f, ids, &weak, e.span)
             }
         }
     }
@@ -252,28 +266,19 @@ impl Checker<'_> {
         Error::new(ErrorKind::UnknownName, msg, Some(span))
     }
 
-    /// Whether node `id` is a Python literal (or folded from literals only): NumPy 2 treats
-    /// those as *weak* scalars that take the other operand's dtype within its kind.
-    fn weak(&self, id: NodeId) -> bool {
-        self.b.constant(id).is_some()
-    }
-
     /// The dtype `args` compute in: NumPy's promotion of the strong operands, then each weak
-    /// literal's kind (see [`DType::promote_weak`]). All literals: plain promotion (the
-    /// constant folds anyway).
-    fn result_type(&self, args: &[NodeId]) -> DType {
-        let strong: Vec<DType> = args
-            .iter()
-            .filter(|&&a| !self.weak(a))
-            .map(|&a| self.b.dtype(a))
-            .collect();
-        let all = |v: &mut dyn Iterator<Item = DType>| v.reduce(DType::promote);
-        match all(&mut strong.iter().copied()) {
-            None => all(&mut args.iter().map(|&a| self.b.dtype(a))).unwrap_or(DType::Bool),
-            Some(t) => args
-                .iter()
-                .filter(|&&a| self.weak(a))
-                .fold(t, |t, &a| t.promote_weak(self.b.dtype(a))),
+    /// literal's kind (see [`DType::promote_weak`]); `weak[k]` says whether `args[k]` is a
+    /// literal (see [`is_weak`]). All literals: plain promotion (the constant folds anyway).
+    fn result_type(&self, args: &[NodeId], weak: &[bool]) -> DType {
+        let dts = |w: bool| {
+            args.iter()
+                .zip(weak)
+                .filter(move |(_, &k)| k == w)
+                .map(|(&a, _)| self.b.dtype(a))
+        };
+        match dts(false).reduce(DType::promote) {
+            None => dts(true).reduce(DType::promote).unwrap_or(DType::Bool),
+            Some(t) => dts(true).fold(t, DType::promote_weak),
         }
     }
 
@@ -298,6 +303,7 @@ impl Checker<'_> {
         op: BinOp,
         l: NodeId,
         r: NodeId,
+        weak: [bool; 2],
         span: Span,
         rspan: Span,
     ) -> Result<NodeId> {
@@ -320,7 +326,7 @@ impl Checker<'_> {
             }
             return Ok(self.b.add(Op::Cmp(cmp), DType::Bool, vec![l, r]));
         }
-        let mut dt = self.result_type(&[l, r]);
+        let mut dt = self.result_type(&[l, r], &weak);
         // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
         // cannot hold: compare in int64 then.
         if op.is_comparison() && dt == DType::Int32 {
@@ -407,10 +413,11 @@ impl Checker<'_> {
                         }
                     }
                 }
+                let exponent = self.b.constant(r);
                 let (a, b) = both(self, t)?;
                 if op == BinOp::Pow && !t.is_int() {
-                    if let Some(e) = self.b.constant(b) {
-                        if let Some(x) = self.power(a, t, e) {
+                    if let Some(e) = exponent {
+                        if let Some(x) = self.power(a, t, e, weak[1]) {
                             return Ok(x);
                         }
                     }
@@ -433,13 +440,27 @@ impl Checker<'_> {
         }
     }
 
-    /// `x ** e` for a constant exponent `e` on float or complex `x` of dtype `t`. NumPy
-    /// answers the exponents 0, 1, 2, -1 and 0.5 with `ones`, `x`, `x*x`, `1/x` and `sqrt(x)`
-    /// (so `(-0.0)**0.5` is `-0.0`, not `pow`'s `+0.0`); numjit gives the same answers by
-    /// building those operations. `None`: any other exponent, a plain `**`.
-    fn power(&mut self, x: NodeId, t: DType, e: Scalar) -> Option<NodeId> {
+    /// `x ** e` for a constant exponent `e` (as written, before promotion) on float or complex
+    /// `x` of dtype `t`; `literal` says whether `e` is a Python literal. `None`: a plain `**`.
+    ///
+    /// Floats: NumPy's answers for the exponents 0, 1, 2, -1 and 0.5 are `ones`, `x`, `x*x`,
+    /// `1/x` and `sqrt(x)` (correctly rounded `pow` gives the first four; NumPy's `x ** 0.5`
+    /// is `sqrt`, so `(-0.0)**0.5` is `-0.0`, not `pow`'s `+0.0`); numjit builds those
+    /// operations. Complex: NumPy takes its shortcuts only for Python literals, `-1` (an int:
+    /// `reciprocal`), `2` (an int: `square`) and `0.5` (a float: `sqrt`); every other exponent
+    /// goes through `npy_cpow`, as numjit's complex `**` does.
+    fn power(&mut self, x: NodeId, t: DType, e: Scalar, literal: bool) -> Option<NodeId> {
+        if t == DType::Complex128 {
+            return match (e, literal) {
+                (Scalar::Int(-1), true) => Some(self.b.add(Op::Call(Func::Reciprocal), t, vec![x])),
+                (Scalar::Int(2), true) => Some(self.b.add(Op::Mul, t, vec![x, x])),
+                (Scalar::Float(v), true) if v == 0.5 => {
+                    Some(self.b.add(Op::Call(Func::Sqrt), t, vec![x]))
+                }
+                _ => None,
+            };
+        }
         let e = match e {
-            Scalar::Complex(z) if z.im == 0.0 => z.re,
             Scalar::Complex(_) => return None,
             other => other.to_f64(),
         };
@@ -454,7 +475,7 @@ impl Checker<'_> {
         })
     }
 
-    fn call(&mut self, f: Func, args: Vec<NodeId>, span: Span) -> Result<NodeId> {
+    fn call(&mut self, f: Func, args: Vec<NodeId>, weak: &[bool], span: Span) -> Result<NodeId> {
         let refuse = |t: DType| {
             Err(dtype_err(
                 format!(
@@ -484,14 +505,14 @@ impl Checker<'_> {
             Sig::Contains => unreachable!("handled above"),
             Sig::Where => {
                 let c = self.b.cast(args[0], DType::Bool);
-                let t = self.result_type(&args[1..]);
+                let t = self.result_type(&args[1..], &weak[1..]);
                 let a = self.cast_to(args[1], t, span)?;
                 let b = self.cast_to(args[2], t, span)?;
                 Ok(self.b.add(Op::Call(f), t, vec![c, a, b]))
             }
             Sig::Float => {
                 // float32 stays float32, complex stays complex, bool and ints give float64.
-                let t = self.result_type(&args).float_of();
+                let t = self.result_type(&args, weak).float_of();
                 if !f.accepts(t) || (t == DType::Complex128 && args.len() > 1) {
                     return refuse(t);
                 }
@@ -512,12 +533,20 @@ impl Checker<'_> {
                 let t = self.b.dtype(args[0]);
                 let out = match (f, t) {
                     (Func::Real | Func::Imag, DType::Complex128) => DType::Float64,
+                    // NumPy's conjugate has no bool loop and gives int8; numjit's nearest is
+                    // int64.
+                    (Func::Conj, DType::Bool) => DType::Int64,
                     _ => t,
+                };
+                let args = if out == DType::Int64 && t == DType::Bool {
+                    vec![self.b.cast(args[0], out)]
+                } else {
+                    args
                 };
                 Ok(self.b.add(Op::Call(f), out, args))
             }
             Sig::MakeComplex => {
-                let t = self.result_type(&args);
+                let t = self.result_type(&args, weak);
                 if t == DType::Complex128 {
                     return refuse(t);
                 }
@@ -526,7 +555,7 @@ impl Checker<'_> {
                 Ok(self.b.add(Op::Call(f), DType::Complex128, vec![re, im]))
             }
             Sig::Same => {
-                let mut t = self.result_type(&args);
+                let mut t = self.result_type(&args, weak);
                 if !f.accepts(t) {
                     return refuse(t);
                 }

@@ -242,6 +242,21 @@ pub fn round(z: Complex64) -> Complex64 {
     c(z.re.round_ties_even(), z.im.round_ties_even())
 }
 
+/// `1/z` as NumPy's `reciprocal` loop computes it (what `z ** -1` means in NumPy): Smith's
+/// scaling by the larger part, so `reciprocal(0)` is `nan+nanj`.
+pub fn reciprocal(z: Complex64) -> Complex64 {
+    let (r, i) = (z.re, z.im);
+    if i.abs() <= r.abs() {
+        let q = i / r;
+        let d = r + i * q;
+        c(1.0 / d, -q / d)
+    } else {
+        let q = r / i;
+        let d = r * q + i;
+        c(q / d, -1.0 / d)
+    }
+}
+
 /// Principal square root (C99 `csqrt`, glibc's algorithm); branch cut along the negative
 /// real axis, `sqrt(-4 ± 0j) = ±2j`.
 pub fn sqrt(z: Complex64) -> Complex64 {

@@ -340,7 +340,7 @@ macro_rules! unary_helpers {
 // bit.
 unary_helpers! {
     Arcsin => h_asin = f64::asin, Arccos => h_acos = f64::acos,
-    Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = libm::acosh,
+    Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = sc::acosh_f64,
     Arctanh => h_atanh = libm::atanh,
     Sign => h_sign = sc::sign_f64,
 }
@@ -439,7 +439,7 @@ complex_helpers! {
     Log10 => hc_log10, Log2 => hc_log2, Sin => hc_sin, Cos => hc_cos, Tan => hc_tan,
     Arcsin => hc_asin, Arccos => hc_acos, Arctan => hc_atan, Sinh => hc_sinh, Cosh => hc_cosh,
     Tanh => hc_tanh, Arcsinh => hc_asinh, Arccosh => hc_acosh, Arctanh => hc_atanh,
-    Sign => hc_sign, Round => hc_round,
+    Sign => hc_sign, Round => hc_round, Reciprocal => hc_reciprocal,
 }
 
 extern "C" fn h_fmod_f64(a: f64, b: f64) -> f64 {
@@ -1670,10 +1670,13 @@ impl<'a, 'b> Lower<'a, 'b> {
                 })
             }
             Op::Mul => {
+                // NumPy's complex multiply on x86-64: re = fma(ar, br, -(ai·bi)),
+                // im = fma(ar, bi, ai·br) (see `interp::complex_mul`).
                 let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
-                let (rr, ii) = (self.i().fmul(ar, br), self.i().fmul(ai, bi));
-                let (ri, ir) = (self.i().fmul(ar, bi), self.i().fmul(ai, br));
-                Ok((self.i().fsub(rr, ii), self.i().fadd(ri, ir)))
+                let ii = self.i().fmul(ai, bi);
+                let neg_ii = self.i().fneg(ii);
+                let ir = self.i().fmul(ai, br);
+                Ok((self.i().fma(ar, br, neg_ii), self.i().fma(ar, bi, ir)))
             }
             Op::Div | Op::Pow => {
                 let ((ar, ai), (br, bi)) = (pair(self, 0), pair(self, 1));
@@ -1705,7 +1708,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                             Cmp::Gt => (FloatCC::GreaterThan, FloatCC::GreaterThan),
                             _ => (FloatCC::GreaterThan, FloatCC::GreaterThanOrEqual),
                         };
-                        let first = fc(self, strict, ar, br);
+                        // NumPy: the real parts decide only where no imaginary part is NaN.
+                        let strict_re = fc(self, strict, ar, br);
+                        let ordered = fc(self, FloatCC::Ordered, ai, bi);
+                        let first = self.i().band(strict_re, ordered);
                         let same = fc(self, FloatCC::Equal, ar, br);
                         let second = fc(self, im_cc, ai, bi);
                         let tie = self.i().band(same, second);

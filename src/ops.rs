@@ -55,6 +55,8 @@ pub enum Func {
     Copy,
     OnesLike,
     Contains,
+    /// `1/x` as NumPy's `reciprocal` computes it (complex `x ** -1`); not callable by name.
+    Reciprocal,
 }
 
 /// How a function types its arguments and result.
@@ -174,6 +176,7 @@ impl Func {
             Copy => "copy",
             OnesLike => "ones_like",
             Contains => "contains",
+            Reciprocal => "reciprocal",
         }
     }
 
@@ -200,7 +203,7 @@ impl Func {
             Where => Sig::Where,
             Abs | Sign | Maximum | Minimum | Fmod | Floor | Ceil | Trunc | Round => Sig::Same,
             Isnan | Isfinite | Isinf | Signbit => Sig::Predicate,
-            Conj | Real | Imag | Copy | OnesLike => Sig::Part,
+            Conj | Real | Imag | Copy | OnesLike | Reciprocal => Sig::Part,
             Complex => Sig::MakeComplex,
             Contains => Sig::Contains,
             _ => Sig::Float,
@@ -433,6 +436,15 @@ pub mod scalar {
             -1
         } else {
             0
+        }
+    }
+
+    /// `acosh` with NaN below 1 (the libm crate's acosh assumes its domain).
+    pub fn acosh_f64(x: f64) -> f64 {
+        if x < 1.0 {
+            f64::NAN
+        } else {
+            libm::acosh(x)
         }
     }
 

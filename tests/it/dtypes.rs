@@ -207,17 +207,29 @@ impl Owned {
     }
 }
 
-/// The bits of every element (NaN payloads, signs of zero and all).
+/// The bits of every element (signs of zero and all; every NaN counts as one value, since
+/// the complex product's fused multiply-add is a machine instruction in kernels and a libm
+/// routine in the interpreter, which may return differently signed NaNs).
 fn bits(a: &Array) -> Vec<u128> {
+    let f64_bits = |v: f64| if v.is_nan() { u64::MAX } else { v.to_bits() };
     match a {
         Array::Bool(x) => x.iter().map(|&b| b as u128).collect(),
         Array::Int32(x) => x.iter().map(|&v| v as u32 as u128).collect(),
         Array::Int64(x) => x.iter().map(|&v| v as u64 as u128).collect(),
-        Array::Float32(x) => x.iter().map(|&v| v.to_bits() as u128).collect(),
-        Array::Float64(x) => x.iter().map(|&v| v.to_bits() as u128).collect(),
+        Array::Float32(x) => x
+            .iter()
+            .map(|&v| {
+                if v.is_nan() {
+                    u128::MAX
+                } else {
+                    v.to_bits() as u128
+                }
+            })
+            .collect(),
+        Array::Float64(x) => x.iter().map(|&v| f64_bits(v) as u128).collect(),
         Array::Complex128(x) => x
             .iter()
-            .map(|z| (z.re.to_bits() as u128) << 64 | z.im.to_bits() as u128)
+            .map(|z| (f64_bits(z.re) as u128) << 64 | f64_bits(z.im) as u128)
             .collect(),
     }
 }

@@ -7,6 +7,7 @@ mod corpus;
 mod dtypes;
 mod errors;
 mod npy;
+mod numexpr_cli;
 mod numpy_oracle;
 mod props;
 mod repl;
