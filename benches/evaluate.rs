@@ -93,7 +93,7 @@ fn hand_where(a: &[f64], b: &[f64], out: &mut [f64]) {
 fn compare(g: &mut BenchmarkGroup<'_, WallTime>, expr: &str, n: usize, hand: HandLoop) {
     let a = inputs(n, 1);
     let b = inputs(n, 2);
-    let mut out = vec![0.0; n];
+    let mut out = vec![0.0f64; n];
     let f = numjit::compile(expr).expect("compile");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function(BenchmarkId::new("hand_loop", n), |bench| {
@@ -122,7 +122,7 @@ fn poly(c: &mut Criterion) {
         compare(&mut g, POLY, n, hand_poly);
         let a = inputs(n, 1);
         let b = inputs(n, 2);
-        let mut out = vec![0.0; n];
+        let mut out = vec![0.0f64; n];
         g.bench_function(BenchmarkId::new("numjit_evaluate_cached", n), |bench| {
             bench.iter(|| {
                 numjit::evaluate(POLY, &mut out, numjit::vars! {a, b}).expect("evaluate");
@@ -137,7 +137,7 @@ fn compile(c: &mut Criterion) {
     let mut g = configure(c, "compile");
     let a = inputs(16, 1);
     let b = inputs(16, 2);
-    let mut out = vec![0.0; 16];
+    let mut out = vec![0.0f64; 16];
     // `Compiled::new` bypasses the global cache, so the first evaluate checks types and
     // generates a fresh kernel; dropping the handle frees the kernel's code.
     g.bench_function("cold_compile_eval_16", |bench| {
@@ -180,7 +180,7 @@ fn dispatch(c: &mut Criterion) {
     let mut g = configure(c, "dispatch");
     let n = 1_000;
     let (a, b) = (inputs(n, 1), inputs(n, 2));
-    let mut out = vec![0.0; n];
+    let mut out = vec![0.0f64; n];
     let f = numjit::compile(POLY).expect("compile");
     for threads in [1, 2] {
         let sched = Schedule {
@@ -294,8 +294,8 @@ fn check(_: &mut Criterion) {
     let (a, b) = (inputs(n, 1), inputs(n, 2));
     let cases: [(&str, HandLoop); 3] = [(POLY, hand_poly), (TRIG, hand_trig), (WHERE, hand_where)];
     for (expr, hand) in cases {
-        let mut got = vec![0.0; n];
-        let mut want = vec![0.0; n];
+        let mut got = vec![0.0f64; n];
+        let mut want = vec![0.0f64; n];
         numjit::evaluate(expr, &mut got, numjit::vars! {a, b}).expect("evaluate");
         hand(&a, &b, &mut want);
         for (g, w) in got.iter().zip(&want) {

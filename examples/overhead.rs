@@ -21,7 +21,7 @@ fn main() {
     for n in [10usize, 1000] {
         let a: Vec<f64> = (0..n).map(|i| i as f64 * 0.001).collect();
         let b: Vec<f64> = (0..n).map(|i| 1.0 - i as f64 * 0.002).collect();
-        let mut out = vec![0.0; n];
+        let mut out = vec![0.0f64; n];
         let expr = "a**2 + b**2 + 2*a*b";
         let cached = median_ns(|| numjit::evaluate(expr, &mut out, numjit::vars! {a, b}).unwrap());
         let f = numjit::compile(expr).unwrap();

@@ -3,7 +3,7 @@
 fn main() {
     let a = vec![0.5; 10];
     let b = vec![0.25; 10];
-    let mut out = vec![0.0; 10];
+    let mut out = vec![0.0f64; 10];
     for _ in 0..20_000 {
         numjit::evaluate("a**2 + b**2 + 2*a*b", &mut out, numjit::vars! {a, b}).unwrap();
     }

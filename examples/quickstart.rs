@@ -52,10 +52,10 @@ fn main() -> Result<(), numjit::Error> {
     let a: Vec<f64> = (0..N).map(|i| (i as f64 * 0.001).sin()).collect();
     let b: Vec<f64> = (0..N).map(|i| (i as f64 * 0.0007 + 0.3).cos()).collect();
 
-    let mut out = vec![0.0; N];
+    let mut out = vec![0.0f64; N];
     numjit::evaluate(EXPR, &mut out, numjit::vars! {a, b})?;
 
-    let mut expected = vec![0.0; N];
+    let mut expected = vec![0.0f64; N];
     plain_loop(&a, &b, &mut expected);
     let mismatches = out
         .iter()

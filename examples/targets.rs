@@ -61,7 +61,7 @@ fn main() {
     // Throughput, n = 1e6, one thread.
     let n = 1_000_000;
     let (a, b) = inputs(n);
-    let mut out = vec![0.0; n];
+    let mut out = vec![0.0f64; n];
     let f = numjit::compile(poly).unwrap();
     let jit = median_ns(3, 15, || {
         f.evaluate_with(&mut out, numjit::vars! {a, b}, &one_thread())
@@ -84,7 +84,7 @@ fn main() {
     // Per-call cost including the cache lookup, n = 1e3 and n = 10.
     for (n, target) in [(1000usize, "<= 600 ns/call"), (10, "<= 300 ns/call")] {
         let (a, b) = inputs(n);
-        let mut out = vec![0.0; n];
+        let mut out = vec![0.0f64; n];
         let jit = median_ns(20_000, 15, || {
             numjit::evaluate(poly, &mut out, numjit::vars! {a, b}).unwrap()
         });
@@ -111,7 +111,7 @@ fn main() {
     // Transcendentals and where, n = 1e6, one thread.
     let n = 1_000_000;
     let (a, b) = inputs(n);
-    let mut out = vec![0.0; n];
+    let mut out = vec![0.0f64; n];
     let trig = numjit::compile("sin(a)**2 + cos(b)**2").unwrap();
     let jit = median_ns(1, 9, || {
         trig.evaluate_with(&mut out, numjit::vars! {a, b}, &one_thread())
@@ -156,7 +156,7 @@ fn main() {
     };
     let n = 200_000;
     let (a, b) = inputs(n);
-    let mut out = vec![0.0; n];
+    let mut out = vec![0.0f64; n];
     let t1 = median_ns(3, 15, || {
         trig.evaluate_with(&mut out, numjit::vars! {a, b}, &one_thread())
             .unwrap()

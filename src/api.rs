@@ -1,17 +1,39 @@
-//! Provides the public entry points ([`evaluate`], [`eval`], [`compile`], [`interpret`],
-//! [`execute`], [`compile_script`]), the bindings type [`Vars`], and the caches: text →
-//! parsed [`Compiled`] or [`Script`] (bounded LRU) → typed program per input dtypes → kernel
-//! per operand layout.
+//! Provides the public entry points ([`evaluate`], [`evaluate_casting`], [`eval`],
+//! [`compile`], [`interpret`], [`execute`], [`compile_script`]), the bindings type [`Vars`],
+//! and the caches: text → parsed [`Compiled`] or [`Script`] (bounded LRU) → typed program per
+//! input dtypes → kernel per operand layout.
+//!
+//! **Reductions inside expressions** (`a - sum(a)/n`, `x / max(abs(x))`, `sum(m, axis=1) + b`)
+//! are lifted out when an expression is parsed: each outermost `sum`/`prod`/`min`/`max`
+//! becomes a [`Compiled`] of its own (over the same source text, so errors in it point into
+//! the original expression), and the expression around it reads its result under a hidden
+//! name (`sum#0`; `#` cannot occur in a name the user writes, and the hidden bindings shadow
+//! any caller binding of that name). Identical reductions (`sum(a)` twice) are computed once.
+//! A call evaluates the reductions innermost first, before the expression around them is
+//! checked: each argument is evaluated with the call's bindings (the JIT for
+//! `evaluate`/`eval`, the interpreter for `interpret`), materialised once into an array,
+//! reduced by [`crate::reduce::reduce`], and bound for the rest of the call. All of that
+//! happens before the caller's output is touched, so an error anywhere leaves it unchanged;
+//! scripts check every statement first with the reductions' result dtypes and shapes alone
+//! ([`crate::reduce::result_shape`]), without computing them. An expression without
+//! reductions pays nothing for them: whether there are any is decided once, at parse time.
+//!
+//! **Casting.** Evaluating into an output of another dtype follows NumPy's `casting` rule
+//! ([`Casting::SameKind`] by default, as NumPy's `out=`): the result is computed in its own
+//! dtype into a temporary and cast-copied into the output (float → int truncates, complex →
+//! real keeps the real part, as NumPy's casts); a cast the rule refuses is an
+//! [`ErrorKind::Output`] error and the output is left untouched.
 
 use crate::array::Dims;
-use crate::array::{Arg, Array, DType, Out};
+use crate::array::{Arg, Array, Casting, DType, Out};
 use crate::check::{self, broadcast, shape_str};
 use crate::codegen::{self, Access, Kernel};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::exec::{self, Schedule};
 use crate::interp;
 use crate::ir::{view_text, Program, View};
-use crate::syntax::{self, ast::Expr, ast::ExprKind, ast::StmtKind, ast::SubItem};
+use crate::reduce;
+use crate::syntax::{self, ast::Expr, ast::ExprKind, ast::ReduceOp, ast::StmtKind, ast::SubItem};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -112,9 +134,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
     }
 
+    /// The names a user can refer to (hidden reduction results are not suggested).
     fn names(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.vars.names();
         v.extend(self.env.iter().map(|(n, _)| n.as_str()));
+        v.retain(|n| !is_hidden(n));
         v
     }
 
@@ -171,10 +195,153 @@ pub struct Compiled {
 struct Inner {
     /// The text the spans refer to (a whole script for a statement's expression).
     source: String,
+    /// The parsed expression, reductions included.
     ast: Expr,
-    /// Free names in order of first appearance, with the span of that appearance.
+    /// What checking sees when the expression has reductions: `ast` with each outermost
+    /// reduction replaced by the hidden name of its result. `None` without reductions.
+    lifted: Option<Expr>,
+    /// The outermost reductions, in order of appearance (empty for most expressions).
+    reductions: Vec<Reduction>,
+    /// Free names of the checked expression in order of first appearance, with the span of
+    /// that appearance (hidden names included).
     names: Vec<(String, Span)>,
     typed: Mutex<Vec<Arc<Typed>>>,
+}
+
+/// A reduction inside an expression, evaluated before the expression around it is checked.
+#[derive(Debug)]
+struct Reduction {
+    op: ReduceOp,
+    axis: Option<i64>,
+    /// The reduced expression (its own reductions lifted in turn).
+    arg: Compiled,
+    /// The hidden name the expression around it reads the result under.
+    name: String,
+    /// The whole reduction's text, which its own errors point at.
+    span: Span,
+}
+
+/// Whether `name` is a hidden reduction result (no name the user writes contains `#`).
+fn is_hidden(name: &str) -> bool {
+    name.contains('#')
+}
+
+/// Whether `e` contains a reduction.
+fn has_reduction(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Reduce { .. } => true,
+        ExprKind::Unary { arg, .. } => has_reduction(arg),
+        ExprKind::Binary { lhs, rhs, .. } => has_reduction(lhs) || has_reduction(rhs),
+        ExprKind::Call { args, .. } => args.iter().any(has_reduction),
+        ExprKind::Subscript { base, items } => {
+            has_reduction(base)
+                || items.iter().any(|it| match it {
+                    SubItem::Index(x) => has_reduction(x),
+                    SubItem::Slice {
+                        start, stop, step, ..
+                    } => [start, stop, step].into_iter().flatten().any(has_reduction),
+                    SubItem::Ellipsis(_) => false,
+                })
+        }
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Imag(_)
+        | ExprKind::Str(_)
+        | ExprKind::Name(_) => false,
+    }
+}
+
+/// `e` with each outermost reduction replaced by a hidden name, the reductions collected in
+/// `out` (identical ones once).
+fn lift(e: &Expr, source: &str, out: &mut Vec<Reduction>) -> Expr {
+    let kind = match &e.kind {
+        ExprKind::Reduce { op, arg, axis, .. } => {
+            let text = arg.to_string();
+            let same = out
+                .iter()
+                .find(|r| r.op == *op && r.axis == *axis && r.arg.inner.ast.to_string() == text);
+            let name = match same {
+                Some(r) => r.name.clone(),
+                None => {
+                    let name = format!("{}#{}", op.name(), out.len());
+                    out.push(Reduction {
+                        op: *op,
+                        axis: *axis,
+                        arg: Compiled::from_ast(source, (**arg).clone()),
+                        name: name.clone(),
+                        span: e.span,
+                    });
+                    name
+                }
+            };
+            ExprKind::Name(name)
+        }
+        ExprKind::Unary { op, arg } => ExprKind::Unary {
+            op: *op,
+            arg: Box::new(lift(arg, source, out)),
+        },
+        ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
+            op: *op,
+            lhs: Box::new(lift(lhs, source, out)),
+            rhs: Box::new(lift(rhs, source, out)),
+        },
+        ExprKind::Call {
+            name,
+            name_span,
+            args,
+        } => ExprKind::Call {
+            name: name.clone(),
+            name_span: *name_span,
+            args: args.iter().map(|a| lift(a, source, out)).collect(),
+        },
+        ExprKind::Subscript { base, items } => ExprKind::Subscript {
+            base: Box::new(lift(base, source, out)),
+            items: items
+                .iter()
+                .map(|it| match it {
+                    SubItem::Index(x) => SubItem::Index(lift(x, source, out)),
+                    SubItem::Slice {
+                        start,
+                        stop,
+                        step,
+                        span,
+                    } => SubItem::Slice {
+                        start: start.as_ref().map(|x| lift(x, source, out)),
+                        stop: stop.as_ref().map(|x| lift(x, source, out)),
+                        step: step.as_ref().map(|x| lift(x, source, out)),
+                        span: *span,
+                    },
+                    SubItem::Ellipsis(s) => SubItem::Ellipsis(*s),
+                })
+                .collect(),
+        },
+        other => other.clone(),
+    };
+    Expr {
+        kind,
+        span: e.span,
+        depth: e.depth,
+    }
+}
+
+/// A reduction's result during one call.
+enum Hidden {
+    /// Computed.
+    Value(Array),
+    /// Not computed (checking): its dtype and shape.
+    Placeholder(DType, Vec<usize>),
+}
+
+/// How the reductions of one call are evaluated.
+#[derive(Clone, Copy)]
+enum Mode<'m> {
+    /// With the JIT, on this schedule.
+    Jit(&'m Schedule),
+    /// With the reference interpreter.
+    Interp,
+    /// Not at all: placeholders of the results' dtypes and shapes stand in (checking).
+    Check,
 }
 
 /// A program for one combination of input dtypes, with its kernels per layout.
@@ -221,7 +388,13 @@ fn free_names(e: &Expr, out: &mut Vec<(String, Span)>) {
                 }
             }
         }
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) => {}
+        // Lifted out before names are collected (see `lift`).
+        ExprKind::Reduce { arg, .. } => free_names(arg, out),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Imag(_)
+        | ExprKind::Str(_) => {}
     }
 }
 
@@ -242,12 +415,16 @@ impl Compiled {
 
     /// An expression already parsed out of `source` (whose spans it uses).
     fn from_ast(source: &str, ast: Expr) -> Compiled {
+        let mut reductions = Vec::new();
+        let lifted = has_reduction(&ast).then(|| lift(&ast, source, &mut reductions));
         let mut names = Vec::new();
-        free_names(&ast, &mut names);
+        free_names(lifted.as_ref().unwrap_or(&ast), &mut names);
         Compiled {
             inner: Arc::new(Inner {
                 source: source.to_string(),
                 ast,
+                lifted,
+                reductions,
                 names,
                 typed: Mutex::new(Vec::new()),
             }),
@@ -264,10 +441,12 @@ impl Compiled {
         &self.inner.ast
     }
 
-    /// Evaluates into `out`, which must have the result's dtype and a shape the inputs
-    /// broadcast to. On error `out` is untouched.
+    /// Evaluates into `out`, whose shape the result must broadcast to. An output of another
+    /// dtype receives the result cast under NumPy's default rule, [`Casting::SameKind`] (a
+    /// float64 result into float32 works, into int64 is refused); see
+    /// [`Compiled::evaluate_casting`]. On error `out` is untouched.
     pub fn evaluate<'o>(&self, out: impl Into<Out<'o>>, vars: Vars<'_>) -> Result<()> {
-        self.evaluate_with(out, vars, &Schedule::default())
+        self.evaluate_casting_with(out, vars, Casting::default(), &Schedule::default())
     }
 
     /// [`Compiled::evaluate`] with an explicit schedule (thread count, chunk size).
@@ -277,15 +456,48 @@ impl Compiled {
         vars: Vars<'_>,
         sched: &Schedule,
     ) -> Result<()> {
+        self.evaluate_casting_with(out, vars, Casting::default(), sched)
+    }
+
+    /// Evaluates into `out` under the casting rule `casting`, as NumPy's `out=` with
+    /// `casting=`: an output of the result's dtype is written directly; one of another dtype
+    /// receives the result cast to it if `casting` allows ([`DType::can_cast`]), and
+    /// otherwise the call fails with an [`ErrorKind::Output`] error naming both dtypes and the
+    /// rule. On error `out` is untouched.
+    pub fn evaluate_casting<'o>(
+        &self,
+        out: impl Into<Out<'o>>,
+        vars: Vars<'_>,
+        casting: Casting,
+    ) -> Result<()> {
+        self.evaluate_casting_with(out, vars, casting, &Schedule::default())
+    }
+
+    /// [`Compiled::evaluate_casting`] with an explicit schedule.
+    pub fn evaluate_casting_with<'o>(
+        &self,
+        out: impl Into<Out<'o>>,
+        vars: Vars<'_>,
+        casting: Casting,
+        sched: &Schedule,
+    ) -> Result<()> {
         let mut out = out.into();
-        let p = self.prepare(&Scope {
+        let scope = Scope {
             vars: &vars,
             env: &[],
-        })?;
-        self.check_out(&p, &out)?;
-        // `out` is a `&mut` borrow the inputs cannot alias in safe Rust; overlap can only come
-        // from a script's writable bindings, which `Script` handles.
-        self.execute(&p, &mut out, sched)
+        };
+        self.with_reductions(&scope, Mode::Jit(sched), |scope| {
+            let p = self.prepare(scope)?;
+            self.check_out(&p, &out, casting)?;
+            // `out` is a `&mut` borrow the inputs cannot alias in safe Rust; overlap can only
+            // come from a script's writable bindings, which `Script` handles.
+            if out.dtype() == p.typed.program.dtype() {
+                self.execute(&p, &mut out, sched)
+            } else {
+                let tmp = self.eval_prepared(&p, sched)?;
+                copy_into(&mut out, &tmp, sched).map_err(|e| e.with_source(self.source()))
+            }
+        })
     }
 
     /// Evaluates into a newly allocated array.
@@ -295,11 +507,21 @@ impl Compiled {
 
     /// [`Compiled::eval`] with an explicit schedule.
     pub fn eval_with(&self, vars: Vars<'_>, sched: &Schedule) -> Result<Array> {
-        let p = self.prepare(&Scope {
-            vars: &vars,
-            env: &[],
-        })?;
-        self.eval_prepared(&p, sched)
+        self.eval_in(
+            &Scope {
+                vars: &vars,
+                env: &[],
+            },
+            sched,
+        )
+    }
+
+    /// Evaluates in `scope` into a new array (reductions included).
+    fn eval_in(&self, scope: &Scope<'_, '_>, sched: &Schedule) -> Result<Array> {
+        self.with_reductions(scope, Mode::Jit(sched), |scope| {
+            let p = self.prepare(scope)?;
+            self.eval_prepared(&p, sched)
+        })
     }
 
     fn eval_prepared(&self, p: &Prepared<'_, '_>, sched: &Schedule) -> Result<Array> {
@@ -309,51 +531,171 @@ impl Compiled {
         Ok(result)
     }
 
-    /// Evaluates with the reference interpreter (slow; the oracle numjit's tests use).
+    /// Evaluates with the reference interpreter (slow; the oracle numjit's tests use). The
+    /// arguments of reductions are interpreted too.
     pub fn interpret(&self, vars: Vars<'_>) -> Result<Array> {
-        let p = self.prepare(&Scope {
+        self.interpret_in(&Scope {
             vars: &vars,
             env: &[],
-        })?;
-        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
-        Ok(interp::run(&p.typed.program, &args, &p.shape))
-    }
-
-    /// The typed program for these inputs (printable, one node per line).
-    pub fn program(&self, vars: Vars<'_>) -> Result<Program> {
-        Ok(self
-            .prepare(&Scope {
-                vars: &vars,
-                env: &[],
-            })?
-            .typed
-            .program
-            .clone())
-    }
-
-    /// The Cranelift IR of the kernel these inputs use.
-    pub fn clif(&self, vars: Vars<'_>) -> Result<String> {
-        let p = self.prepare(&Scope {
-            vars: &vars,
-            env: &[],
-        })?;
-        let text = Mutex::new(String::new());
-        let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
-        let mut out = result.view_mut();
-        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
-        exec::run(&mut out, &args, &Schedule::default(), &|layout| {
-            let ir = codegen::clif(&p.typed.program, layout).map_err(|msg| {
-                Error::new(
-                    ErrorKind::Internal,
-                    format!("code generation failed: {msg}"),
-                    None,
-                )
-            })?;
-            *text.lock().unwrap_or_else(|e| e.into_inner()) = ir;
-            self.kernel(&p.typed, layout)
         })
-        .map_err(|e| e.with_source(self.source()))?;
-        Ok(text.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn interpret_in(&self, scope: &Scope<'_, '_>) -> Result<Array> {
+        self.with_reductions(scope, Mode::Interp, |scope| {
+            let p = self.prepare(scope)?;
+            let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+            Ok(interp::run(&p.typed.program, &args, &p.shape))
+        })
+    }
+
+    /// The typed program for these inputs (printable, one node per line). A reduction's
+    /// result is an input of the program under its hidden name (`sum#0`); reductions are not
+    /// computed for this, only their dtypes and shapes.
+    pub fn program(&self, vars: Vars<'_>) -> Result<Program> {
+        let scope = Scope {
+            vars: &vars,
+            env: &[],
+        };
+        self.with_reductions(&scope, Mode::Check, |scope| {
+            Ok(self.prepare(scope)?.typed.program.clone())
+        })
+    }
+
+    /// The Cranelift IR of the kernel these inputs use (reductions are computed first).
+    pub fn clif(&self, vars: Vars<'_>) -> Result<String> {
+        let scope = Scope {
+            vars: &vars,
+            env: &[],
+        };
+        let sched = Schedule::default();
+        self.with_reductions(&scope, Mode::Jit(&sched), |scope| {
+            let p = self.prepare(scope)?;
+            let text = Mutex::new(String::new());
+            let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
+            let mut out = result.view_mut();
+            let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+            exec::run(&mut out, &args, &sched, &|layout| {
+                let ir = codegen::clif(&p.typed.program, layout).map_err(|msg| {
+                    Error::new(
+                        ErrorKind::Internal,
+                        format!("code generation failed: {msg}"),
+                        None,
+                    )
+                })?;
+                *text.lock().unwrap_or_else(|e| e.into_inner()) = ir;
+                self.kernel(&p.typed, layout)
+            })
+            .map_err(|e| e.with_source(self.source()))?;
+            Ok(text.into_inner().unwrap_or_else(|e| e.into_inner()))
+        })
+    }
+
+    /// Runs `f` in `scope` extended with this expression's reductions, evaluated as `mode`
+    /// says (innermost first); without reductions, `f` runs in `scope` itself. Errors about
+    /// hidden names are reworded with the reductions' text.
+    fn with_reductions<R>(
+        &self,
+        scope: &Scope<'_, '_>,
+        mode: Mode<'_>,
+        f: impl FnOnce(&Scope<'_, '_>) -> Result<R>,
+    ) -> Result<R> {
+        if self.inner.reductions.is_empty() {
+            return f(scope);
+        }
+        let values = self.reduce_all(scope, mode)?;
+        let env = self.hidden_env(scope, &values);
+        let extended = Scope {
+            vars: scope.vars,
+            env: &env,
+        };
+        f(&extended).map_err(|e| self.unhide(e))
+    }
+
+    /// The values of this expression's reductions in `scope`, computed as `mode` says.
+    fn reduce_all(&self, scope: &Scope<'_, '_>, mode: Mode<'_>) -> Result<Vec<Hidden>> {
+        // A name the expression around the reductions uses but nobody bound is reported by
+        // checking (with a suggestion) before any reduction is computed.
+        let unbound = self
+            .inner
+            .names
+            .iter()
+            .any(|(n, _)| !is_hidden(n) && scope.get(n).is_none());
+        if unbound && !matches!(mode, Mode::Check) {
+            let values = self.reduce_all(scope, Mode::Check)?;
+            let env = self.hidden_env(scope, &values);
+            let extended = Scope {
+                vars: scope.vars,
+                env: &env,
+            };
+            self.prepare(&extended).map_err(|e| self.unhide(e))?;
+        }
+        let mut values = Vec::with_capacity(self.inner.reductions.len());
+        for r in &self.inner.reductions {
+            let fail = |msg: String| {
+                Error::new(ErrorKind::Shape, msg, Some(r.span)).with_source(self.source())
+            };
+            values.push(match mode {
+                Mode::Jit(sched) => {
+                    let a = r.arg.eval_in(scope, sched)?;
+                    Hidden::Value(reduce::reduce(&a, r.op, r.axis, sched).map_err(fail)?)
+                }
+                Mode::Interp => {
+                    let a = r.arg.interpret_in(scope)?;
+                    let serial = Schedule {
+                        threads: Some(1),
+                        ..Schedule::default()
+                    };
+                    Hidden::Value(reduce::reduce(&a, r.op, r.axis, &serial).map_err(fail)?)
+                }
+                Mode::Check => {
+                    let (dtype, shape) = r.arg.result_in(scope)?;
+                    let shape = reduce::result_shape(&shape, r.op, r.axis).map_err(fail)?;
+                    Hidden::Placeholder(reduce::result_dtype(dtype, r.op), shape)
+                }
+            });
+        }
+        Ok(values)
+    }
+
+    /// The dtype and shape of this expression's result in `scope`, computing nothing.
+    fn result_in(&self, scope: &Scope<'_, '_>) -> Result<(DType, Vec<usize>)> {
+        self.with_reductions(scope, Mode::Check, |scope| {
+            let p = self.prepare(scope)?;
+            Ok((p.typed.program.dtype(), p.shape.to_vec()))
+        })
+    }
+
+    /// `scope`'s arrays followed by the reductions' results under their hidden names.
+    fn hidden_env<'v>(
+        &self,
+        scope: &Scope<'_, 'v>,
+        values: &'v [Hidden],
+    ) -> Vec<(String, Arg<'v>)> {
+        let mut env: Vec<(String, Arg<'v>)> = Vec::with_capacity(scope.env.len() + values.len());
+        env.extend(scope.env.iter().cloned());
+        for (r, v) in self.inner.reductions.iter().zip(values) {
+            let arg = match v {
+                Hidden::Value(a) => Arg::from(a),
+                Hidden::Placeholder(dtype, shape) => {
+                    Arg::placeholder(*dtype, shape.iter().copied().collect())
+                }
+            };
+            env.push((r.name.clone(), arg));
+        }
+        env
+    }
+
+    /// `e` with hidden names in its message replaced by the text of their reductions.
+    fn unhide(&self, e: Error) -> Error {
+        if !e.message().contains('#') {
+            return e;
+        }
+        let mut msg = e.message().to_string();
+        for r in &self.inner.reductions {
+            let text = &self.source()[r.span.start..r.span.end];
+            msg = msg.replace(&format!("`{}`", r.name), &format!("`{text}`"));
+        }
+        Error::new(e.kind(), msg, e.span()).with_source(self.source())
     }
 
     fn prepare<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
@@ -385,7 +727,8 @@ impl Compiled {
                 // Checking reports any unbound name with a suggestion.
                 let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
                 let known = scope.names();
-                let program = check::check(&inner.ast, &lookup, &known)?;
+                let ast = inner.lifted.as_ref().unwrap_or(&inner.ast);
+                let program = check::check(ast, &lookup, &known)?;
                 let t = Arc::new(Typed {
                     dtypes: bound.iter().map(|a| a.dtype()).collect(),
                     program,
@@ -437,12 +780,28 @@ impl Compiled {
         Ok(Prepared { typed, args, shape })
     }
 
-    /// Refuses an output of the wrong dtype, or a shape the result does not broadcast to.
-    fn check_out(&self, p: &Prepared<'_, '_>, out: &Out<'_>) -> Result<()> {
+    /// Refuses an output whose dtype the result cannot be cast to under `casting`, or a shape
+    /// the result does not broadcast to. The caret is under the whole expression.
+    fn check_out(&self, p: &Prepared<'_, '_>, out: &Out<'_>, casting: Casting) -> Result<()> {
         let whole = Some(Span::new(0, self.source().len()));
-        self.check_out_at(p, out.dtype(), out.shape(), whole, "the output")
+        let dt = p.typed.program.dtype();
+        if !dt.can_cast(out.dtype(), casting) {
+            return Err(Error::new(
+                ErrorKind::Output,
+                format!(
+                    "cannot cast the result from {dt} to {} under casting='{}'",
+                    out.dtype(),
+                    casting.name()
+                ),
+                whole,
+            )
+            .with_source(self.source()));
+        }
+        self.check_out_at(p, dt, out.shape(), whole, "the output")
     }
 
+    /// Refuses a destination (`what`, at `span`) of another dtype than the result, or a shape
+    /// the result does not broadcast to.
     fn check_out_at(
         &self,
         p: &Prepared<'_, '_>,
@@ -655,31 +1014,41 @@ impl Script {
                 vars: &vars,
                 env: &env,
             };
-            let p = stmt.value.prepare(&scope)?;
-            match &stmt.target {
-                Target::None => value = Some(stmt.value.eval_prepared(&p, sched)?),
-                Target::Bind(name) => {
-                    let a = stmt.value.eval_prepared(&p, sched)?;
-                    match arrays.iter_mut().find(|(n, _)| n == name) {
-                        Some(slot) => slot.1 = a,
-                        None => arrays.push((name.clone(), a)),
+            // Reductions in the statement are computed first, in the state the statements
+            // before it left (and before this one writes anything).
+            let made = stmt
+                .value
+                .with_reductions(&scope, Mode::Jit(sched), |scope| {
+                    let p = stmt.value.prepare(scope)?;
+                    match &stmt.target {
+                        Target::None | Target::Bind(_) => {
+                            stmt.value.eval_prepared(&p, sched).map(Some)
+                        }
+                        Target::Write { target, .. } => {
+                            let base = target_base.expect("checked: the target is writable");
+                            let layout = self.target_layout(scope, target, &base.layout())?;
+                            let mut view = base.with_layout(layout);
+                            // NumPy's semantics: the right side is evaluated as if before any
+                            // element is written. An input that overlaps the target other than
+                            // exactly is read from a buffer (numexpr gets this wrong).
+                            let converts = view.dtype() != p.typed.program.dtype();
+                            if converts || p.args.iter().any(|a| exec::overlaps(&view, a)) {
+                                let tmp = stmt.value.eval_prepared(&p, sched)?;
+                                copy_into(&mut view, &tmp, sched)?;
+                            } else {
+                                stmt.value.execute(&p, &mut view, sched)?;
+                            }
+                            Ok(None)
+                        }
                     }
-                }
-                Target::Write { target, .. } => {
-                    let base = target_base.expect("checked: the target is writable");
-                    let layout = self.target_layout(&scope, target, &base.layout())?;
-                    let mut view = base.with_layout(layout);
-                    // NumPy's semantics: the right side is evaluated as if before any element
-                    // is written. An input that overlaps the target other than exactly is
-                    // read from a buffer (numexpr gets this wrong).
-                    let converts = view.dtype() != p.typed.program.dtype();
-                    if converts || p.args.iter().any(|a| exec::overlaps(&view, a)) {
-                        let tmp = stmt.value.eval_prepared(&p, sched)?;
-                        copy_into(&mut view, &tmp, sched)?;
-                    } else {
-                        stmt.value.execute(&p, &mut view, sched)?;
-                    }
-                }
+                })?;
+            match (&stmt.target, made) {
+                (Target::None, made) => value = made,
+                (Target::Bind(name), Some(a)) => match arrays.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = a,
+                    None => arrays.push((name.clone(), a)),
+                },
+                _ => {}
             }
         }
         Ok(Outputs { arrays, value })
@@ -689,63 +1058,93 @@ impl Script {
     /// placeholders for the arrays the script will create, so that a script with an error
     /// anywhere writes nothing.
     fn check_all(&self, vars: &Vars<'_>) -> Result<()> {
-        let src = self.source();
         let mut env: Vec<(String, Arg<'_>)> = Vec::new();
         for stmt in &self.inner.stmts {
             let scope = Scope { vars, env: &env };
-            let p = stmt.value.prepare(&scope)?;
-            match &stmt.target {
-                Target::None => {}
-                Target::Bind(name) => {
-                    let a = Arg::placeholder(p.typed.program.dtype(), p.shape.clone());
-                    drop(p);
-                    env.push((name.clone(), a));
+            // Reductions are not computed here: their results' dtypes and shapes stand in.
+            let bound = stmt.value.with_reductions(&scope, Mode::Check, |scope| {
+                let p = stmt.value.prepare(scope)?;
+                match &stmt.target {
+                    Target::None => Ok(None),
+                    Target::Bind(_) => Ok(Some((p.typed.program.dtype(), p.shape.clone()))),
+                    Target::Write {
+                        name,
+                        name_span,
+                        target,
+                        span,
+                    } => {
+                        self.check_write(
+                            scope,
+                            vars,
+                            &stmt.value,
+                            &p,
+                            name,
+                            *name_span,
+                            target,
+                            *span,
+                        )?;
+                        Ok(None)
+                    }
                 }
-                Target::Write {
-                    name,
-                    name_span,
-                    target,
-                    span,
-                } => {
-                    let in_env = env.iter().rev().find(|(n, _)| n == name);
-                    let (dtype, base) = match in_env {
-                        Some((_, a)) => (a.dtype(), a.layout()),
-                        None => match vars.items.iter().rev().find(|(n, _)| n == name) {
-                            Some((_, Binding::Mut(o, _))) => (o.dtype(), o.layout()),
-                            Some((_, Binding::In(_))) => {
-                                return Err(Error::new(
-                                    ErrorKind::Output,
-                                    format!("`{name}` is bound read-only; bind it with `bind_mut` (or `vars!{{mut {name}}}`) to assign into it"),
-                                    Some(*name_span),
-                                )
-                                .with_source(src))
-                            }
-                            None => {
-                                let mut msg = format!("unknown name `{name}`");
-                                if let Some(s) = check::suggest(name, &scope.names()) {
-                                    msg.push_str(&format!("; did you mean `{s}`?"));
-                                }
-                                return Err(Error::new(ErrorKind::UnknownName, msg, Some(*name_span))
-                                    .with_source(src));
-                            }
-                        },
-                    };
-                    let layout = self.target_layout(&scope, target, &base)?;
-                    let what = format!("the target `{}`", &src[span.start..span.end]);
-                    // Assignment converts the value to the target's dtype where that loses
-                    // nothing (bool → int64 → float64); other conversions are refused.
-                    let result = p.typed.program.dtype();
-                    let as_dtype = if result.promote(dtype) == dtype {
-                        result
-                    } else {
-                        dtype
-                    };
-                    stmt.value
-                        .check_out_at(&p, as_dtype, &layout.shape, Some(*span), &what)?;
-                }
+            })?;
+            if let (Target::Bind(name), Some((dtype, shape))) = (&stmt.target, bound) {
+                env.push((name.clone(), Arg::placeholder(dtype, shape)));
             }
         }
         Ok(())
+    }
+
+    /// Checks `name[...] = value` (the target at `span`): `name` must be writable, the view
+    /// valid, and the value's dtype and shape fit it.
+    #[allow(clippy::too_many_arguments)]
+    fn check_write(
+        &self,
+        scope: &Scope<'_, '_>,
+        vars: &Vars<'_>,
+        value: &Compiled,
+        p: &Prepared<'_, '_>,
+        name: &str,
+        name_span: Span,
+        target: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        let src = self.source();
+        let in_env = scope.env.iter().rev().find(|(n, _)| n == name);
+        let (dtype, base) = match in_env {
+            Some((_, a)) => (a.dtype(), a.layout()),
+            None => match vars.items.iter().rev().find(|(n, _)| *n == name) {
+                Some((_, Binding::Mut(o, _))) => (o.dtype(), o.layout()),
+                Some((_, Binding::In(_))) => {
+                    return Err(Error::new(
+                        ErrorKind::Output,
+                        format!("`{name}` is bound read-only; bind it with `bind_mut` (or `vars!{{mut {name}}}`) to assign into it"),
+                        Some(name_span),
+                    )
+                    .with_source(src))
+                }
+                None => {
+                    let mut msg = format!("unknown name `{name}`");
+                    if let Some(s) = check::suggest(name, &scope.names()) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    return Err(
+                        Error::new(ErrorKind::UnknownName, msg, Some(name_span)).with_source(src)
+                    );
+                }
+            },
+        };
+        let layout = self.target_layout(scope, target, &base)?;
+        let what = format!("the target `{}`", &src[span.start..span.end]);
+        // Assignment converts the value to the target's dtype where that loses nothing
+        // (NumPy's 'safe' casts: bool → int32 → int64 → float64, float32 → float64, ... →
+        // complex128); other conversions are refused.
+        let result = p.typed.program.dtype();
+        let as_dtype = if result.can_cast(dtype, Casting::Safe) {
+            result
+        } else {
+            dtype
+        };
+        value.check_out_at(p, as_dtype, &layout.shape, Some(span), &what)
     }
 
     fn target_layout(
@@ -877,10 +1276,24 @@ pub fn execute(script: &str, vars: Vars<'_>) -> Result<Outputs> {
 
 /// Evaluates `expr` into `out` (a mutable slice, `Vec`, ndarray array or view).
 ///
-/// `out` must have the result's dtype and a shape the inputs broadcast to; on any error it
-/// is left untouched.
+/// The result must broadcast to `out`'s shape; an `out` of another dtype receives it cast
+/// under NumPy's default rule, `casting='same_kind'` (see [`Compiled::evaluate_casting`]).
+/// On any error `out` is left untouched.
 pub fn evaluate<'o>(expr: &str, out: impl Into<Out<'o>>, vars: Vars<'_>) -> Result<()> {
     compile(expr)?.evaluate(out, vars)
+}
+
+/// Evaluates `expr` into `out` under NumPy's casting rule `casting` (see
+/// [`Compiled::evaluate_casting`]): `numjit::evaluate_casting("a / 2", &mut ints, vars,
+/// Casting::Unsafe)` truncates into an int64 output, where the default rule refuses.
+// Re-exported by lib.rs (`pub use api::{..., evaluate_casting, ...}`).
+pub fn evaluate_casting<'o>(
+    expr: &str,
+    out: impl Into<Out<'o>>,
+    vars: Vars<'_>,
+    casting: Casting,
+) -> Result<()> {
+    compile(expr)?.evaluate_casting(out, vars, casting)
 }
 
 /// Evaluates `expr` into a newly allocated array of the broadcast shape.

@@ -454,9 +454,7 @@ impl Checker<'_> {
             return match (e, literal) {
                 (Scalar::Int(-1), true) => Some(self.b.add(Op::Call(Func::Reciprocal), t, vec![x])),
                 (Scalar::Int(2), true) => Some(self.b.add(Op::Mul, t, vec![x, x])),
-                (Scalar::Float(v), true) if v == 0.5 => {
-                    Some(self.b.add(Op::Call(Func::Sqrt), t, vec![x]))
-                }
+                (Scalar::Float(0.5), true) => Some(self.b.add(Op::Call(Func::Sqrt), t, vec![x])),
                 _ => None,
             };
         }

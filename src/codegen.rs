@@ -275,6 +275,10 @@ enum Level {
     Element,
 }
 
+/// An operation on float64 operands (see `Lower::via_f64`): the lowering, the operands, and
+/// the lane count; `None` when it has no vector form.
+type Widened<'f, 'a, 'b> = dyn FnMut(&mut Lower<'a, 'b>, &[Value], usize) -> Option<Value> + 'f;
+
 struct Lower<'a, 'b> {
     program: &'a Program,
     layout: &'a [Access],
@@ -1142,7 +1146,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         &mut self,
         args: &[Value],
         lanes: usize,
-        f: &mut dyn FnMut(&mut Self, &[Value], usize) -> Option<Value>,
+        f: &mut Widened<'_, 'a, 'b>,
     ) -> Option<Value> {
         if lanes == 1 {
             let wide: Vec<Value> = args
@@ -2113,7 +2117,9 @@ mod tests {
                 (DType::Float64, _) => v.bind(name, &F),
                 (DType::Int64, _) => v.bind(name, &I),
                 (DType::Bool, _) => v.bind(name, &B),
-                (DType::Complex128, _) => unreachable!("no complex test data"),
+                (DType::Complex128 | DType::Bytes(_), _) => {
+                    unreachable!("no complex or string test data")
+                }
             };
         }
         v

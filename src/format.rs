@@ -7,8 +7,16 @@
 //! by `shape=(...)`), `array([], shape=(0, 3), dtype=float64)` for empty arrays, and NumPy's float
 //! formatting: up to 8 fractional digits of the shortest round-trip representation, trailing
 //! zeros stripped (`1.`), all elements padded to one width, scientific notation (`1.e+20`) when the
-//! largest magnitude is at least 1e8, the smallest nonzero one is below 1e-4, or their ratio
-//! exceeds 1000, and `nan`, `inf`, `-inf`, `-0.`.
+//! largest magnitude is at least 1e8 (1e6 for float32, whose precision is 6 digits), the smallest
+//! nonzero one is below 1e-4, or their ratio exceeds 1000, and `nan`, `inf`, `-inf`, `-0.`.
+//!
+//! float32 values print with the shortest digits that round-trip in float32 (`0.1`, not
+//! `0.10000000149011612`), and the comparisons above are made in float32, as NumPy makes them.
+//! Complex values print as NumPy prints them: the real parts formatted as one float column, the
+//! imaginary parts as another with a sign always shown, then `j` (`array([1.+2.j, 0.-1.j])`,
+//! `nan+nanj`, `inf+0.j`). The dtypes whose values do not imply them (int32, float32) are named
+//! after the values (`array([1, 2], dtype=int32)`, `array(1.5, dtype=float32)`), as are the dtypes
+//! of empty arrays.
 //!
 //! ```
 //! use ndarray::arr1;
@@ -18,8 +26,9 @@
 //! assert_eq!(repr(&Array::from(arr1(&[1i64, 20]).into_dyn())), "array([ 1, 20])");
 //! ```
 
-use crate::array::Array;
+use crate::array::{Array, Complex64, DType};
 use ndarray::{ArrayViewD, Axis};
+use std::fmt::{Display, LowerExp};
 
 /// NumPy's default `linewidth`.
 const LINE_WIDTH: usize = 75;
@@ -45,15 +54,47 @@ pub fn repr(a: &Array) -> String {
                 };
                 array_to_string(&x.view(), &|v: &bool| fmt.format(*v), summarize, PREFIX)
             }
+            Array::Int32(x) => {
+                let data: Vec<i64> = displayed(&x.view(), summarize)
+                    .into_iter()
+                    .map(i64::from)
+                    .collect();
+                let fmt = IntFormat::new(&data);
+                array_to_string(
+                    &x.view(),
+                    &|v: &i32| fmt.format(i64::from(*v)),
+                    summarize,
+                    PREFIX,
+                )
+            }
             Array::Int64(x) => {
                 let data = displayed(&x.view(), summarize);
                 let fmt = IntFormat::new(&data);
                 array_to_string(&x.view(), &|v: &i64| fmt.format(*v), summarize, PREFIX)
             }
+            Array::Float32(x) => {
+                let data = displayed(&x.view(), summarize);
+                let fmt = FloatFormat::new(&data, false);
+                array_to_string(&x.view(), &|v: &f32| fmt.format(*v), summarize, PREFIX)
+            }
             Array::Float64(x) => {
                 let data = displayed(&x.view(), summarize);
-                let fmt = FloatFormat::new(&data);
+                let fmt = FloatFormat::new(&data, false);
                 array_to_string(&x.view(), &|v: &f64| fmt.format(*v), summarize, PREFIX)
+            }
+            Array::Complex128(x) => {
+                let data = displayed(&x.view(), summarize);
+                let re: Vec<f64> = data.iter().map(|v| v.re).collect();
+                let im: Vec<f64> = data.iter().map(|v| v.im).collect();
+                let (fr, fi) = (FloatFormat::new(&re, false), FloatFormat::new(&im, true));
+                let fmt = |v: &Complex64| {
+                    // NumPy's ComplexFloatingFormat: the `j` goes before the imaginary part's
+                    // trailing padding.
+                    let i = fi.format(v.im);
+                    let sp = i.trim_end().len();
+                    format!("{}{}j{}", fr.format(v.re), &i[..sp], &i[sp..])
+                };
+                array_to_string(&x.view(), &fmt, summarize, PREFIX)
             }
         }
     };
@@ -62,7 +103,7 @@ pub fn repr(a: &Array) -> String {
     if (size == 0 && a.shape() != [0]) || summarize {
         extras.push(format!("shape={}", shape_repr(a.shape())));
     }
-    if size == 0 {
+    if size == 0 || !dtype_is_implied(a.dtype()) {
         extras.push(format!("dtype={}", a.dtype().name()));
     }
     if extras.is_empty() {
@@ -77,6 +118,15 @@ pub fn repr(a: &Array) -> String {
         " ".to_string()
     };
     format!("{arr_str}{spacer}{extra_str}")
+}
+
+/// NumPy's `dtype_is_implied`: whether the values' text implies the dtype (NumPy's default
+/// integer, float and complex dtypes, and bool), so that `repr` need not name it.
+fn dtype_is_implied(dtype: DType) -> bool {
+    matches!(
+        dtype,
+        DType::Bool | DType::Int64 | DType::Float64 | DType::Complex128
+    )
 }
 
 /// Python's `repr` of a shape tuple: `()`, `(3,)`, `(2, 3)`.
@@ -253,9 +303,70 @@ impl IntFormat {
     }
 }
 
-/// NumPy's `FloatingFormat` with the default `floatmode='maxprec'`, `precision=8`, `sign='-'`.
+/// A float type NumPy prints: float32 or float64. Rust's `Display` and `LowerExp` give the
+/// shortest digits that round-trip in the type itself, and with a precision they round the exact
+/// binary value (ties to even), as Dragon4 does (shortest digits at an exact tie excepted: see
+/// [`shortest`]).
+trait Float:
+    Copy + PartialOrd + Display + LowerExp + std::str::FromStr + std::ops::Div<Output = Self>
+{
+    /// NumPy's `exp_cutoff_max`: `10.**min(8, np.finfo(dtype).precision)`, in the type.
+    const EXP_CUTOFF: Self;
+    /// `0.0001`, rounded to the type (NumPy compares the type's values with the Python float).
+    const SMALL: Self;
+    /// `1000.`
+    const RATIO: Self;
+    const ZERO: Self;
+    fn is_finite(self) -> bool;
+    fn is_nan(self) -> bool;
+    fn is_sign_negative(self) -> bool;
+    fn abs(self) -> Self;
+}
+
+impl Float for f64 {
+    const EXP_CUTOFF: f64 = 1e8;
+    const SMALL: f64 = 0.0001;
+    const RATIO: f64 = 1000.0;
+    const ZERO: f64 = 0.0;
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+    fn is_sign_negative(self) -> bool {
+        f64::is_sign_negative(self)
+    }
+    fn abs(self) -> f64 {
+        f64::abs(self)
+    }
+}
+
+impl Float for f32 {
+    const EXP_CUTOFF: f32 = 1e6;
+    const SMALL: f32 = 0.0001_f64 as f32;
+    const RATIO: f32 = 1000.0;
+    const ZERO: f32 = 0.0;
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+    fn is_sign_negative(self) -> bool {
+        f32::is_sign_negative(self)
+    }
+    fn abs(self) -> f32 {
+        f32::abs(self)
+    }
+}
+
+/// NumPy's `FloatingFormat` with the default `floatmode='maxprec'`, `precision=8`, and
+/// `sign='-'` (or `sign='+'`, as for the imaginary parts of complex numbers).
 struct FloatFormat {
     exp_format: bool,
+    /// Show `+` before values whose sign bit is clear (`sign='+'`).
+    plus: bool,
     pad_left: usize,
     pad_right: usize,
     /// Scientific mode: digits after the point, the same for every element.
@@ -273,19 +384,24 @@ struct Parts {
 }
 
 impl FloatFormat {
-    fn new(data: &[f64]) -> FloatFormat {
-        let finite: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
-        let abs_non_zero = finite.iter().filter(|&&v| v != 0.0).map(|v| v.abs());
-        let max = abs_non_zero
-            .clone()
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-        let min = abs_non_zero.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))));
+    fn new<T: Float>(data: &[T], plus: bool) -> FloatFormat {
+        let finite: Vec<T> = data.iter().copied().filter(|v| v.is_finite()).collect();
+        let mut max: Option<T> = None;
+        let mut min: Option<T> = None;
+        for v in finite.iter().filter(|&&v| v != T::ZERO).map(|v| v.abs()) {
+            max = Some(max.map_or(v, |m| if v > m { v } else { m }));
+            min = Some(min.map_or(v, |m| if v < m { v } else { m }));
+        }
+        // The comparisons and the ratio are computed in the array's own type, as NumPy does.
         let exp_format = match (max, min) {
-            (Some(max), Some(min)) => max >= 1e8 || min < 1e-4 || max / min > 1e3,
+            (Some(max), Some(min)) => {
+                max >= T::EXP_CUTOFF || min < T::SMALL || max / min > T::RATIO
+            }
             _ => false,
         };
         let mut f = FloatFormat {
             exp_format,
+            plus,
             pad_left: 0,
             pad_right: 0,
             precision: 0,
@@ -294,7 +410,7 @@ impl FloatFormat {
         if finite.is_empty() {
             // pad_left and pad_right stay 0.
         } else if exp_format {
-            let parts: Vec<Parts> = finite.iter().map(|&v| scientific(v)).collect();
+            let parts: Vec<Parts> = finite.iter().map(|&v| scientific(v, plus)).collect();
             f.exp_size = parts
                 .iter()
                 .map(|p| exp_digits(p.exp).len().max(2))
@@ -304,25 +420,35 @@ impl FloatFormat {
             f.pad_left = parts.iter().map(|p| p.int.len()).max().unwrap_or(0);
             f.pad_right = f.exp_size + 2 + f.precision;
         } else {
-            let parts: Vec<Parts> = finite.iter().map(|&v| positional(v)).collect();
+            let parts: Vec<Parts> = finite.iter().map(|&v| positional(v, plus)).collect();
             f.pad_left = parts.iter().map(|p| p.int.len()).max().unwrap_or(0);
             f.pad_right = parts.iter().map(|p| p.frac.len()).max().unwrap_or(0);
         }
         if finite.len() != data.len() {
-            let neginf = data.contains(&f64::NEG_INFINITY);
+            // Room for `nan` and for `inf` with its sign (always shown with `sign='+'`).
+            let neginf = plus
+                || data
+                    .iter()
+                    .any(|v| !v.is_finite() && !v.is_nan() && v.is_sign_negative());
             let offset = f.pad_right as isize + 1;
-            let need = 3 + isize::from(neginf) - offset;
+            let need = (3 - offset).max(3 + isize::from(neginf) - offset);
             f.pad_left = f.pad_left.max(need.max(0) as usize);
         }
         f
     }
 
-    fn format(&self, v: f64) -> String {
+    fn format<T: Float>(&self, v: T) -> String {
         if !v.is_finite() {
             let s = if v.is_nan() {
-                "nan"
-            } else if v < 0.0 {
+                if self.plus {
+                    "+nan"
+                } else {
+                    "nan"
+                }
+            } else if v.is_sign_negative() {
                 "-inf"
+            } else if self.plus {
+                "+inf"
             } else {
                 "inf"
             };
@@ -332,7 +458,7 @@ impl FloatFormat {
             // NumPy asks Dragon4 for at least `precision` digits here (`min_digits`), and those
             // are the exact value's digits, not zeros: 5e-324 prints as 4.94065646e-324 next to
             // a number that needs 8 digits.
-            let p = scientific_exact(v, self.precision);
+            let p = scientific_exact(v, self.precision, self.plus);
             let e = exp_digits(p.exp);
             format!(
                 "{int:>pl$}.{frac}e{sign}{e:0>es$}",
@@ -343,7 +469,7 @@ impl FloatFormat {
                 es = self.exp_size,
             )
         } else {
-            let p = positional(v);
+            let p = positional(v, self.plus);
             format!(
                 "{int:>pl$}.{frac:<pr$}",
                 int = p.int,
@@ -360,23 +486,79 @@ fn exp_digits(exp: i32) -> String {
     exp.unsigned_abs().to_string()
 }
 
-/// The sign prefix of a float: `-` when its sign bit is set (so `-0.` keeps its sign).
-fn sign_of(v: f64) -> &'static str {
+/// The sign prefix of a float: `-` when its sign bit is set (so `-0.` keeps its sign), else `+`
+/// with `plus`.
+fn sign_of<T: Float>(v: T, plus: bool) -> &'static str {
     if v.is_sign_negative() {
         "-"
+    } else if plus {
+        "+"
     } else {
         ""
     }
 }
 
+/// The shortest digits that round-trip to `abs` (finite, not negative), as Dragon4 chooses them:
+/// the significant digits `d1 d2 ... dn` and the decimal exponent of `d1`. When two candidates of
+/// that length are exactly as close to the value (its exact decimal expansion ends in a 5 just
+/// past them), Dragon4 takes the one with an even last digit; Rust's shortest formatting takes
+/// the upper one, so that case is corrected here (float32 `7756.15625` is `7756.1562`).
+fn shortest<T: Float>(abs: T) -> (String, i32) {
+    let text = format!("{abs:e}");
+    let (mantissa, exp) = split_exp(&text);
+    let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+    let n = digits.len();
+    let last = digits.as_bytes()[n - 1];
+    if last % 2 == 1 {
+        // The candidate below (an odd last digit is at least 1, so no borrow).
+        let mut lower = digits.clone().into_bytes();
+        lower[n - 1] -= 1;
+        let lower = String::from_utf8(lower).unwrap_or_default();
+        // A tie: the exact expansion is `lower` followed by a 5, and nothing after it.
+        let expansion = format!("{abs:.n$e}");
+        let (m, e) = split_exp(&expansion);
+        let exact: String = m.chars().filter(|&c| c != '.').collect();
+        if e == exp && exact == format!("{lower}5") && is_exact(abs, n) {
+            let candidate = format!("{}.{}e{exp}", &lower[..1], &lower[1..]);
+            if candidate.parse::<T>().is_ok_and(|c| c == abs) {
+                let trimmed = lower.trim_end_matches('0');
+                let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
+                return (trimmed.to_string(), exp);
+            }
+        }
+    }
+    (digits, exp)
+}
+
+/// Whether `abs` has at most `n + 1` significant decimal digits (its expansion ends there).
+fn is_exact<T: Float>(abs: T, n: usize) -> bool {
+    // Every float32 has at most 112 significant digits and every float64 at most 767.
+    let long = format!("{abs:.800e}");
+    let (m, _) = split_exp(&long);
+    m.chars()
+        .filter(|&c| c != '.')
+        .skip(n + 1)
+        .all(|c| c == '0')
+}
+
 /// NumPy's `dragon4_positional(v, precision=8, unique=True, fractional=True, trim='.')`: the
 /// shortest digits that round-trip, rounded (exactly, ties to even) to at most 8 fractional
 /// digits, trailing zeros removed. `v` must be finite.
-fn positional(v: f64) -> Parts {
+fn positional<T: Float>(v: T, plus: bool) -> Parts {
     let abs = v.abs();
-    // Rust's `Display` for f64 prints the shortest round-trip digits without an exponent.
-    let shortest = format!("{abs}");
-    let (int, frac) = split_point(&shortest);
+    let (digits, exp) = shortest(abs);
+    let (int, frac) = if exp >= 0 {
+        let split = exp as usize + 1;
+        if digits.len() <= split {
+            (format!("{digits:0<split$}"), String::new())
+        } else {
+            (digits[..split].to_string(), digits[split..].to_string())
+        }
+    } else {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        ("0".to_string(), format!("{zeros}{digits}"))
+    };
+    let frac = frac.trim_end_matches('0').to_string();
     let (int, frac) = if frac.len() > PRECISION {
         // Rust's fixed-precision formatting rounds the exact binary value, ties to even, as
         // Dragon4 does when it reaches the cutoff digit.
@@ -384,10 +566,10 @@ fn positional(v: f64) -> Parts {
         let (i, f) = split_point(&fixed);
         (i.to_string(), f.trim_end_matches('0').to_string())
     } else {
-        (int.to_string(), frac.to_string())
+        (int, frac)
     };
     Parts {
-        int: format!("{}{int}", sign_of(v)),
+        int: format!("{}{int}", sign_of(v, plus)),
         frac,
         exp: 0,
     }
@@ -395,11 +577,10 @@ fn positional(v: f64) -> Parts {
 
 /// NumPy's `dragon4_scientific(v, precision=8, unique=True, trim='.')`: the shortest round-trip
 /// digits, rounded to at most 9 significant digits, trailing zeros removed. `v` must be finite.
-fn scientific(v: f64) -> Parts {
+fn scientific<T: Float>(v: T, plus: bool) -> Parts {
     let abs = v.abs();
-    let shortest = format!("{abs:e}");
-    let (mantissa, exp) = split_exp(&shortest);
-    let (int, frac) = split_point(mantissa);
+    let (digits, exp) = shortest(abs);
+    let (int, frac) = digits.split_at(1);
     let (int, frac, exp) = if frac.len() > PRECISION {
         let fixed = format!("{abs:.PRECISION$e}");
         let (mantissa, exp) = split_exp(&fixed);
@@ -409,7 +590,7 @@ fn scientific(v: f64) -> Parts {
         (int.to_string(), frac.to_string(), exp)
     };
     Parts {
-        int: format!("{}{int}", sign_of(v)),
+        int: format!("{}{int}", sign_of(v, plus)),
         frac,
         exp,
     }
@@ -417,12 +598,12 @@ fn scientific(v: f64) -> Parts {
 
 /// The digits of `v` rounded (exactly, ties to even) to `precision` fractional digits in
 /// scientific notation. `v` must be finite.
-fn scientific_exact(v: f64, precision: usize) -> Parts {
+fn scientific_exact<T: Float>(v: T, precision: usize, plus: bool) -> Parts {
     let fixed = format!("{:.precision$e}", v.abs());
     let (mantissa, exp) = split_exp(&fixed);
     let (int, frac) = split_point(mantissa);
     Parts {
-        int: format!("{}{int}", sign_of(v)),
+        int: format!("{}{int}", sign_of(v, plus)),
         frac: frac.to_string(),
         exp,
     }

@@ -50,7 +50,8 @@ pub mod syntax;
 pub mod vmath;
 
 pub use api::{
-    compile, compile_script, eval, evaluate, execute, interpret, Compiled, Outputs, Script, Vars,
+    compile, compile_script, eval, evaluate, evaluate_casting, execute, interpret, Compiled,
+    Outputs, Script, Vars,
 };
 pub use array::{Arg, Array, Casting, Complex64, DType, Kind, Out};
 pub use error::{Error, ErrorKind, Span};

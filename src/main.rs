@@ -13,7 +13,7 @@
 mod cli;
 
 use cli::{bench, repl};
-use numjit::{format, npy, Array, Vars};
+use numjit::{format, npy, Array, Complex64, DType, Vars};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,11 +49,20 @@ Commands:
           array traffic, speedup against one thread.
 
 Options of eval:
-  NAME=VALUE          Bind NAME to VALUE, either a .npy file (bool, int64 or
-                      float64) or a number: 3 is an int64 scalar; 2.5, 1e-3,
-                      nan and inf are float64 scalars; True and False are bool.
-                      (Write ./3 for a file named 3.) Names EXPR does not use
-                      are ignored.
+  NAME=VALUE          Bind NAME to VALUE: a .npy file or a number.
+                      Numbers: 3 is an int64 scalar; 2.5, 1e-3, nan and inf
+                      are float64; 2j, 1+2j, (1-2j) and inf+nanj are
+                      complex128; True and False are bool. DTYPE:NUMBER
+                      gives the number a dtype, as np.int32(3) does:
+                      int32:3, float32:2.5, complex128:1, bool:True (DTYPE
+                      is bool, int32, int64, float32, float64 or complex128).
+                      Files hold arrays of those dtypes, of any rank, either
+                      byte order, C or Fortran order; narrower dtypes are
+                      widened as numexpr widens them (int8, int16, uint8 and
+                      uint16 to int32, uint32 to int64, float16 to float32,
+                      complex64 to complex128). Files of byte strings (S3)
+                      are inputs to compare. Write ./3 for a file named 3.
+                      Names EXPR does not use are ignored.
   -o, --output FILE   Write the result to FILE in .npy format instead of
                       printing it.
   --threads N         Evaluate on N threads.
@@ -62,8 +71,9 @@ Options of eval:
 Options of bench:
   --n N,...           Element counts (default 1000,100000,1000000).
   --threads T,...     Thread counts (default 1 up to the number of cores).
-  --dtype D           float64 (uniform in [0, 1), the default), int64 (1 to
-                      100) or bool inputs.
+  --dtype D           The inputs' dtype: float64 (uniform in [0, 1), the
+                      default), float32 (the same), int64 or int32 (1 to 100),
+                      complex128 (both parts uniform in [0, 1)) or bool.
   --json              One JSON object per point instead of the table, with
                       keys threads, n, us_per_call, ns_per_elem, gb_per_s and
                       speedup.
@@ -79,6 +89,8 @@ Examples:
   numjit < script.txt
   numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy
   numjit eval \"x * k + 1\" x=x.npy k=2.5
+  numjit eval \"z * w\" z=z.npy w=1-2j
+  numjit eval \"x * k\" x=x32.npy k=float32:0.5
   numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4
   numjit eval \"lap[1:-1,1:-1] = d[2:,1:-1] + d[:-2,1:-1] - 2*d[1:-1,1:-1]\" lap=lap.npy d=d.npy -o lap2.npy
   numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000
@@ -188,11 +200,17 @@ struct EvalArgs {
 }
 
 /// A bound input value.
+#[derive(Debug)]
 enum Value {
     Array(Array),
     Float(f64),
+    Float32(f32),
     Int(i64),
+    Int32(i32),
     Bool(bool),
+    Complex(Complex64),
+    /// Byte strings from a `.npy` file (read-only, even in scripts).
+    Bytes(npy::ByteStrings),
 }
 
 fn eval(args: &[String]) -> Result<(), Failure> {
@@ -241,8 +259,12 @@ fn bind<'v>(values: &'v mut [(&str, Value)], writable: bool) -> Vars<'v> {
                 }
             }
             Value::Float(v) => vars.bind(name, *v),
+            Value::Float32(v) => vars.bind(name, *v),
             Value::Int(v) => vars.bind(name, *v),
+            Value::Int32(v) => vars.bind(name, *v),
             Value::Bool(v) => vars.bind(name, *v),
+            Value::Complex(v) => vars.bind(name, *v),
+            Value::Bytes(b) => vars.bind(name, b.arg()),
         };
     }
     vars
@@ -364,27 +386,114 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Parses VALUE of NAME=VALUE: a number literal, `True`/`False`, or else a `.npy` path.
+/// Parses VALUE of NAME=VALUE: a number literal (a complex one included), `True`/`False`,
+/// `DTYPE:NUMBER`, or else a `.npy` path.
 fn parse_value(text: &str) -> Result<Value, Failure> {
+    if let Some((prefix, number)) = text.split_once(':') {
+        if let Some(dtype) = typed_prefix(prefix) {
+            return typed_number(dtype, number)
+                .map_err(|why| Failure::Other(format!("error: {text}: {why}")));
+        }
+    }
+    match number(text) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => match npy::read_contents(Path::new(text)) {
+            Ok(npy::Contents::Array(a)) => Ok(Value::Array(a)),
+            Ok(npy::Contents::Bytes(b)) => Ok(Value::Bytes(b)),
+            Err(e) => Err(Failure::Other(format!("error: {e}"))),
+        },
+        Err(why) => Err(Failure::Other(format!("error: {why}"))),
+    }
+}
+
+/// The dtype of a `DTYPE:` prefix: one of numjit's dtype names, as NumPy spells them.
+fn typed_prefix(prefix: &str) -> Option<DType> {
+    let name = prefix.strip_prefix("np.").unwrap_or(prefix);
+    DType::ALL.into_iter().find(|d| d.name() == name)
+}
+
+/// An untyped number: `Ok(None)` when `text` is not a number literal at all.
+fn number(text: &str) -> Result<Option<Value>, String> {
     match text {
-        "True" => return Ok(Value::Bool(true)),
-        "False" => return Ok(Value::Bool(false)),
+        "True" => return Ok(Some(Value::Bool(true))),
+        "False" => return Ok(Some(Value::Bool(false))),
         _ => {}
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<i64>().map(Value::Int).map_err(|_| {
-            Failure::Other(format!(
-                "error: integer {text} does not fit in int64 (write {text}.0 for a float64)"
-            ))
-        });
+        return text
+            .parse::<i64>()
+            .map(|v| Some(Value::Int(v)))
+            .map_err(|_| {
+                format!("integer {text} does not fit in int64 (write {text}.0 for a float64)")
+            });
     }
     if let Ok(v) = text.parse::<f64>() {
-        return Ok(Value::Float(v));
+        return Ok(Some(Value::Float(v)));
     }
-    npy::read(Path::new(text))
-        .map(Value::Array)
-        .map_err(|e| Failure::Other(format!("error: {e}")))
+    Ok(parse_complex(text).map(Value::Complex))
+}
+
+/// `number` given the dtype `dtype`, converted as NumPy's `np.int32(3)`, `np.float32(2.5)` and
+/// the like convert a Python literal: integers must fit, float32 is rounded from the float64,
+/// complex128 takes any number.
+fn typed_number(dtype: DType, number: &str) -> Result<Value, String> {
+    let value = self::number(number)?.ok_or_else(|| format!("'{number}' is not a number"))?;
+    let not = |what: &str| Err(format!("{dtype} needs {what}, not '{number}'"));
+    Ok(match (dtype, value) {
+        (DType::Bool, Value::Bool(b)) => Value::Bool(b),
+        (DType::Bool, _) => return not("True or False"),
+        (DType::Int32, Value::Int(v)) => {
+            Value::Int32(i32::try_from(v).map_err(|_| {
+                format!("{v} is out of bounds for int32 (-2147483648 to 2147483647)")
+            })?)
+        }
+        (DType::Int64, Value::Int(v)) => Value::Int(v),
+        (DType::Int32 | DType::Int64, _) => return not("an integer"),
+        (DType::Float32, Value::Int(v)) => Value::Float32(v as f64 as f32),
+        (DType::Float32, Value::Float(v)) => Value::Float32(v as f32),
+        (DType::Float64, Value::Int(v)) => Value::Float(v as f64),
+        (DType::Float64, Value::Float(v)) => Value::Float(v),
+        (DType::Float32 | DType::Float64, _) => return not("a real number"),
+        (DType::Complex128, Value::Int(v)) => Value::Complex(Complex64::new(v as f64, 0.0)),
+        (DType::Complex128, Value::Float(v)) => Value::Complex(Complex64::new(v, 0.0)),
+        (DType::Complex128, Value::Complex(v)) => Value::Complex(v),
+        (DType::Complex128, _) => return not("a number"),
+        (DType::Bytes(_), _) => return Err("byte strings come only from .npy files".into()),
+    })
+}
+
+/// A complex literal as Python's `complex()` reads one: `2j`, `-1.5e3J`, `1+2j`, `(1-2j)`,
+/// `inf+nanj`, `1-j` (no spaces inside). `None` unless it ends in `j` or `J`.
+fn parse_complex(text: &str) -> Option<Complex64> {
+    let t = text
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or(text);
+    let body = t.strip_suffix(['j', 'J'])?;
+    // The imaginary part starts at the last sign that does not follow an exponent's `e`.
+    let b = body.as_bytes();
+    let split = (1..b.len())
+        .rev()
+        .find(|&i| matches!(b[i], b'+' | b'-') && !matches!(b[i - 1], b'e' | b'E'));
+    let (re, im) = match split {
+        Some(i) => (&body[..i], &body[i..]),
+        None => ("", body),
+    };
+    let real = |s: &str| -> Option<f64> {
+        // Rust's parser takes what Python's does here, save `_` separators.
+        let ok = !s.is_empty()
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b".+-".contains(&c));
+        ok.then(|| s.parse::<f64>().ok()).flatten()
+    };
+    let re = if re.is_empty() { 0.0 } else { real(re)? };
+    let im = match im {
+        "" | "+" => 1.0,
+        "-" => -1.0,
+        s => real(s)?,
+    };
+    Some(Complex64::new(re, im))
 }
 
 /// Writes `text` and a newline to stdout. A closed pipe (`numjit eval ... | head`) is not an
@@ -422,6 +531,67 @@ mod tests {
             parse_value("/no/such/file.npy"),
             Err(Failure::Other(msg)) if msg.contains("/no/such/file.npy")
         ));
+    }
+
+    fn complex(text: &str) -> Option<(f64, f64)> {
+        match parse_value(text) {
+            Ok(Value::Complex(c)) => Some((c.re, c.im)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn complex_literals() {
+        assert_eq!(complex("2j"), Some((0.0, 2.0)));
+        assert_eq!(complex("-1.5e3J"), Some((0.0, -1500.0)));
+        assert_eq!(complex("1+2j"), Some((1.0, 2.0)));
+        assert_eq!(complex("(1-2j)"), Some((1.0, -2.0)));
+        assert_eq!(complex("1e-3-2.5e+2j"), Some((1e-3, -250.0)));
+        assert_eq!(complex("j"), Some((0.0, 1.0)));
+        assert_eq!(complex("1-j"), Some((1.0, -1.0)));
+        assert_eq!(complex("-inf+0j"), Some((f64::NEG_INFINITY, 0.0)));
+        let (re, im) = complex("nan+infj").unwrap();
+        assert!(re.is_nan() && im == f64::INFINITY);
+        // Not complex numbers: paths.
+        for text in ["1 + 2j", "1+2", "x.npy", "1+2jj", "(1+2j", "1++2j", "abcj"] {
+            assert!(complex(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn typed_literals() {
+        assert!(matches!(parse_value("int32:3"), Ok(Value::Int32(3))));
+        assert!(matches!(
+            parse_value("int32:-2147483648"),
+            Ok(Value::Int32(i32::MIN))
+        ));
+        assert!(matches!(parse_value("int64:3"), Ok(Value::Int(3))));
+        assert!(matches!(parse_value("float32:0.1"), Ok(Value::Float32(v)) if v == 0.1f32));
+        assert!(matches!(parse_value("float32:1e40"), Ok(Value::Float32(v)) if v.is_infinite()));
+        assert!(matches!(parse_value("float32:3"), Ok(Value::Float32(v)) if v == 3.0));
+        assert!(matches!(parse_value("float64:3"), Ok(Value::Float(v)) if v == 3.0));
+        assert!(matches!(parse_value("np.float64:-0.5"), Ok(Value::Float(v)) if v == -0.5));
+        assert!(
+            matches!(parse_value("complex128:1-2j"), Ok(Value::Complex(c)) if c == Complex64::new(1.0, -2.0))
+        );
+        assert!(
+            matches!(parse_value("complex128:2"), Ok(Value::Complex(c)) if c == Complex64::new(2.0, 0.0))
+        );
+        assert!(matches!(parse_value("bool:True"), Ok(Value::Bool(true))));
+        for (bad, why) in [
+            ("int32:3000000000", "out of bounds for int32"),
+            ("int32:2.5", "int32 needs an integer"),
+            ("float32:1j", "float32 needs a real number"),
+            ("bool:1", "bool needs True or False"),
+            ("int64:x", "'x' is not a number"),
+        ] {
+            match parse_value(bad) {
+                Err(Failure::Other(msg)) => {
+                    assert!(msg.contains(why) && msg.contains(bad), "{msg}")
+                }
+                _ => panic!("{bad} accepted"),
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,27 @@
-//! Provides reading and writing of NumPy `.npy` files for numjit's dtypes (bool, int64, float64).
+//! Provides reading and writing of NumPy `.npy` files for numjit's dtypes (bool, int32, int64,
+//! float32, float64, complex128).
 //!
 //! Reading accepts format versions 1.0, 2.0 and 3.0, little- and big-endian data, C and Fortran
 //! order, and any rank including 0-d arrays (shape `()`). Writing produces the same bytes as
 //! `numpy.save` on a little-endian machine: format 1.0 (2.0 only when the header does not fit),
 //! little-endian data, Fortran order only for arrays that are Fortran- but not C-contiguous.
+//!
+//! Narrower NumPy dtypes are widened on reading the way numexpr widens its inputs, so every
+//! value is kept exactly:
+//!
+//! | in the file                     | read as      |
+//! |---------------------------------|--------------|
+//! | int8, int16, uint8, uint16      | int32        |
+//! | uint32                          | int64        |
+//! | float16                         | float32      |
+//! | complex64                       | complex128   |
+//!
+//! Other dtypes are refused with an error that names the dtype and says why: uint64 (values
+//! above 2**63-1 have no numjit dtype; numexpr casts them to int64 unchecked, so they would turn
+//! negative), long double (`float128`, `complex256`: their layout depends on the machine that
+//! wrote them), unicode strings, objects, structured records, datetimes and timedeltas. Byte
+//! strings (`S<width>`) are not an [`Array`] (numjit compares them but makes none):
+//! [`read_contents`] returns them as [`ByteStrings`], to be bound as inputs.
 //!
 //! Bytes after the array data are ignored, as NumPy does (NumPy reads several arrays saved one
 //! after the other into one file back one at a time; here the first one is returned).
@@ -17,7 +35,7 @@
 //! assert_eq!(npy::read_bytes(&bytes).unwrap(), a);
 //! ```
 
-use crate::array::{Array, DType};
+use crate::array::{Array, Complex64};
 use ndarray::{ArrayD, ShapeBuilder};
 use std::fmt;
 use std::io;
@@ -54,7 +72,7 @@ pub enum NpyErrorKind {
     },
     /// The header (the Python dict literal describing the array) is malformed.
     BadHeader(String),
-    /// The array's dtype is not bool, int64 or float64.
+    /// The array's dtype has no numjit dtype to be read as (see the module documentation).
     UnsupportedDtype {
         /// The dtype descriptor as written in the header, e.g. `<i4`.
         descr: String,
@@ -121,9 +139,10 @@ impl fmt::Display for NpyErrorKind {
                 if let Some(name) = dtype_name(descr) {
                     write!(f, " ({name})")?;
                 }
-                f.write_str(
-                    "; numjit supports bool ('|b1'), int64 ('<i8') and float64 ('<f8') arrays",
-                )
+                if let Some(why) = unsupported_reason(descr) {
+                    write!(f, ": {why}")?;
+                }
+                write!(f, "; numjit reads {SUPPORTED} arrays")
             }
             NpyErrorKind::Truncated {
                 what,
@@ -146,6 +165,54 @@ impl std::error::Error for NpyError {
     }
 }
 
+/// The dtypes [`read_bytes`] accepts, for error messages.
+const SUPPORTED: &str =
+    "bool, int8 to int64, uint8 to uint32, float16 to float64, complex64 and complex128";
+
+/// Why a dtype the reader refuses has no numjit dtype, for the error message.
+fn unsupported_reason(descr: &str) -> Option<&'static str> {
+    const STRUCTURED: &str = "its elements are records, not numbers (save each field as its own \
+                              array: np.save('x.npy', a['x']))";
+    if descr.starts_with('[') {
+        return Some(STRUCTURED);
+    }
+    let body = descr.trim_start_matches(['<', '>', '|', '=']);
+    let kind = body.chars().next()?;
+    let size: Option<usize> = body[kind.len_utf8()..].parse().ok();
+    Some(match (kind, size) {
+        ('u', Some(8)) => {
+            "values above 2**63-1 have no numjit dtype (numexpr casts them to int64 unchecked, \
+             so they turn negative); convert them with .astype('int64') if they fit"
+        }
+        ('f', Some(s)) if s > 8 => {
+            "long double arrays are laid out differently on different machines, and numjit \
+             computes in at most float64; convert them with .astype('float64')"
+        }
+        ('c', Some(s)) if s > 16 => {
+            "long double arrays are laid out differently on different machines, and numjit \
+             computes in at most complex128; convert them with .astype('complex128')"
+        }
+        ('g', _) => {
+            "long double arrays are laid out differently on different machines, and numjit \
+             computes in at most float64; convert them with .astype('float64')"
+        }
+        ('U', _) => "numjit has no string dtype (numexpr refuses unicode arrays too)",
+        ('S', Some(0)) | ('a', Some(0)) => "byte strings of width 0 hold nothing to compare",
+        ('S', _) | ('a', _) => {
+            "byte strings are inputs only: numjit compares them but makes no byte-string \
+             arrays (`numjit eval` binds them; the library reads them with \
+             npy::read_contents)"
+        }
+        ('O', _) => "its elements are Python objects, not numbers",
+        ('V', _) => STRUCTURED,
+        ('M', _) | ('m', _) => {
+            "numjit computes on numbers, not dates or durations; convert them with \
+             .astype('int64')"
+        }
+        _ => return None,
+    })
+}
+
 /// A readable name for common NumPy dtype descriptors, for error messages.
 fn dtype_name(descr: &str) -> Option<String> {
     if descr.starts_with('[') {
@@ -161,6 +228,9 @@ fn dtype_name(descr: &str) -> Option<String> {
         ('b', Some(1)) | ('?', _) => "bool".to_string(),
         ('i', Some(s)) => format!("int{}", bits(s)),
         ('u', Some(s)) => format!("uint{}", bits(s)),
+        ('f', Some(s)) if s > 8 => "long double".to_string(),
+        ('c', Some(s)) if s > 16 => "complex long double".to_string(),
+        ('g', _) => "long double".to_string(),
         ('f', Some(s)) => format!("float{}", bits(s)),
         ('c', Some(s)) => format!("complex{}", bits(s)),
         ('U', _) => "unicode string".to_string(),
@@ -180,8 +250,58 @@ enum Endian {
     Big,
 }
 
-/// Parses a dtype descriptor string into a numjit dtype and the byte order of its data.
-fn parse_descr(descr: &str) -> Result<(DType, Endian), NpyError> {
+/// The element type stored in a file: numjit's dtypes and the narrower ones widened on reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stored {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    F16,
+    F32,
+    F64,
+    C64,
+    C128,
+    /// NumPy's `S<width>`: NUL-padded byte strings of `width` bytes.
+    Bytes(usize),
+}
+
+impl Stored {
+    /// Bytes per element in the file.
+    fn size(self) -> usize {
+        match self {
+            Stored::Bool | Stored::I8 | Stored::U8 => 1,
+            Stored::I16 | Stored::U16 | Stored::F16 => 2,
+            Stored::I32 | Stored::U32 | Stored::F32 => 4,
+            Stored::I64 | Stored::F64 | Stored::C64 => 8,
+            Stored::C128 => 16,
+            Stored::Bytes(w) => w,
+        }
+    }
+
+    /// The numjit dtype the elements are read as.
+    #[cfg(test)]
+    fn dtype(self) -> crate::array::DType {
+        match self {
+            Stored::Bool => crate::array::DType::Bool,
+            Stored::I8 | Stored::I16 | Stored::I32 | Stored::U8 | Stored::U16 => {
+                crate::array::DType::Int32
+            }
+            Stored::I64 | Stored::U32 => crate::array::DType::Int64,
+            Stored::F16 | Stored::F32 => crate::array::DType::Float32,
+            Stored::F64 => crate::array::DType::Float64,
+            Stored::C64 | Stored::C128 => crate::array::DType::Complex128,
+            Stored::Bytes(w) => crate::array::DType::Bytes(w),
+        }
+    }
+}
+
+/// Parses a dtype descriptor string into the stored element type and the byte order of its data.
+fn parse_descr(descr: &str) -> Result<(Stored, Endian), NpyError> {
     let unsupported = || {
         NpyError::new(NpyErrorKind::UnsupportedDtype {
             descr: descr.to_string(),
@@ -198,13 +318,43 @@ fn parse_descr(descr: &str) -> Result<(DType, Endian), NpyError> {
         Some(b'|') | Some(b'=') => (native, &descr[1..]),
         _ => (native, descr),
     };
-    let dtype = match body {
-        "b1" | "?" => DType::Bool,
-        "i8" => DType::Int64,
-        "f8" => DType::Float64,
-        _ => return Err(unsupported()),
+    let stored = match body {
+        "b1" | "?" => Stored::Bool,
+        "i1" => Stored::I8,
+        "i2" => Stored::I16,
+        "i4" => Stored::I32,
+        "i8" => Stored::I64,
+        "u1" => Stored::U8,
+        "u2" => Stored::U16,
+        "u4" => Stored::U32,
+        "f2" | "e" => Stored::F16,
+        "f4" => Stored::F32,
+        "f8" => Stored::F64,
+        "c8" => Stored::C64,
+        "c16" => Stored::C128,
+        _ => match body.strip_prefix(['S', 'a']).map(str::parse::<usize>) {
+            Some(Ok(w)) if w > 0 => Stored::Bytes(w),
+            _ => return Err(unsupported()),
+        },
     };
-    Ok((dtype, endian))
+    Ok((stored, endian))
+}
+
+/// The float32 with the value of the IEEE 754 half-precision number `bits` (exact: every
+/// float16, subnormals included, is a float32; NaN payloads are kept, as NumPy keeps them).
+fn f16_to_f32(bits: u16) -> f32 {
+    let sign = u32::from(bits >> 15) << 31;
+    let exp = u32::from((bits >> 10) & 0x1f);
+    let mant = u32::from(bits & 0x3ff);
+    let magnitude = match exp {
+        // Zero and subnormals: mant * 2**-24, exact in float32.
+        0 => (mant as f32 * (1.0 / 16_777_216.0)).to_bits(),
+        // Infinities and NaNs.
+        0x1f => 0x7f80_0000 | (mant << 13),
+        // Normal numbers: rebias the exponent (15 → 127), widen the mantissa.
+        _ => ((exp + 127 - 15) << 23) | (mant << 13),
+    };
+    f32::from_bits(sign | magnitude)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,7 +611,7 @@ impl<'a> Parser<'a> {
 /// The parsed header of a `.npy` file.
 #[derive(Debug)]
 struct Header {
-    dtype: DType,
+    stored: Stored,
     endian: Endian,
     fortran_order: bool,
     shape: Vec<usize>,
@@ -503,7 +653,7 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
     let fortran_order = fortran_order.ok_or_else(|| missing("fortran_order"))?;
     let shape = shape.ok_or_else(|| missing("shape"))?;
 
-    let (dtype, endian) = match &descr {
+    let (stored, endian) = match &descr {
         PyValue::Str(s) => parse_descr(s)?,
         // A list of fields: a structured dtype.
         PyValue::List(_) => {
@@ -542,7 +692,7 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
         })
         .collect::<Result<Vec<usize>, NpyError>>()?;
     Ok(Header {
-        dtype,
+        stored,
         endian,
         fortran_order,
         shape,
@@ -582,6 +732,47 @@ fn describe_structured(v: &PyValue) -> String {
 // Reading
 // ---------------------------------------------------------------------------------------------
 
+/// Fixed-width byte strings read from a `.npy` file (NumPy's `S<width>` arrays): numjit compares
+/// them but never makes them, so they are not an [`Array`]; [`ByteStrings::arg`] binds them as
+/// an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByteStrings {
+    width: usize,
+    shape: Vec<usize>,
+    data: Vec<u8>,
+}
+
+impl ByteStrings {
+    /// Bytes per string (at least 1); shorter strings are padded with NULs.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The array's shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The strings, `width` bytes each, in C order.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The strings as an input of dtype `DType::Bytes(width)`.
+    pub fn arg(&self) -> crate::array::Arg<'_> {
+        crate::array::Arg::bytes(&self.data, self.width, &self.shape)
+    }
+}
+
+/// What a `.npy` file holds: an [`Array`], or byte strings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Contents {
+    /// bool, integer, float or complex data (narrower dtypes widened, see [`read_bytes`]).
+    Array(Array),
+    /// Byte strings (`S<width>`).
+    Bytes(ByteStrings),
+}
+
 /// Reads a `.npy` file.
 ///
 /// Errors name the path; see [`read_bytes`] for what is accepted.
@@ -591,12 +782,35 @@ pub fn read(path: &Path) -> Result<Array, NpyError> {
     read_bytes(&bytes).map_err(|e| e.with_path(path))
 }
 
+/// Reads a `.npy` file holding an array [`read`] accepts or byte strings (`S<width>`).
+pub fn read_contents(path: &Path) -> Result<Contents, NpyError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| NpyError::new(NpyErrorKind::Io(e)).with_path(path))?;
+    read_contents_bytes(&bytes).map_err(|e| e.with_path(path))
+}
+
 /// Parses the contents of a `.npy` file.
 ///
-/// Accepts format versions 1.0, 2.0 and 3.0 and dtypes bool (`|b1`), int64 (`<i8`, `>i8`) and
-/// float64 (`<f8`, `>f8`), in C or Fortran order, of any rank. Other dtypes, malformed headers and
-/// truncated data are reported as errors. Bytes after the data are ignored.
+/// Accepts format versions 1.0, 2.0 and 3.0; dtypes bool (`|b1`), int32 (`<i4`), int64 (`<i8`),
+/// float32 (`<f4`), float64 (`<f8`) and complex128 (`<c16`), and the narrower int8, int16, uint8,
+/// uint16 (read as int32), uint32 (as int64), float16 (as float32) and complex64 (as
+/// complex128), in either byte order; C or Fortran order; any rank. Other dtypes, malformed
+/// headers and truncated data are reported as errors. Bytes after the data are ignored.
+///
+/// Byte strings (`|S3`) are an error here: they are not an [`Array`]; see
+/// [`read_contents_bytes`].
 pub fn read_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
+    match read_contents_bytes(bytes)? {
+        Contents::Array(a) => Ok(a),
+        Contents::Bytes(b) => Err(NpyError::new(NpyErrorKind::UnsupportedDtype {
+            descr: format!("|S{}", b.width),
+        })),
+    }
+}
+
+/// Parses the contents of a `.npy` file holding an array [`read_bytes`] accepts or byte strings
+/// (`S<width>`, in C or Fortran order; returned in C order).
+pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         // A prefix of the magic string is a truncated file rather than some other format.
         if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) && !bytes.is_empty() {
@@ -648,7 +862,7 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
     let nbytes = count
-        .checked_mul(header.dtype.size())
+        .checked_mul(header.stored.size())
         .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
     let data = &bytes[data_start..];
     if data.len() < nbytes {
@@ -656,63 +870,107 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
     }
     let data = &data[..nbytes];
 
-    let shape = header.shape.clone();
-    let shape_err =
-        |e: ndarray::ShapeError| NpyError::bad_header(format!("invalid shape {shape:?}: {e}"));
-    fn build<T>(
-        shape: &[usize],
-        fortran: bool,
-        v: Vec<T>,
-    ) -> Result<ArrayD<T>, ndarray::ShapeError> {
-        if fortran {
+    let shape = header.shape.as_slice();
+    let fortran = header.fortran_order;
+    let shaped = |r: Result<Array, ndarray::ShapeError>| {
+        r.map_err(|e| NpyError::bad_header(format!("invalid shape {shape:?}: {e}")))
+    };
+    fn array<T>(shape: &[usize], fortran: bool, v: Vec<T>) -> Result<Array, ndarray::ShapeError>
+    where
+        Array: From<ArrayD<T>>,
+    {
+        let a = if fortran {
             ArrayD::from_shape_vec(shape.f(), v)
         } else {
             ArrayD::from_shape_vec(shape, v)
-        }
+        };
+        a.map(Array::from)
     }
     let big = header.endian == Endian::Big;
-    let fortran = header.fortran_order;
-    Ok(match header.dtype {
-        DType::Bool => {
-            let v: Vec<bool> = data.iter().map(|&b| b != 0).collect();
-            Array::Bool(build(&header.shape, fortran, v).map_err(shape_err)?)
+    let f64s = || decode(data, big, f64::from_le_bytes);
+    let complex = |parts: Vec<f64>| {
+        parts
+            .chunks_exact(2)
+            .map(|c| Complex64::new(c[0], c[1]))
+            .collect::<Vec<_>>()
+    };
+    let a = match header.stored {
+        Stored::Bytes(width) => {
+            let data = if fortran && shape.len() > 1 {
+                // Element k of the file is at Fortran position k; gather them in C order.
+                let count = data.len() / width;
+                let at = ArrayD::from_shape_vec(shape.f(), (0..count).collect())
+                    .map_err(|e| NpyError::bad_header(format!("invalid shape {shape:?}: {e}")))?;
+                at.iter()
+                    .flat_map(|&k| &data[k * width..(k + 1) * width])
+                    .copied()
+                    .collect()
+            } else {
+                data.to_vec()
+            };
+            return Ok(Contents::Bytes(ByteStrings {
+                width,
+                shape: shape.to_vec(),
+                data,
+            }));
         }
-        DType::Int64 => {
-            let v: Vec<i64> = data
-                .chunks_exact(8)
-                .map(|c| {
-                    let b = eight(c);
-                    if big {
-                        i64::from_be_bytes(b)
-                    } else {
-                        i64::from_le_bytes(b)
-                    }
-                })
-                .collect();
-            Array::Int64(build(&header.shape, fortran, v).map_err(shape_err)?)
+        Stored::Bool => array(shape, fortran, data.iter().map(|&b| b != 0).collect()),
+        Stored::I8 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| i32::from(i8::from_le_bytes(b))),
+        ),
+        Stored::I16 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| i32::from(i16::from_le_bytes(b))),
+        ),
+        Stored::I32 => array(shape, fortran, decode(data, big, i32::from_le_bytes)),
+        Stored::I64 => array(shape, fortran, decode(data, big, i64::from_le_bytes)),
+        Stored::U8 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| i32::from(u8::from_le_bytes(b))),
+        ),
+        Stored::U16 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| i32::from(u16::from_le_bytes(b))),
+        ),
+        Stored::U32 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| i64::from(u32::from_le_bytes(b))),
+        ),
+        Stored::F16 => array(
+            shape,
+            fortran,
+            decode(data, big, |b| f16_to_f32(u16::from_le_bytes(b))),
+        ),
+        Stored::F32 => array(shape, fortran, decode(data, big, f32::from_le_bytes)),
+        Stored::F64 => array(shape, fortran, f64s()),
+        Stored::C64 => {
+            let parts: Vec<f64> = decode(data, big, |b| f64::from(f32::from_le_bytes(b)));
+            array(shape, fortran, complex(parts))
         }
-        DType::Float64 => {
-            let v: Vec<f64> = data
-                .chunks_exact(8)
-                .map(|c| {
-                    let b = eight(c);
-                    if big {
-                        f64::from_be_bytes(b)
-                    } else {
-                        f64::from_le_bytes(b)
-                    }
-                })
-                .collect();
-            Array::Float64(build(&header.shape, fortran, v).map_err(shape_err)?)
-        }
-    })
+        Stored::C128 => array(shape, fortran, complex(f64s())),
+    };
+    shaped(a).map(Contents::Array)
 }
 
-/// Copies an 8-byte chunk into an array.
-fn eight(c: &[u8]) -> [u8; 8] {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&c[..8]);
-    b
+/// The elements of `data`, `N` bytes each, in byte order `big` or little, converted by `f` from
+/// their little-endian bytes.
+fn decode<const N: usize, T>(data: &[u8], big: bool, f: impl Fn([u8; N]) -> T) -> Vec<T> {
+    data.chunks_exact(N)
+        .map(|c| {
+            let mut b = [0u8; N];
+            b.copy_from_slice(c);
+            if big {
+                b.reverse();
+            }
+            f(b)
+        })
+        .collect()
 }
 
 fn truncated(what: &'static str, expected: usize, found: usize) -> NpyError {
@@ -742,8 +1000,14 @@ pub fn write(path: &Path, a: &Array) -> Result<(), NpyError> {
 pub fn to_bytes(a: &Array) -> Vec<u8> {
     match a {
         Array::Bool(x) => encode(x, "|b1", |v, out| out.push(u8::from(*v))),
+        Array::Int32(x) => encode(x, "<i4", |v, out| out.extend_from_slice(&v.to_le_bytes())),
         Array::Int64(x) => encode(x, "<i8", |v, out| out.extend_from_slice(&v.to_le_bytes())),
+        Array::Float32(x) => encode(x, "<f4", |v, out| out.extend_from_slice(&v.to_le_bytes())),
         Array::Float64(x) => encode(x, "<f8", |v, out| out.extend_from_slice(&v.to_le_bytes())),
+        Array::Complex128(x) => encode(x, "<c16", |v, out| {
+            out.extend_from_slice(&v.re.to_le_bytes());
+            out.extend_from_slice(&v.im.to_le_bytes());
+        }),
     }
 }
 
@@ -814,18 +1078,19 @@ fn header_bytes(descr: &str, fortran: bool, shape: &[usize]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::array::DType;
 
     #[test]
     fn parses_python_literals() {
         let h =
             parse_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }").unwrap();
         assert_eq!(h.shape, vec![2, 3]);
-        assert_eq!(h.dtype, DType::Float64);
+        assert_eq!(h.stored.dtype(), DType::Float64);
         assert!(!h.fortran_order);
         let h =
             parse_header("{\"descr\":\">i8\",\"fortran_order\":True,\"shape\":(4L,)}\n").unwrap();
         assert_eq!(
-            (h.dtype, h.endian, h.fortran_order),
+            (h.stored.dtype(), h.endian, h.fortran_order),
             (DType::Int64, Endian::Big, true)
         );
         assert_eq!(h.shape, vec![4]);
@@ -842,6 +1107,55 @@ mod tests {
         assert!(parse_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1,").is_err());
         assert!(parse_header("[1, 2]").is_err());
         assert!(parse_header(&"(".repeat(1000)).is_err());
+    }
+
+    #[test]
+    fn descriptors() {
+        for (descr, stored, dtype) in [
+            ("|b1", Stored::Bool, DType::Bool),
+            ("|i1", Stored::I8, DType::Int32),
+            ("<i2", Stored::I16, DType::Int32),
+            (">i4", Stored::I32, DType::Int32),
+            ("<i8", Stored::I64, DType::Int64),
+            ("|u1", Stored::U8, DType::Int32),
+            (">u2", Stored::U16, DType::Int32),
+            ("<u4", Stored::U32, DType::Int64),
+            ("<f2", Stored::F16, DType::Float32),
+            ("<f4", Stored::F32, DType::Float32),
+            ("<f8", Stored::F64, DType::Float64),
+            ("<c8", Stored::C64, DType::Complex128),
+            (">c16", Stored::C128, DType::Complex128),
+            ("|S3", Stored::Bytes(3), DType::Bytes(3)),
+        ] {
+            let (s, _) = parse_descr(descr).unwrap();
+            assert_eq!((s, s.dtype()), (stored, dtype), "{descr}");
+        }
+        for descr in [
+            "<u8", "<f16", "<c32", "|S0", "<U3", "|O", "|V8", "<M8[s]", "<m8[D]", "<i16",
+        ] {
+            assert!(parse_descr(descr).is_err(), "{descr}");
+        }
+    }
+
+    #[test]
+    fn half_to_single() {
+        for (bits, want) in [
+            (0x0000u16, 0.0f32),
+            (0x3c00, 1.0),
+            (0xc000, -2.0),
+            (0x7bff, 65504.0),
+            (0x0400, 6.103_515_6e-5),
+            (0x0001, 5.960_464_5e-8),
+            (0x03ff, 6.097_555e-5),
+            (0x7c00, f32::INFINITY),
+            (0xfc00, f32::NEG_INFINITY),
+            (0x3555, 0.333_251_95),
+        ] {
+            assert_eq!(f16_to_f32(bits), want, "{bits:#06x}");
+        }
+        assert!(f16_to_f32(0x8000).is_sign_negative());
+        assert_eq!(f16_to_f32(0x7e00).to_bits(), 0x7fc0_0000);
+        assert_eq!(f16_to_f32(0xfd01).to_bits(), 0xffa0_2000);
     }
 
     #[test]

@@ -4,23 +4,25 @@
 
 use super::repl::{human_bytes, shape_repr, Failure, Res};
 use ndarray::{ArrayD, IxDyn};
-use numjit::{Array, DType};
+use numjit::{Array, Complex64, DType};
 
-/// A scalar argument's value.
+/// A scalar argument's value, in the dtype it came with.
 #[derive(Clone, Copy, Debug)]
 pub enum Num {
     Bool(bool),
+    Int32(i32),
     Int(i64),
+    Float32(f32),
     Float(f64),
+    Complex(Complex64),
 }
 
 impl Num {
-    /// The value as a float64 (True is 1).
-    pub fn as_f64(self) -> f64 {
+    /// The value if it is real (not complex), as a float64.
+    pub fn real(self) -> Option<f64> {
         match self {
-            Num::Bool(b) => b as i64 as f64,
-            Num::Int(v) => v as f64,
-            Num::Float(v) => v,
+            Num::Complex(_) => None,
+            v => Some(v.to_f64()),
         }
     }
 
@@ -28,18 +30,215 @@ impl Num {
     pub fn dtype(self) -> DType {
         match self {
             Num::Bool(_) => DType::Bool,
+            Num::Int32(_) => DType::Int32,
             Num::Int(_) => DType::Int64,
+            Num::Float32(_) => DType::Float32,
             Num::Float(_) => DType::Float64,
+            Num::Complex(_) => DType::Complex128,
         }
+    }
+
+    /// The value of a 0-d array.
+    pub fn of(a: &Array) -> Option<Num> {
+        Some(match a {
+            Array::Bool(x) => Num::Bool(*x.first()?),
+            Array::Int32(x) => Num::Int32(*x.first()?),
+            Array::Int64(x) => Num::Int(*x.first()?),
+            Array::Float32(x) => Num::Float32(*x.first()?),
+            Array::Float64(x) => Num::Float(*x.first()?),
+            Array::Complex128(x) => Num::Complex(*x.first()?),
+        })
     }
 
     /// The value for an error message: "the float64 2.5".
     pub fn describe(self) -> String {
         match self {
             Num::Bool(b) => format!("the bool {}", if b { "True" } else { "False" }),
+            Num::Int32(v) => format!("the int32 {v}"),
             Num::Int(v) => format!("the int64 {v}"),
+            Num::Float32(v) => format!("the float32 {v:?}"),
             Num::Float(v) => format!("the float64 {v:?}"),
+            Num::Complex(v) => format!("the complex128 ({:?}{:+?}j)", v.re, v.im),
         }
+    }
+}
+
+/// An element converted the way NumPy's `astype` converts it (casting='unsafe'): integers wrap,
+/// floats truncate toward zero, a NaN or out-of-range float becomes the integer type's minimum
+/// (what NumPy gives on x86-64), complex values lose their imaginary part, anything nonzero is
+/// True.
+pub trait Convert: Copy {
+    fn to_bool(self) -> bool;
+    fn to_i32(self) -> i32;
+    fn to_i64(self) -> i64;
+    fn to_f32(self) -> f32;
+    fn to_f64(self) -> f64;
+    fn to_c128(self) -> Complex64 {
+        Complex64::new(self.to_f64(), 0.0)
+    }
+}
+
+/// A float truncated to i32, or `i32::MIN` when NaN or out of range (x86-64's `cvttsd2si`).
+fn f_to_i32(v: f64) -> i32 {
+    if v > -2_147_483_649.0 && v < 2_147_483_648.0 {
+        v as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// A float truncated to i64, or `i64::MIN` when NaN or out of range.
+fn f_to_i64(v: f64) -> i64 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
+
+impl Convert for bool {
+    fn to_bool(self) -> bool {
+        self
+    }
+    fn to_i32(self) -> i32 {
+        i32::from(self)
+    }
+    fn to_i64(self) -> i64 {
+        i64::from(self)
+    }
+    fn to_f32(self) -> f32 {
+        f32::from(u8::from(self))
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(u8::from(self))
+    }
+}
+
+impl Convert for i32 {
+    fn to_bool(self) -> bool {
+        self != 0
+    }
+    fn to_i32(self) -> i32 {
+        self
+    }
+    fn to_i64(self) -> i64 {
+        i64::from(self)
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Convert for i64 {
+    fn to_bool(self) -> bool {
+        self != 0
+    }
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    fn to_i64(self) -> i64 {
+        self
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Convert for f32 {
+    fn to_bool(self) -> bool {
+        self != 0.0
+    }
+    fn to_i32(self) -> i32 {
+        f_to_i32(f64::from(self))
+    }
+    fn to_i64(self) -> i64 {
+        f_to_i64(f64::from(self))
+    }
+    fn to_f32(self) -> f32 {
+        self
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Convert for f64 {
+    fn to_bool(self) -> bool {
+        self != 0.0
+    }
+    fn to_i32(self) -> i32 {
+        f_to_i32(self)
+    }
+    fn to_i64(self) -> i64 {
+        f_to_i64(self)
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Convert for Complex64 {
+    fn to_bool(self) -> bool {
+        self.re != 0.0 || self.im != 0.0
+    }
+    fn to_i32(self) -> i32 {
+        f_to_i32(self.re)
+    }
+    fn to_i64(self) -> i64 {
+        f_to_i64(self.re)
+    }
+    fn to_f32(self) -> f32 {
+        self.re as f32
+    }
+    fn to_f64(self) -> f64 {
+        self.re
+    }
+    fn to_c128(self) -> Complex64 {
+        self
+    }
+}
+
+/// `$e` with `$v` bound to the value inside the [`Num`] `$n`.
+macro_rules! each_num {
+    ($n:expr, $v:ident => $e:expr) => {
+        match $n {
+            Num::Bool($v) => $e,
+            Num::Int32($v) => $e,
+            Num::Int($v) => $e,
+            Num::Float32($v) => $e,
+            Num::Float($v) => $e,
+            Num::Complex($v) => $e,
+        }
+    };
+}
+
+impl Convert for Num {
+    fn to_bool(self) -> bool {
+        each_num!(self, v => v.to_bool())
+    }
+    fn to_i32(self) -> i32 {
+        each_num!(self, v => v.to_i32())
+    }
+    fn to_i64(self) -> i64 {
+        each_num!(self, v => v.to_i64())
+    }
+    fn to_f32(self) -> f32 {
+        each_num!(self, v => v.to_f32())
+    }
+    fn to_f64(self) -> f64 {
+        each_num!(self, v => v.to_f64())
+    }
+    fn to_c128(self) -> Complex64 {
+        each_num!(self, v => v.to_c128())
     }
 }
 
@@ -86,23 +285,38 @@ where
 pub fn fill(shape: &[usize], dtype: DType, value: Num) -> Res<Array> {
     let n = elements(shape, dtype.size())?;
     match dtype {
-        DType::Float64 => shaped(shape, vec_with(n, || value.as_f64())?),
-        DType::Int64 => {
-            let v = match value {
-                Num::Bool(b) => b as i64,
-                Num::Int(v) => v,
-                Num::Float(f) => f as i64,
-            };
-            shaped(shape, vec_with(n, || v)?)
-        }
-        DType::Bool => {
-            let v = value.as_f64() != 0.0;
-            shaped(shape, vec_with(n, || v)?)
-        }
+        DType::Bool => shaped(shape, vec_with(n, || value.to_bool())?),
+        DType::Int32 => shaped(shape, vec_with(n, || value.to_i32())?),
+        DType::Int64 => shaped(shape, vec_with(n, || value.to_i64())?),
+        DType::Float32 => shaped(shape, vec_with(n, || value.to_f32())?),
+        DType::Float64 => shaped(shape, vec_with(n, || value.to_f64())?),
+        DType::Complex128 => shaped(shape, vec_with(n, || value.to_c128())?),
+        DType::Bytes(_) => Err(no_bytes()),
     }
 }
 
-/// NumPy's `arange`: int64 when every argument is an integer, else float64.
+/// The error for a byte-string dtype, which no constructor makes.
+fn no_bytes() -> Failure {
+    Failure::plain("numjit makes no byte-string arrays (they are only compared)")
+}
+
+/// Sets the element at `index` of `a` to one (for `eye`).
+pub fn set_one(a: &mut Array, index: &[usize]) {
+    match a {
+        Array::Bool(x) => x[index] = true,
+        Array::Int32(x) => x[index] = 1,
+        Array::Int64(x) => x[index] = 1,
+        Array::Float32(x) => x[index] = 1.0,
+        Array::Float64(x) => x[index] = 1.0,
+        Array::Complex128(x) => x[index] = Complex64::new(1.0, 0.0),
+    }
+}
+
+/// NumPy's `arange`: int64 when every argument is an integer, else float64, unless `dtype` is
+/// given. As in NumPy, the first element is `start` and the second `start + step`, both
+/// converted to the dtype; the rest are `first + i*delta` in the dtype's arithmetic, with
+/// `delta` the difference of the first two (so `arange(0, 1, 0.1, dtype=float32)` gives
+/// NumPy's float32 values, and `arange(0, 5, 0.5, dtype=int32)` NumPy's zeros).
 pub fn arange(
     nums: &[Num],
     dtype: Option<DType>,
@@ -115,77 +329,132 @@ pub fn arange(
         [start, stop, step] => (*start, *stop, *step),
         _ => return Err(Failure::at("usage: arange([start,] stop[, step])", span)),
     };
+    if [start, stop, step].iter().any(|n| n.real().is_none()) {
+        return Err(Failure::at("arange needs real numbers", span));
+    }
     let all_int = [start, stop, step]
         .iter()
-        .all(|n| matches!(n, Num::Int(_) | Num::Bool(_)));
-    let as_int = |n: Num| match n {
-        Num::Bool(b) => b as i64,
-        Num::Int(v) => v,
-        Num::Float(f) => f as i64,
-    };
+        .all(|n| matches!(n, Num::Int(_) | Num::Int32(_) | Num::Bool(_)));
     let dtype = dtype.unwrap_or(if all_int {
         DType::Int64
     } else {
         DType::Float64
     });
-    if all_int {
+    let len = if all_int {
         let (a, b, s) = (
-            as_int(start) as i128,
-            as_int(stop) as i128,
-            as_int(step) as i128,
+            start.to_i64() as i128,
+            stop.to_i64() as i128,
+            step.to_i64() as i128,
         );
         if s == 0 {
             return Err(Failure::at("arange's step must not be zero", span));
         }
-        let len = ((b - a + s - s.signum()) / s).max(0);
-        let len = usize::try_from(len)
-            .ok()
-            .filter(|&l| l <= limit)
-            .ok_or_else(|| Failure::at("arange: too many elements", span))?;
-        let mut i = 0i128;
-        let v = vec_with(len, || {
-            let x = a + i * s;
-            i += 1;
-            x as i64
-        })?;
-        return Ok(cast(shaped(&[len], v)?, dtype));
-    }
-    let (a, b, s) = (start.as_f64(), stop.as_f64(), step.as_f64());
-    if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
+        ((b - a + s - s.signum()) / s).max(0)
+    } else {
+        let (a, b, s) = (start.to_f64(), stop.to_f64(), step.to_f64());
+        if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
+            return Err(Failure::at(
+                "arange needs finite bounds and a nonzero step",
+                span,
+            ));
+        }
+        ((b - a) / s).ceil().max(0.0) as i128
+    };
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&l| l <= limit)
+        .ok_or_else(|| Failure::at("arange: too many elements", span))?;
+    if dtype == DType::Bool && len > 2 {
         return Err(Failure::at(
-            "arange needs finite bounds and a nonzero step",
+            "arange makes bool arrays of at most 2 elements (as NumPy)",
             span,
         ));
     }
-    let len = ((b - a) / s).ceil().max(0.0);
-    if len > limit as f64 {
-        return Err(Failure::at("arange: too many elements", span));
+    // The first two elements, as Python computes them, then converted to the dtype.
+    let second = if all_int {
+        Num::Int(start.to_i64().wrapping_add(step.to_i64()))
+    } else {
+        Num::Float(start.to_f64() + step.to_f64())
+    };
+    fn fill_from<T: Copy>(
+        len: usize,
+        first: T,
+        second: T,
+        at: impl Fn(T, T, usize) -> T,
+    ) -> Res<Vec<T>> {
+        let mut i = 0usize;
+        vec_with(len, || {
+            let v = match i {
+                0 => first,
+                1 => second,
+                _ => at(first, second, i),
+            };
+            i += 1;
+            v
+        })
     }
-    let len = len as usize;
-    let mut i = 0usize;
-    let v = vec_with(len, || {
-        let x = a + i as f64 * s;
-        i += 1;
-        x
-    })?;
-    Ok(cast(shaped(&[len], v)?, dtype))
+    let shape = [len];
+    match dtype {
+        DType::Bool => shaped(
+            &shape,
+            fill_from(len, start.to_bool(), second.to_bool(), |a, _, _| a)?,
+        ),
+        DType::Int32 => shaped(
+            &shape,
+            fill_from(len, start.to_i32(), second.to_i32(), |a, b, i| {
+                a.wrapping_add((i as i32).wrapping_mul(b.wrapping_sub(a)))
+            })?,
+        ),
+        DType::Int64 => shaped(
+            &shape,
+            fill_from(len, start.to_i64(), second.to_i64(), |a, b, i| {
+                a.wrapping_add((i as i64).wrapping_mul(b.wrapping_sub(a)))
+            })?,
+        ),
+        DType::Float32 => shaped(
+            &shape,
+            fill_from(len, start.to_f32(), second.to_f32(), |a, b, i| {
+                a + i as f32 * (b - a)
+            })?,
+        ),
+        DType::Float64 => shaped(
+            &shape,
+            fill_from(len, start.to_f64(), second.to_f64(), |a, b, i| {
+                a + i as f64 * (b - a)
+            })?,
+        ),
+        DType::Complex128 => shaped(
+            &shape,
+            fill_from(len, start.to_c128(), second.to_c128(), |a, b, i| {
+                a + (b - a) * i as f64
+            })?,
+        ),
+        DType::Bytes(_) => Err(no_bytes()),
+    }
 }
 
-/// `a` converted to `dtype` the way NumPy's `astype` does (floats truncate toward zero).
-pub fn cast(a: Array, dtype: DType) -> Array {
-    match (a, dtype) {
-        (Array::Int64(x), DType::Float64) => Array::from(x.mapv(|v| v as f64)),
-        (Array::Int64(x), DType::Bool) => Array::from(x.mapv(|v| v != 0)),
-        (Array::Float64(x), DType::Int64) => Array::from(x.mapv(|v| v as i64)),
-        (Array::Float64(x), DType::Bool) => Array::from(x.mapv(|v| v != 0.0)),
-        (Array::Bool(x), DType::Int64) => Array::from(x.mapv(|v| v as i64)),
-        (Array::Bool(x), DType::Float64) => Array::from(x.mapv(|v| v as i64 as f64)),
-        (a, _) => a,
+/// `a` converted to `dtype` the way NumPy's `astype` does (see [`Convert`]).
+pub fn cast(a: Array, dtype: DType) -> Res<Array> {
+    fn to<T: Convert>(x: &ArrayD<T>, dtype: DType) -> Res<Array> {
+        Ok(match dtype {
+            DType::Bool => Array::from(x.mapv(T::to_bool)),
+            DType::Int32 => Array::from(x.mapv(T::to_i32)),
+            DType::Int64 => Array::from(x.mapv(T::to_i64)),
+            DType::Float32 => Array::from(x.mapv(T::to_f32)),
+            DType::Float64 => Array::from(x.mapv(T::to_f64)),
+            DType::Complex128 => Array::from(x.mapv(T::to_c128)),
+            DType::Bytes(_) => return Err(no_bytes()),
+        })
     }
+    if a.dtype() == dtype {
+        return Ok(a);
+    }
+    numjit::each_array!(&a, x => to(x, dtype))
 }
 
-/// NumPy's `linspace`: `start + i*step`, the last element exactly `stop` with `endpoint`.
-pub fn linspace(start: f64, stop: f64, num: usize, endpoint: bool) -> Res<Array> {
+/// NumPy's `linspace`: `start + i*step` in float64, the last element exactly `stop` with
+/// `endpoint`, then converted to `dtype` (floored first for an integer dtype, as NumPy does).
+pub fn linspace(start: f64, stop: f64, num: usize, endpoint: bool, dtype: DType) -> Res<Array> {
     let n = elements(&[num], 8)?;
     let div = if endpoint { num.saturating_sub(1) } else { num };
     let delta = stop - start;
@@ -209,5 +478,8 @@ pub fn linspace(start: f64, stop: f64, num: usize, endpoint: bool) -> Res<Array>
     if endpoint && num > 1 {
         v[num - 1] = stop;
     }
-    shaped(&[n], v)
+    if dtype.is_int() {
+        v.iter_mut().for_each(|y| *y = y.floor());
+    }
+    cast(shaped(&[n], v)?, dtype)
 }

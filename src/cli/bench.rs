@@ -12,7 +12,7 @@
 use super::plot;
 use super::random::SplitMix64;
 use ndarray::{ArrayD, IxDyn};
-use numjit::{Array, DType, Schedule, Vars};
+use numjit::{Array, Complex64, DType, Schedule, Vars};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -88,7 +88,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             } else if is("--dtype") {
                 let v = value("--dtype")?;
                 opts.dtype = parse_dtype(&v)
-                    .ok_or_else(|| format!("--dtype must be float64, int64 or bool, not '{v}'"))?;
+                    .ok_or_else(|| format!("--dtype must be one of {DTYPES}, not '{v}'"))?;
             } else if arg == "--json" {
                 opts.json = true;
             } else if is("--plot") {
@@ -117,14 +117,22 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
     Ok(opts)
 }
 
-/// `float64`, `int64` or `bool` (and NumPy's short spellings).
+/// The dtypes `--dtype` and the REPL's `dtype=` accept, for messages.
+pub const DTYPES: &str = "bool, int32, int64, float32, float64, complex128";
+
+/// A dtype by NumPy's name (`float32`, `np.float32`, `'float32'`), its character code (`f4`,
+/// `<f4`) or the Python type (`float`, `int`, `complex`, `bool`).
 pub fn parse_dtype(text: &str) -> Option<DType> {
     let t = text.trim().trim_matches(|c| c == '"' || c == '\'');
     let t = t.strip_prefix("np.").unwrap_or(t);
+    let t = t.strip_prefix(['<', '=']).unwrap_or(t);
     match t {
+        "bool" | "bool_" | "?" | "b1" => Some(DType::Bool),
+        "int32" | "i4" | "intc" => Some(DType::Int32),
+        "int64" | "int" | "i8" | "int_" | "intp" => Some(DType::Int64),
+        "float32" | "f4" | "single" => Some(DType::Float32),
         "float64" | "float" | "f8" | "double" => Some(DType::Float64),
-        "int64" | "int" | "i8" => Some(DType::Int64),
-        "bool" | "bool_" | "?" => Some(DType::Bool),
+        "complex128" | "complex" | "c16" | "cdouble" => Some(DType::Complex128),
         _ => None,
     }
 }
@@ -309,7 +317,8 @@ pub fn free_names(expr: &str) -> Vec<String> {
 }
 
 /// A 1-D array of `n` random values of `dtype` from `seed`: floats uniform in [0, 1), integers
-/// uniform in 1..=100 (no zero divisors), bools with probability ½.
+/// uniform in 1..=100 (no zero divisors), bools with probability ½, complex numbers with both
+/// parts uniform in [0, 1).
 pub fn random_array(dtype: DType, n: usize, seed: u64) -> Result<Array, String> {
     let mut g = SplitMix64::new(seed);
     let shape = IxDyn(&[n]);
@@ -330,10 +339,26 @@ pub fn random_array(dtype: DType, n: usize, seed: u64) -> Result<Array, String> 
             let v = vec_of(n, || 1 + (g.next_u64() % 100) as i64)?;
             shaped(ArrayD::from_shape_vec(shape, v).map(Array::from))
         }
+        DType::Int32 => {
+            let v = vec_of(n, || 1 + (g.next_u64() % 100) as i32)?;
+            shaped(ArrayD::from_shape_vec(shape, v).map(Array::from))
+        }
+        DType::Float32 => {
+            let v = vec_of(n, || g.next_f32())?;
+            shaped(ArrayD::from_shape_vec(shape, v).map(Array::from))
+        }
+        DType::Complex128 => {
+            let v = vec_of(n, || {
+                let re = g.next_f64();
+                Complex64::new(re, g.next_f64())
+            })?;
+            shaped(ArrayD::from_shape_vec(shape, v).map(Array::from))
+        }
         DType::Bool => {
             let v = vec_of(n, || g.next_u64() >> 63 == 1)?;
             shaped(ArrayD::from_shape_vec(shape, v).map(Array::from))
         }
+        DType::Bytes(_) => Err("numjit bench makes no byte-string inputs".to_string()),
     }
 }
 
@@ -551,7 +576,8 @@ mod tests {
             &["a", "--threads", "100000"],
             &["a", "--n"],
             &["a", "--n", "-5"],
-            &["a", "--dtype", "int32"],
+            &["a", "--dtype", "int8"],
+            &["a", "--dtype", "float16"],
             &["a", "--bogus"],
             &["a", "--ms", "nan"],
         ] {
@@ -574,6 +600,25 @@ mod tests {
         let i = random_array(DType::Int64, 100, 1).unwrap();
         assert!(i.as_i64().unwrap().iter().all(|v| (1..=100).contains(v)));
         assert_eq!(random_array(DType::Bool, 3, 1).unwrap().len(), 3);
+        let i = random_array(DType::Int32, 100, 1).unwrap();
+        assert!(i.as_i32().unwrap().iter().all(|v| (1..=100).contains(v)));
+        let f = random_array(DType::Float32, 100, 1).unwrap();
+        assert!(f.as_f32().unwrap().iter().all(|v| (0.0..1.0).contains(v)));
+        let c = random_array(DType::Complex128, 100, 1).unwrap();
+        assert!(c
+            .as_c128()
+            .unwrap()
+            .iter()
+            .all(|v| (0.0..1.0).contains(&v.re) && (0.0..1.0).contains(&v.im)));
+        for (name, dtype) in [
+            ("int32", DType::Int32),
+            ("np.float32", DType::Float32),
+            ("'complex128'", DType::Complex128),
+            ("<f4", DType::Float32),
+            ("complex", DType::Complex128),
+        ] {
+            assert_eq!(parse_dtype(name), Some(dtype), "{name}");
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! seeding). It is a few integer operations on a 64-bit state, so a seed gives the same numbers
 //! on every platform, and it passes BigCrush.
 //!
-//! A float in [0, 1) is the top 53 bits of the next output times 2⁻⁵³, the way NumPy and most
-//! libraries turn a 64-bit output into a double.
+//! A float64 in [0, 1) is the top 53 bits of the next output times 2⁻⁵³, the way NumPy and most
+//! libraries turn a 64-bit output into a double; a float32 is the top 24 bits times 2⁻²⁴.
 
 /// SplitMix64: a 64-bit state advanced by the golden-ratio increment, then mixed.
 #[derive(Clone, Debug)]
@@ -32,6 +32,11 @@ impl SplitMix64 {
     pub fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
+
+    /// A float32 uniform in [0, 1): the top 24 bits times 2⁻²⁴.
+    pub fn next_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 * (1.0 / (1u32 << 24) as f32)
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +53,7 @@ mod tests {
         assert_eq!(g.next_u64(), 0x06C4_5D18_8009_454F);
         let x = SplitMix64::new(7).next_f64();
         assert!((0.0..1.0).contains(&x));
+        let y = SplitMix64::new(0).next_f32();
+        assert_eq!(y, (0xE220_A839_7B1D_CDAFu64 >> 40) as f32 / 16_777_216.0);
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! - `:command ...`: see [`HELP`];
 //! - `name = ctor(...)` or a bare `ctor(...)`: the constructors zeros, ones, full, arange,
-//!   linspace, random, eye and load, handled here, their numeric arguments evaluated as numjit
-//!   expressions over the session's names; `save("f.npy", x)`;
+//!   linspace, random, eye, load and astype (also `x.astype(dtype)`), handled here, their
+//!   numeric arguments evaluated as numjit expressions over the session's names (a `dtype=`
+//!   is bool, int32, int64, float32, float64 or complex128); `save("f.npy", x)`;
 //! - `name.shape`, `name.dtype`, `name.ndim`, `name.size`, `name.nbytes`;
 //! - anything else goes to the engine: `name = expr` binds the result, a bare expression
 //!   prints it the way NumPy's `repr()` does.
@@ -15,7 +16,7 @@
 //! `#` starts a comment; a line ending in `\` or with an open bracket continues on the next.
 //! Errors are reported with the caret display under the input and never end the session.
 
-use super::arrays::{arange, elements, fill, linspace, shaped, vec_with, Num};
+use super::arrays::{arange, cast, elements, fill, linspace, set_one, shaped, vec_with, Num};
 use super::bench;
 use super::random::SplitMix64;
 pub use super::scan::needs_more;
@@ -37,11 +38,15 @@ Statements (separate several with `;`; `#` starts a comment):
   a**2 + 1                     evaluate and print (like NumPy's repr)
   a.shape  a.dtype  a.ndim  a.size  a.nbytes
 Constructors (numeric arguments are expressions over your names):
-  zeros(3, 4)  ones((3, 4), dtype=int64)  full(3, 4, 2.5)  eye(3)
-  arange(10)  arange(0, 1, 0.25)  linspace(0, 1, 1_000_000)
+  zeros(3, 4)  ones((3, 4), dtype=int32)  full(3, 4, 2.5)  full(3, 1+2j)
+  eye(3)  arange(10)  arange(0, 1, 0.25, dtype=float32)
+  linspace(0, 1, 1_000_000)
   random(1000, 1000, seed=1)   uniform in [0, 1) (SplitMix64); without a seed,
-                               seeds come from a session stream starting at 0
+                               seeds come from a session stream starting at 0;
+                               dtype=float32 as NumPy's Generator.random
+  astype(x, float32)  x.astype(int32)   a copy converted as NumPy converts
   load(\"a.npy\")  save(\"c.npy\", c)
+  dtypes: bool, int32, int64, float32, float64 (the default), complex128
 Commands:
   :threads [N]        show or set the number of threads
   :time EXPR          median time per call and per element of EXPR
@@ -58,8 +63,8 @@ Commands:
 const COMMANDS: [&str; 10] = [
     ":threads", ":time", ":bench", ":vars", ":del", ":ast", ":ir", ":clif", ":help", ":quit",
 ];
-pub const CONSTRUCTORS: [&str; 8] = [
-    "zeros", "ones", "full", "arange", "linspace", "random", "eye", "load",
+pub const CONSTRUCTORS: [&str; 9] = [
+    "zeros", "ones", "full", "arange", "linspace", "random", "eye", "load", "astype",
 ];
 /// Names the language reserves; they cannot be assigned.
 const KEYWORDS: [&str; 10] = [
@@ -587,6 +592,33 @@ impl Session {
         npy::write(Path::new(&path), array).map_err(|e| Failure::plain(e.to_string()))
     }
 
+    /// The value of the expression `src[s..e]`, constructors inside it included
+    /// (`astype(2*random(3), float32)`).
+    fn evaluate(&mut self, src: &str, s: usize, e: usize) -> Res<Array> {
+        let mut text = src[s..e].to_string();
+        let mut temps: Vec<(String, Array, String)> = Vec::new();
+        for (cs, ce) in constructor_calls(src, s, e) {
+            let Some(call) = parse_call(src, cs, ce) else {
+                continue;
+            };
+            let a = self.construct(src, &call)?;
+            let name = format!("__{}", temps.len());
+            let name = format!("{name:_<width$}", width = ce - cs);
+            text.replace_range(cs - s..ce - s, &name);
+            temps.push((name, a, src[cs..ce].to_string()));
+        }
+        let vars = temps
+            .iter()
+            .fold(self.vars(), |v, (name, a, _)| v.bind(name.as_str(), a));
+        numjit::eval(&text, vars).map_err(|err| {
+            let mut f = Failure::engine(&err, s);
+            for (name, _, call) in &temps {
+                f.message = f.message.replace(name.as_str(), call);
+            }
+            f
+        })
+    }
+
     /// A number: the value of the expression `src[span]`, which must be a scalar.
     fn number(&self, src: &str, (s, e): (usize, usize)) -> Res<Num> {
         let (s, e) = trim(src, s, e);
@@ -604,11 +636,7 @@ impl Session {
                 (s, e),
             ));
         }
-        Ok(match &a {
-            Array::Bool(x) => Num::Bool(x.first().copied().unwrap_or(false)),
-            Array::Int64(x) => Num::Int(x.first().copied().unwrap_or(0)),
-            Array::Float64(x) => Num::Float(x.first().copied().unwrap_or(0.0)),
-        })
+        Num::of(&a).ok_or_else(|| Failure::at("expected a number", (s, e)))
     }
 
     /// An integer argument (an integral float is accepted).
@@ -616,7 +644,9 @@ impl Session {
         let (s, e) = trim(src, span.0, span.1);
         match self.number(src, span)? {
             Num::Int(v) => Ok(v),
+            Num::Int32(v) => Ok(i64::from(v)),
             Num::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e18 => Ok(v as i64),
+            Num::Float32(v) if v.fract() == 0.0 && v.abs() < 9.0e18 => Ok(v as i64),
             other => Err(Failure::at(
                 format!("{what} must be an integer, not {}", other.describe()),
                 (s, e),
@@ -660,9 +690,9 @@ impl Session {
 
     fn construct(&mut self, src: &str, call: &Call) -> Res<Array> {
         let keys: &[&str] = match call.name.as_str() {
-            "zeros" | "ones" | "full" | "arange" => &["dtype"],
-            "linspace" => &["num", "endpoint"],
-            "random" => &["seed"],
+            "zeros" | "ones" | "full" | "arange" | "astype" => &["dtype"],
+            "linspace" => &["num", "endpoint", "dtype"],
+            "random" => &["seed", "dtype"],
             "eye" => &["M", "k", "dtype"],
             _ => &[],
         };
@@ -696,16 +726,21 @@ impl Session {
                 }
             }
         }
-        let dtype =
-            match kw.get("dtype") {
-                Some(&(s, e)) => {
-                    let (s, e) = trim(src, s, e);
-                    Some(bench::parse_dtype(&src[s..e]).ok_or_else(|| {
-                        Failure::at("dtype must be float64, int64 or bool", (s, e))
-                    })?)
-                }
-                None => None,
-            };
+        // `astype(x, float32)` takes its dtype positionally too.
+        if call.name == "astype" && positional.len() == 2 && !kw.contains_key("dtype") {
+            if let Some(p) = positional.pop() {
+                kw.insert("dtype", p);
+            }
+        }
+        let dtype = match kw.get("dtype") {
+            Some(&(s, e)) => {
+                let (s, e) = trim(src, s, e);
+                Some(bench::parse_dtype(&src[s..e]).ok_or_else(|| {
+                    Failure::at(format!("dtype must be one of {}", bench::DTYPES), (s, e))
+                })?)
+            }
+            None => None,
+        };
         let arity = |lo: usize, hi: usize, usage: &str| -> Res<()> {
             if positional.len() < lo || positional.len() > hi {
                 Err(Failure::at(format!("usage: {usage}"), call.span))
@@ -744,8 +779,17 @@ impl Session {
             }
             "linspace" => {
                 arity(2, 3, "linspace(start, stop, num=50, endpoint=True)")?;
-                let start = self.number(src, positional[0])?.as_f64();
-                let stop = self.number(src, positional[1])?.as_f64();
+                let real = |p: (usize, usize)| -> Res<f64> {
+                    let v = self.number(src, p)?;
+                    v.real().ok_or_else(|| {
+                        Failure::at(
+                            format!("linspace needs real bounds, not {}", v.describe()),
+                            trim(src, p.0, p.1),
+                        )
+                    })
+                };
+                let start = real(positional[0])?;
+                let stop = real(positional[1])?;
                 let num = match (positional.get(2), kw.get("num")) {
                     (Some(_), Some(&span)) => return Err(Failure::at("`num` given twice", span)),
                     (Some(&p), None) | (None, Some(&p)) => self.extent(src, p)?,
@@ -764,7 +808,7 @@ impl Session {
                     },
                     None => true,
                 };
-                linspace(start, stop, num, endpoint)
+                linspace(start, stop, num, endpoint, dtype.unwrap_or(DType::Float64))
             }
             "random" => {
                 let shape = self.shape(src, &positional)?;
@@ -776,9 +820,23 @@ impl Session {
                     }
                     None => SplitMix64::new(self.rng.next_u64()),
                 };
-                let n = elements(&shape, 8)?;
-                let v = vec_with(n, || g.next_f64())?;
-                shaped(&shape, v)
+                match dtype.unwrap_or(DType::Float64) {
+                    DType::Float64 => {
+                        let n = elements(&shape, 8)?;
+                        shaped(&shape, vec_with(n, || g.next_f64())?)
+                    }
+                    DType::Float32 => {
+                        let n = elements(&shape, 4)?;
+                        shaped(&shape, vec_with(n, || g.next_f32())?)
+                    }
+                    other => Err(Failure::at(
+                        format!(
+                            "random makes float64 or float32 arrays (as NumPy's \
+                             Generator.random), not {other}"
+                        ),
+                        kw.get("dtype").copied().unwrap_or(call.span),
+                    )),
+                }
             }
             "eye" => {
                 arity(1, 2, "eye(N, M=None, k=0, dtype=float64)")?;
@@ -798,14 +856,28 @@ impl Session {
                 let k = k as i128;
                 let rows = (-k).max(0)..(n as i128).min(m as i128 - k).max(0);
                 for i in rows {
-                    let idx = [i as usize, (i + k) as usize];
-                    match &mut a {
-                        Array::Bool(x) => x[&idx[..]] = true,
-                        Array::Int64(x) => x[&idx[..]] = 1,
-                        Array::Float64(x) => x[&idx[..]] = 1.0,
-                    }
+                    set_one(&mut a, &[i as usize, (i + k) as usize]);
                 }
                 Ok(a)
+            }
+            "astype" => {
+                arity(
+                    1,
+                    1,
+                    "astype(x, dtype), e.g. astype(x, float32) or x.astype(float32)",
+                )?;
+                let dtype = dtype.ok_or_else(|| {
+                    Failure::at(
+                        "usage: astype(x, dtype), e.g. astype(x, float32) or x.astype(float32)",
+                        call.span,
+                    )
+                })?;
+                let (vs, ve) = trim(src, positional[0].0, positional[0].1);
+                let a = match self.env.get(&src[vs..ve]) {
+                    Some(a) => a.clone(),
+                    None => self.evaluate(src, vs, ve)?,
+                };
+                cast(a, dtype)
             }
             "load" => {
                 arity(1, 1, "load(\"file.npy\")")?;
@@ -948,46 +1020,15 @@ mod editor {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    const FUNCTIONS: [&str; 38] = [
-        "where",
-        "sin",
-        "cos",
-        "tan",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "arcsinh",
-        "arccosh",
-        "arctanh",
-        "log",
-        "log10",
-        "log1p",
-        "log2",
-        "exp",
-        "expm1",
-        "sqrt",
-        "abs",
-        "floor",
-        "ceil",
-        "trunc",
-        "round",
-        "sign",
-        "arctan2",
-        "fmod",
-        "hypot",
-        "copysign",
-        "nextafter",
-        "maximum",
-        "minimum",
-        "isnan",
-        "isfinite",
-        "isinf",
-        "signbit",
-        "save",
-    ];
+    /// The names completion offers as calls: the language's functions and reductions (from
+    /// the library's tables), and `save`.
+    fn functions() -> impl Iterator<Item = &'static str> {
+        numjit::ops::Func::ALL
+            .iter()
+            .map(|f| f.name())
+            .chain(numjit::syntax::ast::ReduceOp::ALL.iter().map(|r| r.name()))
+            .chain(["save"])
+    }
 
     pub struct ReplHelper {
         pub names: Rc<RefCell<Vec<String>>>,
@@ -1016,7 +1057,8 @@ mod editor {
             } else {
                 CONSTRUCTORS
                     .iter()
-                    .chain(FUNCTIONS.iter())
+                    .copied()
+                    .chain(functions())
                     .map(|f| format!("{f}("))
                     .chain(names.iter().cloned())
                     .collect()

@@ -23,7 +23,8 @@ pub struct CallArg {
 }
 
 /// The spans of the outermost constructor calls in `src[s..e]` (`zeros(...)` and the like,
-/// not preceded by `.` or part of a longer name).
+/// not preceded by `.` or part of a longer name), and of the method form `x.astype(...)` on a
+/// name `x`.
 pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
     let b = src.as_bytes();
     let mut calls = Vec::new();
@@ -56,9 +57,14 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
         let word = &src[i..j];
         let (open, _) = trim(src, j, e);
         let after_dot = i > s && b[i - 1] == b'.';
-        if CONSTRUCTORS.contains(&word) && !after_dot && b.get(open) == Some(&b'(') {
+        let start = if after_dot {
+            method_receiver(src, s, i - 1).filter(|_| word == METHOD)
+        } else {
+            CONSTRUCTORS.contains(&word).then_some(i)
+        };
+        if let (Some(start), Some(&b'(')) = (start, b.get(open)) {
             if let Some(close) = matching_close(src, open, e) {
-                calls.push((i, close + 1));
+                calls.push((start, close + 1));
                 i = close + 1;
                 continue;
             }
@@ -68,7 +74,26 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
     calls
 }
 
-/// `name(args...)` spanning all of `src[s..e]`, if that is what it is.
+/// The one constructor that also has a method form, `x.astype(dtype)`.
+const METHOD: &str = "astype";
+
+/// Where the name before the `.` at `dot` starts, if a plain name (not a number, not an
+/// attribute of something else) ends there.
+fn method_receiver(src: &str, s: usize, dot: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+    let mut start = dot;
+    while start > s && ident(b[start - 1]) {
+        start -= 1;
+    }
+    let plain = start < dot
+        && (b[start].is_ascii_alphabetic() || b[start] == b'_')
+        && (start == s || b[start - 1] != b'.');
+    plain.then_some(start)
+}
+
+/// `name(args...)` spanning all of `src[s..e]`, if that is what it is; `x.astype(args...)` is
+/// the call `astype(x, args...)`.
 pub fn parse_call(src: &str, s: usize, e: usize) -> Option<Call> {
     let (s, e) = trim(src, s, e);
     let text = &src[s..e];
@@ -78,6 +103,23 @@ pub fn parse_call(src: &str, s: usize, e: usize) -> Option<Call> {
     let name = &text[..name_len];
     if !is_identifier(name) {
         return None;
+    }
+    let method = format!(".{METHOD}");
+    if text[name_len..].starts_with(&method) {
+        let m = s + name_len + 1;
+        let mut call = parse_call(src, m, e)?;
+        if call.name != METHOD {
+            return None;
+        }
+        call.args.insert(
+            0,
+            CallArg {
+                key: None,
+                value: (s, s + name_len),
+            },
+        );
+        call.span = (s, e);
+        return Some(call);
     }
     let (open, _) = trim(src, s + name_len, e);
     if src.as_bytes().get(open) != Some(&b'(') || matching_close(src, open, e) != Some(e - 1) {
@@ -345,5 +387,17 @@ mod tests {
         assert_eq!(option_start("a --b --n 3"), Some(6));
         assert_eq!(option_start("a - --n"), Some(4));
         assert_eq!(option_start("a --nope"), None);
+        let src = "2*x.astype(int32) + astype(y, float32) - a.b.astype(int32) + 1.astype(x)";
+        let calls: Vec<&str> = constructor_calls(src, 0, src.len())
+            .iter()
+            .map(|&(s, e)| &src[s..e])
+            .collect();
+        assert_eq!(calls, ["x.astype(int32)", "astype(y, float32)"]);
+        let call = parse_call(src, 2, 17).unwrap();
+        assert_eq!(call.name, "astype");
+        assert_eq!(call.name_span, (4, 10));
+        assert_eq!(call.args.len(), 2);
+        assert_eq!(call.args[0].value, (2, 3));
+        assert!(parse_call("x.shape(1)", 0, 10).is_none());
     }
 }

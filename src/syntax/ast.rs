@@ -99,6 +99,20 @@ impl ReduceOp {
             ReduceOp::Max => "max",
         }
     }
+
+    /// The reduction called `name`, if any.
+    pub fn from_name(name: &str) -> Option<ReduceOp> {
+        Some(match name {
+            "sum" => ReduceOp::Sum,
+            "prod" => ReduceOp::Prod,
+            "min" => ReduceOp::Min,
+            "max" => ReduceOp::Max,
+            _ => return None,
+        })
+    }
+
+    /// Every reduction.
+    pub const ALL: [ReduceOp; 4] = [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Min, ReduceOp::Max];
 }
 
 /// One position of a subscript.
@@ -274,6 +288,27 @@ impl fmt::Display for Expr {
             ExprKind::Int(v) => write!(f, "{v}"),
             ExprKind::Float(v) => write!(f, "{v:?}"),
             ExprKind::Bool(v) => f.write_str(if *v { "True" } else { "False" }),
+            ExprKind::Imag(v) => write!(f, "{v:?}j"),
+            ExprKind::Str(bytes) => {
+                // As Python's repr of a bytes object, always in single quotes.
+                f.write_str("b'")?;
+                for &b in bytes {
+                    match b {
+                        b'\\' => f.write_str("\\\\")?,
+                        b'\'' => f.write_str("\\'")?,
+                        b'\n' => f.write_str("\\n")?,
+                        b'\r' => f.write_str("\\r")?,
+                        b'\t' => f.write_str("\\t")?,
+                        0x20..=0x7e => write!(f, "{}", b as char)?,
+                        _ => write!(f, "\\x{b:02x}")?,
+                    }
+                }
+                f.write_str("'")
+            }
+            ExprKind::Reduce { op, arg, axis, .. } => match axis {
+                Some(k) => write!(f, "{}({arg}, axis={k})", op.name()),
+                None => write!(f, "{}({arg})", op.name()),
+            },
             ExprKind::Name(n) => f.write_str(n),
             ExprKind::Unary { op, arg } => write!(f, "({}{arg})", op.symbol()),
             ExprKind::Binary { op, lhs, rhs } => write!(f, "({lhs} {} {rhs})", op.symbol()),

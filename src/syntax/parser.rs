@@ -2,13 +2,17 @@
 //!
 //! Precedence lives in one table, `infix_power`; adding an operator is one row.
 //!
+//! Calls of `sum`, `prod`, `min` and `max` become [`ExprKind::Reduce`] nodes, with the axis
+//! given as a second argument or as `axis=` (an integer literal or `None`); they are refused
+//! inside subscripts, and every other function refuses keyword arguments.
+//!
 //! **Input safety:** every node records the height of its subtree, and the parser refuses a
 //! tree taller than [`MAX_DEPTH`]. Parser recursion is bounded by the same limit, so neither
 //! parsing nor any later recursive pass (checking, lowering, dropping) can overflow the stack,
 //! however long the input.
 
-use super::ast::{BinOp, Expr, ExprKind, Stmt, StmtKind, SubItem, UnaryOp};
-use super::lexer::{lex, Tok, Token};
+use super::ast::{BinOp, Expr, ExprKind, ReduceOp, Stmt, StmtKind, SubItem, UnaryOp};
+use super::lexer::{lex, unescape, Tok, Token};
 use crate::error::{Error, ErrorKind, Result, Span};
 
 /// The tallest expression tree accepted (about 200 nested parentheses, or a chain of 200
@@ -135,6 +139,9 @@ struct Parser<'s> {
     pos: usize,
     /// Open brackets; newlines are skipped while it is positive.
     nesting: u32,
+    /// Open subscripts; reductions are refused inside one (a bound is checked, not
+    /// evaluated, before anything runs).
+    subscripts: u32,
 }
 
 fn node(kind: ExprKind, span: Span, depth: u32) -> Result<Expr> {
@@ -155,6 +162,7 @@ impl<'s> Parser<'s> {
             tokens: lex(src)?,
             pos: 0,
             nesting: 0,
+            subscripts: 0,
         })
     }
 
@@ -169,6 +177,15 @@ impl<'s> Parser<'s> {
 
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.skip())
+    }
+
+    /// The significant token after the next one.
+    fn peek2(&self) -> Option<&Token> {
+        let mut i = self.skip() + 1;
+        while self.nesting > 0 && matches!(self.tokens.get(i).map(|t| &t.tok), Some(Tok::Newline)) {
+            i += 1;
+        }
+        self.tokens.get(i)
     }
 
     fn next(&mut self) -> Option<Token> {
@@ -205,79 +222,164 @@ impl<'s> Parser<'s> {
 
     /// Parses an expression whose operators bind at least `min_bp`; `level` counts the
     /// recursion so far (bounded by MAX_DEPTH).
+    ///
+    /// The functions on the recursive path (`expr`, `prefix`, `unary`, `paren`, `call_inner`,
+    /// `subscript_inner`, `sub_item`, `sub_part`) do little besides recursing: token
+    /// classification, node building and error messages live in helpers that return before
+    /// the recursion, so that each level costs little stack even in debug builds.
     fn expr(&mut self, min_bp: u8, level: u32) -> Result<Expr> {
         if level > MAX_DEPTH {
-            let span = self.peek().map_or(self.end_span(), |t| t.span);
-            return node(ExprKind::Bool(false), span, MAX_DEPTH + 1);
+            return self.too_deep();
         }
         let mut lhs = self.prefix(level)?;
         let mut last_cmp: Option<Span> = None;
-        while let Some(t) = self.peek() {
-            let tspan = t.span;
-            if t.tok == Tok::Name {
-                let word = self.text(tspan);
-                let hint = match word {
-                    "and" => Some("`&`"),
-                    "or" => Some("`|`"),
-                    "not" | "is" | "in" | "if" => None,
-                    _ => break,
-                };
-                let msg = match hint {
-                    Some(h) => format!(
-                        "`{word}` is not supported; use {h} (with parentheses around comparisons)"
-                    ),
-                    None => format!("`{word}` is not supported in numjit expressions"),
-                };
-                return Err(Error::new(ErrorKind::Syntax, msg, Some(tspan)));
-            }
-            if t.tok == Tok::LBracket {
-                if POSTFIX_POWER < min_bp {
-                    break;
+        loop {
+            match self.infix(min_bp, &mut last_cmp)? {
+                Infix::Stop => return Ok(lhs),
+                Infix::Subscript => lhs = self.subscript(lhs, level)?,
+                Infix::Binary(op, rbp) => {
+                    let rhs = self.expr(rbp, level + 1)?;
+                    lhs = binary(op, lhs, rhs)?;
                 }
-                lhs = self.subscript(lhs, level)?;
-                continue;
             }
-            let Some((op, lbp, rbp)) = infix_power(&t.tok) else {
-                break;
-            };
-            if lbp < min_bp {
-                break;
-            }
-            if op.is_comparison() {
-                if let Some(prev) = last_cmp {
-                    return Err(Error::new(
-                        ErrorKind::Syntax,
-                        "comparisons cannot be chained; write `(a < b) & (b < c)`, and note that `&` and `|` bind tighter than comparisons",
-                        Some(prev.to(tspan)),
-                    ));
-                }
-                last_cmp = Some(tspan);
-            }
-            self.pos += 1;
-            let rhs = self.expr(rbp, level + 1)?;
-            let span = lhs.span.to(rhs.span);
-            let depth = lhs.depth.max(rhs.depth) + 1;
-            lhs = node(
-                ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-                depth,
-            )?;
         }
-        Ok(lhs)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> Result<Expr> {
+        let span = self.peek().map_or(self.end_span(), |t| t.span);
+        node(ExprKind::Bool(false), span, MAX_DEPTH + 1)
+    }
+
+    /// What follows an operand: an infix operator binding at least `min_bp` (consumed), a
+    /// subscript, or the end of this operand's expression.
+    #[inline(never)]
+    fn infix(&mut self, min_bp: u8, last_cmp: &mut Option<Span>) -> Result<Infix> {
+        let Some(t) = self.peek() else {
+            return Ok(Infix::Stop);
+        };
+        let tspan = t.span;
+        if t.tok == Tok::Name {
+            let word = self.text(tspan);
+            let hint = match word {
+                "and" => Some("`&`"),
+                "or" => Some("`|`"),
+                "not" | "is" | "in" | "if" => None,
+                _ => return Ok(Infix::Stop),
+            };
+            let msg = match hint {
+                Some(h) => format!(
+                    "`{word}` is not supported; use {h} (with parentheses around comparisons)"
+                ),
+                None => format!("`{word}` is not supported in numjit expressions"),
+            };
+            return Err(Error::new(ErrorKind::Syntax, msg, Some(tspan)));
+        }
+        if t.tok == Tok::LBracket {
+            return Ok(if POSTFIX_POWER < min_bp {
+                Infix::Stop
+            } else {
+                Infix::Subscript
+            });
+        }
+        let Some((op, lbp, rbp)) = infix_power(&t.tok) else {
+            return Ok(Infix::Stop);
+        };
+        if lbp < min_bp {
+            return Ok(Infix::Stop);
+        }
+        if op.is_comparison() {
+            if let Some(prev) = *last_cmp {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    "comparisons cannot be chained; write `(a < b) & (b < c)`, and note that `&` and `|` bind tighter than comparisons",
+                    Some(prev.to(tspan)),
+                ));
+            }
+            *last_cmp = Some(tspan);
+        }
+        self.pos = self.skip() + 1;
+        Ok(Infix::Binary(op, rbp))
     }
 
     fn prefix(&mut self, level: u32) -> Result<Expr> {
         let Some(t) = self.next() else {
-            return Err(Error::new(
-                ErrorKind::Syntax,
-                "unexpected end of expression",
-                Some(self.end_span()),
-            ));
+            return self.unexpected_end();
         };
+        match t.tok {
+            Tok::Minus | Tok::Plus | Tok::Tilde => self.unary(t, level),
+            Tok::LParen => self.paren(t.span, level),
+            Tok::Name if self.is_call(t.span) => self.call(t.span, level),
+            _ => self.atom(t),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unexpected_end(&self) -> Result<Expr> {
+        Err(Error::new(
+            ErrorKind::Syntax,
+            "unexpected end of expression",
+            Some(self.end_span()),
+        ))
+    }
+
+    /// Whether the name at `span` starts a call (`(` follows; keywords never do).
+    fn is_call(&self, span: Span) -> bool {
+        let keyword = matches!(
+            self.text(span),
+            "True" | "False" | "not" | "and" | "or" | "is" | "in" | "if" | "else" | "lambda"
+        );
+        !keyword && self.peek().map(|t| &t.tok) == Some(&Tok::LParen)
+    }
+
+    /// A prefix operator and its operand.
+    fn unary(&mut self, t: Token, level: u32) -> Result<Expr> {
+        let op = match t.tok {
+            Tok::Minus => UnaryOp::Neg,
+            Tok::Plus => UnaryOp::Pos,
+            _ => UnaryOp::Invert,
+        };
+        let arg = self.expr(PREFIX_POWER, level + 1)?;
+        unary(op, t.span, arg)
+    }
+
+    /// A parenthesised expression, after `(`.
+    fn paren(&mut self, open: Span, level: u32) -> Result<Expr> {
+        self.nesting += 1;
+        let inner = self.expr(0, level + 1);
+        self.nesting -= 1;
+        self.close_paren(open, inner?)
+    }
+
+    /// `)` after a parenthesised expression.
+    #[inline(never)]
+    fn close_paren(&mut self, open: Span, inner: Expr) -> Result<Expr> {
+        self.nesting += 1;
+        let close = self.next();
+        self.nesting -= 1;
+        match close {
+            Some(Token {
+                tok: Tok::RParen,
+                span: close,
+            }) => {
+                // Parentheses count towards the depth so that `((((x))))` is bounded.
+                let depth = inner.depth + 1;
+                node(inner.kind, open.to(close), depth)
+            }
+            Some(other) => Err(Error::new(
+                ErrorKind::Syntax,
+                format!("expected `)`, found `{}`", self.text(other.span)),
+                Some(other.span),
+            )),
+            None => Err(Error::new(ErrorKind::Syntax, "unclosed `(`", Some(open))),
+        }
+    }
+
+    /// An operand that does not recurse: a literal, a name, or an error.
+    #[inline(never)]
+    fn atom(&self, t: Token) -> Result<Expr> {
         let span = t.span;
         let text = self.text(span);
         match t.tok {
@@ -297,6 +399,17 @@ impl<'s> Parser<'s> {
                 })?;
                 node(ExprKind::Float(v), span, 1)
             }
+            Tok::Imag => {
+                let digits = text[..text.len() - 1].replace('_', "");
+                let v: f64 = digits.parse().map_err(|_| {
+                    Error::new(ErrorKind::Syntax, "malformed imaginary literal", Some(span))
+                })?;
+                node(ExprKind::Imag(v), span, 1)
+            }
+            Tok::Str => {
+                let bytes = unescape(text, span.start)?;
+                node(ExprKind::Str(bytes), span, 1)
+            }
             Tok::Name => match text {
                 "True" => node(ExprKind::Bool(true), span, 1),
                 "False" => node(ExprKind::Bool(false), span, 1),
@@ -310,60 +423,8 @@ impl<'s> Parser<'s> {
                     format!("unexpected keyword `{text}`"),
                     Some(span),
                 )),
-                _ => {
-                    let name = text.to_string();
-                    if self.peek().map(|t| &t.tok) == Some(&Tok::LParen) {
-                        self.call(name, span, level)
-                    } else {
-                        node(ExprKind::Name(name), span, 1)
-                    }
-                }
+                _ => node(ExprKind::Name(text.to_string()), span, 1),
             },
-            Tok::Minus | Tok::Plus | Tok::Tilde => {
-                let op = match t.tok {
-                    Tok::Minus => UnaryOp::Neg,
-                    Tok::Plus => UnaryOp::Pos,
-                    _ => UnaryOp::Invert,
-                };
-                let arg = self.expr(PREFIX_POWER, level + 1)?;
-                let full = span.to(arg.span);
-                let depth = arg.depth + 1;
-                node(
-                    ExprKind::Unary {
-                        op,
-                        arg: Box::new(arg),
-                    },
-                    full,
-                    depth,
-                )
-            }
-            Tok::LParen => {
-                self.nesting += 1;
-                let inner = self.expr(0, level + 1);
-                self.nesting -= 1;
-                let mut inner = inner?;
-                self.nesting += 1;
-                let close = self.next();
-                self.nesting -= 1;
-                match close {
-                    Some(Token {
-                        tok: Tok::RParen,
-                        span: close,
-                    }) => {
-                        inner.span = span.to(close);
-                        // Parentheses count towards the depth so that `((((x))))` is bounded.
-                        let depth = inner.depth + 1;
-                        let kind = inner.kind;
-                        node(kind, span.to(close), depth)
-                    }
-                    Some(other) => Err(Error::new(
-                        ErrorKind::Syntax,
-                        format!("expected `)`, found `{}`", self.text(other.span)),
-                        Some(other.span),
-                    )),
-                    None => Err(Error::new(ErrorKind::Syntax, "unclosed `(`", Some(span))),
-                }
-            }
             Tok::Bang => Err(Error::new(
                 ErrorKind::Syntax,
                 "`!` is not an operator; use `~` for logical not",
@@ -377,9 +438,10 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn call(&mut self, name: String, name_span: Span, level: u32) -> Result<Expr> {
+    /// A call `name(...)`; `(` is next.
+    fn call(&mut self, name_span: Span, level: u32) -> Result<Expr> {
         self.nesting += 1;
-        let r = self.call_inner(name, name_span, level);
+        let r = self.call_inner(name_span, level);
         self.nesting -= 1;
         r
     }
@@ -387,7 +449,9 @@ impl<'s> Parser<'s> {
     /// `base[items]`, after `base`; `[` is next.
     fn subscript(&mut self, base: Expr, level: u32) -> Result<Expr> {
         self.nesting += 1;
+        self.subscripts += 1;
         let r = self.subscript_inner(base, level);
+        self.subscripts -= 1;
         self.nesting -= 1;
         r
     }
@@ -395,162 +459,412 @@ impl<'s> Parser<'s> {
     fn subscript_inner(&mut self, base: Expr, level: u32) -> Result<Expr> {
         let open = self.next().map(|t| t.span).unwrap_or(base.span);
         let mut items = Vec::new();
-        let mut depth = base.depth;
         loop {
             let item = self.sub_item(level)?;
-            if let SubItem::Index(e) = &item {
-                depth = depth.max(e.depth);
-            }
-            if let SubItem::Slice {
-                start, stop, step, ..
-            } = &item
-            {
-                for e in [start, stop, step].into_iter().flatten() {
-                    depth = depth.max(e.depth);
-                }
-            }
             items.push(item);
-            match self.next() {
-                Some(Token {
-                    tok: Tok::Comma, ..
-                }) => continue,
-                Some(Token {
-                    tok: Tok::RBracket,
-                    span: close,
-                }) => {
-                    let span = base.span.to(close);
-                    let kind = ExprKind::Subscript {
-                        base: Box::new(base),
-                        items,
-                    };
-                    return node(kind, span, depth + 1);
-                }
-                Some(other) => {
-                    return Err(Error::new(
-                        ErrorKind::Syntax,
-                        format!(
-                            "expected `,` or `]` in a subscript, found `{}`",
-                            self.text(other.span)
-                        ),
-                        Some(other.span),
-                    ))
-                }
-                None => {
-                    return Err(Error::new(ErrorKind::Syntax, "unclosed `[`", Some(open)));
-                }
+            if let Some(close) = self.after_sub_item(open)? {
+                return subscript_node(base, items, close);
             }
         }
+    }
+
+    /// After a subscript item: `,` (consumed; `None`) or `]` (consumed; its span).
+    #[inline(never)]
+    fn after_sub_item(&mut self, open: Span) -> Result<Option<Span>> {
+        match self.next() {
+            Some(Token {
+                tok: Tok::Comma, ..
+            }) => Ok(None),
+            Some(Token {
+                tok: Tok::RBracket,
+                span,
+            }) => Ok(Some(span)),
+            Some(other) => Err(Error::new(
+                ErrorKind::Syntax,
+                format!(
+                    "expected `,` or `]` in a subscript, found `{}`",
+                    self.text(other.span)
+                ),
+                Some(other.span),
+            )),
+            None => Err(Error::new(ErrorKind::Syntax, "unclosed `[`", Some(open))),
+        }
+    }
+
+    fn next_is(&self, tok: Tok) -> bool {
+        self.peek().map(|t| &t.tok) == Some(&tok)
     }
 
     /// One subscript item: `i`, `...`, or `start:stop:step` with every part optional.
     fn sub_item(&mut self, level: u32) -> Result<SubItem> {
-        let is = |p: &Self, tok: Tok| p.peek().map(|t| &t.tok) == Some(&tok);
         let begin = self.peek().map_or(self.end_span(), |t| t.span);
-        if is(self, Tok::Ellipsis) {
+        if self.next_is(Tok::Ellipsis) {
             self.pos = self.skip() + 1;
             return Ok(SubItem::Ellipsis(begin));
         }
-        if is(self, Tok::RBracket) || is(self, Tok::Comma) {
-            return Err(Error::new(
-                ErrorKind::Syntax,
-                "expected an index, a slice or `...`",
-                Some(begin),
-            ));
+        if self.next_is(Tok::RBracket) || self.next_is(Tok::Comma) {
+            return sub_item_error("expected an index, a slice or `...`", begin);
         }
-        let part = |p: &mut Self| -> Result<Option<Expr>> {
-            match p.peek().map(|t| &t.tok) {
-                Some(Tok::Colon | Tok::Comma | Tok::RBracket) | None => Ok(None),
-                _ => p.expr(0, level + 1).map(Some),
-            }
-        };
-        let start = part(self)?;
-        if !is(self, Tok::Colon) {
+        let start = self.sub_part(level)?;
+        if !self.next_is(Tok::Colon) {
             return match start {
                 Some(e) => Ok(SubItem::Index(e)),
-                None => Err(Error::new(
-                    ErrorKind::Syntax,
-                    "expected an index",
-                    Some(begin),
-                )),
+                None => sub_item_error("expected an index", begin),
             };
         }
         let mut end = self.next().map_or(begin, |t| t.span);
-        let stop = part(self)?;
+        let stop = self.sub_part(level)?;
         let mut step = None;
-        if is(self, Tok::Colon) {
+        if self.next_is(Tok::Colon) {
             end = self.next().map_or(end, |t| t.span);
-            step = part(self)?;
+            step = self.sub_part(level)?;
         }
-        for e in [&start, &stop, &step].into_iter().flatten() {
-            end = end.to(e.span);
+        Ok(slice_item(begin, end, start, stop, step))
+    }
+
+    /// One part of a slice: an expression, or nothing before `:`, `,` or `]`.
+    fn sub_part(&mut self, level: u32) -> Result<Option<Expr>> {
+        match self.peek().map(|t| &t.tok) {
+            Some(Tok::Colon | Tok::Comma | Tok::RBracket) | None => Ok(None),
+            _ => self.expr(0, level + 1).map(Some),
         }
-        Ok(SubItem::Slice {
-            start,
-            stop,
-            step,
-            span: begin.to(end),
+    }
+
+    /// The arguments of a call and its `)`, after the name; `(` is next. `sum`, `prod`, `min`
+    /// and `max` are reductions (with an optional axis); other functions take positional
+    /// arguments only.
+    fn call_inner(&mut self, name_span: Span, level: u32) -> Result<Expr> {
+        let mut call = self.open_call(name_span)?;
+        loop {
+            // `)` closes the call: right after `(`, or after a trailing comma.
+            if let Some(close) = self.close_call() {
+                return self.finish_call(call, close);
+            }
+            if self.keyword(&mut call)? {
+                let value = self.expr(0, level + 1)?;
+                call.axis = Some(value);
+            } else {
+                let arg = self.expr(0, level + 1)?;
+                self.positional(&mut call, arg)?;
+            }
+            self.after_arg(&call)?;
+        }
+    }
+
+    /// Starts a call: consumes `(`; refuses a reduction inside a subscript.
+    #[inline(never)]
+    fn open_call(&mut self, name_span: Span) -> Result<CallParts> {
+        let name = self.text(name_span).to_string();
+        let reduce = ReduceOp::from_name(&name);
+        if reduce.is_some() && self.subscripts > 0 {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!("`{name}` cannot be used inside a subscript (bounds are integer expressions over literals and bound scalars)"),
+                Some(name_span),
+            ));
+        }
+        let open = self.next().map(|t| t.span).unwrap_or(name_span);
+        Ok(CallParts {
+            name,
+            name_span,
+            open,
+            reduce,
+            args: Vec::new(),
+            axis: None,
+            keyword: None,
         })
     }
 
-    fn call_inner(&mut self, name: String, name_span: Span, level: u32) -> Result<Expr> {
-        let open = self.next().map(|t| t.span).unwrap_or(name_span);
-        let mut args: Vec<Expr> = Vec::new();
-        loop {
-            // `)` closes the call: right after `(`, or after a trailing comma.
-            if let Some(Token {
+    /// Consumes `)` if it is next, returning its span.
+    fn close_call(&mut self) -> Option<Span> {
+        match self.peek() {
+            Some(Token {
                 tok: Tok::RParen,
-                span: close,
-            }) = self.peek().cloned()
-            {
-                self.pos += 1;
-                let depth = args.iter().map(|a| a.depth).max().unwrap_or(0) + 1;
-                let span = name_span.to(close);
-                let kind = ExprKind::Call {
-                    name,
-                    name_span,
-                    args,
-                };
-                return node(kind, span, depth);
-            }
-            let arg = self.expr(0, level + 1)?;
-            if let Some(Token {
-                tok: Tok::Assign,
                 span,
-            }) = self.peek()
-            {
-                return Err(Error::new(
-                    ErrorKind::Syntax,
-                    format!("`{name}` takes no keyword arguments"),
-                    Some(arg.span.to(*span)),
-                ));
+            }) => {
+                let span = *span;
+                self.pos = self.skip() + 1;
+                Some(span)
             }
-            args.push(arg);
-            match self.peek().cloned() {
-                Some(Token {
-                    tok: Tok::Comma, ..
-                }) => self.pos += 1,
-                Some(Token {
-                    tok: Tok::RParen, ..
-                }) => {}
-                Some(other) => {
-                    return Err(Error::new(
-                        ErrorKind::Syntax,
-                        format!(
-                            "expected `,` or `)` in the call of `{name}`, found `{}`",
-                            self.text(other.span)
-                        ),
-                        Some(other.span),
-                    ))
-                }
-                None => {
-                    return Err(Error::new(
-                        ErrorKind::Syntax,
-                        format!("unclosed `(` in the call of `{name}`"),
-                        Some(open),
-                    ))
-                }
+            _ => None,
+        }
+    }
+
+    /// Builds the call or reduction once `)` is consumed.
+    #[inline(never)]
+    fn finish_call(&self, call: CallParts, close: Span) -> Result<Expr> {
+        let span = call.name_span.to(close);
+        match call.reduce {
+            Some(op) => reduction(op, span, call),
+            None => {
+                let depth = call.args.iter().map(|a| a.depth).max().unwrap_or(0) + 1;
+                let kind = ExprKind::Call {
+                    name: call.name,
+                    name_span: call.name_span,
+                    args: call.args,
+                };
+                node(kind, span, depth)
             }
         }
+    }
+
+    /// If `name =` is next, checks that the call takes that keyword and consumes both.
+    #[inline(never)]
+    fn keyword(&mut self, call: &mut CallParts) -> Result<bool> {
+        let (kw_span, eq) = match (self.peek(), self.peek2()) {
+            (
+                Some(Token {
+                    tok: Tok::Name,
+                    span,
+                }),
+                Some(Token {
+                    tok: Tok::Assign,
+                    span: eq,
+                }),
+            ) => (*span, *eq),
+            _ => return Ok(false),
+        };
+        let name = &call.name;
+        let kw = self.text(kw_span);
+        let msg = if call.reduce.is_none() {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!("`{name}` takes no keyword arguments"),
+                Some(kw_span.to(eq)),
+            ));
+        } else if kw != "axis" {
+            format!("`{name}` has no keyword argument `{kw}` (it takes `axis`)")
+        } else if call.keyword.is_some() || call.args.len() >= 2 {
+            format!("`{name}` got the axis twice")
+        } else {
+            call.keyword = Some(kw_span);
+            self.pos = self.skip() + 1;
+            self.pos = self.skip() + 1;
+            return Ok(true);
+        };
+        Err(Error::new(ErrorKind::Syntax, msg, Some(kw_span)))
+    }
+
+    /// Records a positional argument; refuses `expr = ...` and a positional argument after
+    /// a keyword.
+    #[inline(never)]
+    fn positional(&mut self, call: &mut CallParts, arg: Expr) -> Result<()> {
+        let name = &call.name;
+        if let Some(Token {
+            tok: Tok::Assign,
+            span,
+        }) = self.peek()
+        {
+            let msg = if call.reduce.is_some() {
+                "expected a keyword (`axis`) before `=`; did you mean `==`?".to_string()
+            } else {
+                format!("`{name}` takes no keyword arguments")
+            };
+            return Err(Error::new(ErrorKind::Syntax, msg, Some(arg.span.to(*span))));
+        }
+        if let Some(kw) = call.keyword {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!(
+                    "positional argument follows the keyword argument `{}`",
+                    self.text(kw)
+                ),
+                Some(arg.span),
+            ));
+        }
+        call.args.push(arg);
+        Ok(())
+    }
+
+    /// After an argument: consumes `,`, or leaves `)` for the loop; anything else is an error.
+    #[inline(never)]
+    fn after_arg(&mut self, call: &CallParts) -> Result<()> {
+        let name = &call.name;
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Comma, ..
+            }) => {
+                self.pos = self.skip() + 1;
+                Ok(())
+            }
+            Some(Token {
+                tok: Tok::RParen, ..
+            }) => Ok(()),
+            Some(other) => Err(Error::new(
+                ErrorKind::Syntax,
+                format!(
+                    "expected `,` or `)` in the call of `{name}`, found `{}`",
+                    self.text(other.span)
+                ),
+                Some(other.span),
+            )),
+            None => Err(Error::new(
+                ErrorKind::Syntax,
+                format!("unclosed `(` in the call of `{name}`"),
+                Some(call.open),
+            )),
+        }
+    }
+}
+
+/// What [`Parser::infix`] found after an operand.
+enum Infix {
+    Stop,
+    Subscript,
+    Binary(BinOp, u8),
+}
+
+/// A call being parsed.
+struct CallParts {
+    name: String,
+    name_span: Span,
+    /// The `(`.
+    open: Span,
+    reduce: Option<ReduceOp>,
+    args: Vec<Expr>,
+    /// A reduction's `axis=` value.
+    axis: Option<Expr>,
+    /// The span of the `axis` keyword, once seen.
+    keyword: Option<Span>,
+}
+
+#[inline(never)]
+fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Result<Expr> {
+    let span = lhs.span.to(rhs.span);
+    let depth = lhs.depth.max(rhs.depth) + 1;
+    node(
+        ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+        depth,
+    )
+}
+
+#[inline(never)]
+fn unary(op: UnaryOp, op_span: Span, arg: Expr) -> Result<Expr> {
+    let full = op_span.to(arg.span);
+    let depth = arg.depth + 1;
+    node(
+        ExprKind::Unary {
+            op,
+            arg: Box::new(arg),
+        },
+        full,
+        depth,
+    )
+}
+
+#[inline(never)]
+fn subscript_node(base: Expr, items: Vec<SubItem>, close: Span) -> Result<Expr> {
+    let mut depth = base.depth;
+    for item in &items {
+        match item {
+            SubItem::Index(e) => depth = depth.max(e.depth),
+            SubItem::Slice {
+                start, stop, step, ..
+            } => {
+                for e in [start, stop, step].into_iter().flatten() {
+                    depth = depth.max(e.depth);
+                }
+            }
+            SubItem::Ellipsis(_) => {}
+        }
+    }
+    let span = base.span.to(close);
+    let kind = ExprKind::Subscript {
+        base: Box::new(base),
+        items,
+    };
+    node(kind, span, depth + 1)
+}
+
+#[cold]
+#[inline(never)]
+fn sub_item_error(msg: &str, at: Span) -> Result<SubItem> {
+    Err(Error::new(ErrorKind::Syntax, msg, Some(at)))
+}
+
+#[inline(never)]
+fn slice_item(
+    begin: Span,
+    mut end: Span,
+    start: Option<Expr>,
+    stop: Option<Expr>,
+    step: Option<Expr>,
+) -> SubItem {
+    for e in [&start, &stop, &step].into_iter().flatten() {
+        end = end.to(e.span);
+    }
+    SubItem::Slice {
+        start,
+        stop,
+        step,
+        span: begin.to(end),
+    }
+}
+
+/// Builds `sum(arg)`, `sum(arg, k)` or `sum(arg, axis=k)` (`span` is the whole call).
+fn reduction(op: ReduceOp, span: Span, call: CallParts) -> Result<Expr> {
+    let name = op.name();
+    let CallParts {
+        name_span,
+        mut args,
+        axis,
+        ..
+    } = call;
+    if args.is_empty() || args.len() > 2 {
+        return Err(Error::new(
+            ErrorKind::Arity,
+            format!(
+                "`{name}` takes the array to reduce and an optional axis (1 or 2 arguments), got {}",
+                args.len() + axis.is_some() as usize
+            ),
+            Some(span),
+        ));
+    }
+    let axis_expr = match axis {
+        Some(value) => Some(value),
+        None if args.len() == 2 => args.pop(),
+        None => None,
+    };
+    let axis = match &axis_expr {
+        None => None,
+        Some(e) => axis_value(e).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Syntax,
+                format!("the axis of `{name}` must be an integer literal or `None`"),
+                Some(e.span),
+            )
+        })?,
+    };
+    let arg = args.pop().expect("one argument is left");
+    let depth = arg.depth + 1;
+    node(
+        ExprKind::Reduce {
+            op,
+            name_span,
+            arg: Box::new(arg),
+            axis,
+        },
+        span,
+        depth,
+    )
+}
+
+/// The value of an `axis` argument: an integer literal, possibly signed, or `None`.
+fn axis_value(e: &Expr) -> Option<Option<i64>> {
+    match &e.kind {
+        ExprKind::Int(v) => Some(Some(*v)),
+        ExprKind::Name(n) if n == "None" => Some(None),
+        ExprKind::Unary { op, arg } => match (op, &arg.kind) {
+            (UnaryOp::Neg, ExprKind::Int(v)) => Some(Some(v.wrapping_neg())),
+            (UnaryOp::Pos, ExprKind::Int(v)) => Some(Some(*v)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -619,6 +933,188 @@ mod tests {
         assert!(p("a b").contains("expected an operator"));
         assert!(p("a $ b").contains("unexpected character"));
         assert!(p("").contains("empty"));
+    }
+
+    /// The error's message and the text under its caret.
+    fn e(s: &str) -> (String, String) {
+        let err = parse(s).expect_err(s);
+        let sp = err.span().expect("errors have spans");
+        (err.message().to_string(), s[sp.start..sp.end].to_string())
+    }
+
+    #[test]
+    fn imaginary_literals() {
+        assert_eq!(p("2j"), "2.0j");
+        assert_eq!(p("1.5j"), "1.5j");
+        assert_eq!(p("1e3J"), "1000.0j");
+        assert_eq!(p(".5j"), "0.5j");
+        assert_eq!(p("1_0.j"), "10.0j");
+        assert_eq!(p("1 + 2j*a"), "(1 + (2.0j * a))");
+        assert_eq!(p("-2j**2"), "(-(2.0j ** 2))");
+        assert!(p("2jx").contains("expected an operator"));
+        assert!(p("0x1j").contains("expected an operator"));
+    }
+
+    #[test]
+    fn string_literals() {
+        let bytes = |s: &str| match parse(s).unwrap().kind {
+            ExprKind::Str(b) => b,
+            k => panic!("{s}: {k:?}"),
+        };
+        assert_eq!(bytes("'abc'"), b"abc");
+        assert_eq!(bytes("\"abc\""), b"abc");
+        assert_eq!(bytes("b'abc'"), b"abc");
+        assert_eq!(bytes("B\"a'c\""), b"a'c");
+        assert_eq!(bytes("''"), b"");
+        assert_eq!(
+            bytes(r#"'\\ \' \" \n \t \r \0 \x41\x7f \101\7 \a\b\f\v # x'"#),
+            b"\\ ' \" \n \t \r \0 A\x7f A\x07 \x07\x08\x0c\x0b # x"
+        );
+        assert_eq!(p(r"s == b'a\'b\x00\xff'"), r"(s == b'a\'b\x00\xff')");
+        assert_eq!(p("where(s != 'x', 1, 2)"), "where((s != b'x'), 1, 2)");
+        assert_eq!(
+            e("s == 'héllo'"),
+            (
+                "string literals must be ASCII (byte strings)".into(),
+                "é".into()
+            )
+        );
+        assert_eq!(
+            e("'ab\\q'").0,
+            "unknown escape `\\q` in a string literal (write `\\\\` for a backslash)"
+        );
+        assert_eq!(e("'ab\\q'").1, "\\q");
+        assert_eq!(e(r"'\x4'").1, r"\x4");
+        assert_eq!(e(r"'\x4g'").0, "`\\x` must be followed by two hex digits");
+        assert_eq!(e(r"'\400'").1, r"\400");
+        assert_eq!(
+            e("a == 'abc"),
+            (
+                "unterminated string literal (a string ends on the line it starts)".into(),
+                "'abc".into()
+            )
+        );
+        assert_eq!(e("a == b'abc").1, "b'abc");
+        assert_eq!(e("a == b'").1, "b'");
+        assert_eq!(e("ab'c").1, "'c");
+        // Python's longest-match tokenisation around the new literals never panics.
+        for s in [
+            "1e+x", "1ex", "1jx", "2.j", "1_j", "b", "b''", "j", "1j1", "'\\'", "'\\",
+        ] {
+            let _ = parse(s);
+        }
+        assert_eq!(p("2.j"), "2.0j");
+        assert_eq!(p("b''"), "b''");
+        assert_eq!(e("'a\nb'").1, "'a");
+        assert_eq!(e("\"abc'").1, "\"abc'");
+    }
+
+    #[test]
+    fn reductions() {
+        assert_eq!(p("sum(a)"), "sum(a)");
+        assert_eq!(p("sum(a, axis=1)"), "sum(a, axis=1)");
+        assert_eq!(p("sum(a, 1)"), "sum(a, axis=1)");
+        assert_eq!(p("prod(a, -1)"), "prod(a, axis=-1)");
+        assert_eq!(p("min(a,\n axis = -2,\n)"), "min(a, axis=-2)");
+        assert_eq!(p("max(a, axis=None)"), "max(a)");
+        assert_eq!(p("max(a, None)"), "max(a)");
+        assert_eq!(p("sum(a, (1))"), "sum(a, axis=1)");
+        assert_eq!(p("sum(a, +0)"), "sum(a, axis=0)");
+        assert_eq!(p("a - sum(a)/n"), "(a - (sum(a) / n))");
+        assert_eq!(p("sum(a - sum(a, 0))"), "sum((a - sum(a, axis=0)))");
+        assert_eq!(p("-sum(a)**2"), "(-(sum(a) ** 2))");
+        // A reduction's result can be subscripted (checking decides what a view of it means).
+        assert_eq!(p("sum(a, axis=0)[1]"), "sum(a, axis=0)[1]");
+        let r = parse("sum(x, axis=1)").unwrap();
+        match r.kind {
+            ExprKind::Reduce {
+                op,
+                name_span,
+                axis,
+                ..
+            } => {
+                assert_eq!(op, ReduceOp::Sum);
+                assert_eq!(name_span, Span::new(0, 3));
+                assert_eq!(axis, Some(1));
+            }
+            k => panic!("{k:?}"),
+        }
+        assert_eq!(r.span, Span::new(0, 14));
+        // Names of reductions are ordinary names when not called.
+        assert_eq!(p("sum + max"), "(sum + max)");
+    }
+
+    #[test]
+    fn reduction_errors() {
+        let arity = |s: &str| {
+            let err = parse(s).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Arity, "{s}");
+            err.message().to_string()
+        };
+        assert_eq!(
+            arity("sum()"),
+            "`sum` takes the array to reduce and an optional axis (1 or 2 arguments), got 0"
+        );
+        assert!(arity("sum(a, 1, 2)").ends_with("got 3"));
+        assert!(arity("prod(axis=1)").ends_with("got 1"));
+        assert_eq!(
+            e("sum(a, axis=n)"),
+            (
+                "the axis of `sum` must be an integer literal or `None`".into(),
+                "n".into()
+            )
+        );
+        assert_eq!(e("sum(a, 1.0)").1, "1.0");
+        assert_eq!(e("sum(a, -n)").1, "-n");
+        assert_eq!(e("sum(a, axis=True)").1, "True");
+        assert_eq!(
+            e("sum(a, axes=1)"),
+            (
+                "`sum` has no keyword argument `axes` (it takes `axis`)".into(),
+                "axes".into()
+            )
+        );
+        assert_eq!(e("sum(a, 1, axis=1)").0, "`sum` got the axis twice");
+        assert_eq!(e("sum(a, axis=1, axis=0)").1, "axis");
+        assert_eq!(
+            e("sum(axis=1, a)"),
+            (
+                "positional argument follows the keyword argument `axis`".into(),
+                "a".into()
+            )
+        );
+        assert_eq!(
+            e("sum(a+1=2)").0,
+            "expected a keyword (`axis`) before `=`; did you mean `==`?"
+        );
+        assert_eq!(
+            e("where(a, b, c=1)"),
+            ("`where` takes no keyword arguments".into(), "c=".into())
+        );
+        assert_eq!(
+            e("sin(x=1)"),
+            ("`sin` takes no keyword arguments".into(), "x=".into())
+        );
+        assert_eq!(e("x[sum(i):]").1, "sum");
+        assert_eq!(e("x[1:max(i)]").1, "max");
+        assert_eq!(
+            e("sum(a"),
+            ("unclosed `(` in the call of `sum`".into(), "(".into())
+        );
+    }
+
+    #[test]
+    fn newlines_before_a_closing_parenthesis() {
+        assert_eq!(p("where(a,\n b,\n c\n)"), "where(a, b, c)");
+        assert_eq!(p("f(\n)"), "f()");
+    }
+
+    #[test]
+    fn nested_reductions_are_bounded() {
+        let deep = format!("{}a{}", "sum(".repeat(10_000), ")".repeat(10_000));
+        assert!(p(&deep).contains("nested too deeply"));
+        let ok = format!("{}a{}", "sum(".repeat(50), ")".repeat(50));
+        assert!(!p(&ok).starts_with("error"));
     }
 
     #[test]

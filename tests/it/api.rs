@@ -3,7 +3,7 @@
 //! in parallel cannot disturb each other's thread-count assertions.)
 
 use ndarray::{array, s, Array2, ArrayD, IxDyn};
-use numjit::{Array, DType, Vars};
+use numjit::{Array, Casting, Complex64, DType, ErrorKind, Vars};
 
 #[test]
 fn vars_binds_by_name_and_by_pairs() {
@@ -165,4 +165,217 @@ fn concurrent_callers_share_the_pool_correctly() {
             });
         }
     });
+}
+
+/// NumPy 2.4's `np.can_cast(from, to, casting)`: rows are `from`, columns `to`, both in the
+/// order bool, int32, int64, float32, float64, complex128 (printed by
+/// `python3 -c "import numpy as np; ..."`).
+const NUMPY_CAN_CAST: [(Casting, [&str; 6]); 5] = [
+    (
+        Casting::No,
+        ["1.....", ".1....", "..1...", "...1..", "....1.", ".....1"],
+    ),
+    (
+        Casting::Equiv,
+        ["1.....", ".1....", "..1...", "...1..", "....1.", ".....1"],
+    ),
+    (
+        Casting::Safe,
+        ["111111", ".11.11", "..1.11", "...111", "....11", ".....1"],
+    ),
+    (
+        Casting::SameKind,
+        ["111111", ".11111", ".11111", "...111", "...111", ".....1"],
+    ),
+    (Casting::Unsafe, ["111111"; 6]),
+];
+
+/// Three values of `dtype`, each exactly representable in every dtype it may be cast to
+/// (within int32 and float32 range, integral where an integer target would truncate them).
+fn cast_input(dtype: DType) -> Array {
+    let v = |x: Vec<f64>| ArrayD::from_shape_vec(IxDyn(&[3]), x).unwrap();
+    match dtype {
+        DType::Bool => Array::Bool(array![true, false, true].into_dyn()),
+        DType::Int32 => Array::Int32(array![-7, 0, 65_536].into_dyn()),
+        DType::Int64 => Array::Int64(array![-7, 0, 65_536].into_dyn()),
+        DType::Float32 => Array::Float32(v(vec![-2.75, 0.5, 3.0]).mapv(|x| x as f32)),
+        DType::Float64 => Array::Float64(v(vec![-2.75, 0.5, 3.0])),
+        DType::Complex128 => Array::Complex128(
+            array![
+                Complex64::new(-2.75, 1.0),
+                Complex64::new(0.5, -2.0),
+                Complex64::new(3.0, 0.0)
+            ]
+            .into_dyn(),
+        ),
+        DType::Bytes(_) => unreachable!("byte strings are never results"),
+    }
+}
+
+/// NumPy's cast of one value, by hand: to bool is "non-zero", float → int truncates, complex →
+/// real keeps the real part, a real → complex gets a zero imaginary part.
+fn cast_by_hand(x: &Array, to: DType) -> Array {
+    // Each element as (real part, imaginary part, integer value if an integer or bool).
+    let parts: Vec<(f64, f64, Option<i64>)> = match x {
+        Array::Bool(a) => a
+            .iter()
+            .map(|&b| (b as i64 as f64, 0.0, Some(b as i64)))
+            .collect(),
+        Array::Int32(a) => a.iter().map(|&i| (i as f64, 0.0, Some(i as i64))).collect(),
+        Array::Int64(a) => a.iter().map(|&i| (i as f64, 0.0, Some(i))).collect(),
+        Array::Float32(a) => a.iter().map(|&f| (f as f64, 0.0, None)).collect(),
+        Array::Float64(a) => a.iter().map(|&f| (f, 0.0, None)).collect(),
+        Array::Complex128(a) => a.iter().map(|z| (z.re, z.im, None)).collect(),
+    };
+    let sh = IxDyn(&[parts.len()]);
+    let int = |&(re, _, i): &(f64, f64, Option<i64>)| i.unwrap_or(re.trunc() as i64);
+    match to {
+        DType::Bool => Array::Bool(
+            ArrayD::from_shape_vec(
+                sh,
+                parts
+                    .iter()
+                    .map(|&(re, im, _)| re != 0.0 || im != 0.0)
+                    .collect(),
+            )
+            .unwrap(),
+        ),
+        DType::Int32 => Array::Int32(
+            ArrayD::from_shape_vec(sh, parts.iter().map(|p| int(p) as i32).collect()).unwrap(),
+        ),
+        DType::Int64 => {
+            Array::Int64(ArrayD::from_shape_vec(sh, parts.iter().map(int).collect()).unwrap())
+        }
+        DType::Float32 => Array::Float32(
+            ArrayD::from_shape_vec(sh, parts.iter().map(|p| p.0 as f32).collect()).unwrap(),
+        ),
+        DType::Float64 => {
+            Array::Float64(ArrayD::from_shape_vec(sh, parts.iter().map(|p| p.0).collect()).unwrap())
+        }
+        DType::Complex128 => Array::Complex128(
+            ArrayD::from_shape_vec(sh, parts.iter().map(|p| Complex64::new(p.0, p.1)).collect())
+                .unwrap(),
+        ),
+        DType::Bytes(_) => unreachable!(),
+    }
+}
+
+/// An output of `dtype` holding a value no cast above produces, to see it left untouched.
+fn sentinel(dtype: DType) -> Array {
+    let mut a = Array::zeros(dtype, &[3]);
+    let sh = IxDyn(&[3]);
+    match &mut a {
+        Array::Bool(x) => x.fill(true),
+        Array::Int32(x) => x.fill(-99),
+        Array::Int64(x) => x.fill(-99),
+        Array::Float32(x) => x.fill(-99.0),
+        Array::Float64(x) => x.fill(-99.0),
+        Array::Complex128(x) => *x = ArrayD::from_elem(sh, Complex64::new(-99.0, -99.0)),
+    }
+    a
+}
+
+#[test]
+fn casting_rules_match_numpy_for_every_dtype_pair() {
+    let f = numjit::compile("v").unwrap();
+    let mut checked = 0;
+    for (casting, rows) in NUMPY_CAN_CAST {
+        for (from, row) in DType::ALL.iter().zip(rows) {
+            let v = cast_input(*from);
+            for (to, allowed) in DType::ALL.iter().zip(row.chars()) {
+                let allowed = allowed == '1';
+                assert_eq!(
+                    from.can_cast(*to, casting),
+                    allowed,
+                    "can_cast({from}, {to}, {casting:?})"
+                );
+                let mut out = sentinel(*to);
+                let r = f.evaluate_casting(&mut out, numjit::vars! {"v" => &v}, casting);
+                if allowed {
+                    r.unwrap_or_else(|e| panic!("{from} -> {to} under {casting:?}: {e}"));
+                    assert_eq!(
+                        out,
+                        cast_by_hand(&v, *to),
+                        "{from} -> {to} under {casting:?}"
+                    );
+                } else {
+                    let e = r.unwrap_err();
+                    assert_eq!(e.kind(), ErrorKind::Output);
+                    assert_eq!(
+                        e.message(),
+                        format!(
+                            "cannot cast the result from {from} to {to} under casting='{}'",
+                            casting.name()
+                        )
+                    );
+                    assert_eq!(
+                        out,
+                        sentinel(*to),
+                        "{from} -> {to} under {casting:?}: out untouched"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 36);
+}
+
+#[test]
+fn evaluate_casts_under_same_kind_by_default() {
+    let a = vec![1.25, 2.5, 3.75];
+    // float64 into float32 works, as NumPy's `out=` does...
+    let mut f32s = vec![0f32; 3];
+    numjit::evaluate("a * 2", &mut f32s, numjit::vars! {a}).unwrap();
+    assert_eq!(f32s, vec![2.5f32, 5.0, 7.5]);
+    // ...and broadcasts into a larger output.
+    let mut grid = Array2::<f32>::zeros((2, 3));
+    numjit::compile("a + 1")
+        .unwrap()
+        .evaluate_with(&mut grid, numjit::vars! {a}, &numjit::Schedule::default())
+        .unwrap();
+    assert_eq!(grid, array![[2.25f32, 3.5, 4.75], [2.25, 3.5, 4.75]]);
+    // float64 into int64 is refused, with the caret under the whole expression.
+    let mut ints = vec![7i64; 3];
+    let e = numjit::evaluate("a * 2", &mut ints, numjit::vars! {a}).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Output);
+    assert_eq!(
+        e.to_string(),
+        "error: cannot cast the result from float64 to int64 under casting='same_kind'\n  a * 2\n  ^^^^^"
+    );
+    assert_eq!(ints, vec![7; 3]);
+    // The shape is still checked.
+    let mut short = vec![0f32; 2];
+    let e = numjit::evaluate("a * 2", &mut short, numjit::vars! {a}).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "the output has shape (2,) but the expression's result has shape (3,)"
+    );
+    // casting='unsafe' truncates floats into integers, as NumPy's astype.
+    let f = numjit::compile("a * -2.1").unwrap();
+    f.evaluate_casting(&mut ints, numjit::vars! {a}, Casting::Unsafe)
+        .unwrap();
+    assert_eq!(ints, vec![-2, -5, -7]);
+    // ...and takes the real part of complex results.
+    let mut re = vec![0.0; 3];
+    numjit::compile("a * (1 + 2j)")
+        .unwrap()
+        .evaluate_casting(&mut re, numjit::vars! {a}, Casting::Unsafe)
+        .unwrap();
+    assert_eq!(re, a);
+    // casting='no' refuses even float64 into float32.
+    let e = f
+        .evaluate_casting(&mut f32s, numjit::vars! {a}, Casting::No)
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "cannot cast the result from float64 to float32 under casting='no'"
+    );
+    assert_eq!(f32s, vec![2.5f32, 5.0, 7.5]);
+    // Results the same dtype as the output are written directly under every rule.
+    let mut out = vec![0.0; 3];
+    f.evaluate_casting(&mut out, numjit::vars! {a}, Casting::No)
+        .unwrap();
+    assert_eq!(out, vec![1.25 * -2.1, 2.5 * -2.1, 3.75 * -2.1]);
+    assert_eq!(Casting::default(), Casting::SameKind);
 }

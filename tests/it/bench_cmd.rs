@@ -126,7 +126,7 @@ fn errors() {
         &["bench", "a", "--n"],
         &["bench", "a", "--n", "x"],
         &["bench", "a", "--threads", "0"],
-        &["bench", "a", "--dtype", "float32"],
+        &["bench", "a", "--dtype", "float16"],
         &["bench", "a", "--frobnicate"],
     ] {
         assert_usage_error(&dir, args);
@@ -140,6 +140,39 @@ fn errors() {
         "{err}"
     );
     assert!(err.contains('^'), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Random inputs of every dtype: int32 and int64 in 1..=100, float32 and float64 in [0, 1),
+/// complex128 with both parts there, bool.
+#[test]
+fn every_dtype() {
+    let dir = temp_dir("every_dtype");
+    for dtype in ["bool", "int32", "int64", "float32", "float64", "complex128"] {
+        let out = numjit(
+            &dir,
+            &[
+                "bench",
+                "a*b",
+                "--n",
+                "100",
+                "--threads",
+                "1",
+                "--ms",
+                "1",
+                "--dtype",
+                dtype,
+            ],
+        );
+        assert!(out.status.success(), "{dtype}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(&format!("a*b  [random {dtype} a, b (seed 42);")),
+            "{text}"
+        );
+        let row: Vec<&str> = text.lines().nth(2).unwrap().split_whitespace().collect();
+        assert_eq!(row[..2], ["100", "1"], "{text}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

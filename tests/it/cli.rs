@@ -144,15 +144,153 @@ fn bad_input_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("missing.npy"), "{}", stderr(&out));
 
-    let int32 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/npy/i4.npy");
-    let arg = format!("a={}", int32.display());
+    let uint64 = fixture("u8.npy");
+    let arg = format!("a={}", uint64.display());
     let out = numjit(&dir, &["eval", "a + 1", &arg]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("'<i4' (int32)") && err.contains("float64"),
+        err.contains("'<u8' (uint64)") && err.contains("2**63-1") && err.contains("complex128"),
         "{err}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/npy")
+        .join(name)
+}
+
+/// Runs `numjit eval ARGS` in the fixture directory and returns stdout, asserting success.
+fn eval_ok(args: &[&str]) -> String {
+    let dir = fixture("");
+    let mut all = vec!["eval"];
+    all.extend_from_slice(args);
+    let out = numjit(&dir, &all);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Complex and typed scalars on the command line; each printed the way NumPy prints the same
+/// scalar as a 0-d array.
+#[test]
+fn eval_binds_complex_and_typed_scalars() {
+    for (args, want) in [
+        (&["k", "k=int32:3"][..], "array(3, dtype=int32)"),
+        (
+            &["k", "k=int32:-2147483648"],
+            "array(-2147483648, dtype=int32)",
+        ),
+        (&["k", "k=float32:2.5"], "array(2.5, dtype=float32)"),
+        (&["k", "k=float32:0.1"], "array(0.1, dtype=float32)"),
+        (&["k", "k=float64:3"], "array(3.)"),
+        (&["k", "k=int64:3"], "array(3)"),
+        (&["k", "k=bool:True"], "array(True)"),
+        (&["z", "z=1-2j"], "array(1.-2.j)"),
+        (&["z", "z=(1-2j)"], "array(1.-2.j)"),
+        (&["z", "z=2j"], "array(0.+2.j)"),
+        (&["z", "z=-1.5e3J"], "array(0.-1500.j)"),
+        (&["z", "z=inf+nanj"], "array(inf+nanj)"),
+        (&["z", "z=complex128:2"], "array(2.+0.j)"),
+        (&["z * w", "z=1+2j", "w=2"], "array(2.+4.j)"),
+        (
+            &["a + k", "a=i4.npy", "k=int32:1"],
+            "array([2, 3, 4], dtype=int32)",
+        ),
+        (
+            &["x * k", "x=f4.npy", "k=float32:0.5"],
+            "array([0.5, 1. ], dtype=float32)",
+        ),
+    ] {
+        assert_eq!(eval_ok(args), format!("{want}\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn eval_refuses_bad_typed_scalars() {
+    let dir = temp_dir("eval_refuses_bad_typed_scalars");
+    for (arg, why) in [
+        ("k=int32:3000000000", "out of bounds for int32"),
+        ("k=int32:2.5", "int32 needs an integer"),
+        ("k=float32:1+2j", "float32 needs a real number"),
+        ("k=bool:1", "bool needs True or False"),
+    ] {
+        let out = numjit(&dir, &["eval", "k", arg]);
+        assert_eq!(out.status.code(), Some(1), "{arg}");
+        assert_eq!(stdout(&out), "", "{arg}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") && err.contains(why),
+            "{arg}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Files of every dtype print as NumPy prints them (the expected text is NumPy 2.4's repr of the
+/// same file after NumPy's own widening), and `-o` writes them back as NumPy would.
+#[test]
+fn eval_reads_and_writes_every_dtype() {
+    for (file, want) in [
+        (
+            "i4_1d.npy",
+            "array([          0,           1,          -2,  2147483647, -2147483648],\n      dtype=int32)",
+        ),
+        (
+            "f4_1d.npy",
+            "array([ 0.0000000e+00, -1.5000000e+00,  1.0000000e-01,  3.4028235e+38,\n        1.4012985e-45,  1.1754944e-38,            inf,           -inf,\n                  nan, -0.0000000e+00], dtype=float32)",
+        ),
+        (
+            "c16_1d.npy",
+            "array([ 1. +2.e+000j, -0.5-1.e+300j,  inf    +nanj,  0. -0.e+000j])",
+        ),
+        ("u1_range.npy", "array([  0,   1, 128, 255], dtype=int32)"),
+        (
+            "i2_big_fortran.npy",
+            "array([[-3, -2],\n       [-1,  0],\n       [ 1,  2]], dtype=int32)",
+        ),
+        (
+            "c8.npy",
+            "array([ 1. +2.00000000e+00j, -0.1+3.39999995e+38j,  nan           +infj,\n       -0. -0.00000000e+00j])",
+        ),
+    ] {
+        assert_eq!(eval_ok(&["a", &format!("a={file}")]), format!("{want}\n"), "{file}");
+    }
+    let dir = temp_dir("eval_reads_and_writes_every_dtype");
+    for (file, numpy_written) in [
+        ("i4_1d.npy", "i4_1d.npy"),
+        ("f4_1d.npy", "f4_1d.npy"),
+        ("c16_1d.npy", "c16_1d.npy"),
+        ("c16_0d.npy", "c16_0d.npy"),
+        ("i4_empty.npy", "i4_empty.npy"),
+        ("f2.npy", "f2_want.npy"),
+        ("u4.npy", "u4_want.npy"),
+    ] {
+        let arg = format!("a={}", fixture(file).display());
+        let out = numjit(&dir, &["eval", "a", &arg, "-o", "out.npy"]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
+        assert!(
+            std::fs::read(dir.join("out.npy")).unwrap()
+                == std::fs::read(fixture(numpy_written)).unwrap(),
+            "{file}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `.npy` files of byte strings are inputs to compare.
+#[test]
+fn eval_compares_byte_strings() {
+    assert_eq!(
+        eval_ok(&["a == b'de'", "a=S3.npy"]),
+        "array([False,  True])\n"
+    );
+    let dir = temp_dir("eval_compares_byte_strings");
+    let arg = format!("a={}", fixture("S3.npy").display());
+    let out = numjit(&dir, &["eval", "a", &arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -184,6 +322,19 @@ fn help_and_version() {
     assert!(help.contains("-o"), "{help}");
     assert!(help.contains("--threads"), "{help}");
     assert!(help.contains("Examples:"), "{help}");
+    for dtype in [
+        "bool",
+        "int32",
+        "int64",
+        "float32",
+        "float64",
+        "complex128",
+        "int32:3",
+        "1+2j",
+        "float16 to float32",
+    ] {
+        assert!(help.contains(dtype), "{dtype} not in {help}");
+    }
 
     let out = numjit(&dir, &["--version"]);
     assert!(out.status.success());

@@ -3,7 +3,7 @@
 //! identical (NaN matches NaN), or within the ulp budget the line states.
 
 use ndarray::{s, ArrayD, Dimension, IxDyn, ShapeBuilder};
-use numjit::{Array, Schedule, Vars};
+use numjit::{Arg, Array, Complex64, Schedule, Vars};
 
 const SHAPE: [usize; 2] = [4, 5];
 
@@ -54,7 +54,37 @@ struct Data {
     f: Vec<(&'static str, ArrayD<f64>)>,
     i: Vec<(&'static str, ArrayD<i64>)>,
     b: Vec<(&'static str, ArrayD<bool>)>,
+    /// float32 `g`.
+    g: ArrayD<f32>,
+    /// int32 `h`.
+    h: ArrayD<i32>,
+    /// complex128 `z`.
+    z: ArrayD<Complex64>,
 }
+
+/// The byte strings `s` (4x5 of NumPy's `S3`, NUL-padded), always bound in C order.
+const STRINGS: [&[u8; 3]; 20] = [
+    b"abc",
+    b"ab\0",
+    b"b\0\0",
+    b"\0\0\0",
+    b"xyz",
+    b"abd",
+    b"a\0\0",
+    b"abc",
+    b"zz\0",
+    b"ABC",
+    b"a b",
+    b"\x01\0\0",
+    b"abc",
+    b"b\0\0",
+    b"ab\0",
+    b"c\0\0",
+    b"xy\0",
+    b"\xff\0\0",
+    b"aa\0",
+    b"a\0\0",
+];
 
 fn data() -> Data {
     let sh = IxDyn(&SHAPE);
@@ -80,8 +110,21 @@ fn data() -> Data {
         ],
         b: vec![
             ("p", ArrayD::from_shape_vec(sh.clone(), bools(1)).unwrap()),
-            ("q", ArrayD::from_shape_vec(sh, bools(2)).unwrap()),
+            ("q", ArrayD::from_shape_vec(sh.clone(), bools(2)).unwrap()),
         ],
+        g: f(floats(4)).mapv(|v| v as f32),
+        h: ArrayD::from_shape_vec(sh.clone(), ints(4))
+            .unwrap()
+            .mapv(|v| v as i32),
+        z: ArrayD::from_shape_vec(
+            sh,
+            floats(5)
+                .into_iter()
+                .zip(floats(6))
+                .map(|(re, im)| Complex64::new(re, im))
+                .collect(),
+        )
+        .unwrap(),
     }
 }
 
@@ -153,27 +196,31 @@ struct Bound {
     f: Vec<(&'static str, ArrayD<f64>)>,
     i: Vec<(&'static str, ArrayD<i64>)>,
     b: Vec<(&'static str, ArrayD<bool>)>,
+    g: ArrayD<f32>,
+    h: ArrayD<i32>,
+    z: ArrayD<Complex64>,
+    s: Vec<u8>,
     layout: Layout,
+}
+
+/// `a` in `layout`: a relaid copy, or the owner of a strided or reversed view.
+fn conv<T: Copy + Default>(a: &ArrayD<T>, layout: Layout) -> ArrayD<T> {
+    match layout {
+        Layout::C | Layout::Fortran => relayout(a, layout),
+        _ => owner(a, layout),
+    }
 }
 
 impl Bound {
     fn new(d: &Data, layout: Layout) -> Bound {
-        let conv_f = |a: &ArrayD<f64>| match layout {
-            Layout::C | Layout::Fortran => relayout(a, layout),
-            _ => owner(a, layout),
-        };
-        let conv_i = |a: &ArrayD<i64>| match layout {
-            Layout::C | Layout::Fortran => relayout(a, layout),
-            _ => owner(a, layout),
-        };
-        let conv_b = |a: &ArrayD<bool>| match layout {
-            Layout::C | Layout::Fortran => relayout(a, layout),
-            _ => owner(a, layout),
-        };
         Bound {
-            f: d.f.iter().map(|(n, a)| (*n, conv_f(a))).collect(),
-            i: d.i.iter().map(|(n, a)| (*n, conv_i(a))).collect(),
-            b: d.b.iter().map(|(n, a)| (*n, conv_b(a))).collect(),
+            f: d.f.iter().map(|(n, a)| (*n, conv(a, layout))).collect(),
+            i: d.i.iter().map(|(n, a)| (*n, conv(a, layout))).collect(),
+            b: d.b.iter().map(|(n, a)| (*n, conv(a, layout))).collect(),
+            g: conv(&d.g, layout),
+            h: conv(&d.h, layout),
+            z: conv(&d.z, layout),
+            s: STRINGS.iter().flat_map(|x| x.iter().copied()).collect(),
             layout,
         }
     }
@@ -189,7 +236,13 @@ impl Bound {
         for (n, a) in &self.b {
             v = v.bind(n, view(a, self.layout));
         }
-        v.bind("x", 2.5f64).bind("n", 3i64).bind("t", true)
+        v.bind("g", view(&self.g, self.layout))
+            .bind("h", view(&self.h, self.layout))
+            .bind("z", view(&self.z, self.layout))
+            .bind("s", Arg::bytes(&self.s, 3, &SHAPE))
+            .bind("x", 2.5f64)
+            .bind("n", 3i64)
+            .bind("t", true)
     }
 }
 
@@ -219,6 +272,32 @@ fn ulp_distance(a: f64, b: f64) -> u64 {
     key(a).abs_diff(key(b))
 }
 
+/// The distance in float32 ulps, with [`ulp_distance`]'s conventions.
+fn ulp_distance32(a: f32, b: f32) -> u64 {
+    if a.is_nan() && b.is_nan() {
+        return 0;
+    }
+    if a == b {
+        return if a.to_bits() == b.to_bits() {
+            0
+        } else {
+            u64::MAX
+        };
+    }
+    if a.is_nan() || b.is_nan() || a.is_infinite() || b.is_infinite() {
+        return u64::MAX;
+    }
+    let key = |x: f32| {
+        let bits = x.to_bits() as i32 as i64;
+        if bits < 0 {
+            i32::MIN as i64 - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
 /// Compares two results; returns a description of the first difference.
 pub fn same(got: &Array, want: &Array, ulps: u64) -> Result<(), String> {
     if got.dtype() != want.dtype() || got.shape() != want.shape() {
@@ -234,6 +313,22 @@ pub fn same(got: &Array, want: &Array, ulps: u64) -> Result<(), String> {
         (Array::Float64(g), Array::Float64(w)) => {
             for ((idx, x), y) in g.indexed_iter().zip(w.iter()) {
                 if ulp_distance(*x, *y) > ulps {
+                    return Err(format!("at {:?}: got {x:?}, want {y:?}", idx.slice()));
+                }
+            }
+            Ok(())
+        }
+        (Array::Float32(g), Array::Float32(w)) => {
+            for ((idx, x), y) in g.indexed_iter().zip(w.iter()) {
+                if ulp_distance32(*x, *y) > ulps {
+                    return Err(format!("at {:?}: got {x:?}, want {y:?}", idx.slice()));
+                }
+            }
+            Ok(())
+        }
+        (Array::Complex128(g), Array::Complex128(w)) => {
+            for ((idx, x), y) in g.indexed_iter().zip(w.iter()) {
+                if ulp_distance(x.re, y.re) > ulps || ulp_distance(x.im, y.im) > ulps {
                     return Err(format!("at {:?}: got {x:?}, want {y:?}", idx.slice()));
                 }
             }

@@ -26,7 +26,7 @@ fn specials_f64(k: usize) -> f64 {
         100.0,
         0.9,
     ];
-    if k % 5 == 0 {
+    if k.is_multiple_of(5) {
         s[(k / 5) % s.len()]
     } else {
         ((k * 37 % 101) as f64 - 50.0) / 13.0
@@ -45,7 +45,7 @@ fn ints32(seed: usize) -> Vec<i32> {
     let s = [0, 1, -1, 31, 32, -33, i32::MIN, i32::MAX, 65536, -7];
     (0..63)
         .map(|k| {
-            if (k + seed) % 4 == 0 {
+            if (k + seed).is_multiple_of(4) {
                 s[((k + seed) / 4) % s.len()]
             } else {
                 ((k + seed) * 29 % 61) as i32 - 30

@@ -10,6 +10,7 @@ mod npy;
 mod numexpr_cli;
 mod numpy_oracle;
 mod props;
+mod reduce;
 mod repl;
 mod simd;
 mod slicing;

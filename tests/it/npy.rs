@@ -1,11 +1,13 @@
 //! `numjit::npy` (reading and writing `.npy` files) and `numjit::format` (NumPy's `repr`).
 //!
-//! The fixtures in `tests/data/npy/` were written by NumPy with `scripts/make_npy_fixtures.py`;
-//! the expected `repr` strings were recorded from NumPy 2.4.
+//! The fixtures in `tests/data/npy/` were written by NumPy: the bool, int64 and float64 ones by
+//! `scripts/make_npy_fixtures.py`, those of the other dtypes (int32, float32, complex128, the
+//! narrower dtypes numjit widens, the ones it refuses) and the `repr` cases by
+//! `tests/data/npy/make.py`; the expected `repr` strings were recorded from NumPy 2.4.
 
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use numjit::npy::{self, NpyErrorKind};
-use numjit::{Array, DType};
+use numjit::{Array, Complex64, DType};
 use std::path::{Path, PathBuf};
 
 fn fixture_path(name: &str) -> PathBuf {
@@ -32,6 +34,45 @@ fn ai(shape: &[usize], v: Vec<i64>) -> Array {
 
 fn ab(shape: &[usize], v: Vec<bool>) -> Array {
     Array::Bool(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+}
+
+fn ai32(shape: &[usize], v: Vec<i32>) -> Array {
+    Array::Int32(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+}
+
+fn af32(shape: &[usize], v: Vec<f32>) -> Array {
+    Array::Float32(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+}
+
+fn ac(shape: &[usize], v: Vec<(f64, f64)>) -> Array {
+    let v = v
+        .into_iter()
+        .map(|(re, im)| Complex64::new(re, im))
+        .collect();
+    Array::Complex128(ArrayD::from_shape_vec(IxDyn(shape), v).unwrap())
+}
+
+/// The bits of every element in logical order (floats by their bit patterns, so NaNs and
+/// signed zeros compare), with the dtype and shape: equal when the arrays are identical.
+fn bits(a: &Array) -> (DType, Vec<usize>, Vec<u128>) {
+    let v: Vec<u128> = match a {
+        Array::Bool(x) => x.iter().map(|&v| u128::from(v)).collect(),
+        Array::Int32(x) => x.iter().map(|&v| v as u32 as u128).collect(),
+        Array::Int64(x) => x.iter().map(|&v| v as u64 as u128).collect(),
+        Array::Float32(x) => x.iter().map(|v| u128::from(v.to_bits())).collect(),
+        Array::Float64(x) => x.iter().map(|v| u128::from(v.to_bits())).collect(),
+        Array::Complex128(x) => x
+            .iter()
+            .map(|v| (u128::from(v.re.to_bits()) << 64) | u128::from(v.im.to_bits()))
+            .collect(),
+    };
+    (a.dtype(), a.shape().to_vec(), v)
+}
+
+/// Asserts that two arrays have the same dtype, shape and element bits.
+#[track_caller]
+fn assert_identical(got: &Array, want: &Array) {
+    assert_eq!(bits(got), bits(want), "got {got:?}, want {want:?}");
 }
 
 /// A fresh, empty directory for one test.
@@ -76,10 +117,36 @@ fn sample_arrays() -> Vec<Array> {
             ArrayD::from_shape_vec(shape, b.clone()).unwrap(),
         ));
         out.push(Array::Float64(
-            ArrayD::from_shape_vec(shape.f(), f).unwrap(),
+            ArrayD::from_shape_vec(shape.f(), f.clone()).unwrap(),
         ));
-        out.push(Array::Int64(ArrayD::from_shape_vec(shape.f(), i).unwrap()));
+        out.push(Array::Int64(
+            ArrayD::from_shape_vec(shape.f(), i.clone()).unwrap(),
+        ));
         out.push(Array::Bool(ArrayD::from_shape_vec(shape.f(), b).unwrap()));
+        let i32s: Vec<i32> = i.iter().map(|&v| v as i32).collect();
+        let f32s: Vec<f32> = f.iter().map(|&v| v as f32 / 3.0).collect();
+        let c: Vec<Complex64> = f
+            .iter()
+            .map(|&v| Complex64::new(v, -v * 1e-3 - 0.5))
+            .collect();
+        for fortran in [false, true] {
+            let s = || {
+                if fortran {
+                    IxDyn(shape).f()
+                } else {
+                    IxDyn(shape).into_shape_with_order()
+                }
+            };
+            out.push(Array::Int32(
+                ArrayD::from_shape_vec(s(), i32s.clone()).unwrap(),
+            ));
+            out.push(Array::Float32(
+                ArrayD::from_shape_vec(s(), f32s.clone()).unwrap(),
+            ));
+            out.push(Array::Complex128(
+                ArrayD::from_shape_vec(s(), c.clone()).unwrap(),
+            ));
+        }
     }
     // Non-contiguous: every other column, and a reversed axis.
     let m = ArrayD::from_shape_vec(IxDyn(&[3, 4]), (0..12).map(|i| i as f64).collect()).unwrap();
@@ -267,6 +334,221 @@ fn reads_versions_2_and_3() {
 }
 
 #[test]
+fn reads_int32() {
+    assert_eq!(
+        read_fixture("i4_1d.npy"),
+        ai32(&[5], vec![0, 1, -2, i32::MAX, i32::MIN])
+    );
+    assert_eq!(read_fixture("i4_0d.npy"), ai32(&[], vec![-7]));
+    assert_eq!(read_fixture("i4_empty.npy"), ai32(&[2, 0], vec![]));
+    // Big-endian and Fortran order.
+    let a = read_fixture("i4_big_fortran.npy");
+    assert_eq!(a, ai32(&[2, 3], vec![-3, -2, -1, 0, 1, 2]));
+    assert!(!a.as_i32().unwrap().is_standard_layout());
+}
+
+#[test]
+fn reads_float32() {
+    let a = read_fixture("f4_1d.npy");
+    let want = af32(
+        &[10],
+        vec![
+            0.0,
+            -1.5,
+            0.1,
+            f32::MAX,
+            1e-45,
+            f32::MIN_POSITIVE,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -0.0,
+        ],
+    );
+    assert_identical(&a, &want);
+    assert_eq!(read_fixture("f4_0d.npy"), af32(&[], vec![2.5]));
+    assert_eq!(
+        read_fixture("f4_big.npy"),
+        af32(&[3], vec![1.0, -2.5, 1e-30])
+    );
+    assert_eq!(
+        read_fixture("f4_fortran_3d.npy"),
+        af32(&[2, 3, 4], (0..24).map(|i| i as f32 / 8.0).collect())
+    );
+    assert_eq!(&fixture_bytes("f4_v2.npy")[6..8], &[2, 0]);
+    assert_eq!(read_fixture("f4_v2.npy"), af32(&[2], vec![0.5, 1.5]));
+}
+
+#[test]
+fn reads_complex128() {
+    let nan = f64::NAN;
+    assert_identical(
+        &read_fixture("c16_1d.npy"),
+        &ac(
+            &[4],
+            vec![
+                (1.0, 2.0),
+                (-0.5, -1e300),
+                (f64::INFINITY, nan),
+                (0.0, -0.0),
+            ],
+        ),
+    );
+    assert_eq!(read_fixture("c16_0d.npy"), ac(&[], vec![(3.0, -4.0)]));
+    assert_eq!(
+        read_fixture("c16_big.npy"),
+        ac(&[2], vec![(1.0, 2.0), (-3.5, 0.25)])
+    );
+    assert_eq!(
+        read_fixture("c16_fortran.npy"),
+        ac(
+            &[2, 3],
+            (0..6).map(|i| (i as f64, i as f64 + 6.0)).collect()
+        )
+    );
+    assert_eq!(&fixture_bytes("c16_v3.npy")[6..8], &[3, 0]);
+    assert_identical(
+        &read_fixture("c16_v3.npy"),
+        &ac(&[3], vec![(0.0, 1.0), (2.0, 0.0), (-0.0, -3.0)]),
+    );
+}
+
+#[test]
+fn reads_byte_strings() {
+    use numjit::npy::Contents;
+    let bytes = |name: &str| match npy::read_contents(&fixture_path(name)).unwrap() {
+        Contents::Bytes(b) => b,
+        Contents::Array(a) => panic!("{name}: {a:?}"),
+    };
+    // np.array([b"abc", b"de"]): NUL-padded to the width.
+    let b = bytes("S3.npy");
+    assert_eq!((b.width(), b.shape()), (3, &[2usize][..]));
+    assert_eq!(b.data(), b"abcde\0");
+    // Fortran order comes back in C order; NULs inside a string are kept.
+    let b = bytes("S_fortran.npy");
+    assert_eq!((b.width(), b.shape()), (4, &[2usize, 3][..]));
+    assert_eq!(b.data(), b"a\0\0\0bb\0\0\0\0\0\0dddde\0f\0ff\0\0");
+    let b = bytes("S_0d.npy");
+    assert_eq!((b.width(), b.shape(), b.data()), (3, &[][..], &b"xyz"[..]));
+    let b = bytes("S_big_width.npy");
+    assert_eq!(b.data(), b"hello\0\0\0world\0\0\0");
+    assert_eq!(b.arg().dtype(), DType::Bytes(8));
+    assert_eq!(b.arg().shape(), &[2]);
+    // Arrays come through read_contents too.
+    assert!(matches!(
+        npy::read_contents(&fixture_path("i4_1d.npy")).unwrap(),
+        Contents::Array(a) if a == read_fixture("i4_1d.npy")
+    ));
+    // Width 0 holds nothing.
+    let header = "{'descr': '|S0', 'fortran_order': False, 'shape': (2,), }";
+    let e = npy::read_contents_bytes(&with_header(header, &[])).unwrap_err();
+    assert!(e.to_string().contains("width 0"), "{e}");
+}
+
+/// Narrower dtypes are widened the way numexpr widens them, value by value the same as NumPy's
+/// `astype` to the wider dtype (`<name>_want.npy`, written by NumPy).
+#[test]
+fn narrow_dtypes_are_widened_like_numpy() {
+    for (name, dtype) in [
+        ("i1", DType::Int32),
+        ("i2", DType::Int32),
+        ("i2_big_fortran", DType::Int32),
+        ("u1_range", DType::Int32),
+        ("u2", DType::Int32),
+        ("u2_big", DType::Int32),
+        ("u4", DType::Int64),
+        ("u4_big_0d", DType::Int64),
+        ("f2", DType::Float32),
+        ("f2_big", DType::Float32),
+        ("f2_nans", DType::Float32),
+        ("c8", DType::Complex128),
+        ("c8_big", DType::Complex128),
+    ] {
+        let got = read_fixture(&format!("{name}.npy"));
+        let want = read_fixture(&format!("{name}_want.npy"));
+        assert_eq!(got.dtype(), dtype, "{name}");
+        assert_identical(&got, &want);
+    }
+    // A few values by hand.
+    assert_eq!(
+        read_fixture("i1.npy"),
+        ai32(&[5], vec![-128, -1, 0, 1, 127])
+    );
+    assert_eq!(
+        read_fixture("u4.npy"),
+        ai(&[4], vec![0, 1, 1 << 31, (1 << 32) - 1])
+    );
+    let i2 = read_fixture("i2_big_fortran.npy");
+    assert_eq!(i2, ai32(&[3, 2], vec![-3, -2, -1, 0, 1, 2]));
+    assert!(!i2.as_i32().unwrap().is_standard_layout());
+    let f2 = read_fixture("f2.npy");
+    let f2: Vec<f32> = f2.as_f32().unwrap().iter().copied().collect();
+    assert_eq!(
+        &f2[..6],
+        &[0.0, -0.0, 1.0, -2.0, 65504.0, -65504.0],
+        "{f2:?}"
+    );
+    assert_eq!(f2[6], 2f32.powi(-14));
+    assert_eq!(f2[7], 2f32.powi(-24));
+    assert_eq!(f2[10], 0.099975586);
+}
+
+/// The bytes of a version 1.0 `.npy` file of all 65536 float16 bit patterns.
+fn every_half(big: bool) -> Vec<u8> {
+    let descr = if big { ">f2" } else { "<f2" };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (65536,), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut data = Vec::new();
+    for b in 0..=u16::MAX {
+        data.extend_from_slice(&if big {
+            b.to_be_bytes()
+        } else {
+            b.to_le_bytes()
+        });
+    }
+    with_header(&header, &data)
+}
+
+/// Every float16 converts exactly: the same float32 bits as NumPy's conversion (hashed in
+/// `f2_all.txt`), and the value of the IEEE 754 formula.
+#[test]
+fn every_float16_converts_exactly() {
+    let want_hash = std::fs::read_to_string(fixture_path("f2_all.txt")).unwrap();
+    let want_hash = u64::from_str_radix(want_hash.trim(), 16).unwrap();
+    for big in [false, true] {
+        let a = npy::read_bytes(&every_half(big)).unwrap();
+        let v = a.as_f32().expect("float16 is read as float32");
+        assert_eq!(v.len(), 65536);
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (bits, x) in v.iter().enumerate() {
+            for byte in x.to_le_bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+            let exp = (bits >> 10) & 0x1f;
+            let mant = (bits & 0x3ff) as f64;
+            let want = match exp {
+                0 => sign * mant * 2f64.powi(-24),
+                0x1f if mant == 0.0 => sign * f64::INFINITY,
+                0x1f => f64::NAN,
+                e => sign * (1.0 + mant / 1024.0) * 2f64.powi(e as i32 - 15),
+            };
+            if want.is_nan() {
+                assert!(x.is_nan(), "{bits:#06x}");
+                assert_eq!(x.is_sign_negative(), sign < 0.0, "{bits:#06x}");
+            } else {
+                assert_eq!(f64::from(*x), want, "{bits:#06x}");
+                assert_eq!(x.is_sign_negative(), sign < 0.0, "{bits:#06x}");
+            }
+        }
+        assert_eq!(hash, want_hash, "big-endian: {big}");
+    }
+}
+
+#[test]
 fn writes_the_same_bytes_as_numpy() {
     for name in [
         "f8_1d.npy",
@@ -281,6 +563,23 @@ fn writes_the_same_bytes_as_numpy() {
         "f8_fortran.npy",
         "i8_fortran_3d.npy",
         "b1_fortran.npy",
+        "i4_1d.npy",
+        "i4_0d.npy",
+        "i4_empty.npy",
+        "f4_1d.npy",
+        "f4_0d.npy",
+        "f4_fortran_3d.npy",
+        "c16_1d.npy",
+        "c16_0d.npy",
+        "c16_fortran.npy",
+        "i4.npy",
+        "f4.npy",
+        "c16.npy",
+        // What NumPy writes for the widened array.
+        "u1_range_want.npy",
+        "f2_want.npy",
+        "c8_want.npy",
+        "u4_want.npy",
     ] {
         let a = read_fixture(name);
         assert!(npy::to_bytes(&a) == fixture_bytes(name), "{name}");
@@ -298,17 +597,26 @@ fn ignores_bytes_after_the_data() {
 
 #[test]
 fn unsupported_dtypes_are_named() {
-    for (file, descr, name) in [
-        ("i4.npy", "<i4", "int32"),
-        ("f4.npy", "<f4", "float32"),
-        ("u1.npy", "|u1", "uint8"),
-        ("c16.npy", "<c16", "complex128"),
-        ("U3.npy", "<U3", "unicode"),
-        ("object.npy", "|O", "object"),
+    for (file, descr, name, why) in [
+        ("u8.npy", "<u8", "uint64", "values above 2**63-1"),
+        ("f16.npy", "<f16", "long double", ".astype('float64')"),
+        (
+            "c32.npy",
+            "<c32",
+            "complex long double",
+            ".astype('complex128')",
+        ),
+        ("U3.npy", "<U3", "unicode", "no string dtype"),
+        ("S3.npy", "|S3", "byte string", "npy::read_contents"),
+        ("object.npy", "|O", "object", "Python objects, not numbers"),
+        ("M8.npy", "<M8[D]", "datetime64", "not dates or durations"),
+        ("m8.npy", "<m8[s]", "timedelta64", "not dates or durations"),
+        ("V4.npy", "|V4", "void", "records, not numbers"),
         (
             "structured.npy",
             "[('a', '<f8'), ('b', '<i4')]",
             "structured",
+            "records, not numbers",
         ),
     ] {
         let e = npy::read(&fixture_path(file)).unwrap_err();
@@ -317,7 +625,16 @@ fn unsupported_dtypes_are_named() {
             other => panic!("{file}: unexpected error {other:?}"),
         }
         let msg = e.to_string();
-        for part in [file, descr, name, "bool", "int64", "float64"] {
+        for part in [
+            file,
+            descr,
+            name,
+            why,
+            "bool",
+            "int64",
+            "float64",
+            "complex128",
+        ] {
             assert!(msg.contains(part), "{file}: {msg:?} lacks {part:?}");
         }
     }
@@ -325,11 +642,21 @@ fn unsupported_dtypes_are_named() {
 
 #[test]
 fn unsupported_dtype_message() {
-    let e = npy::read_bytes(&fixture_bytes("i4.npy")).unwrap_err();
+    let e = npy::read_bytes(&fixture_bytes("u8.npy")).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unsupported dtype '<i4' (int32); numjit supports bool ('|b1'), int64 ('<i8') and \
-         float64 ('<f8') arrays"
+        "unsupported dtype '<u8' (uint64): values above 2**63-1 have no numjit dtype (numexpr \
+         casts them to int64 unchecked, so they turn negative); convert them with \
+         .astype('int64') if they fit; numjit reads bool, int8 to int64, uint8 to uint32, \
+         float16 to float64, complex64 and complex128 arrays"
+    );
+    // A dtype numjit knows nothing about still gets its name and the list.
+    let header = "{'descr': '<i16', 'fortran_order': False, 'shape': (1,), }";
+    let e = npy::read_bytes(&with_header(header, &[0; 16])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unsupported dtype '<i16' (int128); numjit reads bool, int8 to int64, uint8 to uint32, \
+         float16 to float64, complex64 and complex128 arrays"
     );
 }
 
@@ -367,6 +694,10 @@ fn every_truncation_is_an_error() {
         "b1_0d.npy",
         "f8_v2.npy",
         "i8_v3.npy",
+        "c16_v3.npy",
+        "f2_big.npy",
+        "i4_big_fortran.npy",
+        "c8.npy",
     ] {
         let bytes = fixture_bytes(name);
         for len in 0..bytes.len() {
@@ -380,7 +711,15 @@ fn every_truncation_is_an_error() {
 
 #[test]
 fn corrupt_bytes_never_panic() {
-    for name in ["f8_1d.npy", "i8_2d.npy", "b1_0d.npy", "i8_v3.npy"] {
+    for name in [
+        "f8_1d.npy",
+        "i8_2d.npy",
+        "b1_0d.npy",
+        "i8_v3.npy",
+        "c16_1d.npy",
+        "f2.npy",
+        "u4.npy",
+    ] {
         let bytes = fixture_bytes(name);
         for i in 0..bytes.len().min(128) {
             for replacement in [0u8, b' ', b'(', b')', b'\'', b'9', b'-', 0xff] {
@@ -489,6 +828,9 @@ fn dtypes_of_written_files() {
         (af(&[1], vec![1.]), "'<f8'"),
         (ai(&[1], vec![1]), "'<i8'"),
         (ab(&[1], vec![true]), "'|b1'"),
+        (ai32(&[1], vec![1]), "'<i4'"),
+        (af32(&[1], vec![1.]), "'<f4'"),
+        (ac(&[1], vec![(1., 2.)]), "'<c16'"),
     ] {
         let bytes = npy::to_bytes(&a);
         assert!(header_text(&bytes).contains(descr));
@@ -500,10 +842,116 @@ fn dtypes_of_written_files() {
 
 // --- repr ------------------------------------------------------------------------------------
 
+/// `numjit::format::repr` against NumPy 2.4's `repr()` of every array in `repr_cases.npy`
+/// (int32, float32, complex128 and float64 arrays, hand-picked and random; see make.py).
+#[test]
+fn repr_matches_numpy_cases() {
+    let stream = fixture_bytes("repr_cases.npy");
+    let text = std::fs::read_to_string(fixture_path("repr_cases.txt")).unwrap();
+    let cases: Vec<(&str, String)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (desc, want) = l.split_once('\t').expect("description, tab, repr");
+            (desc, want.replace("\\n", "\n"))
+        })
+        .collect();
+    assert!(cases.len() > 400, "{} cases", cases.len());
+    let mut at = 0;
+    let mut failures = Vec::new();
+    for (desc, want) in &cases {
+        let bytes = &stream[at..];
+        let a = npy::read_bytes(bytes).unwrap_or_else(|e| panic!("{desc}: {e}"));
+        // The arrays follow one another: version 1.0 header, then the data.
+        at += 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize + a.len() * a.dtype().size();
+        let got = numjit::format::repr(&a);
+        if &got != want {
+            failures.push(format!("{desc}:\n  got  {got:?}\n  want {want:?}"));
+        }
+    }
+    assert_eq!(at, stream.len(), "every array of the stream was read");
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
 /// `numjit::format::repr` against strings printed by NumPy 2.4's `repr()`.
 mod repr {
-    use super::{ab, af, ai};
+    use super::{ab, ac, af, af32, ai, ai32};
     use numjit::format::repr;
+
+    #[test]
+    fn int32() {
+        // np.array([1, 2], dtype=np.int32); np.array(3, dtype=np.int32)
+        assert_eq!(repr(&ai32(&[2], vec![1, 2])), "array([1, 2], dtype=int32)");
+        assert_eq!(repr(&ai32(&[], vec![3])), "array(3, dtype=int32)");
+        // np.zeros((0,), np.int32)
+        assert_eq!(repr(&ai32(&[0], vec![])), "array([], dtype=int32)");
+    }
+
+    #[test]
+    fn float32_shortest_digits() {
+        // np.array([1.5, 2.], dtype=np.float32); np.array([0.1, 1/3], dtype=np.float32)
+        assert_eq!(
+            repr(&af32(&[2], vec![1.5, 2.0])),
+            "array([1.5, 2. ], dtype=float32)"
+        );
+        assert_eq!(
+            repr(&af32(&[2], vec![0.1, 1.0 / 3.0])),
+            "array([0.1       , 0.33333334], dtype=float32)"
+        );
+        // np.array(1.5, dtype=np.float32)
+        assert_eq!(repr(&af32(&[], vec![1.5])), "array(1.5, dtype=float32)");
+    }
+
+    #[test]
+    fn float32_exp_cutoff_is_1e6() {
+        // np.array([1e6, 1.], dtype=np.float32); np.array([999999., 1.], dtype=np.float32)
+        assert_eq!(
+            repr(&af32(&[2], vec![1e6, 1.0])),
+            "array([1.e+06, 1.e+00], dtype=float32)"
+        );
+        assert_eq!(
+            repr(&af32(&[2], vec![999999.0, 1.0])),
+            "array([9.99999e+05, 1.00000e+00], dtype=float32)"
+        );
+        // np.array([1e-4], dtype=np.float32): compared with 1e-4 in float32, not below it.
+        assert_eq!(
+            repr(&af32(&[1], vec![1e-4])),
+            "array([0.0001], dtype=float32)"
+        );
+    }
+
+    #[test]
+    fn complex128() {
+        // np.array([1+2j, -1j]); np.array(1+2j)
+        assert_eq!(
+            repr(&ac(&[2], vec![(1.0, 2.0), (-0.0, -1.0)])),
+            "array([ 1.+2.j, -0.-1.j])"
+        );
+        assert_eq!(repr(&ac(&[], vec![(1.0, 2.0)])), "array(1.+2.j)");
+        // np.array([1+2j, complex(-0., -1), complex(nan, nan), complex(inf, 0)])
+        let nan = f64::NAN;
+        let inf = f64::INFINITY;
+        assert_eq!(
+            repr(&ac(
+                &[4],
+                vec![(1.0, 2.0), (-0.0, -1.0), (nan, nan), (inf, 0.0)]
+            )),
+            "array([ 1. +2.j, -0. -1.j, nan+nanj, inf +0.j])"
+        );
+        // np.array([1.5+2.25j, 1])
+        assert_eq!(
+            repr(&ac(&[2], vec![(1.5, 2.25), (1.0, 0.0)])),
+            "array([1.5+2.25j, 1. +0.j  ])"
+        );
+        // np.zeros((0,), complex)
+        assert_eq!(repr(&ac(&[0], vec![])), "array([], dtype=complex128)");
+    }
 
     #[test]
     fn float_1d() {

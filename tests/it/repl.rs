@@ -131,6 +131,104 @@ fn constructors_match_numpy() {
     }
 }
 
+/// Constructors with the dtypes int32, float32 and complex128, and `astype`, print exactly what
+/// NumPy 2.4 prints for the same call (`np.zeros(2, dtype=np.int32)`, `x.astype(np.int32)`, ...;
+/// `arange` follows NumPy's fill: the first two elements converted, then `first + i*delta` in
+/// the dtype's arithmetic).
+#[test]
+fn dtype_constructors_match_numpy() {
+    let cases = [
+        ("zeros(2, dtype=int32)", "array([0, 0], dtype=int32)"),
+        ("ones((2, 2), dtype=float32)", "array([[1., 1.],\n       [1., 1.]], dtype=float32)"),
+        ("ones(2, dtype='complex128')", "array([1.+0.j, 1.+0.j])"),
+        ("full(3, 1+2j)", "array([1.+2.j, 1.+2.j, 1.+2.j])"),
+        ("full(2, 2.5, dtype=complex128)", "array([2.5+0.j, 2.5+0.j])"),
+        ("full(2, 2.7, dtype=np.int32)", "array([2, 2], dtype=int32)"),
+        ("full(2, 1-1j, dtype=float64)", "array([1., 1.])"),
+        ("eye(2, dtype=complex128)", "array([[1.+0.j, 0.+0.j],\n       [0.+0.j, 1.+0.j]])"),
+        ("eye(2, 3, k=1, dtype=float32)", "array([[0., 1., 0.],\n       [0., 0., 1.]], dtype=float32)"),
+        ("arange(0.1, 1, 0.1, dtype=float32)", "array([0.1       , 0.2       , 0.3       , 0.4       , 0.5       ,\n       0.6       , 0.70000005, 0.8       , 0.90000004], dtype=float32)"),
+        ("arange(0, 5, 0.5, dtype=int32)", "array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=int32)"),
+        ("arange(1, 2, 0.3)", "array([1. , 1.3, 1.6, 1.9])"),
+        ("arange(3, dtype=complex128)", "array([0.+0.j, 1.+0.j, 2.+0.j])"),
+        ("arange(5, dtype='f4')", "array([0., 1., 2., 3., 4.], dtype=float32)"),
+        ("linspace(0, 10, 4, dtype=int32)", "array([ 0,  3,  6, 10], dtype=int32)"),
+        ("linspace(-1, 1, 4, dtype=float32)", "array([-1.        , -0.33333334,  0.33333334,  1.        ], dtype=float32)"),
+        ("astype(linspace(-1.5, 1.5, 4), int32)", "array([-1,  0,  0,  1], dtype=int32)"),
+        ("astype(arange(3) / 0.0, int32)", "array([-2147483648, -2147483648, -2147483648], dtype=int32)"),
+        ("astype(arange(4) * 0.1, dtype=float32)", "array([0. , 0.1, 0.2, 0.3], dtype=float32)"),
+        ("astype(2*arange(3) - 1, complex128)", "array([-1.+0.j,  1.+0.j,  3.+0.j])"),
+        ("astype(full(2, 3-4j), float64)", "array([3., 3.])"),
+        ("astype(full(3, 1j), bool)", "array([ True,  True,  True])"),
+        ("astype(arange(3) - 1, bool)", "array([ True, False,  True])"),
+        ("astype(full(2, 3000000000), int32)", "array([-1294967296, -1294967296], dtype=int32)"),
+    ];
+    let mut s = Session::new();
+    for (input, want) in cases {
+        assert_eq!(
+            handle(&mut s, input).unwrap(),
+            format!("{want}\n"),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn astype_method_and_dtypes_of_names() {
+    let mut s = Session::new();
+    handle(
+        &mut s,
+        "x = linspace(0, 1, 3); y = x.astype(float32); z = 2*x.astype(int32) + 1",
+    )
+    .unwrap();
+    assert_eq!(
+        handle(&mut s, "y").unwrap(),
+        "array([0. , 0.5, 1. ], dtype=float32)\n"
+    );
+    assert_eq!(
+        handle(&mut s, "z").unwrap(),
+        "array([1, 1, 3], dtype=int32)\n"
+    );
+    assert_eq!(
+        handle(&mut s, "x.astype(complex128)").unwrap(),
+        "array([0. +0.j, 0.5+0.j, 1. +0.j])\n"
+    );
+    assert_eq!(
+        handle(
+            &mut s,
+            "y.dtype; y.nbytes; c = full(2, 1j); c.dtype; c.nbytes"
+        )
+        .unwrap(),
+        "dtype('float32')\n12\ndtype('complex128')\n32\n"
+    );
+    let vars = handle(&mut s, ":vars").unwrap();
+    assert!(vars.contains("c     complex128  (2,)    32 B"), "{vars}");
+    assert!(vars.contains("y     float32     (3,)    12 B"), "{vars}");
+    // float32 random numbers: the top 24 bits of SplitMix64's outputs.
+    handle(&mut s, "r = random(2, 3, seed=7, dtype=float32)").unwrap();
+    let r = s.env()["r"].as_f32().unwrap().clone();
+    let mut g = SplitMix64::new(7);
+    let want: Vec<f32> = (0..6).map(|_| g.next_f32()).collect();
+    assert_eq!(r.iter().copied().collect::<Vec<_>>(), want);
+    for (input, why) in [
+        ("astype(x)", "usage: astype(x, dtype)"),
+        (
+            "x.astype(int8)",
+            "dtype must be one of bool, int32, int64, float32, float64, complex128",
+        ),
+        (
+            "random(3, dtype=int32)",
+            "random makes float64 or float32 arrays",
+        ),
+        ("linspace(0, 1j, 3)", "linspace needs real bounds"),
+        ("arange(3, dtype=bool)", "bool arrays of at most 2 elements"),
+        ("astype(nope, int32)", "unknown name `nope`"),
+    ] {
+        let err = handle(&mut s, input).unwrap_err();
+        assert!(err.contains(why), "{input}: {err}");
+    }
+}
+
 #[test]
 fn random_is_splitmix64() {
     let mut s = Session::new();
@@ -215,7 +313,7 @@ fn errors_show_a_caret_and_the_script_goes_on() {
 a = arange(3)
 c = a + ab
 a * 10
-zeros(2, dtype=int32)
+zeros(2, dtype=int8)
 :frobnicate
 a[5]
 a
@@ -237,7 +335,7 @@ a
         "{err}"
     );
     assert!(
-        err.contains("line 4: error: dtype must be float64, int64 or bool\n  zeros(2, dtype=int32)\n                 ^^^^^\n"),
+        err.contains("line 4: error: dtype must be one of bool, int32, int64, float32, float64, complex128\n  zeros(2, dtype=int8)\n                 ^^^^\n"),
         "{err}"
     );
     assert!(
