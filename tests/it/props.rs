@@ -245,7 +245,8 @@ fn close(got: &numjit::Array, want: &numjit::Array, tol: u64) -> Result<(), Stri
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    // 400 cases unless PROPTEST_CASES asks for more (long local fuzzing runs).
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400), ..ProptestConfig::default() })]
 
     #[test]
     fn jit_agrees_with_interpreter(e in expr()) {
