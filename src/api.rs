@@ -124,6 +124,9 @@ macro_rules! vars {
 struct Scope<'s, 'a> {
     vars: &'s Vars<'a>,
     env: &'s [(String, Arg<'a>)],
+    /// Names the running script writes into (`k[...] = ...`): refused as subscript bounds,
+    /// which must not change while the script runs (they were checked before it started).
+    written: &'s [String],
 }
 
 impl<'s, 'a> Scope<'s, 'a> {
@@ -161,7 +164,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 Some(span),
             ));
         }
-        if arg.is_placeholder() {
+        if arg.is_placeholder() || self.written.iter().any(|w| w == name) {
             return Err(Error::new(
                 ErrorKind::Shape,
                 format!("`{name}` is assigned by this script; subscript bounds must be bound by the caller"),
@@ -170,6 +173,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
         match exec::read(arg, &[]) {
             crate::ir::Scalar::Int(v) => Ok(v),
+            crate::ir::Scalar::Int32(v) => Ok(v as i64),
             _ => Err(Error::new(
                 ErrorKind::DType,
                 format!(
@@ -485,6 +489,7 @@ impl Compiled {
         let scope = Scope {
             vars: &vars,
             env: &[],
+            written: &[],
         };
         self.with_reductions(&scope, Mode::Jit(sched), |scope| {
             let p = self.prepare(scope)?;
@@ -511,6 +516,7 @@ impl Compiled {
             &Scope {
                 vars: &vars,
                 env: &[],
+                written: &[],
             },
             sched,
         )
@@ -525,6 +531,7 @@ impl Compiled {
     }
 
     fn eval_prepared(&self, p: &Prepared<'_, '_>, sched: &Schedule) -> Result<Array> {
+        self.check_size(p)?;
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
         let mut out = result.view_mut();
         self.execute(p, &mut out, sched)?;
@@ -537,12 +544,14 @@ impl Compiled {
         self.interpret_in(&Scope {
             vars: &vars,
             env: &[],
+            written: &[],
         })
     }
 
     fn interpret_in(&self, scope: &Scope<'_, '_>) -> Result<Array> {
         self.with_reductions(scope, Mode::Interp, |scope| {
             let p = self.prepare(scope)?;
+            self.check_size(&p)?;
             let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
             Ok(interp::run(&p.typed.program, &args, &p.shape))
         })
@@ -555,6 +564,7 @@ impl Compiled {
         let scope = Scope {
             vars: &vars,
             env: &[],
+            written: &[],
         };
         self.with_reductions(&scope, Mode::Check, |scope| {
             Ok(self.prepare(scope)?.typed.program.clone())
@@ -566,6 +576,7 @@ impl Compiled {
         let scope = Scope {
             vars: &vars,
             env: &[],
+            written: &[],
         };
         let sched = Schedule::default();
         self.with_reductions(&scope, Mode::Jit(&sched), |scope| {
@@ -607,6 +618,7 @@ impl Compiled {
         let extended = Scope {
             vars: scope.vars,
             env: &env,
+            written: scope.written,
         };
         f(&extended).map_err(|e| self.unhide(e))
     }
@@ -626,6 +638,7 @@ impl Compiled {
             let extended = Scope {
                 vars: scope.vars,
                 env: &env,
+                written: scope.written,
             };
             self.prepare(&extended).map_err(|e| self.unhide(e))?;
         }
@@ -778,6 +791,23 @@ impl Compiled {
             )
         })?;
         Ok(Prepared { typed, args, shape })
+    }
+
+    /// Refuses a result too large to address (inputs that broadcast to a huge shape).
+    fn check_size(&self, p: &Prepared<'_, '_>) -> Result<()> {
+        let dt = p.typed.program.dtype();
+        if crate::array::byte_size(dt, &p.shape).is_none() {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "the result would have shape {} of {dt}, more than memory can address",
+                    shape_str(&p.shape)
+                ),
+                Some(Span::new(0, self.source().len())),
+            )
+            .with_source(self.source()));
+        }
+        Ok(())
     }
 
     /// Refuses an output whose dtype the result cannot be cast to under `casting`, or a shape
@@ -991,6 +1021,7 @@ impl Script {
     /// [`Script::execute`] with an explicit schedule.
     pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
         self.check_all(&vars)?;
+        let written = self.written();
         // Phase 2: run. Script arrays and writable bindings are reached through raw views
         // (`Out::detach`) taken from one exclusive borrow each; they live in `arrays` and
         // `vars`, which outlive every view made here.
@@ -1013,6 +1044,7 @@ impl Script {
             let scope = Scope {
                 vars: &vars,
                 env: &env,
+                written: &written,
             };
             // Reductions in the statement are computed first, in the state the statements
             // before it left (and before this one writes anything).
@@ -1059,8 +1091,13 @@ impl Script {
     /// anywhere writes nothing.
     fn check_all(&self, vars: &Vars<'_>) -> Result<()> {
         let mut env: Vec<(String, Arg<'_>)> = Vec::new();
+        let written = self.written();
         for stmt in &self.inner.stmts {
-            let scope = Scope { vars, env: &env };
+            let scope = Scope {
+                vars,
+                env: &env,
+                written: &written,
+            };
             // Reductions are not computed here: their results' dtypes and shapes stand in.
             let bound = stmt.value.with_reductions(&scope, Mode::Check, |scope| {
                 let p = stmt.value.prepare(scope)?;
@@ -1092,6 +1129,18 @@ impl Script {
             }
         }
         Ok(())
+    }
+
+    /// The names the script writes into (`name[...] = ...`).
+    fn written(&self) -> Vec<String> {
+        self.inner
+            .stmts
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Write { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Checks `name[...] = value` (the target at `span`): `name` must be writable, the view
@@ -1137,9 +1186,28 @@ impl Script {
         let what = format!("the target `{}`", &src[span.start..span.end]);
         // Assignment converts the value to the target's dtype where that loses nothing
         // (NumPy's 'safe' casts: bool → int32 → int64 → float64, float32 → float64, ... →
-        // complex128); other conversions are refused.
+        // complex128); other conversions are refused, but for literals (below).
+        // A literal value (`x[0] = 5` into int32, `y[1] = 2.5` into float32) is weak, as in
+        // NumPy 2: it takes the target's dtype when its kind is no higher, if it fits.
         let result = p.typed.program.dtype();
-        let as_dtype = if result.can_cast(dtype, Casting::Safe) {
+        let literal = check::is_weak(value.ast()) && dtype.promote_weak(result) == dtype;
+        if literal && dtype == DType::Int32 {
+            let program = &p.typed.program;
+            if let crate::ir::Op::Const(crate::ir::Scalar::Int(v)) = program.nodes[program.root].op
+            {
+                if i32::try_from(v).is_err() {
+                    return Err(Error::new(
+                        ErrorKind::Output,
+                        format!(
+                            "Python integer {v} out of bounds for int32 (NumPy refuses it too)"
+                        ),
+                        Some(span),
+                    )
+                    .with_source(src));
+                }
+            }
+        }
+        let as_dtype = if literal || result.can_cast(dtype, Casting::Safe) {
             result
         } else {
             dtype

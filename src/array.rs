@@ -301,6 +301,15 @@ pub enum Array {
     Complex128(ArrayD<Complex64>),
 }
 
+/// The bytes an array of `dtype` and `shape` occupies, if that is addressable (at most
+/// `isize::MAX`, as Rust's allocations must be).
+pub(crate) fn byte_size(dtype: DType, shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(dtype.size(), |n, &len| n.checked_mul(len))
+        .filter(|&n| n <= isize::MAX as usize)
+}
+
 /// Applies `$body` to the ndarray inside any [`Array`] variant, bound to `$a`.
 #[macro_export]
 #[doc(hidden)]
@@ -559,9 +568,12 @@ impl<'a> Arg<'a> {
     /// # Panics
     /// If `width` is 0 or `data` does not hold exactly the elements `shape` describes.
     pub fn bytes(data: &'a [u8], width: usize, shape: &[usize]) -> Arg<'a> {
-        let count: usize = shape.iter().product();
         assert!(width > 0, "byte strings have a width of at least 1");
-        assert_eq!(data.len(), count * width, "data holds shape × width bytes");
+        let bytes = shape
+            .iter()
+            .try_fold(width, |n, &len| n.checked_mul(len))
+            .filter(|&n| n <= isize::MAX as usize);
+        assert_eq!(bytes, Some(data.len()), "data holds shape × width bytes");
         let mut strides = Steps::from_elem(0, shape.len());
         let mut step = 1isize;
         for (d, &len) in shape.iter().enumerate().rev() {
@@ -581,6 +593,9 @@ impl<'a> Arg<'a> {
 
 impl<'a, const N: usize> From<&'a [[u8; N]]> for Arg<'a> {
     /// A 1-D array of `N`-byte strings.
+    ///
+    /// # Panics
+    /// If `N` is 0 (NumPy has no zero-width strings either).
     fn from(v: &'a [[u8; N]]) -> Self {
         Arg::bytes(v.as_flattened(), N, &[v.len()])
     }

@@ -39,7 +39,7 @@ struct Checker<'a> {
 /// Whether `e` is a Python literal, or operators on literals only (`2`, `-1.5`, `2*3j`): NumPy
 /// 2 treats such values as weak scalars that take the other operand's dtype within its kind.
 /// A function of literals (`cos(3)`) is a typed float64, as NumPy's function returns.
-fn is_weak(e: &Expr) -> bool {
+pub(crate) fn is_weak(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) => true,
         ExprKind::Unary { arg, .. } => is_weak(arg),
@@ -326,6 +326,9 @@ impl Checker<'_> {
             }
             return Ok(self.b.add(Op::Cmp(cmp), DType::Bool, vec![l, r]));
         }
+        if weak == [true, true] {
+            self.literal_overflow(op, l, r, span)?;
+        }
         let mut dt = self.result_type(&[l, r], &weak);
         // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
         // cannot hold: compare in int64 then.
@@ -438,6 +441,42 @@ impl Checker<'_> {
             }
             _ => unreachable!("every operator is covered above"),
         }
+    }
+
+    /// Refuses integer arithmetic on two literals whose exact (Python) value does not fit
+    /// int64, instead of folding it with wrap-around (`10**20`, `2**64 + 0.5`).
+    fn literal_overflow(&self, op: BinOp, l: NodeId, r: NodeId, span: Span) -> Result<()> {
+        let (Some(Scalar::Int(a)), Some(Scalar::Int(b))) = (self.b.constant(l), self.b.constant(r))
+        else {
+            return Ok(());
+        };
+        let exact = match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Pow if b >= 0 => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
+            BinOp::Shl if a == 0 => Some(0),
+            BinOp::Shl => u32::try_from(b)
+                .ok()
+                .filter(|&e| e < 64)
+                .and_then(|e| i64::try_from((a as i128) << e).ok()),
+            // Python's `-2**63 // -1` is 2**63.
+            BinOp::FloorDiv if a == i64::MIN && b == -1 => None,
+            // Division by zero (0 in NumPy), `%`, bitwise operators and comparisons stay in
+            // range.
+            _ => Some(0),
+        };
+        if exact.is_none() {
+            return Err(dtype_err(
+                format!(
+                    "`{a} {} {b}` overflows int64, the type of integer literals; write a float (e.g. `{a}.0 {} {b}`)",
+                    op.symbol(),
+                    op.symbol()
+                ),
+                span,
+            ));
+        }
+        Ok(())
     }
 
     /// `x ** e` for a constant exponent `e` (as written, before promotion) on float or complex

@@ -490,6 +490,27 @@ pub fn run(
     kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
 ) -> Result<()> {
     let shape = &out.shape[..];
+    // The kernel trusts every operand to cover the output's shape: refuse anything else here,
+    // whatever the caller checked, rather than read out of bounds.
+    for a in args {
+        let fits = a.shape.len() <= shape.len()
+            && a.shape
+                .iter()
+                .rev()
+                .zip(shape.iter().rev())
+                .all(|(&x, &y)| x == y || x == 1);
+        if !fits {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::Shape,
+                format!(
+                    "an operand of shape {} does not broadcast to the output's shape {}",
+                    crate::check::shape_str(&a.shape),
+                    crate::check::shape_str(shape)
+                ),
+                None,
+            ));
+        }
+    }
     let total: usize = shape.iter().product();
     if total == 0 {
         return Ok(());

@@ -71,15 +71,16 @@ impl Scalar {
         }
     }
 
-    /// The value as int64 (floats truncate toward zero, saturating; NaN gives 0).
+    /// The value as int64 (floats truncate toward zero; NaN and values out of range give
+    /// `i64::MIN`, as NumPy's casts do on x86-64).
     pub fn to_i64(self) -> i64 {
         match self {
             Scalar::Bool(b) => b as i64,
             Scalar::Int32(i) => i as i64,
             Scalar::Int(i) => i,
-            Scalar::Float32(x) => x as i64,
-            Scalar::Float(x) => x as i64,
-            Scalar::Complex(z) => z.re as i64,
+            Scalar::Float32(x) => float_to_int(x as f64, 64),
+            Scalar::Float(x) => float_to_int(x, 64),
+            Scalar::Complex(z) => float_to_int(z.re, 64),
             Scalar::Str(..) => unreachable!("byte strings are never converted"),
         }
     }
@@ -98,16 +99,16 @@ impl Scalar {
     }
 
     /// Converts to `dtype` as NumPy's `astype` does: to bool is `!= 0` (NaN is true); int64 →
-    /// int32 wraps; floats → integers truncate toward zero, saturating (NumPy leaves
-    /// out-of-range values undefined); float64 → float32 rounds to nearest; complex → real
-    /// keeps the real part.
+    /// int32 wraps; floats → integers truncate toward zero, NaN and out-of-range values giving
+    /// the integer minimum (NumPy on x86-64; C leaves them undefined); float64 → float32 rounds
+    /// to nearest; complex → real keeps the real part.
     pub fn cast(self, dtype: DType) -> Scalar {
         match dtype {
             DType::Bool => Scalar::Bool(self.truthy()),
             DType::Int32 => Scalar::Int32(match self {
-                Scalar::Float32(x) => x as i32,
-                Scalar::Float(x) => x as i32,
-                Scalar::Complex(z) => z.re as i32,
+                Scalar::Float32(x) => float_to_int(x as f64, 32) as i32,
+                Scalar::Float(x) => float_to_int(x, 32) as i32,
+                Scalar::Complex(z) => float_to_int(z.re, 32) as i32,
                 other => other.to_i64() as i32,
             }),
             DType::Int64 => Scalar::Int(self.to_i64()),
@@ -137,6 +138,24 @@ impl Scalar {
             Scalar::Complex(z) => (z.re.to_bits() as u128) << 64 | z.im.to_bits() as u128,
             Scalar::Str(k, w) => (k as u128) << 32 | w as u128,
         }
+    }
+}
+
+/// `x` truncated to a `bits`-bit integer as x86-64's conversion (and so NumPy there) gives it:
+/// the integer minimum for NaN and for values whose truncation does not fit.
+pub fn float_to_int(x: f64, bits: u32) -> i64 {
+    let limit = (1u64 << (bits - 1)) as f64;
+    // Below -limit, Rust's saturating `as` gives the minimum too.
+    if x < limit {
+        if bits == 32 {
+            x as i32 as i64
+        } else {
+            x as i64
+        }
+    } else if bits == 32 {
+        i32::MIN as i64
+    } else {
+        i64::MIN
     }
 }
 

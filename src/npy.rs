@@ -864,6 +864,15 @@ pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
     let nbytes = count
         .checked_mul(header.stored.size())
         .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
+    // As ndarray requires (and NumPy): even with an empty axis, the other axes' lengths must
+    // multiply to an addressable size.
+    header
+        .shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(header.stored.size(), |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
     let data = &bytes[data_start..];
     if data.len() < nbytes {
         return Err(truncated("data", nbytes, data.len()));

@@ -22,9 +22,10 @@
 //! - Float and complex sums are NumPy's pairwise summation (`pairwise_sum` in NumPy's
 //!   `loops_utils.h.src`: runs under 8 elements summed in order from -0.0, runs up to 128 with
 //!   eight accumulators, longer runs split in two at a multiple of 8), added to the identity
-//!   0.0. A sum over all elements of an array, or along a contiguous axis, is therefore
-//!   bit-identical to NumPy's; along other axes NumPy adds row after row, which this module
-//!   does not copy (its pairwise sum is as accurate or better).
+//!   0.0. A sum over all elements of a C-contiguous array, or along its last axis, is
+//!   therefore bit-identical to NumPy's; NumPy sums other layouts in memory order and adds
+//!   row after row along other axes, which this module does not copy (its pairwise sum in
+//!   logical order is as accurate or better).
 //! - Float and complex products multiply in order from the identity 1 (complex with NumPy's
 //!   formula, so `prod([inf+0j])` is `inf+nanj` as in NumPy); past [`BLOCK`] elements, blocks
 //!   of that size are multiplied in order and their products combined in order.
@@ -128,7 +129,14 @@ pub fn reduce(
     axis: Option<i64>,
     sched: &Schedule,
 ) -> Result<Array, String> {
-    result_shape(a.shape(), op, axis)?;
+    let shape = result_shape(a.shape(), op, axis)?;
+    let dtype = result_dtype(a.dtype(), op);
+    if crate::array::byte_size(dtype, &shape).is_none() {
+        return Err(format!(
+            "the result would have {} elements of {dtype}, more than memory can address",
+            shape.iter().map(|&n| n as u128).product::<u128>()
+        ));
+    }
     let ax = normalize_axis(axis, a.shape().len())?;
     let r = Reducer { ax, sched };
     use ReduceOp::*;
@@ -707,7 +715,10 @@ impl Reducer<'_> {
             }
             l.into_dimensionality().expect("one axis is left")
         };
-        let values: Vec<R> = if len > BLOCK {
+        let values: Vec<R> = if outer == 0 {
+            // No output elements (another axis is empty): nothing to reduce.
+            Vec::new()
+        } else if len > BLOCK {
             // Few long lanes: one after the other, each split across the pool.
             let mut idx = index_of(0);
             let mut values = Vec::with_capacity(outer);

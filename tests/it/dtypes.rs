@@ -654,3 +654,106 @@ fn byte_strings_are_only_compared_or_searched() {
         assert!(e.to_string().contains('^'), "{expr}: {e}");
     }
 }
+
+/// Review findings, each a regression test.
+#[test]
+fn integer_literal_arithmetic_that_overflows_int64_is_refused() {
+    let d = vec![1.0f64, 2.0];
+    for (expr, msg) in [
+        ("d * 10**20", "`10 ** 20` overflows int64"),
+        ("2**64 + 0.5", "`2 ** 64` overflows int64"),
+        ("d + 9223372036854775807 + 1", ""),
+        ("d + (9223372036854775807 + 1)", "overflows int64"),
+        (
+            "d + 3 * 4611686018427387904",
+            "`3 * 4611686018427387904` overflows int64",
+        ),
+        ("d + (1 << 63)", "`1 << 63` overflows int64"),
+    ] {
+        let r = numjit::eval(expr, numjit::vars! {d});
+        if msg.is_empty() {
+            // Typed d + literal, then + 1: float64 arithmetic, no literal overflow.
+            assert!(r.is_ok(), "{expr}");
+        } else {
+            let e = r.unwrap_err();
+            assert_eq!(e.kind(), numjit::ErrorKind::DType, "{expr}");
+            assert!(e.to_string().contains(msg), "{expr}: {e}");
+        }
+    }
+    let r = numjit::eval("d + 2**62 - (-2)**63", numjit::vars! {d}).unwrap();
+    assert_eq!(r.as_f64().unwrap()[0], 1.0 + 2f64.powi(62) + 2f64.powi(63));
+}
+
+#[test]
+fn unsafe_float_to_int_casts_give_numpys_x86_answers() {
+    let a = vec![
+        f64::NAN,
+        1e20,
+        -1e20,
+        3e9,
+        f64::INFINITY,
+        -2.7,
+        2.7,
+        -2147483648.9,
+    ];
+    let mut o = vec![0i32; a.len()];
+    numjit::evaluate_casting("a", &mut o, numjit::vars! {a}, numjit::Casting::Unsafe).unwrap();
+    // np.array(a).astype(np.int32) on x86-64.
+    let m = i32::MIN;
+    assert_eq!(o, [m, m, m, m, m, -2, 2, m]);
+    let mut o64 = vec![0i64; a.len()];
+    numjit::evaluate_casting("a", &mut o64, numjit::vars! {a}, numjit::Casting::Unsafe).unwrap();
+    let m = i64::MIN;
+    assert_eq!(o64, [m, m, m, 3000000000, m, -2, 2, -2147483648]);
+}
+
+#[test]
+fn scripts_assign_literals_into_narrow_targets_and_int32_bounds_work() {
+    let mut x = vec![0i32; 3];
+    numjit::execute(
+        "x[0] = 5; x[1] = -7",
+        numjit::Vars::new().bind_mut("x", &mut x),
+    )
+    .unwrap();
+    assert_eq!(x, [5, -7, 0]);
+    let e = numjit::execute(
+        "x[0] = 1; x[1] = 3000000000",
+        numjit::Vars::new().bind_mut("x", &mut x),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Python integer 3000000000 out of bounds for int32"),
+        "{e}"
+    );
+    assert_eq!(x, [5, -7, 0], "a failed script writes nothing");
+    let mut y = vec![0f32; 3];
+    numjit::execute(
+        "y[1] = 2.5; y[2] = 1",
+        numjit::Vars::new().bind_mut("y", &mut y),
+    )
+    .unwrap();
+    assert_eq!(y, [0.0, 2.5, 1.0]);
+    // Arrays still convert only without loss: float64 values into float32 are refused.
+    let a = vec![1.0f64; 3];
+    let e = numjit::execute(
+        "y[...] = a",
+        numjit::Vars::new().bind_mut("y", &mut y).bind("a", &a),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), numjit::ErrorKind::Output);
+    // int32 scalars are subscript bounds like int64 ones.
+    let i = vec![1i32, 2, 3];
+    let k = 1i32;
+    let r = numjit::eval("i[k:]", numjit::vars! {i, k}).unwrap();
+    assert_eq!(
+        r.as_i32().unwrap().iter().copied().collect::<Vec<_>>(),
+        [2, 3]
+    );
+}
+
+#[test]
+#[should_panic(expected = "data holds shape × width bytes")]
+fn byte_string_shapes_that_overflow_are_refused() {
+    let _ = numjit::Arg::bytes(&[], 1, &[1 << 62, 4]);
+}

@@ -1347,3 +1347,35 @@ mod repr {
         );
     }
 }
+
+/// A version 1.0 `.npy` file with header dictionary `dict` and `data`.
+fn raw_npy(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = dict.to_string();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+#[test]
+fn shapes_too_large_to_address_are_refused_for_every_dtype() {
+    // No elements (an axis is 0), but the other axes multiply past what memory can address,
+    // which NumPy and ndarray refuse too; strings once went through unchecked.
+    for descr in ["|S2", "<f8", "|b1"] {
+        let dict = format!(
+            "{{'descr': '{descr}', 'fortran_order': False, 'shape': (1099511627776, 0, 1099511627776), }}"
+        );
+        let e = numjit::npy::read_contents_bytes(&raw_npy(&dict, &[]))
+            .err()
+            .unwrap_or_else(|| panic!("{descr}: accepted"));
+        assert!(e.to_string().contains("too large"), "{descr}: {e}");
+    }
+    // A fine empty string array still reads.
+    let dict = "{'descr': '|S2', 'fortran_order': False, 'shape': (3, 0), }";
+    assert!(numjit::npy::read_contents_bytes(&raw_npy(dict, &[])).is_ok());
+}

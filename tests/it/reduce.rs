@@ -1264,3 +1264,19 @@ fn area_under_curve() {
         }
     }
 }
+
+/// Review finding: an axis longer than a block with no output elements (another axis is
+/// empty) once divided by zero; NumPy gives an empty result.
+#[test]
+fn long_axes_with_an_empty_result_reduce_to_empty() {
+    let x = Array::Float64(ArrayD::zeros(IxDyn(&[0, BLOCK + 7])));
+    for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Min, ReduceOp::Max] {
+        let r = reduce(&x, op, Some(1), &sched(2)).unwrap();
+        assert_eq!(r.shape(), &[0], "{op:?}");
+        assert_eq!(r.dtype(), DType::Float64, "{op:?}");
+    }
+    // A result too large to address is an error, not an abort.
+    let huge = Array::Float64(ArrayD::zeros(IxDyn(&[1 << 62, 0])));
+    let e = reduce(&huge, ReduceOp::Sum, Some(1), &sched(1)).unwrap_err();
+    assert!(e.contains("more than memory can address"), "{e}");
+}

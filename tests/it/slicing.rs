@@ -348,3 +348,23 @@ fn a_failing_script_writes_nothing() {
     );
     assert_eq!(k, vec![1]);
 }
+
+/// Review finding: a bound the script itself changes (`k[...] = 2`) was checked with its old
+/// value and read out of bounds at run time; it is refused before anything runs.
+#[test]
+fn bounds_the_script_writes_are_refused_before_anything_runs() {
+    let z = vec![1.0, 2.0, 3.0, 4.0];
+    let mut y = vec![0.0; 4];
+    let mut k = ndarray::arr0(0i64);
+    let e = numjit::execute(
+        "k[...] = 2; y[...] = z[k:k+4]",
+        numjit::vars! {mut k, mut y, z},
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "error: `k` is assigned by this script; subscript bounds must be bound by the caller\n  k[...] = 2; y[...] = z[k:k+4]\n                         ^"
+    );
+    assert_eq!(k, ndarray::arr0(0i64), "nothing was written");
+    assert_eq!(y, vec![0.0; 4]);
+}
