@@ -43,7 +43,9 @@ precedence) and evaluated node by node on NumPy 0-d or n-d arrays:
 * Literals stay Python scalars (NumPy 2's weak scalars); `-1` is folded to a literal as
   numjit's parser does. An operator whose operands are all literals is computed with the left
   one as a 0-d array (so `3 // 0` is NumPy's 0, not Python's ZeroDivisionError) and its value
-  is turned back into a Python scalar: it stays weak, as `1+1` is in Python. A *function* of
+  is turned back into a Python scalar: it stays weak, as `1+1` is in Python. Integer literal
+  arithmetic whose exact (Python) value int64 cannot hold (`2**63`, `10**20`) is a refusal:
+  numjit refuses it rather than wrap. A *function* of
   literals (`cos(3)`) is NumPy's strongly typed float64, as `np.cos(3)` is in Python, so
   numexpr's `2*a + (cos(3)+5)*sinh(cos(b))` is float64 for float32 `a`, `b`.
 * Functions: `where` = np.where, `abs` = np.absolute, `round` = np.round (half to even),
@@ -606,6 +608,16 @@ class Evaluator:
         """fn(*args) as NumPy computes it, with numjit's int8/float16 substitutions. An operator
         on literals only gives a (weak) Python scalar."""
         literals = bool(args) and all(is_literal(x) for x in args)
+        if literals and operator and len(args) == 2 and all(type(x) is int for x in args):
+            # Python computes integer literals exactly; numjit's are int64 and it refuses
+            # arithmetic on two of them whose exact value int64 cannot hold.
+            x, y = args
+            exact = {'+': lambda: x + y, '-': lambda: x - y, '*': lambda: x * y,
+                     '**': lambda: x ** y if y >= 0 else 0,
+                     '<<': lambda: x << y if 0 <= y < 64 or x == 0 else 0,
+                     '//': lambda: x // y if y != 0 else 0}.get(name)
+            if exact is not None and not -2**63 <= exact() < 2**63:
+                raise OverflowError('integer literal arithmetic overflows int64')
         if literals:
             args = [np.asarray(args[0])] + list(args[1:])
         r = np.asarray(fn(*args))

@@ -78,22 +78,14 @@ pub trait Convert: Copy {
     }
 }
 
-/// A float truncated to i32, or `i32::MIN` when NaN or out of range (x86-64's `cvttsd2si`).
+/// A float truncated to i32 as NumPy on x86-64 does it (`i32::MIN` when NaN or out of range).
 fn f_to_i32(v: f64) -> i32 {
-    if v > -2_147_483_649.0 && v < 2_147_483_648.0 {
-        v as i32
-    } else {
-        i32::MIN
-    }
+    numjit::ir::float_to_int(v, 32) as i32
 }
 
-/// A float truncated to i64, or `i64::MIN` when NaN or out of range.
+/// A float truncated to i64 as NumPy on x86-64 does it (`i64::MIN` when NaN or out of range).
 fn f_to_i64(v: f64) -> i64 {
-    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
-        v as i64
-    } else {
-        i64::MIN
-    }
+    numjit::ir::float_to_int(v, 64)
 }
 
 impl Convert for bool {
@@ -283,6 +275,7 @@ where
 
 /// An array of `shape` filled with `value` converted to `dtype` (as NumPy's `full` does).
 pub fn fill(shape: &[usize], dtype: DType, value: Num) -> Res<Array> {
+    int32_fits(dtype, &[value])?;
     let n = elements(shape, dtype.size())?;
     match dtype {
         DType::Bool => shaped(shape, vec_with(n, || value.to_bool())?),
@@ -293,6 +286,21 @@ pub fn fill(shape: &[usize], dtype: DType, value: Num) -> Res<Array> {
         DType::Complex128 => shaped(shape, vec_with(n, || value.to_c128())?),
         DType::Bytes(_) => Err(no_bytes()),
     }
+}
+
+/// NumPy 2 refuses a Python integer an int32 array cannot hold (`full(2, 3000000000,
+/// dtype=int32)`): so does numjit, rather than wrapping it.
+fn int32_fits(dtype: DType, nums: &[Num]) -> Res<()> {
+    for n in nums {
+        if let (DType::Int32, Num::Int(v)) = (dtype, n) {
+            if i32::try_from(*v).is_err() {
+                return Err(Failure::plain(format!(
+                    "Python integer {v} out of bounds for int32"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The error for a byte-string dtype, which no constructor makes.
@@ -340,6 +348,7 @@ pub fn arange(
     } else {
         DType::Float64
     });
+    int32_fits(dtype, &[start, stop, step])?;
     let len = if all_int {
         let (a, b, s) = (
             start.to_i64() as i128,

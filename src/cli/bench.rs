@@ -309,7 +309,16 @@ pub fn free_names(expr: &str) -> Vec<String> {
         }
         let text = &expr[t.span.start..t.span.end];
         let is_call = tokens.get(i + 1).is_some_and(|n| n.tok == Tok::LParen);
-        if !is_call && text != "True" && text != "False" && !names.iter().any(|n| n == text) {
+        // `axis=1` in a reduction is a keyword, not an input.
+        let is_keyword = tokens.get(i + 1).is_some_and(|n| n.tok == Tok::Assign)
+            && i > 0
+            && matches!(tokens[i - 1].tok, Tok::Comma | Tok::LParen);
+        if !is_call
+            && !is_keyword
+            && text != "True"
+            && text != "False"
+            && !names.iter().any(|n| n == text)
+        {
             names.push(text.to_string());
         }
     }
@@ -465,12 +474,18 @@ pub fn run(
                 .fold(Vars::new(), |v, (name, a)| v.bind(name, &**a))
         };
         let mut result = compiled.eval(vars())?;
-        let n = result.len();
+        // Elements per call: the largest operand (a reduction's result is small).
+        let n = inputs
+            .iter()
+            .map(|(_, a)| a.len())
+            .chain([result.len()])
+            .max()
+            .unwrap_or(0);
         let bytes: usize = inputs
             .iter()
             .map(|(_, a)| a.len() * a.dtype().size())
             .sum::<usize>()
-            + n * result.dtype().size();
+            + result.len() * result.dtype().size();
         // One thread is the baseline of the speedups; it is measured (not shown) even when
         // the list does not include it. All counts for this n are timed interleaved.
         let mut measured = threads.clone();
@@ -590,6 +605,7 @@ mod tests {
         assert_eq!(free_names("a**2 + b**2 + 2*a*b"), ["a", "b"]);
         assert_eq!(free_names("where(x > 0, sin(x), y) | True"), ["x", "y"]);
         assert!(free_names("1 + $").is_empty());
+        assert_eq!(free_names("sum(a, axis=1) + max(b)"), ["a", "b"]);
     }
 
     #[test]

@@ -497,7 +497,7 @@ fn narrow_dtypes_are_widened_like_numpy() {
 fn every_half(big: bool) -> Vec<u8> {
     let descr = if big { ">f2" } else { "<f2" };
     let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (65536,), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
@@ -1351,7 +1351,7 @@ mod repr {
 /// A version 1.0 `.npy` file with header dictionary `dict` and `data`.
 fn raw_npy(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
