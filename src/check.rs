@@ -2,7 +2,9 @@
 //! [`Program`]; and [`broadcast`], NumPy's shape rule. This is the only phase where semantic user
 //! errors arise: after it succeeds, lowering and execution cannot fail on user input.
 //!
-//! Promotion follows NumPy for bool < int64 < float64 (see `docs/dtypes.md`).
+//! Promotion follows NumPy 2 over bool, int32, int64, float32, float64 and complex128, with
+//! Python literals weak (see [`DType::promote`] and docs/language.md); byte strings are only
+//! compared and searched.
 
 use crate::array::{DType, Dims, Steps};
 use crate::error::{Error, ErrorKind, Result, Span};

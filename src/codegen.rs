@@ -9,11 +9,14 @@
 //! are constant along a row are computed once per row.
 //!
 //! **Vector loop.** When the output is contiguous and no input is strided (every operand is
-//! `Scalar`, `Row` or `Contiguous`), each row first runs a vector loop: 2 lanes per vector
-//! (Cranelift's x86-64 backend has only 128-bit vectors), 2 vectors per iteration, so 4
-//! elements at a time while at least 4 remain; the scalar loop then does the last `n % 4`. In
-//! vector form float64 is `f64x2`, int64 `i64x2`, and bool an `i64x2` mask (each lane all ones
-//! or all zeros), loaded from and stored to one byte per element. Hoisted values are splatted
+//! `Scalar`, `Row` or `Contiguous`), each row first runs a vector loop over 128-bit vectors
+//! (the widest Cranelift's x86-64 backend has), several per iteration (`UNROLL`), while that
+//! many elements remain; the scalar loop then does the rest. A kernel whose values are all
+//! 64-bit (or bool) has 2 lanes: float64 is `f64x2`, int64 `i64x2`, bool an `i64x2` mask (each
+//! lane all ones or all zeros), loaded from and stored to one byte per element. A kernel whose
+//! values are all 32-bit (or bool) has 4 lanes: `f32x4`, `i32x4`, bool an `i32x4` mask.
+//! Kernels mixing widths, complex kernels and byte-string kernels have only the scalar loop
+//! (see `vector_width`). Hoisted values are splatted
 //! once, where they are computed. One emitter serves both loops, parameterised by the lane
 //! count: whitelisted operations (see `Lower::emit_op`) become vector instructions whose every
 //! lane has exactly the scalar instruction's bits, NaN payloads and signs included; any other

@@ -167,7 +167,7 @@ impl std::error::Error for NpyError {
 
 /// The dtypes [`read_bytes`] accepts, for error messages.
 const SUPPORTED: &str =
-    "bool, int8 to int64, uint8 to uint32, float16 to float64, complex64 and complex128";
+    "bool, int8 to int64, uint8 to uint32, float16 to float64, complex64, complex128 and byte-string (`S`)";
 
 /// Why a dtype the reader refuses has no numjit dtype, for the error message.
 fn unsupported_reason(descr: &str) -> Option<&'static str> {
@@ -196,7 +196,7 @@ fn unsupported_reason(descr: &str) -> Option<&'static str> {
             "long double arrays are laid out differently on different machines, and numjit \
              computes in at most float64; convert them with .astype('float64')"
         }
-        ('U', _) => "numjit has no string dtype (numexpr refuses unicode arrays too)",
+        ('U', _) => "numjit has no unicode dtype, only byte strings (`S`), which it compares (numexpr refuses unicode arrays too)",
         ('S', Some(0)) | ('a', Some(0)) => "byte strings of width 0 hold nothing to compare",
         ('S', _) | ('a', _) => {
             "byte strings are inputs only: numjit compares them but makes no byte-string \

@@ -516,6 +516,47 @@ fn complex_arithmetic_known_values() {
         let want = z[k] * w[k] - z[k] / w[k] + Complex64::new(0.0, 2.0);
         assert!((got[k] - want).norm() < 1e-14, "{k}: {} vs {want}", got[k]);
     }
+    // The product bit for bit as NumPy's x86-64 loop computes it (fused multiply-adds), on
+    // values where the textbook formula rounds differently, and where it overflows.
+    let a = vec![
+        Complex64::new(0.49543508709194095, 0.4494910647887381),
+        Complex64::new(1.0 / 3.0, -2.0 / 7.0),
+        Complex64::new(1e308, 1e308),
+    ];
+    let b = vec![
+        Complex64::new(0.651592972722763, 0.7887233511355132),
+        Complex64::new(5.0 / 11.0, 0.2),
+        Complex64::new(1e308, 1e308),
+    ];
+    for expr in ["a * b", "a * b + 0", "a ** 2"] {
+        let r = numjit::eval(expr, numjit::vars! {a, b}).unwrap();
+        let got = r.as_c128().unwrap();
+        for k in 0..a.len() {
+            let y = if expr == "a ** 2" { a[k] } else { b[k] };
+            let want = Complex64::new(
+                a[k].re.mul_add(y.re, -(a[k].im * y.im)),
+                a[k].re.mul_add(y.im, a[k].im * y.re),
+            );
+            assert_eq!(
+                (got[k].re.to_bits(), got[k].im.to_bits()),
+                (want.re.to_bits(), want.im.to_bits()),
+                "{expr} at {k}: {} vs {want}",
+                got[k]
+            );
+        }
+    }
+    // NumPy 2.4.6 on x86-64: np.array([a[0]]) * np.array([b[0]]).
+    let numpy = numjit::eval("a * b", numjit::vars! {a, b}).unwrap();
+    assert_eq!(
+        numpy.as_c128().unwrap()[0],
+        Complex64::new(-0.03170207773624486, 0.6836464412792844)
+    );
+    let textbook = |x: Complex64, y: Complex64| x.re * y.re - x.im * y.im;
+    assert_ne!(
+        textbook(a[0], b[0]).to_bits(),
+        a[0].re.mul_add(b[0].re, -(a[0].im * b[0].im)).to_bits(),
+        "the test values must tell the two formulas apart"
+    );
     // (1+2j)(0.5-1j) = 2.5 + 0j exactly; sqrt(-4) = 2j; abs(3+4j) = 5.
     let r = numjit::eval("z * w", numjit::vars! {"z" => &z, "w" => &w}).unwrap();
     assert_eq!(r.as_c128().unwrap()[0], Complex64::new(2.5, 0.0));

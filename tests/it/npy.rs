@@ -606,7 +606,7 @@ fn unsupported_dtypes_are_named() {
             "complex long double",
             ".astype('complex128')",
         ),
-        ("U3.npy", "<U3", "unicode", "no string dtype"),
+        ("U3.npy", "<U3", "unicode", "no unicode dtype"),
         ("S3.npy", "|S3", "byte string", "npy::read_contents"),
         ("object.npy", "|O", "object", "Python objects, not numbers"),
         ("M8.npy", "<M8[D]", "datetime64", "not dates or durations"),
@@ -648,7 +648,7 @@ fn unsupported_dtype_message() {
         "unsupported dtype '<u8' (uint64): values above 2**63-1 have no numjit dtype (numexpr \
          casts them to int64 unchecked, so they turn negative); convert them with \
          .astype('int64') if they fit; numjit reads bool, int8 to int64, uint8 to uint32, \
-         float16 to float64, complex64 and complex128 arrays"
+         float16 to float64, complex64, complex128 and byte-string (`S`) arrays"
     );
     // A dtype numjit knows nothing about still gets its name and the list.
     let header = "{'descr': '<i16', 'fortran_order': False, 'shape': (1,), }";
@@ -656,7 +656,7 @@ fn unsupported_dtype_message() {
     assert_eq!(
         e.to_string(),
         "unsupported dtype '<i16' (int128); numjit reads bool, int8 to int64, uint8 to uint32, \
-         float16 to float64, complex64 and complex128 arrays"
+         float16 to float64, complex64, complex128 and byte-string (`S`) arrays"
     );
 }
 
