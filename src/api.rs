@@ -959,6 +959,8 @@ pub struct Script {
 struct ScriptInner {
     source: String,
     stmts: Vec<Statement>,
+    /// The names the script writes into (`name[...] = ...`); they cannot be subscript bounds.
+    written: Vec<String>,
 }
 
 fn base_name(e: &Expr) -> (String, Span) {
@@ -973,7 +975,7 @@ impl Script {
     /// Parses `source`.
     pub fn new(source: &str) -> Result<Script> {
         let stmts = syntax::parse_script(source).map_err(|e| e.with_source(source))?;
-        let stmts = stmts
+        let stmts: Vec<Statement> = stmts
             .into_iter()
             .map(|s| match s.kind {
                 StmtKind::Expr(e) => Statement {
@@ -1000,10 +1002,18 @@ impl Script {
                 }
             })
             .collect();
+        let written = stmts
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Write { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
         Ok(Script {
             inner: Arc::new(ScriptInner {
                 source: source.to_string(),
                 stmts,
+                written,
             }),
         })
     }
@@ -1021,7 +1031,7 @@ impl Script {
     /// [`Script::execute`] with an explicit schedule.
     pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
         self.check_all(&vars)?;
-        let written = self.written();
+        let written = &self.inner.written;
         // Phase 2: run. Script arrays and writable bindings are reached through raw views
         // (`Out::detach`) taken from one exclusive borrow each; they live in `arrays` and
         // `vars`, which outlive every view made here.
@@ -1044,7 +1054,7 @@ impl Script {
             let scope = Scope {
                 vars: &vars,
                 env: &env,
-                written: &written,
+                written,
             };
             // Reductions in the statement are computed first, in the state the statements
             // before it left (and before this one writes anything).
@@ -1091,12 +1101,12 @@ impl Script {
     /// anywhere writes nothing.
     fn check_all(&self, vars: &Vars<'_>) -> Result<()> {
         let mut env: Vec<(String, Arg<'_>)> = Vec::new();
-        let written = self.written();
+        let written = &self.inner.written;
         for stmt in &self.inner.stmts {
             let scope = Scope {
                 vars,
                 env: &env,
-                written: &written,
+                written,
             };
             // Reductions are not computed here: their results' dtypes and shapes stand in.
             let bound = stmt.value.with_reductions(&scope, Mode::Check, |scope| {
@@ -1129,18 +1139,6 @@ impl Script {
             }
         }
         Ok(())
-    }
-
-    /// The names the script writes into (`name[...] = ...`).
-    fn written(&self) -> Vec<String> {
-        self.inner
-            .stmts
-            .iter()
-            .filter_map(|s| match &s.target {
-                Target::Write { name, .. } => Some(name.clone()),
-                _ => None,
-            })
-            .collect()
     }
 
     /// Checks `name[...] = value` (the target at `span`): `name` must be writable, the view

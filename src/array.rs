@@ -427,36 +427,23 @@ impl Array {
     }
 }
 
-impl From<ArrayD<f64>> for Array {
-    fn from(a: ArrayD<f64>) -> Self {
-        Array::Float64(a)
-    }
+macro_rules! array_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {
+        $(impl From<ArrayD<$t>> for Array {
+            fn from(a: ArrayD<$t>) -> Self {
+                Array::$variant(a)
+            }
+        })*
+    };
 }
-impl From<ArrayD<i64>> for Array {
-    fn from(a: ArrayD<i64>) -> Self {
-        Array::Int64(a)
-    }
-}
-impl From<ArrayD<bool>> for Array {
-    fn from(a: ArrayD<bool>) -> Self {
-        Array::Bool(a)
-    }
-}
-impl From<ArrayD<i32>> for Array {
-    fn from(a: ArrayD<i32>) -> Self {
-        Array::Int32(a)
-    }
-}
-impl From<ArrayD<f32>> for Array {
-    fn from(a: ArrayD<f32>) -> Self {
-        Array::Float32(a)
-    }
-}
-impl From<ArrayD<Complex64>> for Array {
-    fn from(a: ArrayD<Complex64>) -> Self {
-        Array::Complex128(a)
-    }
-}
+array_from!(
+    bool => Bool,
+    i32 => Int32,
+    i64 => Int64,
+    f32 => Float32,
+    f64 => Float64,
+    Complex64 => Complex128,
+);
 
 /// Where a scalar argument's value lives: arrays borrow the caller's memory, scalars are copied
 /// into the argument itself so that `vars!{x}` with `x: f64` needs no long-lived storage.

@@ -497,25 +497,13 @@ pub fn sinh(z: Complex64) -> Complex64 {
     let y = z.im;
     if x.is_finite() {
         if y.is_finite() {
-            let (mut s, mut co) = sincos(y);
+            let (s, mut co) = sincos(y);
             if negate {
                 co = -co;
             }
             if x > T_EXP {
-                let mut rx = x - T_EXP;
-                s *= EXP_T / 2.0;
-                co *= EXP_T / 2.0;
-                if rx > T_EXP {
-                    rx -= T_EXP;
-                    s *= EXP_T;
-                    co *= EXP_T;
-                }
-                if rx > T_EXP {
-                    c(MAX * co, MAX * s)
-                } else {
-                    let e = rx.exp();
-                    c(e * co, e * s)
-                }
+                let (re, im) = scale_by_half_exp(x, co, s);
+                c(re, im)
             } else {
                 c(x.sinh() * co, x.cosh() * s)
             }
@@ -546,30 +534,37 @@ pub fn sinh(z: Complex64) -> Complex64 {
     }
 }
 
+/// `(a, b)` times `exp(t) / 2` for `T_EXP < t`, where `exp(t)` alone would overflow: glibc's
+/// stepwise scaling (by `EXP_T` at most twice, then `exp` of the rest, or `MAX` beyond), shared
+/// by `sinh`, `cosh` and `sin`.
+fn scale_by_half_exp(t: f64, a: f64, b: f64) -> (f64, f64) {
+    let (mut a, mut b) = (a * (EXP_T / 2.0), b * (EXP_T / 2.0));
+    let mut r = t - T_EXP;
+    if r > T_EXP {
+        r -= T_EXP;
+        a *= EXP_T;
+        b *= EXP_T;
+    }
+    if r > T_EXP {
+        (MAX * a, MAX * b)
+    } else {
+        let e = r.exp();
+        (e * a, e * b)
+    }
+}
+
 /// Hyperbolic cosine (C99 `ccosh`, glibc's algorithm).
 pub fn cosh(z: Complex64) -> Complex64 {
     let (x, y) = (z.re, z.im);
     if x.is_finite() {
         if y.is_finite() {
-            let (mut s, mut co) = sincos(y);
+            let (mut s, co) = sincos(y);
             if x.abs() > T_EXP {
                 if x.is_sign_negative() {
                     s = -s;
                 }
-                let mut rx = x.abs() - T_EXP;
-                s *= EXP_T / 2.0;
-                co *= EXP_T / 2.0;
-                if rx > T_EXP {
-                    rx -= T_EXP;
-                    s *= EXP_T;
-                    co *= EXP_T;
-                }
-                if rx > T_EXP {
-                    c(MAX * co, MAX * s)
-                } else {
-                    let e = rx.exp();
-                    c(e * co, e * s)
-                }
+                let (re, im) = scale_by_half_exp(x.abs(), co, s);
+                c(re, im)
             } else {
                 c(x.cosh() * co, x.sinh() * s)
             }
@@ -657,20 +652,8 @@ pub fn sin(z: Complex64) -> Complex64 {
                 if y.is_sign_negative() {
                     co = -co;
                 }
-                let mut iy = y.abs() - T_EXP;
-                s *= EXP_T / 2.0;
-                co *= EXP_T / 2.0;
-                if iy > T_EXP {
-                    iy -= T_EXP;
-                    s *= EXP_T;
-                    co *= EXP_T;
-                }
-                if iy > T_EXP {
-                    c(MAX * s, MAX * co)
-                } else {
-                    let e = iy.exp();
-                    c(e * s, e * co)
-                }
+                let (re, im) = scale_by_half_exp(y.abs(), s, co);
+                c(re, im)
             } else {
                 c(y.cosh() * s, y.sinh() * co)
             }

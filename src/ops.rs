@@ -268,92 +268,72 @@ pub mod scalar {
         }
     }
 
-    /// NumPy's `npy_divmod` for float64: returns (floor quotient, modulo).
-    pub fn divmod_f64(a: f64, b: f64) -> (f64, f64) {
-        let m = a % b; // C fmod
-        if b == 0.0 {
-            // NumPy: floor_divide gives a/b, remainder gives fmod (nan).
-            return (a / b, m);
-        }
-        let mut div = (a - m) / b;
-        let mut m = m;
-        if m != 0.0 {
-            if (b < 0.0) != (m < 0.0) {
-                m += b;
-                div -= 1.0;
+    // NumPy's float floor division, remainder and `nextafter` for one float type, computed in
+    // that type as NumPy's `npy_divmod`/`npy_divmodf` and C's `nextafter`/`nextafterf` do.
+    macro_rules! float_division {
+        ($t:ident, $divmod:ident, $floordiv:ident, $modulo:ident, $nextafter:ident) => {
+            #[doc = concat!("NumPy's `npy_divmod` for ", stringify!($t), ": (floor quotient, modulo).")]
+            pub fn $divmod(a: $t, b: $t) -> ($t, $t) {
+                let m = a % b; // C fmod
+                if b == 0.0 {
+                    // NumPy: floor_divide gives a/b, remainder gives fmod (nan).
+                    return (a / b, m);
+                }
+                let mut div = (a - m) / b;
+                let mut m = m;
+                if m != 0.0 {
+                    if (b < 0.0) != (m < 0.0) {
+                        m += b;
+                        div -= 1.0;
+                    }
+                } else {
+                    m = (0.0 as $t).copysign(b);
+                }
+                let floordiv = if div != 0.0 {
+                    let mut f = div.floor();
+                    if div - f > 0.5 {
+                        f += 1.0;
+                    }
+                    f
+                } else {
+                    (0.0 as $t).copysign(a / b)
+                };
+                (floordiv, m)
             }
-        } else {
-            m = 0.0f64.copysign(b);
-        }
-        let floordiv = if div != 0.0 {
-            let mut f = div.floor();
-            if div - f > 0.5 {
-                f += 1.0;
+
+            #[doc = concat!("NumPy's `floor_divide` on ", stringify!($t), ".")]
+            pub fn $floordiv(a: $t, b: $t) -> $t {
+                $divmod(a, b).0
             }
-            f
-        } else {
-            0.0f64.copysign(a / b)
+
+            #[doc = concat!("NumPy's `remainder` (`%`) on ", stringify!($t), ".")]
+            pub fn $modulo(a: $t, b: $t) -> $t {
+                if a.is_nan() || b.is_nan() {
+                    return $t::NAN;
+                }
+                $divmod(a, b).1
+            }
+
+            #[doc = concat!("C's `nextafter` on ", stringify!($t), ".")]
+            pub fn $nextafter(x: $t, y: $t) -> $t {
+                if x.is_nan() || y.is_nan() {
+                    return $t::NAN;
+                }
+                if x == y {
+                    return y;
+                }
+                if x == 0.0 {
+                    let tiny = $t::from_bits(1);
+                    return if y > 0.0 { tiny } else { -tiny };
+                }
+                let bits = x.to_bits();
+                let up = (y > x) == (x > 0.0);
+                $t::from_bits(if up { bits + 1 } else { bits - 1 })
+            }
         };
-        (floordiv, m)
     }
-
-    /// NumPy's `npy_divmodf` for float32, computed in float32 as NumPy does.
-    pub fn divmod_f32(a: f32, b: f32) -> (f32, f32) {
-        let m = a % b;
-        if b == 0.0 {
-            return (a / b, m);
-        }
-        let mut div = (a - m) / b;
-        let mut m = m;
-        if m != 0.0 {
-            if (b < 0.0) != (m < 0.0) {
-                m += b;
-                div -= 1.0;
-            }
-        } else {
-            m = 0.0f32.copysign(b);
-        }
-        let floordiv = if div != 0.0 {
-            let mut f = div.floor();
-            if div - f > 0.5 {
-                f += 1.0;
-            }
-            f
-        } else {
-            0.0f32.copysign(a / b)
-        };
-        (floordiv, m)
-    }
-
-    /// NumPy's `floor_divide` on float32.
-    pub fn floordiv_f32(a: f32, b: f32) -> f32 {
-        divmod_f32(a, b).0
-    }
-
-    /// NumPy's `remainder` on float32.
-    pub fn mod_f32(a: f32, b: f32) -> f32 {
-        if a.is_nan() || b.is_nan() {
-            return f32::NAN;
-        }
-        divmod_f32(a, b).1
-    }
-
-    /// C's `nextafterf`.
-    pub fn nextafter_f32(x: f32, y: f32) -> f32 {
-        if x.is_nan() || y.is_nan() {
-            return f32::NAN;
-        }
-        if x == y {
-            return y;
-        }
-        if x == 0.0 {
-            let tiny = f32::from_bits(1);
-            return if y > 0.0 { tiny } else { -tiny };
-        }
-        let bits = x.to_bits();
-        let up = (y > x) == (x > 0.0);
-        f32::from_bits(if up { bits + 1 } else { bits - 1 })
-    }
+    float_division!(f64, divmod_f64, floordiv_f64, mod_f64, nextafter_f64);
+    float_division!(f32, divmod_f32, floordiv_f32, mod_f32, nextafter_f32);
 
     /// Compares two NUL-padded byte strings as NumPy (and numexpr) do: as if the shorter
     /// were padded with NULs to the longer's width, bytes unsigned.
@@ -372,19 +352,6 @@ pub mod scalar {
         let trim = |s: &[u8]| -> usize { s.iter().position(|&c| c == 0).unwrap_or(s.len()) };
         let (h, n) = (&haystack[..trim(haystack)], &needle[..trim(needle)]);
         n.is_empty() || h.windows(n.len()).any(|w| w == n)
-    }
-
-    /// NumPy's `floor_divide` on float64.
-    pub fn floordiv_f64(a: f64, b: f64) -> f64 {
-        divmod_f64(a, b).0
-    }
-
-    /// NumPy's `remainder` (`%`) on float64.
-    pub fn mod_f64(a: f64, b: f64) -> f64 {
-        if a.is_nan() || b.is_nan() {
-            return f64::NAN;
-        }
-        divmod_f64(a, b).1
     }
 
     /// Integer power with wrapping, by repeated squaring. A negative exponent (which NumPy
@@ -503,23 +470,6 @@ pub mod scalar {
         } else {
             b
         }
-    }
-
-    /// C's `nextafter`.
-    pub fn nextafter_f64(x: f64, y: f64) -> f64 {
-        if x.is_nan() || y.is_nan() {
-            return f64::NAN;
-        }
-        if x == y {
-            return y;
-        }
-        if x == 0.0 {
-            let tiny = f64::from_bits(1);
-            return if y > 0.0 { tiny } else { -tiny };
-        }
-        let bits = x.to_bits();
-        let up = (y > x) == (x > 0.0);
-        f64::from_bits(if up { bits + 1 } else { bits - 1 })
     }
 }
 

@@ -281,18 +281,7 @@ impl Session {
         // Constructors inside an expression (`x = 2*random(3, seed=1) - 1`) are evaluated
         // first and replaced by names of the same length, so that error spans still point
         // into the input.
-        let mut text = src[s..e].to_string();
-        let mut temps: Vec<(String, Array, String)> = Vec::new();
-        for (cs, ce) in constructor_calls(src, s, e) {
-            let Some(call) = parse_call(src, cs, ce) else {
-                continue;
-            };
-            let a = self.construct(src, &call)?;
-            let name = format!("__{}", temps.len());
-            let name = format!("{name:_<width$}", width = ce - cs);
-            text.replace_range(cs - s..ce - s, &name);
-            temps.push((name, a, src[cs..ce].to_string()));
-        }
+        let (text, temps) = self.substitute_constructors(src, s, e)?;
         self.engine(&text, s, &temps, out).map_err(|mut f| {
             for (name, _, call) in &temps {
                 f.message = f.message.replace(name.as_str(), call);
@@ -592,9 +581,17 @@ impl Session {
         npy::write(Path::new(&path), array).map_err(|e| Failure::plain(e.to_string()))
     }
 
-    /// The value of the expression `src[s..e]`, constructors inside it included
-    /// (`astype(2*random(3), float32)`).
-    fn evaluate(&mut self, src: &str, s: usize, e: usize) -> Res<Array> {
+    /// `src[s..e]` with each constructor call in it (`random(3, seed=1)`) evaluated and
+    /// replaced by a name of the same length, so that error spans still point into the input;
+    /// returns the text and, per call, its name, value and original text (to put back into
+    /// error messages).
+    #[allow(clippy::type_complexity)]
+    fn substitute_constructors(
+        &mut self,
+        src: &str,
+        s: usize,
+        e: usize,
+    ) -> Res<(String, Vec<(String, Array, String)>)> {
         let mut text = src[s..e].to_string();
         let mut temps: Vec<(String, Array, String)> = Vec::new();
         for (cs, ce) in constructor_calls(src, s, e) {
@@ -607,6 +604,13 @@ impl Session {
             text.replace_range(cs - s..ce - s, &name);
             temps.push((name, a, src[cs..ce].to_string()));
         }
+        Ok((text, temps))
+    }
+
+    /// The value of the expression `src[s..e]`, constructors inside it included
+    /// (`astype(2*random(3), float32)`).
+    fn evaluate(&mut self, src: &str, s: usize, e: usize) -> Res<Array> {
+        let (text, temps) = self.substitute_constructors(src, s, e)?;
         let vars = temps
             .iter()
             .fold(self.vars(), |v, (name, a, _)| v.bind(name.as_str(), a));
