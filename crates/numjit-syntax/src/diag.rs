@@ -1,0 +1,133 @@
+//! Owns numjit's one user-facing error type, [`Error`]: a kind, a message, the source text
+//! and a byte [`Span`], displayed as the source line with a caret under the offending span.
+//! Must not touch anything but text: kinds name categories of mistakes, not engine types.
+//!
+//! Every phase (this crate's parser and the engine's checker, executor and API) reports user
+//! mistakes through this type; none of them panics on user input.
+
+use std::fmt;
+
+/// A half-open byte range `start..end` into the expression text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// What went wrong, in categories a program can match on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The text does not follow the grammar.
+    Syntax,
+    /// A name that is not bound.
+    UnknownName,
+    /// A call of a function numjit does not have.
+    UnknownFunction,
+    /// A call with the wrong number of arguments.
+    Arity,
+    /// An operation that is not defined for its operands' dtypes.
+    DType,
+    /// Operand shapes that do not broadcast.
+    Shape,
+    /// The provided output has the wrong shape or dtype.
+    Output,
+    /// The input exceeds a safety limit (nesting depth, length).
+    Limit,
+    /// Cranelift could not compile for this machine (not caused by the expression).
+    Internal,
+}
+
+/// A user-facing error: what went wrong and where in the expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    span: Option<Span>,
+    source: String,
+}
+
+impl Error {
+    /// An error about `span` of `source`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>, span: Option<Span>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            span,
+            source: String::new(),
+        }
+    }
+
+    /// Attach the source text the span refers to (done once, at the API boundary).
+    pub fn with_source(mut self, source: &str) -> Error {
+        self.source = source.to_string();
+        self
+    }
+
+    /// The category of the error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The one-line message, without the source display.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The byte span of the offending part of the expression, if the error has one.
+    pub fn span(&self) -> Option<Span> {
+        self.span
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        let Some(span) = self.span else {
+            return Ok(());
+        };
+        if self.source.is_empty() {
+            return Ok(());
+        }
+        let src = &self.source;
+        let start = span.start.min(src.len());
+        let end = span.end.clamp(start, src.len());
+        // The line holding the start of the span.
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let line = &src[line_start..line_end];
+        let line_no = src[..line_start].matches('\n').count() + 1;
+        let prefix = if src.contains('\n') {
+            format!("{line_no} | ")
+        } else {
+            "  ".to_string()
+        };
+        let pad = src[line_start..start].chars().count() + prefix.chars().count();
+        let width = src[start..end.min(line_end)].chars().count().max(1);
+        write!(
+            f,
+            "\n{prefix}{line}\n{}{}",
+            " ".repeat(pad),
+            "^".repeat(width)
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results with numjit's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

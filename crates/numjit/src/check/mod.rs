@@ -1,0 +1,906 @@
+//! Provides [`check`]: names, dtypes and operator rules of an AST, producing a typed
+//! [`Program`]; and [`broadcast`], NumPy's shape rule. This is the only phase where semantic user
+//! errors arise: after it succeeds, lowering and execution cannot fail on user input.
+//!
+//! Promotion follows NumPy 2 over bool, int32, int64, float32, float64 and complex128, with
+//! Python literals weak (see [`DType::promote`] and docs/language.md); byte strings are only
+//! compared and searched.
+
+use crate::ir::{Builder, Cmp, IntExpr, IntOp, NodeId, Op, Program, View, ViewItem};
+use crate::semantics::{Func, Sig};
+use crate::types::Scalar;
+use crate::types::Strided;
+use crate::types::{DType, Dims, Steps};
+use numjit_syntax::ast::{BinOp, Expr, ExprKind, SubItem, UnaryOp};
+use numjit_syntax::{Error, ErrorKind, Result, Span};
+use smallvec::SmallVec;
+
+/// Checks `expr` against the bound names' dtypes (`lookup`); `known` lists every bound name
+/// for "did you mean" suggestions.
+pub fn check(
+    expr: &Expr,
+    lookup: &dyn Fn(&str) -> Option<DType>,
+    known: &[&str],
+) -> Result<Program> {
+    let mut c = Checker {
+        b: Builder::new(),
+        lookup,
+        known,
+    };
+    let root = c.expr(expr)?;
+    if let DType::Bytes(_) = c.b.dtype(root) {
+        return Err(bytes_err(expr.span));
+    }
+    Ok(c.b.finish(root))
+}
+
+struct Checker<'a> {
+    b: Builder,
+    lookup: &'a dyn Fn(&str) -> Option<DType>,
+    known: &'a [&'a str],
+}
+
+/// Whether `e` is a Python literal, or operators on literals only (`2`, `-1.5`, `2*3j`): NumPy
+/// 2 treats such values as weak scalars that take the other operand's dtype within its kind.
+/// A function of literals (`cos(3)`) is a typed float64, as NumPy's function returns.
+pub(crate) fn is_weak(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) => true,
+        ExprKind::Unary { arg, .. } => is_weak(arg),
+        ExprKind::Binary { lhs, rhs, .. } => is_weak(lhs) && is_weak(rhs),
+        _ => false,
+    }
+}
+
+/// The error for a byte string used other than in a comparison or `contains`.
+fn bytes_err(span: Span) -> Error {
+    dtype_err(
+        "byte strings can only be compared (`==`, `!=`, `<`, `<=`, `>`, `>=`) or searched with `contains`".into(),
+        span,
+    )
+}
+
+fn is_bytes(dt: DType) -> bool {
+    matches!(dt, DType::Bytes(_))
+}
+
+fn dtype_err(msg: String, span: Span) -> Error {
+    Error::new(ErrorKind::DType, msg, Some(span))
+}
+
+impl Checker<'_> {
+    fn expr(&mut self, e: &Expr) -> Result<NodeId> {
+        match &e.kind {
+            ExprKind::Int(v) => Ok(self.b.constant_node(Scalar::Int(*v))),
+            ExprKind::Float(v) => Ok(self.b.constant_node(Scalar::Float(*v))),
+            ExprKind::Bool(v) => Ok(self.b.constant_node(Scalar::Bool(*v))),
+            ExprKind::Imag(v) => Ok(self
+                .b
+                .constant_node(Scalar::Complex(crate::types::Complex64::new(0.0, *v)))),
+            ExprKind::Str(bytes) => {
+                if bytes.is_empty() {
+                    // NumPy's `S0` does not exist: b'' is `S1` holding a NUL.
+                    Ok(self.b.string(&[0]))
+                } else {
+                    Ok(self.b.string(bytes))
+                }
+            }
+            ExprKind::Reduce { .. } => Err(Error::new(
+                ErrorKind::Internal,
+                "a reduction reached checking unevaluated",
+                Some(e.span),
+            )),
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(dt) => Ok(self.b.input(n, dt, Vec::new(), e.span)),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Subscript { .. } => {
+                let (name, view) = self.view(e)?;
+                let dt = (self.lookup)(&name).expect("view() checked the name");
+                Ok(self.b.input(&name, dt, view, e.span))
+            }
+            ExprKind::Unary { op, arg } => {
+                let a = self.expr(arg)?;
+                let dt = self.b.dtype(a);
+                match (op, dt) {
+                    (_, DType::Bytes(_)) => Err(bytes_err(e.span)),
+                    (UnaryOp::Pos, dt) if dt != DType::Bool => Ok(a),
+                    (UnaryOp::Neg, dt) if dt != DType::Bool => Ok(self.b.add(Op::Neg, dt, vec![a])),
+                    (UnaryOp::Invert, dt) if dt == DType::Bool || dt.is_int() => {
+                        Ok(self.b.add(Op::Invert, dt, vec![a]))
+                    }
+                    (UnaryOp::Neg, DType::Bool) => Err(dtype_err(
+                        "unary `-` is not defined for bool (NumPy refuses it); use `~` for logical not".into(),
+                        e.span,
+                    )),
+                    (op, dt) => Err(dtype_err(
+                        format!("unary `{}` is not defined for {dt}", op.symbol()),
+                        e.span,
+                    )),
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.expr(lhs)?;
+                let r = self.expr(rhs)?;
+                let weak = [is_weak(lhs), is_weak(rhs)];
+                self.binary(*op, l, r, weak, e.span, rhs.span)
+            }
+            ExprKind::Call {
+                name,
+                name_span,
+                args,
+            } => {
+                let Some(f) = Func::from_name(name) else {
+                    let mut msg = format!("unknown function `{name}`");
+                    let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                    if let Some(s) = suggest(name, &names) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    return Err(Error::new(
+                        ErrorKind::UnknownFunction,
+                        msg,
+                        Some(*name_span),
+                    ));
+                };
+                if args.len() != f.arity() {
+                    let n = f.arity();
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!(
+                            "`{name}` takes {n} argument{}, got {}",
+                            if n == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                        Some(e.span),
+                    ));
+                }
+                let mut ids = Vec::with_capacity(args.len());
+                for a in args {
+                    ids.push(self.expr(a)?);
+                }
+                let weak: Vec<bool> = args.iter().map(is_weak).collect();
+                self.call(f, ids, &weak, e.span)
+            }
+        }
+    }
+
+    /// The name and subscripts of `x[...]...[...]`.
+    pub(crate) fn view(&self, e: &Expr) -> Result<(String, View)> {
+        match &e.kind {
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(_) => Ok((n.clone(), Vec::new())),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Subscript { base, items } => {
+                let (name, mut view) = self.view(base)?;
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    out.push(match it {
+                        SubItem::Index(x) => ViewItem::Index(self.int_expr(x)?, x.span),
+                        SubItem::Ellipsis(span) => ViewItem::Ellipsis(*span),
+                        SubItem::Slice {
+                            start,
+                            stop,
+                            step,
+                            span,
+                        } => ViewItem::Slice {
+                            start: start.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            stop: stop.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            step: step.as_ref().map(|x| self.int_expr(x)).transpose()?,
+                            span: *span,
+                        },
+                    });
+                }
+                if out
+                    .iter()
+                    .filter(|i| matches!(i, ViewItem::Ellipsis(_)))
+                    .count()
+                    > 1
+                {
+                    return Err(Error::new(
+                        ErrorKind::Syntax,
+                        "a subscript can have only one `...`",
+                        Some(e.span),
+                    ));
+                }
+                view.push(out);
+                Ok((name, view))
+            }
+            _ => Err(Error::new(
+                ErrorKind::Syntax,
+                "only arrays bound by name (or views of them) can be subscripted",
+                Some(e.span),
+            )),
+        }
+    }
+
+    /// A subscript bound: integer arithmetic on literals and bound int64 scalars.
+    fn int_expr(&self, e: &Expr) -> Result<IntExpr> {
+        let bad = |msg: &str| Err(Error::new(ErrorKind::DType, msg.to_string(), Some(e.span)));
+        match &e.kind {
+            ExprKind::Int(v) => Ok(IntExpr::Lit(*v)),
+            ExprKind::Float(_) => bad("subscript bounds must be integers, not floats"),
+            ExprKind::Bool(_) => bad("subscript bounds must be integers, not bools"),
+            ExprKind::Name(n) => match (self.lookup)(n) {
+                Some(DType::Int64 | DType::Int32) => Ok(IntExpr::Name(n.clone(), e.span)),
+                Some(dt) => Err(Error::new(
+                    ErrorKind::DType,
+                    format!("subscript bounds must be integers; `{n}` is {dt}"),
+                    Some(e.span),
+                )),
+                None => Err(self.unknown_name(n, e.span)),
+            },
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                arg,
+            } => Ok(IntExpr::Neg(Box::new(self.int_expr(arg)?))),
+            ExprKind::Unary {
+                op: UnaryOp::Pos,
+                arg,
+            } => self.int_expr(arg),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let op = match op {
+                    BinOp::Add => IntOp::Add,
+                    BinOp::Sub => IntOp::Sub,
+                    BinOp::Mul => IntOp::Mul,
+                    BinOp::FloorDiv => IntOp::FloorDiv,
+                    BinOp::Mod => IntOp::Mod,
+                    _ => return bad("subscript bounds allow only + - * // % on integers"),
+                };
+                Ok(IntExpr::Bin(
+                    op,
+                    Box::new(self.int_expr(lhs)?),
+                    Box::new(self.int_expr(rhs)?),
+                    e.span,
+                ))
+            }
+            _ => bad("subscript bounds must be integer literals, bound int64 scalars, or + - * // % of them"),
+        }
+    }
+
+    fn unknown_name(&self, name: &str, span: Span) -> Error {
+        let mut msg = format!("unknown name `{name}`");
+        if Func::from_name(name).is_some() {
+            msg.push_str(&format!(
+                "; `{name}` is a function, call it as `{name}(...)`"
+            ));
+        } else if let Some(s) = suggest(name, self.known) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        }
+        Error::new(ErrorKind::UnknownName, msg, Some(span))
+    }
+
+    /// The dtype `args` compute in: NumPy's promotion of the strong operands, then each weak
+    /// literal's kind (see [`DType::promote_weak`]); `weak[k]` says whether `args[k]` is a
+    /// literal (see [`is_weak`]). All literals: plain promotion (the constant folds anyway).
+    fn result_type(&self, args: &[NodeId], weak: &[bool]) -> DType {
+        let dts = |w: bool| {
+            args.iter()
+                .zip(weak)
+                .filter(move |(_, &k)| k == w)
+                .map(|(&a, _)| self.b.dtype(a))
+        };
+        match dts(false).reduce(DType::promote) {
+            None => dts(true).reduce(DType::promote).unwrap_or(DType::Bool),
+            Some(t) => dts(true).fold(t, DType::promote_weak),
+        }
+    }
+
+    /// `arg` converted to `dtype`; a weak integer literal that does not fit an int32 operand
+    /// is refused as NumPy 2 refuses it.
+    fn cast_to(&mut self, arg: NodeId, dtype: DType, span: Span) -> Result<NodeId> {
+        if dtype == DType::Int32 {
+            if let Some(Scalar::Int(v)) = self.b.constant(arg) {
+                if i32::try_from(v).is_err() {
+                    return Err(dtype_err(
+                        format!("Python integer {v} out of bounds for int32 (NumPy refuses it too); make the array int64 or write a float"),
+                        span,
+                    ));
+                }
+            }
+        }
+        Ok(self.b.cast(arg, dtype))
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: NodeId,
+        r: NodeId,
+        weak: [bool; 2],
+        span: Span,
+        rspan: Span,
+    ) -> Result<NodeId> {
+        let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
+        if is_bytes(lt) || is_bytes(rt) {
+            let cmp = match op {
+                BinOp::Lt => Cmp::Lt,
+                BinOp::Le => Cmp::Le,
+                BinOp::Eq => Cmp::Eq,
+                BinOp::Ne => Cmp::Ne,
+                BinOp::Ge => Cmp::Ge,
+                BinOp::Gt => Cmp::Gt,
+                _ => return Err(bytes_err(span)),
+            };
+            if !(is_bytes(lt) && is_bytes(rt)) {
+                return Err(dtype_err(
+                    format!("cannot compare byte strings with numbers ({lt} and {rt})"),
+                    span,
+                ));
+            }
+            return Ok(self.b.add(Op::Cmp(cmp), DType::Bool, vec![l, r]));
+        }
+        if weak == [true, true] {
+            self.literal_overflow(op, l, r, span)?;
+        }
+        let mut dt = self.result_type(&[l, r], &weak);
+        // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
+        // cannot hold: compare in int64 then.
+        if op.is_comparison() && dt == DType::Int32 {
+            let big =
+                |c: Option<Scalar>| matches!(c, Some(Scalar::Int(v)) if i32::try_from(v).is_err());
+            if big(self.b.constant(l)) || big(self.b.constant(r)) {
+                dt = DType::Int64;
+            }
+        }
+        let not_for = |what: &str| {
+            dtype_err(
+                format!(
+                    "`{}` is not defined for {what} operands ({lt} and {rt})",
+                    op.symbol()
+                ),
+                span,
+            )
+        };
+        let simple = |op: BinOp| match op {
+            BinOp::Add => Op::Add,
+            BinOp::Sub => Op::Sub,
+            BinOp::Mul => Op::Mul,
+            BinOp::FloorDiv => Op::FloorDiv,
+            BinOp::Mod => Op::Mod,
+            BinOp::Pow => Op::Pow,
+            BinOp::Shl => Op::Shl,
+            BinOp::Shr => Op::Shr,
+            BinOp::BitAnd => Op::And,
+            BinOp::BitOr => Op::Or,
+            BinOp::BitXor => Op::Xor,
+            BinOp::Lt => Op::Cmp(Cmp::Lt),
+            BinOp::Le => Op::Cmp(Cmp::Le),
+            BinOp::Eq => Op::Cmp(Cmp::Eq),
+            BinOp::Ne => Op::Cmp(Cmp::Ne),
+            BinOp::Ge => Op::Cmp(Cmp::Ge),
+            BinOp::Gt => Op::Cmp(Cmp::Gt),
+            BinOp::Div => Op::Div,
+        };
+        // Operands converted to `t`.
+        let both = |c: &mut Self, t: DType| -> Result<(NodeId, NodeId)> {
+            Ok((c.cast_to(l, t, span)?, c.cast_to(r, t, span)?))
+        };
+        let complex = dt == DType::Complex128;
+        match op {
+            _ if op.is_comparison() => {
+                let (a, b) = both(self, dt)?;
+                Ok(self.b.add(simple(op), DType::Bool, vec![a, b]))
+            }
+            BinOp::Div => {
+                // True division: integers and bools give float64.
+                let t = if dt == DType::Bool || dt.is_int() {
+                    DType::Float64
+                } else {
+                    dt
+                };
+                let (a, b) = both(self, t)?;
+                Ok(self.b.add(Op::Div, t, vec![a, b]))
+            }
+            BinOp::Add | BinOp::Mul => {
+                let (a, b) = both(self, dt)?;
+                Ok(self.b.add(simple(op), dt, vec![a, b]))
+            }
+            BinOp::Sub => {
+                if dt == DType::Bool {
+                    return Err(dtype_err(
+                        "`-` is not defined for bool operands (NumPy refuses it); use `^` for logical xor".into(),
+                        span,
+                    ));
+                }
+                let (a, b) = both(self, dt)?;
+                Ok(self.b.add(Op::Sub, dt, vec![a, b]))
+            }
+            BinOp::FloorDiv | BinOp::Mod if complex => Err(not_for("complex")),
+            BinOp::FloorDiv | BinOp::Mod | BinOp::Pow => {
+                // NumPy gives int8 for bool operands; numjit's nearest integer is int64.
+                let t = if dt == DType::Bool { DType::Int64 } else { dt };
+                if op == BinOp::Pow && t.is_int() {
+                    if let Some(Scalar::Int(e)) = self.b.constant(r) {
+                        if e < 0 {
+                            return Err(dtype_err(
+                                "integers to negative integer powers are not allowed (as in NumPy); write a float, e.g. `2.0 ** -1`".into(),
+                                rspan,
+                            ));
+                        }
+                    }
+                }
+                let exponent = self.b.constant(r);
+                let (a, b) = both(self, t)?;
+                if op == BinOp::Pow && !t.is_int() {
+                    if let Some(e) = exponent {
+                        if let Some(x) = self.power(a, t, e, weak[1]) {
+                            return Ok(x);
+                        }
+                    }
+                }
+                Ok(self.b.add(simple(op), t, vec![a, b]))
+            }
+            _ if complex || dt.is_float() => {
+                Err(not_for(if complex { "complex" } else { "float" }))
+            }
+            BinOp::Shl | BinOp::Shr => {
+                let t = if dt == DType::Bool { DType::Int64 } else { dt };
+                let (a, b) = both(self, t)?;
+                Ok(self.b.add(simple(op), t, vec![a, b]))
+            }
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
+                let (a, b) = both(self, dt)?;
+                Ok(self.b.add(simple(op), dt, vec![a, b]))
+            }
+            _ => unreachable!("every operator is covered above"),
+        }
+    }
+
+    /// Refuses integer arithmetic on two literals whose exact (Python) value does not fit
+    /// int64, instead of folding it with wrap-around (`10**20`, `2**64 + 0.5`).
+    fn literal_overflow(&self, op: BinOp, l: NodeId, r: NodeId, span: Span) -> Result<()> {
+        let (Some(Scalar::Int(a)), Some(Scalar::Int(b))) = (self.b.constant(l), self.b.constant(r))
+        else {
+            return Ok(());
+        };
+        let exact = match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Pow if b >= 0 => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
+            BinOp::Shl if a == 0 => Some(0),
+            BinOp::Shl => u32::try_from(b)
+                .ok()
+                .filter(|&e| e < 64)
+                .and_then(|e| i64::try_from((a as i128) << e).ok()),
+            // Python's `-2**63 // -1` is 2**63.
+            BinOp::FloorDiv if a == i64::MIN && b == -1 => None,
+            // Division by zero (0 in NumPy), `%`, bitwise operators and comparisons stay in
+            // range.
+            _ => Some(0),
+        };
+        if exact.is_none() {
+            return Err(dtype_err(
+                format!(
+                    "`{a} {} {b}` overflows int64, the type of integer literals; write a float (e.g. `{a}.0 {} {b}`)",
+                    op.symbol(),
+                    op.symbol()
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// `x ** e` for a constant exponent `e` (as written, before promotion) on float or complex
+    /// `x` of dtype `t`; `literal` says whether `e` is a Python literal. `None`: a plain `**`.
+    ///
+    /// Floats: NumPy's answers for the exponents 0, 1, 2, -1 and 0.5 are `ones`, `x`, `x*x`,
+    /// `1/x` and `sqrt(x)` (correctly rounded `pow` gives the first four; NumPy's `x ** 0.5`
+    /// is `sqrt`, so `(-0.0)**0.5` is `-0.0`, not `pow`'s `+0.0`); numjit builds those
+    /// operations. Complex: NumPy takes its shortcuts only for Python literals, `-1` (an int:
+    /// `reciprocal`), `2` (an int: `square`) and `0.5` (a float: `sqrt`); every other exponent
+    /// goes through `npy_cpow`, as numjit's complex `**` does.
+    fn power(&mut self, x: NodeId, t: DType, e: Scalar, literal: bool) -> Option<NodeId> {
+        if t == DType::Complex128 {
+            return match (e, literal) {
+                (Scalar::Int(-1), true) => Some(self.b.add(Op::Call(Func::Reciprocal), t, vec![x])),
+                (Scalar::Int(2), true) => Some(self.b.add(Op::Mul, t, vec![x, x])),
+                (Scalar::Float(0.5), true) => Some(self.b.add(Op::Call(Func::Sqrt), t, vec![x])),
+                _ => None,
+            };
+        }
+        let e = match e {
+            Scalar::Complex(_) => return None,
+            other => other.to_f64(),
+        };
+        let one = self.b.constant_node(Scalar::Int(1).cast(t));
+        Some(match e {
+            0.0 => one,
+            1.0 => x,
+            2.0 => self.b.add(Op::Mul, t, vec![x, x]),
+            -1.0 => self.b.add(Op::Div, t, vec![one, x]),
+            0.5 => self.b.add(Op::Call(Func::Sqrt), t, vec![x]),
+            _ => return None,
+        })
+    }
+
+    fn call(&mut self, f: Func, args: Vec<NodeId>, weak: &[bool], span: Span) -> Result<NodeId> {
+        let refuse = |t: DType| {
+            Err(dtype_err(
+                format!(
+                    "`{}` is not defined for {t} (NumPy refuses it too)",
+                    f.name()
+                ),
+                span,
+            ))
+        };
+        let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
+        if f.sig() == Sig::Contains {
+            if !dts.iter().all(|&d| is_bytes(d)) {
+                return Err(dtype_err(
+                    format!(
+                        "`contains` searches byte strings for byte strings; got {} and {}",
+                        dts[0], dts[1]
+                    ),
+                    span,
+                ));
+            }
+            return Ok(self.b.add(Op::Call(f), DType::Bool, args));
+        }
+        if dts.iter().any(|&d| is_bytes(d)) {
+            return Err(bytes_err(span));
+        }
+        match f.sig() {
+            Sig::Contains => unreachable!("handled above"),
+            Sig::Where => {
+                let c = self.b.cast(args[0], DType::Bool);
+                let t = self.result_type(&args[1..], &weak[1..]);
+                let a = self.cast_to(args[1], t, span)?;
+                let b = self.cast_to(args[2], t, span)?;
+                Ok(self.b.add(Op::Call(f), t, vec![c, a, b]))
+            }
+            Sig::Float => {
+                // float32 stays float32, complex stays complex, bool and ints give float64.
+                let t = self.result_type(&args, weak).float_of();
+                if !f.accepts(t) || (t == DType::Complex128 && args.len() > 1) {
+                    return refuse(t);
+                }
+                let mut a = Vec::with_capacity(args.len());
+                for &x in &args {
+                    a.push(self.cast_to(x, t, span)?);
+                }
+                Ok(self.b.add(Op::Call(f), t, a))
+            }
+            Sig::Predicate => {
+                let t = self.b.dtype(args[0]);
+                if !f.accepts(t) {
+                    return refuse(t);
+                }
+                Ok(self.b.add(Op::Call(f), DType::Bool, args))
+            }
+            Sig::Part => {
+                let t = self.b.dtype(args[0]);
+                let out = match (f, t) {
+                    (Func::Real | Func::Imag, DType::Complex128) => DType::Float64,
+                    // NumPy's conjugate has no bool loop and gives int8; numjit's nearest is
+                    // int64.
+                    (Func::Conj, DType::Bool) => DType::Int64,
+                    _ => t,
+                };
+                let args = if out == DType::Int64 && t == DType::Bool {
+                    vec![self.b.cast(args[0], out)]
+                } else {
+                    args
+                };
+                Ok(self.b.add(Op::Call(f), out, args))
+            }
+            Sig::MakeComplex => {
+                let t = self.result_type(&args, weak);
+                if t == DType::Complex128 {
+                    return refuse(t);
+                }
+                let re = self.b.cast(args[0], DType::Float64);
+                let im = self.b.cast(args[1], DType::Float64);
+                Ok(self.b.add(Op::Call(f), DType::Complex128, vec![re, im]))
+            }
+            Sig::Same => {
+                let mut t = self.result_type(&args, weak);
+                if !f.accepts(t) {
+                    return refuse(t);
+                }
+                // NumPy gives int8 (fmod) or float16 (round) for bools; numjit's nearest dtypes.
+                if t == DType::Bool && f == Func::Fmod {
+                    t = DType::Int64;
+                }
+                if t == DType::Bool && f == Func::Round {
+                    t = DType::Float64;
+                }
+                let mut a = Vec::with_capacity(args.len());
+                for &x in &args {
+                    a.push(self.cast_to(x, t, span)?);
+                }
+                // abs of complex is its float64 modulus.
+                let out = if f == Func::Abs && t == DType::Complex128 {
+                    DType::Float64
+                } else {
+                    t
+                };
+                Ok(self.b.add(Op::Call(f), out, a))
+            }
+        }
+    }
+}
+
+/// The name and view of a subscripted name `x[...]...[...]` (an assignment target).
+pub fn view_of(
+    expr: &Expr,
+    lookup: &dyn Fn(&str) -> Option<DType>,
+    known: &[&str],
+) -> Result<(String, View)> {
+    let c = Checker {
+        b: Builder::new(),
+        lookup,
+        known,
+    };
+    c.view(expr)
+}
+
+/// Evaluates a subscript bound; `int` gives the value of a bound int64 scalar.
+pub fn eval_int(e: &IntExpr, int: &dyn Fn(&str, Span) -> Result<i64>) -> Result<i64> {
+    match e {
+        IntExpr::Lit(v) => Ok(*v),
+        IntExpr::Name(n, span) => int(n, *span),
+        IntExpr::Neg(x) => Ok(eval_int(x, int)?.wrapping_neg()),
+        IntExpr::Bin(op, a, b, span) => {
+            let (a, b) = (eval_int(a, int)?, eval_int(b, int)?);
+            let v = match op {
+                IntOp::Add => a.checked_add(b),
+                IntOp::Sub => a.checked_sub(b),
+                IntOp::Mul => a.checked_mul(b),
+                IntOp::FloorDiv | IntOp::Mod if b == 0 => {
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        "integer division by zero in a subscript bound",
+                        Some(*span),
+                    ))
+                }
+                IntOp::FloorDiv => Some(crate::semantics::scalar::floordiv_i64(a, b)),
+                IntOp::Mod => Some(crate::semantics::scalar::mod_i64(a, b)),
+            };
+            v.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    "subscript bound overflows int64",
+                    Some(*span),
+                )
+            })
+        }
+    }
+}
+
+/// Applies `view` to an array laid out as `base`, with Python's and NumPy's rules: negative
+/// bounds count from the end, out-of-range slice bounds are clamped, an integer index drops
+/// its axis; an empty result, a zero step or an index out of range is an error.
+pub fn resolve_view(
+    base: &Strided,
+    view: &View,
+    int: &dyn Fn(&str, Span) -> Result<i64>,
+) -> Result<Strided> {
+    let mut cur = base.clone();
+    for items in view {
+        let full = items
+            .iter()
+            .filter(|i| !matches!(i, ViewItem::Ellipsis(_)))
+            .count();
+        let nd = cur.shape.len();
+        if full > nd {
+            let span = items[nd.min(items.len() - 1)].span();
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!(
+                    "too many indices: the array has {nd} dimension{}",
+                    if nd == 1 { "" } else { "s" }
+                ),
+                Some(span),
+            ));
+        }
+        let mut next = Strided {
+            offset: cur.offset,
+            shape: Dims::with_capacity(nd),
+            strides: Steps::with_capacity(nd),
+        };
+        let mut axis = 0;
+        for it in items {
+            match it {
+                ViewItem::Ellipsis(_) => {
+                    for _ in 0..nd - full {
+                        next.shape.push(cur.shape[axis]);
+                        next.strides.push(cur.strides[axis]);
+                        axis += 1;
+                    }
+                }
+                ViewItem::Index(e, span) => {
+                    let len = cur.shape[axis] as i64;
+                    let i = eval_int(e, int)?;
+                    let j = if i < 0 { i + len } else { i };
+                    if j < 0 || j >= len {
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            format!("index {i} is out of range for axis {axis} with length {len}"),
+                            Some(*span),
+                        ));
+                    }
+                    next.offset += j as isize * cur.strides[axis];
+                    axis += 1;
+                }
+                ViewItem::Slice {
+                    start,
+                    stop,
+                    step,
+                    span,
+                } => {
+                    let len = cur.shape[axis] as i64;
+                    let step = match step {
+                        Some(e) => eval_int(e, int)?,
+                        None => 1,
+                    };
+                    if step == 0 {
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            "slice step cannot be zero",
+                            Some(*span),
+                        ));
+                    }
+                    // CPython's PySlice_AdjustIndices.
+                    let adjust = |v: i64| -> i64 {
+                        if v < 0 {
+                            let v = v.saturating_add(len);
+                            if v < 0 {
+                                if step < 0 {
+                                    -1
+                                } else {
+                                    0
+                                }
+                            } else {
+                                v
+                            }
+                        } else if v >= len {
+                            if step < 0 {
+                                len - 1
+                            } else {
+                                len
+                            }
+                        } else {
+                            v
+                        }
+                    };
+                    let lo = match start {
+                        Some(e) => adjust(eval_int(e, int)?),
+                        None => {
+                            if step < 0 {
+                                len - 1
+                            } else {
+                                0
+                            }
+                        }
+                    };
+                    let hi = match stop {
+                        Some(e) => adjust(eval_int(e, int)?),
+                        None => {
+                            if step < 0 {
+                                -1
+                            } else {
+                                len
+                            }
+                        }
+                    };
+                    let count = if step < 0 {
+                        if hi < lo {
+                            (lo - hi - 1) / (-step) + 1
+                        } else {
+                            0
+                        }
+                    } else if lo < hi {
+                        (hi - lo - 1) / step + 1
+                    } else {
+                        0
+                    };
+                    if count == 0 {
+                        return Err(Error::new(
+                            ErrorKind::Shape,
+                            format!("the slice selects no elements of axis {axis} (length {len})"),
+                            Some(*span),
+                        ));
+                    }
+                    next.offset += lo as isize * cur.strides[axis];
+                    next.shape.push(count as usize);
+                    next.strides.push(cur.strides[axis] * step as isize);
+                    axis += 1;
+                }
+            }
+        }
+        // Axes not mentioned are taken whole.
+        while axis < nd {
+            next.shape.push(cur.shape[axis]);
+            next.strides.push(cur.strides[axis]);
+            axis += 1;
+        }
+        cur = next;
+    }
+    Ok(cur)
+}
+
+/// NumPy's broadcasting of `shapes`: the result shape, or the indices of two shapes that
+/// do not broadcast together.
+pub fn broadcast(shapes: &[&[usize]]) -> std::result::Result<Dims, (usize, usize)> {
+    // Common case first: every shape equal (or scalar).
+    let first = shapes
+        .iter()
+        .find(|s| !s.is_empty())
+        .copied()
+        .unwrap_or(&[]);
+    if shapes.iter().all(|s| s.is_empty() || *s == first) {
+        return Ok(Dims::from_slice(first));
+    }
+    let nd = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = Dims::from_elem(1, nd);
+    let mut owner: SmallVec<[usize; 4]> = SmallVec::from_elem(usize::MAX, nd);
+    for (i, s) in shapes.iter().enumerate() {
+        let off = nd - s.len();
+        for (d, &len) in s.iter().enumerate() {
+            let o = &mut out[off + d];
+            if len == *o || len == 1 {
+                continue;
+            }
+            if *o == 1 {
+                *o = len;
+                owner[off + d] = i;
+            } else {
+                return Err((owner[off + d], i));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The closest candidate to `name` by edit distance, if it is close enough to be a typo.
+pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (levenshtein(name, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::shape_str;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        let b = |s: &[&[usize]]| broadcast(s).map(|d| d.to_vec());
+        assert_eq!(b(&[&[3], &[2, 1]]), Ok(vec![2, 3]));
+        assert_eq!(b(&[&[], &[4]]), Ok(vec![4]));
+        assert_eq!(b(&[&[2, 3], &[2, 3], &[]]), Ok(vec![2, 3]));
+        assert_eq!(broadcast(&[&[3], &[4]]), Err((0, 1)));
+        assert_eq!(b(&[&[0], &[1]]), Ok(vec![0]));
+        assert_eq!(shape_str(&[3]), "(3,)");
+        assert_eq!(shape_str(&[2, 3]), "(2, 3)");
+    }
+
+    #[test]
+    fn suggestions_catch_typos() {
+        assert_eq!(suggest("aa", &["a", "b"]), Some("a"));
+        assert_eq!(suggest("sine", &["sin", "cos"]), Some("sin"));
+        assert_eq!(suggest("zzzz", &["a"]), None);
+    }
+}

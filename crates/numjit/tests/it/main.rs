@@ -1,0 +1,15 @@
+//! The one integration-test binary; each module tests one feature.
+mod api;
+mod corpus;
+mod dtypes;
+mod errors;
+mod npy;
+#[path = "../support/numpy_cases.rs"]
+#[allow(dead_code)] // shared with the command's tests, which use all of it
+mod numpy_cases;
+mod numpy_oracle;
+mod props;
+mod reduce;
+mod simd;
+mod slicing;
+mod vmath;
