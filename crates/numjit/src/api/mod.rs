@@ -1035,23 +1035,23 @@ impl Script {
         self.check_all(&vars)?;
         let written = &self.inner.written;
         // Phase 2: run. Script arrays and writable bindings are reached through raw views
-        // (`Out::detach`) taken from one exclusive borrow each; they live in `arrays` and
-        // `vars`, which outlive every view made here.
+        // (`Out::alias`, see there why that is sound) taken from one borrow each; they live in
+        // `arrays` and `vars`, which outlive every view made here.
         let mut arrays: Vec<(String, Array)> = Vec::new();
         let mut value = None;
         for stmt in &self.inner.stmts {
-            let raw: Vec<(String, Out<'static>)> = arrays
+            let raw: Vec<(String, Out<'_>)> = arrays
                 .iter_mut()
-                .map(|(n, a)| (n.clone(), a.view_mut().detach()))
+                .map(|(n, a)| (n.clone(), a.view_mut().alias()))
                 .collect();
-            let target_base: Option<Out<'static>> = match &stmt.target {
+            let target_base: Option<Out<'_>> = match &stmt.target {
                 Target::Write { name, .. } => match raw.iter().rev().find(|(n, _)| n == name) {
-                    Some((_, o)) => Some(o.detach()),
-                    None => vars.get_mut(name).map(|o| o.detach()),
+                    Some((_, o)) => Some(o.alias()),
+                    None => vars.get_mut(name).map(|o| o.alias()),
                 },
                 _ => None,
             };
-            let env: Vec<(String, Arg<'static>)> =
+            let env: Vec<(String, Arg<'_>)> =
                 raw.iter().map(|(n, o)| (n.clone(), o.as_arg())).collect();
             let scope = Scope {
                 vars: &vars,
@@ -1193,7 +1193,7 @@ impl Script {
         let literal = check::is_weak(value.ast()) && dtype.promote_weak(result) == dtype;
         if literal && dtype == DType::Int32 {
             let program = &p.typed.program;
-            if let crate::ir::Op::Const(crate::types::Scalar::Int(v)) =
+            if let crate::semantics::Op::Const(crate::types::Scalar::Int(v)) =
                 program.nodes[program.root].op
             {
                 if i32::try_from(v).is_err() {

@@ -6,7 +6,8 @@
 //! Python literals weak (see [`DType::promote`] and docs/language.md); byte strings are only
 //! compared and searched.
 
-use crate::ir::{Builder, Cmp, IntExpr, IntOp, NodeId, Op, Program, View, ViewItem};
+use crate::ir::{Builder, IntExpr, IntOp, NodeId, Program, View, ViewItem};
+use crate::semantics::{Cmp, Op};
 use crate::semantics::{Func, Sig};
 use crate::types::Scalar;
 use crate::types::Strided;

@@ -27,10 +27,11 @@
 
 pub mod vmath;
 
-use crate::ir::{Cmp, NodeId, Op, Program};
+use crate::ir::{NodeId, Program};
 use crate::semantics::{scalar as sc, Func};
+use crate::semantics::{Cmp, Op};
 use crate::types::Scalar;
-use crate::types::{Complex64, DType};
+use crate::types::{raw, Complex64, DType};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Signature, Type,
@@ -61,28 +62,22 @@ pub enum Access {
 /// `(ptrs, outer_strides, inner_strides, m, n)`, one pointer and two byte strides per operand.
 pub type KernelFn = unsafe extern "C" fn(*const *mut u8, *const isize, *const isize, i64, i64);
 
-/// A compiled kernel: machine code that stays alive as long as this value.
+/// A compiled kernel: machine code that stays alive as long as this value. Turning the code
+/// into a callable function, calling it, sharing it across threads and freeing it are the JIT
+/// call boundary's (`exec::call`); this module only builds it.
 pub struct Kernel {
-    module: Option<JITModule>,
-    func: KernelFn,
+    pub(crate) module: Option<JITModule>,
+    /// The finalized code of a function with the signature [`KernelFn`].
+    pub(crate) code: *const u8,
     clif: String,
+    /// The element size in bytes of each operand, output first: what the code reads and
+    /// writes per element (checked by `exec::call`'s row runner).
+    pub(crate) sizes: Vec<usize>,
     /// Constant data the code points to (byte-string literals); freed with the code.
     _data: Vec<Box<[u8]>>,
 }
 
-// SAFETY: after `finalize_definitions` the module's code is immutable and only freed in `drop`;
-// the function pointer is plain machine code that reads its arguments and touches no shared
-// state, so the kernel may be called from several threads at once.
-unsafe impl Send for Kernel {}
-// SAFETY: see above; `&Kernel` only exposes the function pointer and the IR text.
-unsafe impl Sync for Kernel {}
-
 impl Kernel {
-    /// The function pointer.
-    pub fn func(&self) -> KernelFn {
-        self.func
-    }
-
     /// The Cranelift IR the kernel was compiled from, if it was kept (see [`clif`]).
     pub fn clif(&self) -> &str {
         &self.clif
@@ -92,16 +87,6 @@ impl Kernel {
 impl fmt::Debug for Kernel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Kernel").finish_non_exhaustive()
-    }
-}
-
-impl Drop for Kernel {
-    fn drop(&mut self) {
-        if let Some(m) = self.module.take() {
-            // SAFETY: the kernel is being dropped, so no caller holds its function pointer any
-            // more (callers borrow the kernel, or an Arc to it, for the duration of a call).
-            unsafe { m.free_memory() };
-        }
     }
 }
 
@@ -189,13 +174,14 @@ fn build(
     module.clear_context(&mut ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
     let code = module.get_finalized_function(id);
-    // SAFETY: `code` is the finalized machine code of a function declared with exactly the
-    // signature `KernelFn` describes (three pointers and two i64, no result, default call
-    // convention); it stays valid until the module is freed in `Kernel::drop`.
-    let func = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+    let sizes = std::iter::once(program.dtype())
+        .chain(program.inputs.iter().map(|i| i.dtype))
+        .map(|d| d.size())
+        .collect();
     Ok(Kernel {
         module: Some(module),
-        func,
+        code,
+        sizes,
         clif,
         _data: data,
     })
@@ -352,29 +338,6 @@ unary_helpers! {
     Sign => h_sign = sc::sign_f64,
 }
 
-/// `bytes_cmp` of two byte strings as -1, 0 or 1.
-extern "C" fn h_bytes_cmp(a: *const u8, la: usize, b: *const u8, lb: usize) -> i32 {
-    // SAFETY: the kernel passes the addresses of two whole elements (array elements of a
-    // byte-string operand, or a literal the kernel owns) with their dtypes' widths.
-    let (a, b) = unsafe {
-        (
-            std::slice::from_raw_parts(a, la),
-            std::slice::from_raw_parts(b, lb),
-        )
-    };
-    sc::bytes_cmp(a, b) as i32
-}
-/// `bytes_contains` of two byte strings as 0 or 1.
-extern "C" fn h_contains(a: *const u8, la: usize, b: *const u8, lb: usize) -> u8 {
-    // SAFETY: as in `h_bytes_cmp`.
-    let (a, b) = unsafe {
-        (
-            std::slice::from_raw_parts(a, la),
-            std::slice::from_raw_parts(b, lb),
-        )
-    };
-    sc::bytes_contains(a, b) as u8
-}
 extern "C" fn h_floordiv_f32(a: f32, b: f32) -> f32 {
     sc::floordiv_f32(a, b)
 }
@@ -419,7 +382,7 @@ fn complex_extremum(f: Func, ar: f64, ai: f64, br: f64, bi: f64) -> Pair {
         Scalar::Complex(Complex64::new(ar, ai)),
         Scalar::Complex(Complex64::new(br, bi)),
     ];
-    match crate::interp::apply(Op::Call(f), DType::Complex128, &args) {
+    match crate::semantics::apply::apply(Op::Call(f), DType::Complex128, &args) {
         Scalar::Complex(z) => z.into(),
         _ => unreachable!("maximum of complex numbers is complex"),
     }
@@ -430,7 +393,7 @@ macro_rules! complex_helpers {
         /// The complex128 routine ([`crate::semantics::cmath`]) of a one-argument function.
         fn complex_helper(f: Func) -> Option<extern "C" fn(f64, f64) -> Pair> {
             $(extern "C" fn $name(re: f64, im: f64) -> Pair {
-                let g = crate::interp::complex_fn(Func::$func).expect("listed functions have one");
+                let g = crate::semantics::apply::complex_fn(Func::$func).expect("listed functions have one");
                 g(Complex64::new(re, im)).into()
             })*
             match f {
@@ -1285,7 +1248,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let (a, b) = (args[0], args[1]);
                 match arg_dt.unwrap_or(DType::Float64) {
                     DType::Bytes(_) => {
-                        let o = self.bytes_call(id, h_bytes_cmp as *const u8, types::I32);
+                        let o = self.bytes_call(id, raw::h_bytes_cmp as *const u8, types::I32);
                         let cc = match c {
                             Cmp::Lt => IntCC::SignedLessThan,
                             Cmp::Le => IntCC::SignedLessThanOrEqual,
@@ -1339,7 +1302,9 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
             }
-            Op::Call(Func::Contains) => self.bytes_call(id, h_contains as *const u8, types::I8),
+            Op::Call(Func::Contains) => {
+                self.bytes_call(id, raw::h_contains as *const u8, types::I8)
+            }
             Op::Call(f) => return self.call(f, dt, arg_dt.unwrap_or(dt), args, lanes),
         })
     }
@@ -2033,17 +1998,8 @@ mod tests {
     /// stride (0 for a scalar).
     fn run(kernel: &Kernel, out_size: usize, inputs: &[(Vec<u8>, isize)], n: usize) -> Vec<u8> {
         let mut out = vec![0xA5u8; n * out_size];
-        let mut ptrs: Vec<*mut u8> = vec![out.as_mut_ptr()];
-        let mut inner: Vec<isize> = vec![out_size as isize];
-        for (bytes, stride) in inputs {
-            ptrs.push(bytes.as_ptr() as *mut u8);
-            inner.push(*stride);
-        }
-        let outer = vec![0isize; ptrs.len()];
-        // SAFETY: the kernel was compiled for this program with one operand per pointer; it
-        // reads `n` elements of each input at its inner stride (one element for a scalar) and
-        // writes `n` output elements, and every buffer holds at least that many.
-        unsafe { (kernel.func())(ptrs.as_ptr(), outer.as_ptr(), inner.as_ptr(), 1, n as i64) };
+        let ins: Vec<(&[u8], isize)> = inputs.iter().map(|(b, s)| (&b[..], *s)).collect();
+        kernel.run_row(&mut out, &ins, n);
         out
     }
 

@@ -78,23 +78,7 @@ use cranelift_frontend::FunctionBuilder;
 
 /// Whether [`emit`] (or [`emit2`], for two-argument functions) has a kernel for `f`.
 pub fn has_kernel(f: Func) -> bool {
-    use Func::*;
-    matches!(
-        f,
-        Exp | Expm1
-            | Log
-            | Log1p
-            | Log2
-            | Log10
-            | Sin
-            | Cos
-            | Tan
-            | Tanh
-            | Sinh
-            | Cosh
-            | Arctan
-            | Arctan2
-    )
+    crate::semantics::apply::has_own_kernel(f)
 }
 
 /// Emits `f(x)` for `x` of type `F64` or `F64X2` into the current block of `fb` and returns

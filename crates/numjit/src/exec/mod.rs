@@ -4,12 +4,13 @@
 //! bit-identical for every thread count and chunk size, because every output element is
 //! computed by the same code from the same inputs.
 //!
-//! **Invariant:** exec never sees the AST; all `unsafe` pointer work outside the JIT boundary
-//! lives here.
+
+mod call;
 
 use crate::codegen::{Access, Kernel};
 use crate::types::raw::{arg_ptr, out_ptr};
-use crate::types::{Arg, DType, Dims, Out, Steps};
+use crate::types::{Arg, Dims, Out, Steps};
+use call::{keep, Job, Operand, Plan, Pool, Task};
 use numjit_syntax::Result;
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -40,87 +41,6 @@ impl Default for Schedule {
             serial_below: 64 * 1024,
         }
     }
-}
-
-/// A numjit-owned rayon pool and its warm workers.
-///
-/// **Keeping workers warm.** Waking a sleeping rayon worker costs ≈14 µs per call on the
-/// development VM, more than a whole 301×301 stencil step is worth splitting. So a worker that
-/// helped with a call stays awake for [`KEEP_WARM`] afterwards as a *keeper*: it spins on
-/// `job`, a mailbox where the next caller publishes its work, and joins in without any wake-up.
-/// Keepers that time out return to rayon (and sleep); the next call spawns them again.
-struct Pool {
-    threads: rayon::ThreadPool,
-    /// The published job (a `*const Job` on the publishing caller's stack), or null.
-    job: AtomicPtr<()>,
-    /// Keepers currently inside the published job; its caller waits for 0 before returning.
-    active: AtomicUsize,
-    /// Bumped by every publication, so a keeper joins each job once (a new job may sit at the
-    /// same stack address as the last).
-    epoch: AtomicUsize,
-    /// Keepers alive (spinning or working).
-    keepers: AtomicUsize,
-}
-
-/// How long a keeper spins for the next call before going back to sleep. Long enough to span
-/// the gap between the steps of a time loop, short enough not to matter to other work.
-const KEEP_WARM: std::time::Duration = std::time::Duration::from_micros(200);
-
-/// One call's work, shared with keepers through [`Pool::job`]: tasks claimed from a counter.
-struct Job<'p> {
-    plan: &'p Plan,
-    tasks: &'p [Task],
-    next: AtomicUsize,
-}
-
-impl Job<'_> {
-    /// Runs tasks until none are left unclaimed.
-    fn work(&self) {
-        loop {
-            let k = self.next.fetch_add(1, Ordering::Relaxed);
-            match self.tasks.get(k) {
-                Some(&t) => self.plan.run_task(t),
-                None => break,
-            }
-        }
-    }
-}
-
-/// A keeper's life: join published jobs; leave after [`KEEP_WARM`] without one.
-fn keep(pool: &Pool) {
-    let mut idle = std::time::Instant::now();
-    let mut joined = usize::MAX;
-    let mut spins = 0u32;
-    loop {
-        let p = pool.job.load(Ordering::SeqCst);
-        let e = pool.epoch.load(Ordering::SeqCst);
-        if !p.is_null() && e != joined {
-            // Announce first, then check the job is still the one published: its caller
-            // retracts it before waiting for `active` to reach 0, so a job seen here twice is
-            // still alive.
-            pool.active.fetch_add(1, Ordering::SeqCst);
-            if pool.job.load(Ordering::SeqCst) == p && pool.epoch.load(Ordering::SeqCst) == e {
-                // SAFETY: `p` points to a `Job` on the stack of a caller that is inside `run`;
-                // that caller retracts the job and then waits until `active` is 0 before its
-                // frame (and the plan and tasks the job borrows) goes away. We incremented
-                // `active` before re-reading the pointer, so the job outlives this use.
-                unsafe { (*(p as *const Job<'_>)).work() };
-                joined = e;
-            }
-            pool.active.fetch_sub(1, Ordering::SeqCst);
-            idle = std::time::Instant::now();
-        } else if idle.elapsed() >= KEEP_WARM {
-            break;
-        } else {
-            spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(64) {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
-    }
-    pool.keepers.fetch_sub(1, Ordering::SeqCst);
 }
 
 static POOL: RwLock<Option<Arc<Pool>>> = RwLock::new(None);
@@ -192,136 +112,6 @@ pub fn set_num_threads(n: usize) -> usize {
 /// The number of threads numjit's pool uses.
 pub fn num_threads() -> usize {
     pool().threads.current_num_threads()
-}
-
-/// `op(args)` on float64 values for an operation that numjit computes with its own kernels
-/// ([`crate::codegen::vmath`]: a function call, or `**` with a non-constant exponent), computed by
-/// that very kernel (compiled once per operation), so that the reference interpreter and
-/// constant folding agree with the JIT bit for bit.
-pub fn math(op: crate::ir::Op, args: &[f64]) -> f64 {
-    use crate::ir::Builder;
-    static KERNELS: Mutex<Vec<(crate::ir::Op, Arc<Kernel>)>> = Mutex::new(Vec::new());
-    let kernel = {
-        let mut ks = KERNELS.lock().unwrap_or_else(|e| e.into_inner());
-        match ks.iter().find(|(g, _)| *g == op) {
-            Some((_, k)) => k.clone(),
-            None => {
-                let mut b = Builder::new();
-                let xs: Vec<_> = (0..args.len())
-                    .map(|i| {
-                        b.input(
-                            &format!("x{i}"),
-                            DType::Float64,
-                            Vec::new(),
-                            Default::default(),
-                        )
-                    })
-                    .collect();
-                let root = b.add(op, DType::Float64, xs);
-                let layout = vec![Access::Scalar; args.len() + 1];
-                let k = Arc::new(
-                    crate::codegen::compile(&b.finish(root), &layout)
-                        .expect("a one-call kernel compiles on every supported machine"),
-                );
-                ks.push((op, k.clone()));
-                k
-            }
-        }
-    };
-    let mut result = 0.0f64;
-    let mut ptrs: SmallVec<[*mut u8; 4]> = SmallVec::new();
-    ptrs.push(&mut result as *mut f64 as *mut u8);
-    for a in args {
-        ptrs.push(a as *const f64 as *mut u8);
-    }
-    let zeros = [0isize; 4];
-    // SAFETY: the kernel was compiled for one float64 output and `args.len()` float64 inputs,
-    // all `Scalar` (strides 0); with m = n = 1 it reads each input once and writes `result`
-    // once, through the pointers given, which point to live f64 values for the whole call.
-    unsafe { (kernel.func())(ptrs.as_ptr(), zeros.as_ptr(), zeros.as_ptr(), 1, 1) };
-    result
-}
-
-/// One operand's base pointer and byte strides along the (coalesced) output axes.
-struct Operand {
-    ptr: *mut u8,
-    strides: Steps,
-}
-
-/// A piece of work: rows `row..row+m` (flat over all axes but the last; all in one block so
-/// they are uniformly strided) and columns `col..col+n` of the last axis.
-#[derive(Clone, Copy)]
-struct Task {
-    row: usize,
-    m: usize,
-    col: usize,
-    n: usize,
-}
-
-/// Everything a task needs to find its pointers.
-struct Plan {
-    shape: Dims,
-    ops: SmallVec<[Operand; 8]>,
-    kernel: Option<Arc<Kernel>>,
-}
-
-// SAFETY: a plan holds raw pointers into the caller's arrays; tasks made from it write disjoint
-// parts of the output and only read inputs, and `run` does not return before all tasks end, so
-// sharing the plan across the pool's threads is as safe as sharing `&[T]` and `&mut [T]`
-// split into disjoint chunks.
-unsafe impl Sync for Plan {}
-// SAFETY: as above.
-unsafe impl Send for Plan {}
-
-/// Operand counts up to this use stack arrays for the kernel's pointer and stride tables.
-const STACK_OPERANDS: usize = 16;
-
-impl Plan {
-    fn run_task(&self, t: Task) {
-        let nops = self.ops.len();
-        if nops <= STACK_OPERANDS {
-            let mut ptrs = [std::ptr::null_mut(); STACK_OPERANDS];
-            let mut outer = [0isize; STACK_OPERANDS];
-            let mut inner = [0isize; STACK_OPERANDS];
-            self.call(t, &mut ptrs[..nops], &mut outer[..nops], &mut inner[..nops]);
-        } else {
-            let mut ptrs = vec![std::ptr::null_mut(); nops];
-            let (mut outer, mut inner) = (vec![0isize; nops], vec![0isize; nops]);
-            self.call(t, &mut ptrs, &mut outer, &mut inner);
-        }
-    }
-
-    /// Fills the kernel's tables for task `t` (one entry per operand) and calls it.
-    fn call(&self, t: Task, ptrs: &mut [*mut u8], outer: &mut [isize], inner: &mut [isize]) {
-        let nd = self.shape.len();
-        for (k, op) in self.ops.iter().enumerate() {
-            // Unravel the first row's flat index over the axes before the last.
-            let mut rem = t.row;
-            let mut off: isize = op.strides[nd - 1] * t.col as isize;
-            for d in (0..nd - 1).rev() {
-                off += (rem % self.shape[d]) as isize * op.strides[d];
-                rem /= self.shape[d];
-            }
-            // In bounds: every index used is below its axis length, and the strides are the
-            // operand's own (or 0 where it is broadcast); dereferenced only by the kernel.
-            ptrs[k] = op.ptr.wrapping_offset(off);
-            outer[k] = if nd >= 2 { op.strides[nd - 2] } else { 0 };
-            inner[k] = op.strides[nd - 1];
-        }
-        // SAFETY: the kernel was compiled for this program and layout; it reads `m` rows of
-        // `n` elements of each input and writes those of the output, stepping by the strides
-        // given, and every such element is in bounds by construction of the task. The tables
-        // hold one entry per operand, as the kernel expects.
-        unsafe {
-            (self.kernel.as_ref().expect("set before tasks run").func())(
-                ptrs.as_ptr(),
-                outer.as_ptr(),
-                inner.as_ptr(),
-                t.m as i64,
-                t.n as i64,
-            )
-        };
-    }
 }
 
 /// Merges axes that every operand walks contiguously (like NumPy's iterator) and drops axes

@@ -7,8 +7,7 @@
 //! the same input dtypes. Inputs may be views (`dens[1:-1, 2:]`) whose integer bounds are kept
 //! as [`IntExpr`]s; shapes and bounds are resolved per call ([`crate::check::resolve_view`]).
 
-use crate::interp;
-use crate::semantics::Func;
+use crate::semantics::Op;
 use crate::types::DType;
 use crate::types::Scalar;
 use numjit_syntax::Span;
@@ -17,61 +16,6 @@ use std::fmt;
 
 /// Index of a node in [`Program::nodes`].
 pub type NodeId = usize;
-/// Comparison operators (operands share a dtype; the result is bool).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum Cmp {
-    Lt,
-    Le,
-    Eq,
-    Ne,
-    Ge,
-    Gt,
-}
-
-/// An operation. Unless noted, operands and result share the node's dtype.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Op {
-    /// The k-th program input.
-    Input(usize),
-    /// A constant.
-    Const(Scalar),
-    /// Converts the operand (any dtype) to the node's dtype.
-    Cast,
-    /// `-x` (int64, float64).
-    Neg,
-    /// `~x`: logical not on bool, bitwise not on int64.
-    Invert,
-    /// `+`; on bool, logical or (NumPy).
-    Add,
-    /// `-` (int64, float64).
-    Sub,
-    /// `*`; on bool, logical and (NumPy).
-    Mul,
-    /// `/` (float64 only; ints are cast first).
-    Div,
-    /// `//` (int64, float64).
-    FloorDiv,
-    /// `%` (int64, float64).
-    Mod,
-    /// `**` (int64, float64).
-    Pow,
-    /// `<<` (int64).
-    Shl,
-    /// `>>` (int64).
-    Shr,
-    /// `&`: logical on bool, bitwise on int64.
-    And,
-    /// `|`: logical on bool, bitwise on int64.
-    Or,
-    /// `^`: logical on bool, bitwise on int64.
-    Xor,
-    /// A comparison; operands share a dtype, the result is bool.
-    Cmp(Cmp),
-    /// A function; operands are typed by [`Func::sig`] (`where`'s condition is bool).
-    Call(Func),
-}
-
 /// One operation with its operands.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -356,7 +300,7 @@ impl Builder {
             // Byte strings are never folded (their bytes live in the string table).
             let consts = consts.filter(|c| !c.iter().any(|v| matches!(v, Scalar::Str(..))));
             if let Some(values) = consts {
-                let v = interp::apply(op, dtype, &values);
+                let v = crate::semantics::apply::apply(op, dtype, &values);
                 return self.constant_node(v);
             }
         }

@@ -230,7 +230,64 @@ impl Func {
 ///
 /// The reference interpreter, constant folding, and the JIT's calls for operations that have no
 /// single machine instruction all use these functions.
+pub mod apply;
 pub mod cmath;
+pub mod refmath;
+
+/// Comparison operators (operands share a dtype; the result is bool).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+/// An operation. Unless noted, operands and result share the node's dtype.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// The k-th program input.
+    Input(usize),
+    /// A constant.
+    Const(crate::types::Scalar),
+    /// Converts the operand (any dtype) to the node's dtype.
+    Cast,
+    /// `-x` (int64, float64).
+    Neg,
+    /// `~x`: logical not on bool, bitwise not on int64.
+    Invert,
+    /// `+`; on bool, logical or (NumPy).
+    Add,
+    /// `-` (int64, float64).
+    Sub,
+    /// `*`; on bool, logical and (NumPy).
+    Mul,
+    /// `/` (float64 only; ints are cast first).
+    Div,
+    /// `//` (int64, float64).
+    FloorDiv,
+    /// `%` (int64, float64).
+    Mod,
+    /// `**` (int64, float64).
+    Pow,
+    /// `<<` (int64).
+    Shl,
+    /// `>>` (int64).
+    Shr,
+    /// `&`: logical on bool, bitwise on int64.
+    And,
+    /// `|`: logical on bool, bitwise on int64.
+    Or,
+    /// `^`: logical on bool, bitwise on int64.
+    Xor,
+    /// A comparison; operands share a dtype, the result is bool.
+    Cmp(Cmp),
+    /// A function; operands are typed by [`Func::sig`] (`where`'s condition is bool).
+    Call(Func),
+}
 
 pub mod scalar {
     /// Python/NumPy floor division on int64: rounds toward -inf; division by zero gives 0;
@@ -337,24 +394,7 @@ pub mod scalar {
     float_division!(f64, divmod_f64, floordiv_f64, mod_f64, nextafter_f64);
     float_division!(f32, divmod_f32, floordiv_f32, mod_f32, nextafter_f32);
 
-    /// Compares two NUL-padded byte strings as NumPy (and numexpr) do: as if the shorter
-    /// were padded with NULs to the longer's width, bytes unsigned.
-    pub fn bytes_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-        let n = a.len().max(b.len());
-        let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
-        (0..n)
-            .map(|i| at(a, i).cmp(&at(b, i)))
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    }
-
-    /// numexpr's `contains`: whether `needle` (up to its first NUL) occurs in `haystack` (up to
-    /// its first NUL); an empty needle is found everywhere.
-    pub fn bytes_contains(haystack: &[u8], needle: &[u8]) -> bool {
-        let trim = |s: &[u8]| -> usize { s.iter().position(|&c| c == 0).unwrap_or(s.len()) };
-        let (h, n) = (&haystack[..trim(haystack)], &needle[..trim(needle)]);
-        n.is_empty() || h.windows(n.len()).any(|w| w == n)
-    }
+    pub(crate) use crate::types::{bytes_cmp, bytes_contains};
 
     /// Integer power with wrapping, by repeated squaring. A negative exponent (which NumPy
     /// refuses and numjit refuses for literal exponents) gives the truncated value of the real

@@ -248,7 +248,7 @@ pub struct Arg<'a> {
     pub(crate) strides: Steps,
     /// Offset of the first element from the storage pointer, in elements (views).
     pub(crate) offset: isize,
-    _life: PhantomData<&'a ()>,
+    pub(super) _life: PhantomData<&'a ()>,
 }
 
 impl<'a> Arg<'a> {
@@ -278,18 +278,6 @@ impl<'a> Arg<'a> {
     /// True for a placeholder (see [`Storage::Placeholder`]).
     pub(crate) fn is_placeholder(&self) -> bool {
         matches!(self.storage, Storage::Placeholder)
-    }
-
-    /// This input restricted to a view (offset, shape and strides in elements of the storage).
-    pub(crate) fn with_layout(&self, layout: Strided) -> Arg<'a> {
-        Arg {
-            dtype: self.dtype,
-            storage: self.storage,
-            shape: layout.shape,
-            strides: layout.strides,
-            offset: layout.offset,
-            _life: PhantomData,
-        }
     }
 
     /// The layout of this input relative to its storage.
@@ -453,42 +441,10 @@ pub struct Out<'a> {
     pub(crate) strides: Steps,
     /// Offset of the first element from `ptr`, in elements (views).
     pub(crate) offset: isize,
-    _life: PhantomData<&'a mut ()>,
+    pub(super) _life: PhantomData<&'a mut ()>,
 }
 
 impl<'a> Out<'a> {
-    /// The same memory, for reading (a mutable binding read as an input).
-    pub(crate) fn as_arg(&self) -> Arg<'a> {
-        Arg {
-            dtype: self.dtype,
-            storage: Storage::Ptr(self.ptr as *const u8),
-            shape: self.shape.clone(),
-            strides: self.strides.clone(),
-            offset: self.offset,
-            _life: PhantomData,
-        }
-    }
-
-    /// A copy of this raw view that borrows nothing. The script executor uses it to reach
-    /// memory it holds exclusively (its own arrays and writable bindings) from several views;
-    /// it keeps that memory alive while the copies are in use.
-    pub(crate) fn detach(&self) -> Out<'static> {
-        self.with_layout(self.layout())
-    }
-
-    /// Another view of the same memory (the target of `x[...] = ...`), borrowing nothing
-    /// (see [`Out::detach`]).
-    pub(crate) fn with_layout(&self, layout: Strided) -> Out<'static> {
-        Out {
-            dtype: self.dtype,
-            ptr: self.ptr,
-            shape: layout.shape,
-            strides: layout.strides,
-            offset: layout.offset,
-            _life: PhantomData,
-        }
-    }
-
     /// The layout of this destination relative to its pointer.
     pub(crate) fn layout(&self) -> Strided {
         Strided {

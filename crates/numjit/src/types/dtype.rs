@@ -224,3 +224,22 @@ impl fmt::Display for DType {
         }
     }
 }
+
+/// Compares two NUL-padded byte strings as NumPy (and numexpr) do: as if the shorter
+/// were padded with NULs to the longer's width, bytes unsigned.
+pub fn bytes_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().max(b.len());
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    (0..n)
+        .map(|i| at(a, i).cmp(&at(b, i)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// numexpr's `contains`: whether `needle` (up to its first NUL) occurs in `haystack` (up to
+/// its first NUL); an empty needle is found everywhere.
+pub fn bytes_contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let trim = |s: &[u8]| -> usize { s.iter().position(|&c| c == 0).unwrap_or(s.len()) };
+    let (h, n) = (&haystack[..trim(haystack)], &needle[..trim(needle)]);
+    n.is_empty() || h.windows(n.len()).any(|w| w == n)
+}

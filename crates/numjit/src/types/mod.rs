@@ -9,7 +9,7 @@ mod scalar;
 
 pub(crate) use array::{byte_size, Storage};
 pub use array::{shape_str, Arg, Array, Element, Out, Strided};
+pub(crate) use dtype::{bytes_cmp, bytes_contains, Dims, Steps};
 pub use dtype::{Casting, DType, Kind};
-pub(crate) use dtype::{Dims, Steps};
 pub use num_complex::Complex64;
 pub use scalar::{float_to_int, Scalar};

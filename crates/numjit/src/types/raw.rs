@@ -3,7 +3,8 @@
 //! for scripts. This is one of numjit's two `unsafe` modules (the other is `codegen::jit`).
 //! Must not touch expressions, kernels or threads.
 
-use super::{Arg, Complex64, DType, Out, Scalar, Storage};
+use super::{Arg, Complex64, DType, Out, Scalar, Storage, Strided};
+use std::marker::PhantomData;
 
 /// The address of `arg`'s first element (not dereferenced here, so no `unsafe`).
 pub(crate) fn arg_ptr(arg: &Arg<'_>) -> *const u8 {
@@ -104,4 +105,114 @@ pub(crate) fn read(arg: &Arg<'_>, idx: &[usize]) -> Scalar {
             }
         }
     }
+}
+
+/// Whether `inner` (a layout relative to the same base pointer) touches only bytes within the
+/// extent of `outer`: every view numjit makes of a caller's array lies within it.
+fn within(outer: &Strided, inner: &Strided, size: usize) -> bool {
+    let extent = |l: &Strided| {
+        let base = (l.offset * size as isize) as usize as *const u8;
+        byte_range(base, &l.shape, &l.strides, size)
+    };
+    let ((olo, ohi), (ilo, ihi)) = (extent(outer), extent(inner));
+    let empty = inner.shape.contains(&0);
+    empty || (olo <= ilo && ihi <= ohi)
+}
+
+impl<'a> Arg<'a> {
+    /// This input restricted to a view (offset, shape and strides in elements of the storage)
+    /// within its extent.
+    ///
+    /// # Panics
+    /// If the view reaches outside this input: checking resolves every view within its array
+    /// first, so that would be a bug in numjit, and the panic keeps it from reading memory
+    /// the input does not borrow.
+    pub(crate) fn with_layout(&self, layout: Strided) -> Arg<'a> {
+        assert!(
+            self.is_placeholder()
+                || matches!(self.storage, Storage::Inline(_))
+                || within(&self.layout(), &layout, self.dtype.size()),
+            "a view within its array"
+        );
+        Arg {
+            dtype: self.dtype,
+            storage: self.storage,
+            shape: layout.shape,
+            strides: layout.strides,
+            offset: layout.offset,
+            _life: PhantomData,
+        }
+    }
+}
+
+impl<'a> Out<'a> {
+    /// The same memory, for reading (a mutable binding read as an input).
+    pub(crate) fn as_arg(&self) -> Arg<'a> {
+        Arg {
+            dtype: self.dtype,
+            storage: Storage::Ptr(self.ptr as *const u8),
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+            offset: self.offset,
+            _life: PhantomData,
+        }
+    }
+
+    /// A second raw view of the same memory, for the same lifetime. The script executor
+    /// reaches its arrays and writable bindings through several such views at once (a
+    /// statement's target and its inputs may be the same array). That is sound because views
+    /// are raw pointers, never references: no `&`/`&mut` to the elements exists while
+    /// kernels run, every access is a raw read or write in a kernel, in this module or in a
+    /// helper called by a kernel, and a statement whose target overlaps an input other than
+    /// exactly is evaluated into a buffer before it writes (`overlaps`).
+    pub(crate) fn alias(&self) -> Out<'a> {
+        self.with_layout(self.layout())
+    }
+
+    /// Another view of the same memory (the target of `x[...] = ...`) within this one's
+    /// extent, for the same lifetime (see [`Out::alias`]).
+    ///
+    /// # Panics
+    /// If the view reaches outside this destination (a bug in numjit: checking resolves
+    /// views within their arrays).
+    pub(crate) fn with_layout(&self, layout: Strided) -> Out<'a> {
+        assert!(
+            within(&self.layout(), &layout, self.dtype.size()),
+            "a view within its array"
+        );
+        Out {
+            dtype: self.dtype,
+            ptr: self.ptr,
+            shape: layout.shape,
+            strides: layout.strides,
+            offset: layout.offset,
+            _life: PhantomData,
+        }
+    }
+}
+
+// ---- helpers that kernels call with the addresses of byte-string elements ----
+
+/// `bytes_cmp` of two byte strings as -1, 0 or 1.
+pub(crate) extern "C" fn h_bytes_cmp(a: *const u8, la: usize, b: *const u8, lb: usize) -> i32 {
+    // SAFETY: the kernel passes the addresses of two whole elements (array elements of a
+    // byte-string operand, or a literal the kernel owns) with their dtypes' widths.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, la),
+            std::slice::from_raw_parts(b, lb),
+        )
+    };
+    super::bytes_cmp(a, b) as i32
+}
+/// `bytes_contains` of two byte strings as 0 or 1.
+pub(crate) extern "C" fn h_contains(a: *const u8, la: usize, b: *const u8, lb: usize) -> u8 {
+    // SAFETY: as in `h_bytes_cmp`.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(a, la),
+            std::slice::from_raw_parts(b, lb),
+        )
+    };
+    super::bytes_contains(a, b) as u8
 }

@@ -10,6 +10,7 @@ mod numpy_cases;
 mod numpy_oracle;
 mod props;
 mod reduce;
+mod refmath;
 mod simd;
 mod slicing;
 mod vmath;
