@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/data/cmath/cases.tsv: NumPy's answers for the complex128 scalar math of
+"""Writes crates/numjit/tests/data/cmath/cases.tsv: NumPy's answers for the complex128 scalar math of
 src/cmath.rs. The unit tests at the bottom of src/cmath.rs replay every case.
 
 Run from anywhere with NumPy 2 installed:  python3 scripts/make_cmath_cases.py
@@ -38,7 +38,7 @@ import warnings
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "cmath", "cases.tsv")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "numjit", "tests", "data", "cmath", "cases.tsv")
 
 inf = math.inf
 nan = math.nan

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the .npy fixture files in tests/data/npy/ that tests/it/npy.rs reads.
+"""Writes the .npy fixture files in crates/numjit/tests/data/npy/ that crates/numjit/tests/it/npy.rs reads.
 
 Run from anywhere with NumPy installed:  python3 scripts/make_npy_fixtures.py
 The output is deterministic; the values are repeated by hand in tests/it/npy.rs.
@@ -10,7 +10,7 @@ import os
 import numpy as np
 from numpy.lib import format as npformat
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "npy")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "numjit", "tests", "data", "npy")
 
 
 def save(name, a, version=None, allow_pickle=False):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/data/numpy_cases/cases.tsv: numexpr's own test matrix (plus extra cases for
+"""Writes crates/numjit/tests/data/numpy_cases/cases.tsv: numexpr's own test matrix (plus extra cases for
 what numexpr's matrix does not reach), answered by NumPy. tests/it/numpy_oracle.rs replays
 every case through numjit's API; tests/it/numexpr_cli.rs replays the numexpr sections through
 the `numjit eval` command.
@@ -120,7 +120,7 @@ import warnings
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "numpy_cases")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "numjit", "tests", "data", "numpy_cases")
 
 # ---------------------------------------------------------------------------------------------
 # numexpr's test matrix (numexpr 2.14, tests/test_numexpr.py)

@@ -1,3 +1,6 @@
+//! Owns the untyped syntax tree: every node carries the byte span of its text.
+//! Must not touch dtypes, shapes, Cranelift or threads.
+//!
 //! Provides the untyped syntax tree: every node carries the byte span of its text.
 
 use crate::diag::Span;

@@ -1,3 +1,6 @@
+//! Owns the token stream (a logos lexer) with the byte span of every token, and string-literal unescaping.
+//! Must not touch dtypes, shapes, Cranelift or threads.
+//!
 //! Provides the token stream (a [`logos`] lexer) with the byte span of every token, and
 //! [`unescape`], which turns a string literal's text into its bytes.
 

@@ -1,3 +1,6 @@
+//! Owns parsing: a Pratt parser from tokens to `Expr` and statements, with Python's precedence and a depth limit.
+//! Must not touch dtypes, shapes, Cranelift or threads.
+//!
 //! Provides [`parse`]: a Pratt parser from tokens to [`Expr`], with Python's precedence.
 //!
 //! Precedence lives in one table, `infix_power`; adding an operator is one row.

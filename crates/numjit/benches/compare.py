@@ -2,7 +2,7 @@
 """Regenerates BENCHMARKS.md: numjit vs a hand-written Rust loop vs numexpr vs NumPy on the
 speed targets, measured on this machine in one run, with a PNG chart.
 
-Usage: python3 benches/compare.py            (from the repository root)
+Usage: python3 crates/numjit/benches/compare.py            (from the repository root)
 
 numjit's and the hand loop's numbers come from `cargo run --release --example targets -- --json`
 (both measured in the same process). numexpr and NumPy are optional (pip install numpy numexpr
@@ -17,7 +17,8 @@ import sys
 import time
 from statistics import median
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The repository root: crates/numjit/benches/compare.py is three levels below it.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def numjit_rows():
@@ -127,7 +128,7 @@ def main():
     lines = [
         "# numjit benchmarks",
         "",
-        "Regenerate with `python3 benches/compare.py` (it runs "
+        "Regenerate with `python3 crates/numjit/benches/compare.py` (it runs "
         "`cargo run --release --example targets -- --json`, then numexpr and NumPy if installed).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; "
         f"{time.strftime('%Y-%m-%d')}. Medians; the machine is shared, so read the ratios.",
@@ -163,7 +164,7 @@ def main():
             if r["baseline"] and "speedup" not in r["target"] and "loop" not in r["target"]:
                 ctx = f" (hand loop in the same run: {r['baseline']:.3g} {r['unit']})"
             lines.append(f"- **{r['row']}**: {what} against {r['target']}{ctx}. Why: {why(r['row'])}.")
-    lines += ["", "![numjit vs baselines](benches/compare.png)", ""]
+    lines += ["", "![numjit vs baselines](crates/numjit/benches/compare.png)", ""]
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -186,7 +187,7 @@ def main():
         ax.set_ylabel("time (row's unit, log scale; lower is better)")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(os.path.join(ROOT, "benches", "compare.png"), dpi=110)
+        fig.savefig(os.path.join(ROOT, "crates", "numjit", "benches", "compare.png"), dpi=110)
     except ImportError:
         lines.append("(matplotlib not installed: no chart this run)")
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:

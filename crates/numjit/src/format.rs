@@ -1,3 +1,6 @@
+//! Owns NumPy-style text for an `Array` (what `repr()` prints in NumPy 2).
+//! Must not touch expressions, kernels, threads or any IO: it returns strings; nothing in the engine prints.
+//!
 //! Provides NumPy-style text for an [`Array`]: [`repr`] gives what `repr()` prints in NumPy 2
 //! with the default print options.
 //!

@@ -1,5 +1,7 @@
-//! This crate provides numjit: numexpr-style array expressions, compiled with Cranelift into
-//! one fused native loop and run in chunks across a thread pool.
+//! Owns numjit's engine and its public API: numexpr-style array expressions, compiled with
+//! Cranelift into one fused native loop and run in chunks across a thread pool.
+//! Must not touch terminals or files other than .npy (`npy`): the `numjit` command lives in
+//! numjit-cli.
 //!
 //! ```
 //! let a = vec![1.0, 2.0, 3.0];
@@ -54,7 +56,7 @@ pub use api::{
 pub use exec::{num_threads, set_num_threads, Schedule};
 pub use ndarray;
 pub use numjit_syntax::{Error, ErrorKind, Span};
-pub use types::{Arg, Array, Casting, Complex64, DType, Element, Kind, Out};
+pub use types::{Arg, Array, Casting, Complex64, DType, Element, IntoArg, IntoOut, Kind, Out};
 
 /// What the `numjit` command, the benchmarks and the tests reach below the public API: the
 /// front end, single stages of the pipeline, NumPy-style printing and the reduction kernels.

@@ -1,3 +1,6 @@
+//! Owns .npy files: reading and writing NumPy's format for numjit's dtypes.
+//! Must not touch expressions, kernels or threads; it is the only module of the engine that does file IO.
+//!
 //! Provides reading and writing of NumPy `.npy` files for numjit's dtypes (bool, int32, int64,
 //! float32, float64, complex128).
 //!

@@ -1,3 +1,6 @@
+//! Owns what users call: evaluate, eval, execute, compile, interpret, the bindings (`Vars`, `vars!`), scripts and the caches from text to kernels.
+//! Must not touch Cranelift IR, raw pointers or threads: it drives check, codegen, exec and reduce through their entry points.
+//!
 //! Provides the public entry points ([`evaluate`], [`evaluate_casting`], [`eval`],
 //! [`compile`], [`interpret`], [`execute`], [`compile_script`]), the bindings type [`Vars`],
 //! and the caches: text → parsed [`Compiled`] or [`Script`] (bounded LRU) → typed program per
@@ -34,6 +37,7 @@ use crate::types::raw;
 use crate::types::shape_str;
 use crate::types::Dims;
 use crate::types::{Arg, Array, Casting, DType, Out};
+use crate::types::{IntoArg, IntoOut};
 use numjit_syntax::{ast::Expr, ast::ExprKind, ast::ReduceOp, ast::StmtKind, ast::SubItem};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use smallvec::SmallVec;
@@ -66,14 +70,14 @@ impl<'a> Vars<'a> {
     }
 
     /// Adds the read-only binding `name = value`.
-    pub fn bind(mut self, name: &'a str, value: impl Into<Arg<'a>>) -> Self {
-        self.items.push((name, Binding::In(value.into())));
+    pub fn bind(mut self, name: &'a str, value: impl IntoArg<'a>) -> Self {
+        self.items.push((name, Binding::In(value.into_arg())));
         self
     }
 
     /// Adds a writable binding: scripts may assign into it with `name[...] = expr`.
-    pub fn bind_mut(mut self, name: &'a str, value: impl Into<Out<'a>>) -> Self {
-        let out: Out<'a> = value.into();
+    pub fn bind_mut(mut self, name: &'a str, value: impl IntoOut<'a>) -> Self {
+        let out: Out<'a> = value.into_out();
         let arg = out.as_arg();
         self.items.push((name, Binding::Mut(out, arg)));
         self
@@ -451,14 +455,14 @@ impl Compiled {
     /// dtype receives the result cast under NumPy's default rule, [`Casting::SameKind`] (a
     /// float64 result into float32 works, into int64 is refused); see
     /// [`Compiled::evaluate_casting`]. On error `out` is untouched.
-    pub fn evaluate<'o>(&self, out: impl Into<Out<'o>>, vars: Vars<'_>) -> Result<()> {
+    pub fn evaluate<'o>(&self, out: impl IntoOut<'o>, vars: Vars<'_>) -> Result<()> {
         self.evaluate_casting_with(out, vars, Casting::default(), &Schedule::default())
     }
 
     /// [`Compiled::evaluate`] with an explicit schedule (thread count, chunk size).
     pub fn evaluate_with<'o>(
         &self,
-        out: impl Into<Out<'o>>,
+        out: impl IntoOut<'o>,
         vars: Vars<'_>,
         sched: &Schedule,
     ) -> Result<()> {
@@ -472,7 +476,7 @@ impl Compiled {
     /// rule. On error `out` is untouched.
     pub fn evaluate_casting<'o>(
         &self,
-        out: impl Into<Out<'o>>,
+        out: impl IntoOut<'o>,
         vars: Vars<'_>,
         casting: Casting,
     ) -> Result<()> {
@@ -482,12 +486,12 @@ impl Compiled {
     /// [`Compiled::evaluate_casting`] with an explicit schedule.
     pub fn evaluate_casting_with<'o>(
         &self,
-        out: impl Into<Out<'o>>,
+        out: impl IntoOut<'o>,
         vars: Vars<'_>,
         casting: Casting,
         sched: &Schedule,
     ) -> Result<()> {
-        let mut out = out.into();
+        let mut out = out.into_out();
         let scope = Scope {
             vars: &vars,
             env: &[],
@@ -1348,7 +1352,7 @@ pub fn execute(script: &str, vars: Vars<'_>) -> Result<Outputs> {
 /// The result must broadcast to `out`'s shape; an `out` of another dtype receives it cast
 /// under NumPy's default rule, `casting='same_kind'` (see [`Compiled::evaluate_casting`]).
 /// On any error `out` is left untouched.
-pub fn evaluate<'o>(expr: &str, out: impl Into<Out<'o>>, vars: Vars<'_>) -> Result<()> {
+pub fn evaluate<'o>(expr: &str, out: impl IntoOut<'o>, vars: Vars<'_>) -> Result<()> {
     compile(expr)?.evaluate(out, vars)
 }
 
@@ -1358,7 +1362,7 @@ pub fn evaluate<'o>(expr: &str, out: impl Into<Out<'o>>, vars: Vars<'_>) -> Resu
 // Re-exported by lib.rs (`pub use api::{..., evaluate_casting, ...}`).
 pub fn evaluate_casting<'o>(
     expr: &str,
-    out: impl Into<Out<'o>>,
+    out: impl IntoOut<'o>,
     vars: Vars<'_>,
     casting: Casting,
 ) -> Result<()> {

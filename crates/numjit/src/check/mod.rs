@@ -1,3 +1,6 @@
+//! Owns checking: names, dtypes, shapes and views of an AST, giving a typed `ir::Program` or a user error with a caret.
+//! Must not touch Cranelift, raw pointers or threads; operation rules come from `semantics`.
+//!
 //! Provides [`check`]: names, dtypes and operator rules of an AST, producing a typed
 //! [`Program`]; and [`broadcast`], NumPy's shape rule. This is the only phase where semantic user
 //! errors arise: after it succeeds, lowering and execution cannot fail on user input.

@@ -1,3 +1,6 @@
+//! Owns code generation: a typed program and an operand layout lowered to Cranelift IR and compiled into a `Kernel`.
+//! Must not touch threads, the AST, shapes or raw user memory, and holds no `unsafe`: calling, sharing and freeing a kernel is `exec::call`'s.
+//!
 //! Provides [`compile`]: lowers a typed [`Program`] for one layout (an [`Access`] per operand, output first) to a Cranelift function,
 //! JIT-compiles it, and returns a callable [`Kernel`].
 //!
@@ -58,16 +61,12 @@ pub enum Access {
     Strided,
 }
 
-/// The machine signature of every kernel:
-/// `(ptrs, outer_strides, inner_strides, m, n)`, one pointer and two byte strides per operand.
-pub type KernelFn = unsafe extern "C" fn(*const *mut u8, *const isize, *const isize, i64, i64);
-
 /// A compiled kernel: machine code that stays alive as long as this value. Turning the code
 /// into a callable function, calling it, sharing it across threads and freeing it are the JIT
 /// call boundary's (`exec::call`); this module only builds it.
 pub struct Kernel {
     pub(crate) module: Option<JITModule>,
-    /// The finalized code of a function with the signature [`KernelFn`].
+    /// The finalized code of a function with the kernel signature (`exec::call`'s `KernelFn`).
     pub(crate) code: *const u8,
     clif: String,
     /// The element size in bytes of each operand, output first: what the code reads and

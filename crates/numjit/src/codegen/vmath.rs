@@ -1,3 +1,6 @@
+//! Owns the JIT's float64 math kernels (exp, log, sin, ..., `**`) emitted as Cranelift IR on `F64X2`.
+//! Must not touch anything but the function builder it is given; `semantics::refmath` is the same algorithms in plain Rust, and the two must agree bit for bit.
+//!
 //! Provides branch-free polynomial kernels for float64 transcendentals, emitted as Cranelift IR
 //! for a scalar `F64` or a vector `F64X2` value, so that a fused loop computes `exp`, `log`,
 //! `sin`, ... inline instead of calling libm once per element.

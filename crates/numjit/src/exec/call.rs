@@ -5,11 +5,16 @@
 //! Must not touch expressions, programs or code generation: it calls what `codegen` built,
 //! on operands `exec::run` planned.
 
-use crate::codegen::{Kernel, KernelFn};
+use crate::codegen::Kernel;
 use crate::types::{Dims, Steps};
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// The machine signature of every kernel:
+/// `(ptrs, outer_strides, inner_strides, m, n)`, one pointer and two byte strides per operand.
+pub(crate) type KernelFn =
+    unsafe extern "C" fn(*const *mut u8, *const isize, *const isize, i64, i64);
 
 /// A numjit-owned rayon pool and its warm workers.
 ///

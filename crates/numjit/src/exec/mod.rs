@@ -1,3 +1,6 @@
+//! Owns execution: broadcasting strides, coalescing axes, splitting into chunks, the thread pool and `Schedule`.
+//! Must not touch the AST, programs or Cranelift: a schedule decides how, never what; raw pointer work is `call`'s.
+//!
 //! Provides execution: [`run`] splits the output into blocks and chunks, resolves broadcast
 //! strides, and calls a compiled kernel on each chunk, on the calling thread for small problems
 //! and together with numjit's rayon pool otherwise (whose workers stay warm between calls). A [`Schedule`] decides how, never what: results are
@@ -245,7 +248,15 @@ pub fn run(
             }
         })
         .collect();
-    plan.kernel = Some(kernel_for(&layout)?);
+    let kernel = kernel_for(&layout)?;
+    // The call tables hold one entry per operand, and the kernel steps through each at its
+    // element size: it must have been compiled for exactly these operands.
+    let sizes = std::iter::once(out.dtype.size()).chain(args.iter().map(|a| a.dtype.size()));
+    assert!(
+        kernel.sizes.len() == plan.ops.len() && kernel.sizes.iter().copied().eq(sizes),
+        "a kernel compiled for its operands"
+    );
+    plan.kernel = Some(kernel);
     let n = plan.shape[nd - 1];
     let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
     let rows: usize = plan.shape[..nd - 1].iter().product();

@@ -1,3 +1,6 @@
+//! Owns the reference interpreter: a typed program evaluated element by element in plain Rust, the oracle the JIT is tested against.
+//! Must not touch codegen, exec or any generated code: every value comes from `semantics::apply`.
+//!
 //! Provides the reference interpreter: [`apply`] gives one operation's value on scalars and
 //! [`run`] evaluates a whole [`Program`] element by element. It is slow and obviously right, and
 //! it is the oracle the JIT is tested against (constant folding uses [`apply`] too).

@@ -1,3 +1,6 @@
+//! Owns the typed intermediate form: `Program`, a DAG of typed nodes, built by `Builder` with common subexpressions shared and constants folded.
+//! Must not touch shapes, strides, Cranelift or threads; folding computes through `semantics::apply`, never generated code.
+//!
 //! Provides the typed intermediate form: a [`Program`] is a list of [`Node`]s in dependency
 //! order (a DAG), each with one dtype, whose operands already share the dtype the operation
 //! computes in (promotion is explicit [`Op::Cast`] nodes). Building through [`Builder`] shares

@@ -1,3 +1,6 @@
+//! Owns the numerics of reductions (`sum`, `prod`, `min`, `max`, over all elements or one axis) in a deterministic order.
+//! Must not touch the AST, Cranelift or raw pointers; how a reduction inside an expression is evaluated is `api`'s.
+//!
 //! Provides the reductions `sum`, `prod`, `min` and `max` over an owned [`Array`], over all
 //! elements or along one axis, with NumPy's semantics: [`reduce`], and the dtype and shape of
 //! a reduction without computing it ([`result_dtype`], [`result_shape`]), which is how a

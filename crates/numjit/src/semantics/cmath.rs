@@ -1,3 +1,6 @@
+//! Owns complex128 scalar math with NumPy's answers (glibc's algorithms, NumPy's own where it has them).
+//! Must not touch Cranelift, codegen, exec or generated code: the JIT calls these very functions.
+//!
 //! Complex128 scalar math with NumPy's answers.
 //!
 //! This module owns the scalar semantics of every complex128 operation that is more than

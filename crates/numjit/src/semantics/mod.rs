@@ -1,3 +1,6 @@
+//! Owns the operations: `Op` and `Cmp`, the function table `Func` (name, arity, signature, accepted dtypes) and the scalar rules every stage follows.
+//! Must not touch syntax, shapes, Cranelift, threads or raw pointers.
+//!
 //! Provides the operation vocabulary shared by checking, the reference interpreter and code
 //! generation: the functions numjit knows ([`Func`], looked up by name), and the scalar
 //! semantics of every operation ([`scalar`]) written as plain Rust, NumPy's answers included

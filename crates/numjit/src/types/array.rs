@@ -554,3 +554,105 @@ pub fn shape_str(shape: &[usize]) -> String {
         ),
     }
 }
+
+/// What numjit can read as an input: everything that converts into an [`Arg`]. Implemented for
+/// every such type; it exists so that a type numjit cannot read gets an error saying what it
+/// accepts ("numjit cannot read `&Vec<u16>` as an input array or scalar", with a note listing
+/// the accepted types):
+///
+/// ```compile_fail,E0277
+/// let a: Vec<u16> = vec![1, 2];
+/// numjit::eval("a + 1", numjit::vars! {a}).unwrap();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "numjit cannot read `{Self}` as an input array or scalar",
+    label = "not an input numjit accepts",
+    note = "inputs are references to slices, Vecs, arrays or ndarray arrays/views of bool, i32, i64, \
+            f32, f64 or numjit::Complex64 (`&x`), such scalars by value, a `&numjit::Array`, or \
+            byte strings as `&[[u8; N]]`",
+    note = "ndarray types must come from the ndarray numjit uses: `numjit::ndarray`"
+)]
+pub trait IntoArg<'a> {
+    /// The input view.
+    fn into_arg(self) -> Arg<'a>;
+}
+
+/// `IntoArg` for types with `From<T> for Arg` (one impl each, so that an unsupported type
+/// reaches the `on_unimplemented` message above rather than a `From` bound).
+macro_rules! into_arg {
+    ($([$($g:tt)*] $t:ty),* $(,)?) => {$(
+        impl<$($g)*> IntoArg<'a> for $t {
+            fn into_arg(self) -> Arg<'a> {
+                Arg::from(self)
+            }
+        }
+    )*};
+}
+macro_rules! into_arg_element {
+    ($($t:ty),*) => {$(
+        into_arg!(
+            ['a] $t,
+            ['a] &'a $t,
+            ['a] &'a [$t],
+            ['a, const N: usize] &'a [$t; N],
+            ['a, 'b: 'a] &'a &'b [$t],
+            ['a] &'a Vec<$t>,
+            ['a, D: Dimension] ndarray::ArrayView<'a, $t, D>,
+        );
+    )*};
+}
+into_arg_element!(bool, i32, i64, f32, f64, Complex64);
+into_arg!(
+    ['a] Arg<'a>,
+    ['a] &'a Array,
+    ['a, const N: usize] &'a [[u8; N]],
+    ['a, const N: usize] &'a Vec<[u8; N]>,
+    ['a, T: Element, S: Data<Elem = T>, D: Dimension] &'a ArrayBase<S, D>,
+);
+
+/// What numjit can write into: everything that converts into an [`Out`]. Implemented for every
+/// such type; it exists so that a type numjit cannot write gets an error saying what it accepts:
+///
+/// ```compile_fail,E0277
+/// let a = vec![1.0, 2.0];
+/// let mut out = vec![0u8; 2];
+/// numjit::evaluate("a + 1", &mut out, numjit::vars! {a}).unwrap();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "numjit cannot write into `{Self}`",
+    label = "not an output numjit accepts",
+    note = "outputs are mutable references to slices, Vecs, arrays or ndarray arrays/views of \
+            bool, i32, i64, f32, f64 or numjit::Complex64 (`&mut out`), or a `&mut numjit::Array`",
+    note = "ndarray types must come from the ndarray numjit uses: `numjit::ndarray`"
+)]
+pub trait IntoOut<'a> {
+    /// The output view.
+    fn into_out(self) -> Out<'a>;
+}
+
+/// `IntoOut` for types with `From<T> for Out` (see `into_arg!`).
+macro_rules! into_out {
+    ($([$($g:tt)*] $t:ty),* $(,)?) => {$(
+        impl<$($g)*> IntoOut<'a> for $t {
+            fn into_out(self) -> Out<'a> {
+                Out::from(self)
+            }
+        }
+    )*};
+}
+macro_rules! into_out_element {
+    ($($t:ty),*) => {$(
+        into_out!(
+            ['a] &'a mut [$t],
+            ['a, const N: usize] &'a mut [$t; N],
+            ['a] &'a mut Vec<$t>,
+            ['a, D: Dimension] ndarray::ArrayViewMut<'a, $t, D>,
+        );
+    )*};
+}
+into_out_element!(bool, i32, i64, f32, f64, Complex64);
+into_out!(
+    ['a] Out<'a>,
+    ['a] &'a mut Array,
+    ['a, T: Element, S: DataMut<Elem = T>, D: Dimension] &'a mut ArrayBase<S, D>,
+);

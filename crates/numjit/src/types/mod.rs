@@ -8,7 +8,7 @@ pub(crate) mod raw;
 mod scalar;
 
 pub(crate) use array::{byte_size, Storage};
-pub use array::{shape_str, Arg, Array, Element, Out, Strided};
+pub use array::{shape_str, Arg, Array, Element, IntoArg, IntoOut, Out, Strided};
 pub(crate) use dtype::{bytes_cmp, bytes_contains, Dims, Steps};
 pub use dtype::{Casting, DType, Kind};
 pub use num_complex::Complex64;
