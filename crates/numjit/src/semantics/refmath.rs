@@ -1,7 +1,8 @@
 //! Owns the reference (scalar, plain Rust) float64 math: the same algorithms as the JIT's vector kernels, evaluated without generated code.
 //! Must not touch Cranelift, codegen, exec or any generated code.
 //!
-//! Every function here is a line-by-line scalar transcription of a kernel of `vmath`:
+//! Every function here is a line-by-line scalar transcription of a kernel of `vmath` (which
+//! takes its constants and tables from here, so there is one copy of each):
 //! the same constants and tables, the same operations in the same order, a
 //! fused multiply-add ([`f64::mul_add`], correctly rounded) exactly where the kernel emits
 //! `fma`, the same bit tricks (the 1.5·2⁵² rounding, exponents built in the bits, integer
@@ -21,10 +22,10 @@
 #![allow(clippy::excessive_precision)]
 
 /// 1.5·2⁵²: adding it to |y| < 2⁵¹ rounds y to an integer n, held in the low mantissa bits.
-const MAGIC: f64 = 6755399441055744.0;
+pub(crate) const MAGIC: f64 = 6755399441055744.0;
 
 /// exp: Q(r) ≈ (eʳ − 1 − r)/r² on [−ln2/2, ln2/2], minimax (abs. error 1.4e-18).
-const EXP_Q: [f64; 11] = [
+pub(crate) const EXP_Q: [f64; 11] = [
     0.5,
     0.1666666666666667,
     0.04166666666666649,
@@ -41,11 +42,11 @@ const EXP_Q: [f64; 11] = [
 const EXP_Q_EVEN: [f64; 6] = [EXP_Q[0], EXP_Q[2], EXP_Q[4], EXP_Q[6], EXP_Q[8], EXP_Q[10]];
 const EXP_Q_ODD: [f64; 5] = [EXP_Q[1], EXP_Q[3], EXP_Q[5], EXP_Q[7], EXP_Q[9]];
 /// ln 2 in two parts; the high part has 32 trailing zero bits, so k·LN2_HI is exact.
-const LN2_HI: f64 = 6.93147180369123816490e-01;
-const LN2_LO: f64 = 1.90821492927058770002e-10;
+pub(crate) const LN2_HI: f64 = 6.93147180369123816490e-01;
+pub(crate) const LN2_LO: f64 = 1.90821492927058770002e-10;
 
 /// log: fdlibm's Lg1..Lg7.
-const LG: [f64; 7] = [
+pub(crate) const LG: [f64; 7] = [
     6.666666666666735130e-01,
     3.999999999940941908e-01,
     2.857142874366239149e-01,
@@ -56,18 +57,18 @@ const LG: [f64; 7] = [
 ];
 
 /// log2/log10 constants (fdlibm): heads with 32 trailing zero bits, and tails.
-const IVLN2HI: f64 = 1.44269504072144627571e+00;
-const IVLN2LO: f64 = 1.67517131648865118353e-10;
-const IVLN10HI: f64 = 4.34294481878168880939e-01;
-const IVLN10LO: f64 = 2.50829467116452752298e-11;
-const LOG10_2HI: f64 = 3.01029995663611771306e-01;
-const LOG10_2LO: f64 = 3.69423907715893078616e-13;
+pub(crate) const IVLN2HI: f64 = 1.44269504072144627571e+00;
+pub(crate) const IVLN2LO: f64 = 1.67517131648865118353e-10;
+pub(crate) const IVLN10HI: f64 = 4.34294481878168880939e-01;
+pub(crate) const IVLN10LO: f64 = 2.50829467116452752298e-11;
+pub(crate) const LOG10_2HI: f64 = 3.01029995663611771306e-01;
+pub(crate) const LOG10_2LO: f64 = 3.69423907715893078616e-13;
 
 /// pow's log table (as in `vmath`): entry i for z = x/2^k with bits in
 /// [OFF + i·2⁴⁵, OFF + (i+1)·2⁴⁵), OFF = 0x3fe6a00000000000: `[1/c rounded to 8 bits,
 /// −ln(invc) rounded to a multiple of 2⁻⁴³, the rest of −ln(invc), 0]`.
 #[rustfmt::skip]
-static POW_LOG_TAB: [[f64; 4]; 128] = [
+pub(crate) static POW_LOG_TAB: [[f64; 4]; 128] = [
     [1.4140625, -0.3464667673462145, 5.929407345889625e-15, 0.0],
     [1.40625, -0.34092658697056777, -2.544157440035963e-14, 0.0],
     [1.3984375, -0.3353555419211034, -3.443525940775045e-14, 0.0],
@@ -198,13 +199,13 @@ static POW_LOG_TAB: [[f64; 4]; 128] = [
     [0.7109375, 0.3411707574027787, -1.156568624616423e-14, 0.0],
 ];
 /// ln 2 rounded to a multiple of 2⁻⁴³, and the rest.
-const POW_LN2_HI: f64 = 0.6931471805598903;
-const POW_LN2_LO: f64 = 5.497923018708371e-14;
+pub(crate) const POW_LN2_HI: f64 = 0.6931471805598903;
+pub(crate) const POW_LN2_LO: f64 = 5.497923018708371e-14;
 
 /// pow's exp table (as in `vmath`): `[bits(2^(i/128) rounded) − (i << 45), bits(the
 /// rounding error relative to it)]`.
 #[rustfmt::skip]
-static POW_EXP_TAB: [[u64; 2]; 128] = [
+pub(crate) static POW_EXP_TAB: [[u64; 2]; 128] = [
     [0x3ff0000000000000, 0x0000000000000000],
     [0x3feff63da9fb3335, 0x3c9b3b4f1a88bf6e],
     [0x3fefec9a3e778061, 0xbc7160139cd8dc5d],
@@ -335,12 +336,12 @@ static POW_EXP_TAB: [[u64; 2]; 128] = [
     [0x3feff3c22b8f71f1, 0x3c5305c14160cc89],
 ];
 /// ln2/128 rounded to a multiple of 2⁻⁴² (35 bits: n·hi exact for |n| < 2¹⁸), and the rest.
-const POW_LN2N_HI: f64 = 0.0054152123482253955;
-const POW_LN2N_LO: f64 = -1.0082281460997769e-13;
+pub(crate) const POW_LN2N_HI: f64 = 0.0054152123482253955;
+pub(crate) const POW_LN2N_LO: f64 = -1.0082281460997769e-13;
 
 /// arctan: fdlibm's aT, atan(t) ≈ t − t·Σ `AT[i]`·t^(2i+2) for |t| < 7/16, and π/4, π/2 in
 /// two parts.
-const AT: [f64; 11] = [
+pub(crate) const AT: [f64; 11] = [
     3.33333333333329318027e-01,
     -1.99999999998764832476e-01,
     1.42857142725034663711e-01,
@@ -353,18 +354,18 @@ const AT: [f64; 11] = [
     -3.65315727442169155270e-02,
     1.62858201153657823623e-02,
 ];
-const ATANHI_PIO4: f64 = std::f64::consts::FRAC_PI_4;
-const ATANLO_PIO4: f64 = 3.06161699786838301793e-17;
-const ATANHI_PIO2: f64 = std::f64::consts::FRAC_PI_2;
-const ATANLO_PIO2: f64 = 6.12323399573676603587e-17;
-const PI_HI: f64 = std::f64::consts::PI;
-const PI_LO: f64 = 1.2246467991473532e-16;
-const PI3O4_HI: f64 = 2.356194490192345;
-const PI3O4_LO: f64 = 9.184850993605148e-17;
+pub(crate) const ATANHI_PIO4: f64 = std::f64::consts::FRAC_PI_4;
+pub(crate) const ATANLO_PIO4: f64 = 3.06161699786838301793e-17;
+pub(crate) const ATANHI_PIO2: f64 = std::f64::consts::FRAC_PI_2;
+pub(crate) const ATANLO_PIO2: f64 = 6.12323399573676603587e-17;
+pub(crate) const PI_HI: f64 = std::f64::consts::PI;
+pub(crate) const PI_LO: f64 = 1.2246467991473532e-16;
+pub(crate) const PI3O4_HI: f64 = 2.356194490192345;
+pub(crate) const PI3O4_LO: f64 = 9.184850993605148e-17;
 
 /// sin: S(z) with sin r ≈ r + r³·S(r²) on |r| ≤ π/2; `S[0]` is −1/6 rounded and the rest a
 /// minimax fit given it (relative error of the rounded polynomial < 0.07 ulp).
-const SIN_S: [f64; 8] = [
+pub(crate) const SIN_S: [f64; 8] = [
     -0.16666666666666666,
     0.008333333333333207,
     -0.00019841269841212902,
@@ -375,7 +376,7 @@ const SIN_S: [f64; 8] = [
     2.7215802619794365e-15,
 ];
 /// cos: fdlibm's C1..C6, cos r ≈ 1 − r²/2 + r⁴·C(r²) for |r| ≤ π/4.
-const KC: [f64; 6] = [
+pub(crate) const KC: [f64; 6] = [
     4.16666666666666019037e-02,
     -1.38888888888741095749e-03,
     2.48015872894767294178e-05,
@@ -386,11 +387,11 @@ const KC: [f64; 6] = [
 
 /// π/2 = PIO2_1 + PIO2_2 + PIO2_3 + O(2⁻¹⁶⁰): PIO2_1 nearest, PIO2_2 rounded down so that all
 /// three parts are positive (then `x − m·PIO2_i` keeps the sign of a zero `x`).
-const PIO2_1: f64 = std::f64::consts::FRAC_PI_2;
-const PIO2_2: f64 = 6.123233995736765e-17;
-const PIO2_3: f64 = 1.082856673921914e-32;
+pub(crate) const PIO2_1: f64 = std::f64::consts::FRAC_PI_2;
+pub(crate) const PIO2_2: f64 = 6.123233995736765e-17;
+pub(crate) const PIO2_3: f64 = 1.082856673921914e-32;
 /// sin/cos lanes with |x| above this call libm (the fast reduction is accurate well beyond).
-const TRIG_MAX: f64 = 134217728.0; // 2^27
+pub(crate) const TRIG_MAX: f64 = 134217728.0; // 2^27
 
 // ---- the kernels' building blocks, one lane ----
 
