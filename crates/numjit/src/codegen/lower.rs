@@ -121,7 +121,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
         if vector {
-            self.vector_loop(n, i_var, &rp, &elem_ptr, inner_head);
+            self.vector_loop(n, i_var, &rp, &elem_ptr, &istride, inner_head);
         } else {
             self.fb.ins().jump(inner_head, &[]);
         }
@@ -188,12 +188,11 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.data
     }
 
-    /// Whether this layout gets a vector loop: the output is contiguous and no input is
-    /// strided, so every vector load and store covers adjacent elements.
+    /// Whether this layout gets a vector loop: the kernel has a vector width and its output
+    /// advances along the row (contiguous operands are loaded and stored as whole vectors,
+    /// strided ones lane by lane).
     fn vectorize(&self) -> bool {
-        self.width != 0
-            && self.layout[0] == Access::Contiguous
-            && !self.layout.contains(&Access::Strided)
+        self.width != 0 && matches!(self.layout[0], Access::Contiguous | Access::Strided)
     }
 
     /// Bytes per element of operand `k` (the output first).
@@ -224,13 +223,15 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// element pointers past what it did and jumps to `tail` (the scalar loop). Inside the loop
     /// every contiguous operand is addressed as its row base `rp[k]` plus the one index scaled
     /// by its element size, which x86-64 folds into the load's addressing mode, instead of
-    /// advancing a pointer per operand.
+    /// advancing a pointer per operand. A strided operand (byte stride `istride[k]`) is read
+    /// or written lane by lane through its element pointer, which the loop advances.
     fn vector_loop(
         &mut self,
         n: Value,
         i_var: Variable,
         rp: &[Value],
         elem_ptr: &[Variable],
+        istride: &[Value],
         tail: Block,
     ) {
         let unroll = self.unroll();
@@ -250,6 +251,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.switch_to_block(body);
         self.fb.seal_block(body);
         let ep = self.element_addresses(i, rp);
+        // The current element pointer of each strided operand.
+        let mut sp: Vec<Option<Value>> = (0..rp.len())
+            .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
+            .collect();
         for copy in 0..unroll {
             for id in 0..self.program.nodes.len() {
                 if self.levels[id] == Level::Element {
@@ -258,9 +263,15 @@ impl<'a, 'b> Lower<'a, 'b> {
                 }
             }
             for (k, &p) in ep.iter().enumerate().skip(1) {
-                if self.layout[k] == Access::Contiguous {
-                    let offset = (copy * lanes * self.operand_size(k)) as i32;
-                    self.load_input_vector(k - 1, p, offset);
+                match (self.layout[k], sp[k]) {
+                    (Access::Contiguous, _) => {
+                        let offset = (copy * lanes * self.operand_size(k)) as i32;
+                        self.load_input_vector(k - 1, p, offset);
+                    }
+                    (Access::Strided, Some(p)) => {
+                        sp[k] = Some(self.load_input_strided(k - 1, p, istride[k]));
+                    }
+                    _ => {}
                 }
             }
             for id in 0..self.program.nodes.len() {
@@ -269,9 +280,19 @@ impl<'a, 'b> Lower<'a, 'b> {
                     self.vvalues[id] = Some(v);
                 }
             }
-            let result = self.vvalue(self.program.root);
-            let offset = (copy * lanes * self.operand_size(0)) as i32;
-            self.store_vector(result, ep[0], offset);
+            match sp[0] {
+                Some(p) => sp[0] = Some(self.store_strided(p, istride[0])),
+                None => {
+                    let result = self.vvalue(self.program.root);
+                    let offset = (copy * lanes * self.operand_size(0)) as i32;
+                    self.store_vector(result, ep[0], offset);
+                }
+            }
+        }
+        for (k, p) in sp.iter().enumerate() {
+            if let Some(p) = *p {
+                self.fb.def_var(elem_ptr[k], p);
+            }
         }
         self.fb.def_var(i_var, end);
         self.fb.ins().jump(head, &[]);
@@ -392,6 +413,52 @@ impl<'a, 'b> Lower<'a, 'b> {
                 self.vvalues[i] = Some(v);
             }
         }
+    }
+
+    /// Loads one vector of strided input `k`, lane by lane from `p` in steps of `stride`
+    /// bytes, into every node that reads it (its lanes too, so lane-wise operations need no
+    /// extraction); returns the pointer past the last lane.
+    fn load_input_strided(&mut self, k: usize, mut p: Value, stride: Value) -> Value {
+        let dt = self.program.inputs[k].dtype;
+        let flags = MemFlagsData::trusted();
+        let mut scalars = Vec::with_capacity(self.width);
+        for _ in 0..self.width {
+            scalars.push(self.fb.ins().load(clif_type(dt), flags, p, 0));
+            p = self.fb.ins().iadd(p, stride);
+        }
+        let mut v = None;
+        for (lane, &x) in scalars.iter().enumerate() {
+            let x = if dt == DType::Bool {
+                self.mask_of(x)
+            } else {
+                x
+            };
+            v = Some(match v {
+                None => self
+                    .fb
+                    .ins()
+                    .scalar_to_vector(vector_type(dt, self.width), x),
+                Some(v) => self.fb.ins().insertlane(v, x, lane as u8),
+            });
+        }
+        for (i, node) in self.program.nodes.iter().enumerate() {
+            if node.op == Op::Input(k) {
+                self.vvalues[i] = v;
+                self.lanes[i] = Some(scalars.clone());
+            }
+        }
+        p
+    }
+
+    /// Stores the result of the current unrolled copy lane by lane from `p` in steps of
+    /// `stride` bytes (a strided output); returns the pointer past the last lane.
+    fn store_strided(&mut self, mut p: Value, stride: Value) -> Value {
+        let flags = MemFlagsData::trusted();
+        for x in self.lanes_of(self.program.root) {
+            self.fb.ins().store(flags, x, p, 0);
+            p = self.fb.ins().iadd(p, stride);
+        }
+        p
     }
 
     /// Stores the output vector `v` to `p + offset`.

@@ -11,10 +11,12 @@
 //! computed once per call (hoisted to the entry block); nodes that depend only on inputs that
 //! are constant along a row are computed once per row.
 //!
-//! **Vector loop.** When the output is contiguous and no input is strided (every operand is
-//! `Scalar`, `Row` or `Contiguous`), each row first runs a vector loop over 128-bit vectors
-//! (the widest Cranelift's x86-64 backend has), several per iteration (`UNROLL`), while that
-//! many elements remain; the scalar loop then does the rest. A kernel whose values are all
+//! **Vector loop.** Each row first runs a vector loop over 128-bit vectors (the widest
+//! Cranelift's x86-64 backend has), several per iteration (`UNROLL`), while that many
+//! elements remain; the scalar loop then does the rest. Contiguous operands are loaded and
+//! stored as whole vectors; strided ones (numexpr's `a[::2]`, a column of a matrix) are
+//! gathered lane by lane into a vector and scattered back the same way, so the arithmetic of
+//! a strided layout is vectorised too. A kernel whose values are all
 //! 64-bit (or bool) has 2 lanes: float64 is `f64x2`, int64 `i64x2`, bool an `i64x2` mask (each
 //! lane all ones or all zeros), loaded from and stored to one byte per element. A kernel whose
 //! values are all 32-bit (or bool) has 4 lanes: `f32x4`, `i32x4`, bool an `i32x4` mask.

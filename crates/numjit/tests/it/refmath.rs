@@ -6,9 +6,11 @@
 //! arguments over the whole range (every bit pattern included), dense sweeps of ±ulps around
 //! its hard points (overflow and underflow thresholds, range-reduction boundaries, multiples
 //! of π/2, subnormals) and special values of both signs; `arctan2` and `**` see random and
-//! special pairs. Every input set runs twice through the JIT: contiguous (the vector loop,
-//! `F64X2` pairs, plus the scalar loop's odd tail) and as a stride-2 view (which has only the
-//! scalar loop), so both loops are compared with `refmath`.
+//! special pairs. Every input set runs three times through the JIT: contiguous (the vector
+//! loop, `F64X2` pairs, plus the scalar loop's odd tail), as a stride-2 view (the vector loop
+//! with lane-by-lane loads), and inside `where(z == 0, f(x), 0.0)` with `z` an int32 array of
+//! zeros: a kernel that mixes 32- and 64-bit values has only the scalar loop, and the select
+//! returns `f(x)`'s bits unchanged. So both loops are compared with `refmath`.
 //!
 //! Results must have the same bits, with one exception: where both are NaN, the NaNs may
 //! differ in sign or payload. Rust does not specify the sign and payload of a NaN produced by
@@ -245,6 +247,13 @@ fn spread(xs: &[f64]) -> ndarray::Array1<f64> {
         .collect()
 }
 
+/// `expr` in a kernel that has only the scalar loop: an int32 input (`z`, all zeros) next to
+/// float64 values gives a kernel of mixed widths, which has no vector loop; the select passes
+/// `expr`'s bits through unchanged.
+fn scalar_only(expr: &str) -> String {
+    format!("where(z == 0, {expr}, 0.0)")
+}
+
 /// Mismatches found by one check: up to 20 described, all counted.
 #[derive(Default)]
 struct Report {
@@ -284,7 +293,7 @@ impl Report {
     /// Fails with the examples and the count if anything mismatched.
     fn finish(self, name: &str, inputs: usize) {
         eprintln!(
-            "{name}: {inputs} inputs (x2 layouts), {} mismatches, {} NaNs with other bits",
+            "{name}: {inputs} inputs (x3 layouts), {} mismatches, {} NaNs with other bits",
             self.mismatches, self.nan_bits
         );
         assert!(
@@ -314,6 +323,10 @@ fn check1(name: &str, seed: u64) -> usize {
     let big = spread(&x);
     let v = big.slice(ndarray::s![..;2]);
     let jit = values(&numjit::eval(&expr, vars! {"x" => &v}).unwrap());
+    report.compare(&format!("{name} [strided]"), &jit, &reference, describe);
+
+    let z = vec![0i32; x.len()];
+    let jit = values(&numjit::eval(&scalar_only(&expr), vars! {x, z}).unwrap());
     report.compare(&format!("{name} [scalar loop]"), &jit, &reference, describe);
 
     report.finish(name, x.len());
@@ -349,6 +362,14 @@ fn check2(name: &str, expr: &str, (a, b): (&str, &str), pairs: &[(f64, f64)]) ->
         big_b.slice(ndarray::s![..;2]),
     );
     let jit = values(&numjit::eval(expr, numjit::Vars::new().bind(a, va).bind(b, vb)).unwrap());
+    report.compare(&format!("{name} [strided]"), &jit, &reference, describe);
+
+    let z = vec![0i32; pairs.len()];
+    let vars = numjit::Vars::new()
+        .bind(a, &first)
+        .bind(b, &second)
+        .bind("z", &z);
+    let jit = values(&numjit::eval(&scalar_only(expr), vars).unwrap());
     report.compare(&format!("{name} [scalar loop]"), &jit, &reference, describe);
 
     report.finish(name, pairs.len());
