@@ -1,0 +1,158 @@
+//! Owns the bindings: `Vars` (read-only and writable names), the `vars!` macro that builds
+//! them, and `Scope`, where one statement looks names up (script arrays over caller bindings).
+//! Must not check, compile or evaluate anything: it only resolves names to the arrays bound to
+//! them.
+
+use super::lift::is_hidden;
+use crate::types::raw;
+use crate::types::shape_str;
+use crate::types::{Arg, Out};
+use crate::types::{IntoArg, IntoOut};
+use numjit_syntax::{Error, ErrorKind, Result, Span};
+
+/// One binding: read-only, or writable (the target of `x[...] = ...`), which is readable
+/// too through the `Arg` view of the same memory kept beside it.
+#[derive(Debug)]
+pub(super) enum Binding<'a> {
+    In(Arg<'a>),
+    Mut(Out<'a>, Arg<'a>),
+}
+
+/// Named inputs (and, for scripts, writable targets), usually built with [`crate::vars!`].
+///
+/// Names the expression does not use are ignored; a name bound twice takes the later value.
+#[derive(Default, Debug)]
+pub struct Vars<'a> {
+    pub(super) items: Vec<(&'a str, Binding<'a>)>,
+}
+
+impl<'a> Vars<'a> {
+    /// No bindings.
+    pub fn new() -> Self {
+        Vars {
+            items: Vec::with_capacity(4),
+        }
+    }
+
+    /// Adds the read-only binding `name = value`.
+    pub fn bind(mut self, name: &'a str, value: impl IntoArg<'a>) -> Self {
+        self.items.push((name, Binding::In(value.into_arg())));
+        self
+    }
+
+    /// Adds a writable binding: scripts may assign into it with `name[...] = expr`.
+    pub fn bind_mut(mut self, name: &'a str, value: impl IntoOut<'a>) -> Self {
+        let out: Out<'a> = value.into_out();
+        let arg = out.as_arg();
+        self.items.push((name, Binding::Mut(out, arg)));
+        self
+    }
+
+    /// The value bound to `name`, if any (a writable binding read as an input).
+    pub fn get(&self, name: &str) -> Option<&Arg<'a>> {
+        self.items
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| match b {
+                Binding::In(a) | Binding::Mut(_, a) => a,
+            })
+    }
+
+    /// The bound names.
+    pub fn names(&self) -> Vec<&'a str> {
+        self.items.iter().map(|(n, _)| *n).collect()
+    }
+
+    pub(super) fn get_mut(&mut self, name: &str) -> Option<&mut Out<'a>> {
+        match self.items.iter_mut().rev().find(|(n, _)| *n == name) {
+            Some((_, Binding::Mut(o, _))) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// Binds local variables by their own names: `vars!{a, b}` is
+/// `Vars::new().bind("a", &a).bind("b", &b)`; `mut x` binds `&mut x` writably (a script's
+/// assignment target); `"name" => value` pairs may be mixed in.
+#[macro_export]
+macro_rules! vars {
+    (@acc $v:expr ;) => { $v };
+    (@acc $v:expr ; mut $name:ident $(, $($rest:tt)*)?) => {
+        $crate::vars!(@acc $v.bind_mut(stringify!($name), &mut $name) ; $($($rest)*)?)
+    };
+    (@acc $v:expr ; $name:ident $(, $($rest:tt)*)?) => {
+        $crate::vars!(@acc $v.bind(stringify!($name), &$name) ; $($($rest)*)?)
+    };
+    (@acc $v:expr ; $key:literal => $value:expr $(, $($rest:tt)*)?) => {
+        $crate::vars!(@acc $v.bind($key, $value) ; $($($rest)*)?)
+    };
+    ($($t:tt)*) => { $crate::vars!(@acc $crate::Vars::new() ; $($t)*) };
+}
+
+/// Where names are looked up during one statement: the caller's bindings, and arrays the
+/// script created so far (which shadow them).
+pub(super) struct Scope<'s, 'a> {
+    pub(super) vars: &'s Vars<'a>,
+    pub(super) env: &'s [(String, Arg<'a>)],
+    /// Names the running script writes into (`k[...] = ...`): refused as subscript bounds,
+    /// which must not change while the script runs (they were checked before it started).
+    pub(super) written: &'s [String],
+}
+
+impl<'s, 'a> Scope<'s, 'a> {
+    pub(super) fn get(&self, name: &str) -> Option<&'s Arg<'a>> {
+        match self.env.iter().rev().find(|(n, _)| n == name) {
+            Some((_, a)) => Some(a),
+            None => self.vars.get(name),
+        }
+    }
+
+    /// The names a user can refer to (hidden reduction results are not suggested).
+    pub(super) fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.vars.names();
+        v.extend(self.env.iter().map(|(n, _)| n.as_str()));
+        v.retain(|n| !is_hidden(n));
+        v
+    }
+
+    /// The value of a bound int64 scalar used in a subscript bound.
+    pub(super) fn int(&self, name: &str, span: Span) -> Result<i64> {
+        let arg = self.get(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownName,
+                format!("unknown name `{name}`"),
+                Some(span),
+            )
+        })?;
+        if !arg.shape().is_empty() {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!(
+                    "subscript bounds must be scalars; `{name}` has shape {}",
+                    shape_str(arg.shape())
+                ),
+                Some(span),
+            ));
+        }
+        if arg.is_placeholder() || self.written.iter().any(|w| w == name) {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!("`{name}` is assigned by this script; subscript bounds must be bound by the caller"),
+                Some(span),
+            ));
+        }
+        match raw::read(arg, &[]) {
+            crate::types::Scalar::Int(v) => Ok(v),
+            crate::types::Scalar::Int32(v) => Ok(v as i64),
+            _ => Err(Error::new(
+                ErrorKind::DType,
+                format!(
+                    "subscript bounds must be integers; `{name}` is {}",
+                    arg.dtype()
+                ),
+                Some(span),
+            )),
+        }
+    }
+}

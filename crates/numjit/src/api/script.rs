@@ -1,0 +1,346 @@
+//! Owns scripts: `Script` (statements parsed once), checking every statement before any runs,
+//! assignment into views of writable bindings with NumPy's overlap semantics, and `Outputs`.
+//! Must not touch Cranelift IR or threads: each statement's value is a `Compiled` and runs as
+//! one; overlap and aliasing go through the views of `types`.
+
+use super::bindings::{Binding, Scope, Vars};
+use super::compiled::{copy_into, Compiled, Mode, Prepared};
+use super::lift::base_name;
+use crate::check;
+use crate::exec::Schedule;
+use crate::ir::View;
+use crate::types::raw;
+use crate::types::{Arg, Array, Casting, DType, Out};
+use numjit_syntax::{ast::Expr, ast::ExprKind, ast::StmtKind};
+use numjit_syntax::{Error, ErrorKind, Result, Span};
+use std::sync::Arc;
+
+/// What a script produced: the arrays its `name = expr` statements bound (in order of first
+/// assignment), and the value of its last bare expression.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outputs {
+    arrays: Vec<(String, Array)>,
+    value: Option<Array>,
+}
+
+impl Outputs {
+    /// The array bound to `name` by the script.
+    pub fn get(&self, name: &str) -> Option<&Array> {
+        self.arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    /// The value of the script's last bare expression, if it had one.
+    pub fn value(&self) -> Option<&Array> {
+        self.value.as_ref()
+    }
+
+    /// The bound arrays, in order of first assignment.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Array)> {
+        self.arrays.iter().map(|(n, a)| (n.as_str(), a))
+    }
+
+    /// The bound arrays, by value.
+    pub fn into_vec(self) -> Vec<(String, Array)> {
+        self.arrays
+    }
+}
+
+/// A statement of a parsed script.
+#[derive(Debug)]
+struct Statement {
+    target: Target,
+    value: Compiled,
+}
+
+#[derive(Debug)]
+enum Target {
+    /// A bare expression.
+    None,
+    /// `name = ...`: binds a new array.
+    Bind(String),
+    /// `name[...] = ...`: writes into a view of a writable binding or a script array.
+    Write {
+        name: String,
+        name_span: Span,
+        target: Expr,
+        span: Span,
+    },
+}
+
+/// A script parsed once: statements separated by `;` or newlines, run in order.
+///
+/// `name = expr` binds a new array (visible to later statements, returned in [`Outputs`]);
+/// `name[...] = expr` writes into a view of a writable binding ([`Vars::bind_mut`]) with
+/// NumPy's semantics: the right side is evaluated as if before any element is written, even
+/// when it reads memory the target overlaps. Every statement is checked before any runs, so a
+/// script with an error writes nothing.
+#[derive(Clone, Debug)]
+pub struct Script {
+    inner: Arc<ScriptInner>,
+}
+
+#[derive(Debug)]
+struct ScriptInner {
+    source: String,
+    stmts: Vec<Statement>,
+    /// The names the script writes into (`name[...] = ...`); they cannot be subscript bounds.
+    written: Vec<String>,
+}
+
+impl Script {
+    /// Parses `source`.
+    pub fn new(source: &str) -> Result<Script> {
+        let stmts = numjit_syntax::parse_script(source).map_err(|e| e.with_source(source))?;
+        let stmts: Vec<Statement> = stmts
+            .into_iter()
+            .map(|s| match s.kind {
+                StmtKind::Expr(e) => Statement {
+                    target: Target::None,
+                    value: Compiled::from_ast(source, e),
+                },
+                StmtKind::Assign { target, value } => {
+                    let t = match &target.kind {
+                        ExprKind::Name(n) => Target::Bind(n.clone()),
+                        _ => {
+                            let (name, name_span) = base_name(&target);
+                            Target::Write {
+                                name,
+                                name_span,
+                                span: target.span,
+                                target,
+                            }
+                        }
+                    };
+                    Statement {
+                        target: t,
+                        value: Compiled::from_ast(source, value),
+                    }
+                }
+            })
+            .collect();
+        let written = stmts
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Write { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok(Script {
+            inner: Arc::new(ScriptInner {
+                source: source.to_string(),
+                stmts,
+                written,
+            }),
+        })
+    }
+
+    /// The script text.
+    pub fn source(&self) -> &str {
+        &self.inner.source
+    }
+
+    /// Runs the script.
+    pub fn execute(&self, vars: Vars<'_>) -> Result<Outputs> {
+        self.execute_with(vars, &Schedule::default())
+    }
+
+    /// [`Script::execute`] with an explicit schedule.
+    pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
+        self.check_all(&vars)?;
+        let written = &self.inner.written;
+        // Phase 2: run. Script arrays and writable bindings are reached through raw views
+        // (`Out::alias`, see there why that is sound) taken from one borrow each; they live in
+        // `arrays` and `vars`, which outlive every view made here.
+        let mut arrays: Vec<(String, Array)> = Vec::new();
+        let mut value = None;
+        for stmt in &self.inner.stmts {
+            let raw: Vec<(String, Out<'_>)> = arrays
+                .iter_mut()
+                .map(|(n, a)| (n.clone(), a.view_mut().alias()))
+                .collect();
+            let target_base: Option<Out<'_>> = match &stmt.target {
+                Target::Write { name, .. } => match raw.iter().rev().find(|(n, _)| n == name) {
+                    Some((_, o)) => Some(o.alias()),
+                    None => vars.get_mut(name).map(|o| o.alias()),
+                },
+                _ => None,
+            };
+            let env: Vec<(String, Arg<'_>)> =
+                raw.iter().map(|(n, o)| (n.clone(), o.as_arg())).collect();
+            let scope = Scope {
+                vars: &vars,
+                env: &env,
+                written,
+            };
+            // Reductions in the statement are computed first, in the state the statements
+            // before it left (and before this one writes anything).
+            let made = stmt
+                .value
+                .with_reductions(&scope, Mode::Jit(sched), |scope| {
+                    let p = stmt.value.prepare(scope)?;
+                    match &stmt.target {
+                        Target::None | Target::Bind(_) => {
+                            stmt.value.eval_prepared(&p, sched).map(Some)
+                        }
+                        Target::Write { target, .. } => {
+                            let base = target_base.expect("checked: the target is writable");
+                            let layout = self.target_layout(scope, target, &base.layout())?;
+                            let mut view = base.with_layout(layout);
+                            // NumPy's semantics: the right side is evaluated as if before any
+                            // element is written. An input that overlaps the target other than
+                            // exactly is read from a buffer (numexpr gets this wrong).
+                            let converts = view.dtype() != p.typed.program.dtype();
+                            if converts || p.args.iter().any(|a| raw::overlaps(&view, a)) {
+                                let tmp = stmt.value.eval_prepared(&p, sched)?;
+                                copy_into(&mut view, &tmp, sched)?;
+                            } else {
+                                stmt.value.execute(&p, &mut view, sched)?;
+                            }
+                            Ok(None)
+                        }
+                    }
+                })?;
+            match (&stmt.target, made) {
+                (Target::None, made) => value = made,
+                (Target::Bind(name), Some(a)) => match arrays.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = a,
+                    None => arrays.push((name.clone(), a)),
+                },
+                _ => {}
+            }
+        }
+        Ok(Outputs { arrays, value })
+    }
+
+    /// Phase 1: checks every statement (names, dtypes, shapes, views, targets) against
+    /// placeholders for the arrays the script will create, so that a script with an error
+    /// anywhere writes nothing.
+    fn check_all(&self, vars: &Vars<'_>) -> Result<()> {
+        let mut env: Vec<(String, Arg<'_>)> = Vec::new();
+        let written = &self.inner.written;
+        for stmt in &self.inner.stmts {
+            let scope = Scope {
+                vars,
+                env: &env,
+                written,
+            };
+            // Reductions are not computed here: their results' dtypes and shapes stand in.
+            let bound = stmt.value.with_reductions(&scope, Mode::Check, |scope| {
+                let p = stmt.value.prepare(scope)?;
+                match &stmt.target {
+                    Target::None => Ok(None),
+                    Target::Bind(_) => Ok(Some((p.typed.program.dtype(), p.shape.clone()))),
+                    Target::Write {
+                        name,
+                        name_span,
+                        target,
+                        span,
+                    } => {
+                        self.check_write(
+                            scope,
+                            vars,
+                            &stmt.value,
+                            &p,
+                            name,
+                            *name_span,
+                            target,
+                            *span,
+                        )?;
+                        Ok(None)
+                    }
+                }
+            })?;
+            if let (Target::Bind(name), Some((dtype, shape))) = (&stmt.target, bound) {
+                env.push((name.clone(), Arg::placeholder(dtype, shape)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `name[...] = value` (the target at `span`): `name` must be writable, the view
+    /// valid, and the value's dtype and shape fit it.
+    #[allow(clippy::too_many_arguments)]
+    fn check_write(
+        &self,
+        scope: &Scope<'_, '_>,
+        vars: &Vars<'_>,
+        value: &Compiled,
+        p: &Prepared<'_, '_>,
+        name: &str,
+        name_span: Span,
+        target: &Expr,
+        span: Span,
+    ) -> Result<()> {
+        let src = self.source();
+        let in_env = scope.env.iter().rev().find(|(n, _)| n == name);
+        let (dtype, base) = match in_env {
+            Some((_, a)) => (a.dtype(), a.layout()),
+            None => match vars.items.iter().rev().find(|(n, _)| *n == name) {
+                Some((_, Binding::Mut(o, _))) => (o.dtype(), o.layout()),
+                Some((_, Binding::In(_))) => {
+                    return Err(Error::new(
+                        ErrorKind::Output,
+                        format!("`{name}` is bound read-only; bind it with `bind_mut` (or `vars!{{mut {name}}}`) to assign into it"),
+                        Some(name_span),
+                    )
+                    .with_source(src))
+                }
+                None => {
+                    let mut msg = format!("unknown name `{name}`");
+                    if let Some(s) = check::suggest(name, &scope.names()) {
+                        msg.push_str(&format!("; did you mean `{s}`?"));
+                    }
+                    return Err(
+                        Error::new(ErrorKind::UnknownName, msg, Some(name_span)).with_source(src)
+                    );
+                }
+            },
+        };
+        let layout = self.target_layout(scope, target, &base)?;
+        let what = format!("the target `{}`", &src[span.start..span.end]);
+        // Assignment converts the value to the target's dtype where that loses nothing
+        // (NumPy's 'safe' casts: bool → int32 → int64 → float64, float32 → float64, ... →
+        // complex128); other conversions are refused, but for literals (below).
+        // A literal value (`x[0] = 5` into int32, `y[1] = 2.5` into float32) is weak, as in
+        // NumPy 2: it takes the target's dtype when its kind is no higher, if it fits.
+        let result = p.typed.program.dtype();
+        let literal = check::is_weak(value.ast()) && dtype.promote_weak(result) == dtype;
+        if literal && dtype == DType::Int32 {
+            let program = &p.typed.program;
+            if let crate::semantics::Op::Const(crate::types::Scalar::Int(v)) =
+                program.nodes[program.root].op
+            {
+                if i32::try_from(v).is_err() {
+                    return Err(Error::new(
+                        ErrorKind::Output,
+                        format!(
+                            "Python integer {v} out of bounds for int32 (NumPy refuses it too)"
+                        ),
+                        Some(span),
+                    )
+                    .with_source(src));
+                }
+            }
+        }
+        let as_dtype = if literal || result.can_cast(dtype, Casting::Safe) {
+            result
+        } else {
+            dtype
+        };
+        value.check_out_at(p, as_dtype, &layout.shape, Some(span), &what)
+    }
+
+    fn target_layout(
+        &self,
+        scope: &Scope<'_, '_>,
+        target: &Expr,
+        base: &crate::types::Strided,
+    ) -> Result<crate::types::Strided> {
+        let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
+        let known = scope.names();
+        let (_, view): (String, View) =
+            check::view_of(target, &lookup, &known).map_err(|e| e.with_source(self.source()))?;
+        check::resolve_view(base, &view, &|n, s| scope.int(n, s))
+            .map_err(|e| e.with_source(self.source()))
+    }
+}
