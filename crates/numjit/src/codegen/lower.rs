@@ -814,7 +814,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// instruction lowers on every x86-64 (the unit tests compile and run them at SSE2, SSE4.2,
     /// AVX2 and the host's features). Floats: `+ - * /`, negation, comparisons, `abs`,
     /// `sqrt`, `floor`, `ceil`, `trunc`, `round`, `maximum`/`minimum` (with the scalar
-    /// sequence's NaN), `copysign`, `isnan`/`isinf`/`isfinite`/`signbit`, `**3` and `**4`,
+    /// sequence's NaN), `copysign`, `isnan`/`isinf`/`isfinite`/`signbit`, constant powers,
     /// casts from bool and integers and to bool; float32 math functions through float64
     /// halves. Integers: `+ - *`, negation, `~ & | ^`, comparisons, `abs`, `sign`,
     /// `maximum`/`minimum`, `signbit`, constant powers 0..=64, casts from and to bool. Bool:
@@ -872,6 +872,14 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
             }
+            Op::PowConst(halves) => match dt {
+                DType::Float32 => {
+                    return self.via_f64(args, lanes, &mut |me, a, _| {
+                        crate::codegen::vmath::emit_pow_const(&mut me.fb, a[0], halves)
+                    })
+                }
+                _ => return crate::codegen::vmath::emit_pow_const(&mut self.fb, args[0], halves),
+            },
             Op::Pow => {
                 let exponent = match self.program.nodes[node.args[1]].op {
                     Op::Const(c) => Some(c),
@@ -1050,11 +1058,11 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     /// `x ** e`. (Checking already turned the exponents NumPy special-cases, 0, 1, 2, -1 and
-    /// 0.5, into plain operations.) Float64 exponents 3 and 4 use an error-compensated product
-    /// (within 1 ulp of `pow`); other float exponents use the inline kernel
+    /// 0.5, into plain operations, and other constant integer and half-integer float
+    /// exponents into [`Op::PowConst`].) Float exponents use the inline kernel
     /// `vmath::emit_pow` (within 1 ulp of `pow`, special cases exact, vector and scalar alike);
-    /// float32 goes through float64 (see `via_f64`). Constant integer exponents 0..=64 become
-    /// repeated squaring, exact with wrapping.
+    /// float32 goes through float64 (see `via_f64`). Constant integer exponents 0..=64 on
+    /// integers become repeated squaring, exact with wrapping.
     fn pow(
         &mut self,
         dt: DType,
@@ -1085,27 +1093,6 @@ impl<'a, 'b> Lower<'a, 'b> {
                     }
                 }
                 Some(result)
-            }
-            (DType::Float64, Some(Scalar::Float(k))) if k == 3.0 || k == 4.0 => {
-                // x² = hi + lo exactly (fma), then one rounding of the final product.
-                let hi = self.fb.ins().fmul(x, x);
-                let neg_hi = self.fb.ins().fneg(hi);
-                let lo = self.fb.ins().fma(x, x, neg_hi);
-                // x³ = hi·x + lo·x;  x⁴ = hi·hi + 2·hi·lo (+ lo², below an ulp).
-                let a = if k == 3.0 { x } else { hi };
-                let factor = if k == 3.0 {
-                    x
-                } else {
-                    self.fb.ins().fadd(hi, hi)
-                };
-                let corr = self.fb.ins().fmul(lo, factor);
-                let r = self.fb.ins().fma(hi, a, corr);
-                // Where hi overflowed, lo is NaN; keep the plain product there.
-                let plain = self.fb.ins().fmul(hi, a);
-                let inf = self.fconst(DType::Float64, lanes, f64::INFINITY);
-                let abs = self.fb.ins().fabs(plain);
-                let finite = self.fb.ins().fcmp(FloatCC::LessThan, abs, inf);
-                Some(self.select(lanes, finite, r, plain))
             }
             (DType::Float32, _) => {
                 let wide = exponent.map(|c| Scalar::Float(c.to_f64()));
@@ -1417,7 +1404,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             | Op::Shr
             | Op::And
             | Op::Or
-            | Op::Xor => {
+            | Op::Xor
+            | Op::PowConst(_) => {
                 unreachable!("checking admits no {:?} on complex", node.op)
             }
         };

@@ -136,6 +136,17 @@ pub fn emit_pow(fb: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Option<Valu
     }
 }
 
+/// Emits `x ** (halves / 2)` for a constant integer or half-integer exponent (`halves` not
+/// −1 or 0) for `x` of type `F64` or `F64X2`: `semantics::refmath::pow_const`'s double-double
+/// binary powering, operation for operation (so bit for bit), branch-free.
+pub fn emit_pow_const(fb: &mut FunctionBuilder<'_>, x: Value, halves: i32) -> Option<Value> {
+    lifted(fb, &[x], |e, a| e.pow_const(a[0], halves))
+}
+
+/// A double-double `hi + lo` whose `lo` may be known to be zero (`None`), as in
+/// `refmath::pow_const`.
+type Dd = (Value, Option<Value>);
+
 /// Emits the two-argument `f(x, y)` for `x`, `y` of the same type, `F64` or `F64X2`, and
 /// returns the result; `None` if there is no kernel for `f`. `Arctan2` is `x.atan2(y)`
 /// (NumPy's `arctan2(x1, x2)`, the angle of the point (x2, x1)).
@@ -282,6 +293,107 @@ impl Emitter<'_, '_> {
             acc = self.fma_c(acc, x, k);
         }
         acc
+    }
+
+    // ---- double-double powers (`refmath::pow_const`, operation for operation) ----
+
+    fn dd_mul(&mut self, (ah, al): Dd, (bh, bl): Dd) -> Dd {
+        let p = self.mul(ah, bh);
+        let np = self.neg(p);
+        let e = self.fma(ah, bh, np);
+        let t = match (al, bl) {
+            (None, None) => return (p, Some(e)),
+            (Some(al), None) => self.mul(al, bh),
+            (None, Some(bl)) => self.mul(ah, bl),
+            (Some(al), Some(bl)) => {
+                let cross = self.mul(al, bh);
+                self.fma(ah, bl, cross)
+            }
+        };
+        (p, Some(self.add(e, t)))
+    }
+
+    fn dd_sqr(&mut self, (ah, al): Dd) -> Dd {
+        let p = self.mul(ah, ah);
+        let np = self.neg(p);
+        let e = self.fma(ah, ah, np);
+        match al {
+            None => (p, Some(e)),
+            Some(al) => {
+                let t = self.mul(ah, al);
+                let t2 = self.add(t, t);
+                (p, Some(self.add(e, t2)))
+            }
+        }
+    }
+
+    fn dd_sqrt(&mut self, (h, l): Dd) -> Dd {
+        let s = self.fb.ins().sqrt(h);
+        let ns = self.neg(s);
+        let r = self.fma(ns, s, h);
+        let r = match l {
+            None => r,
+            Some(l) => self.add(r, l),
+        };
+        let twice = self.add(s, s);
+        (s, Some(self.div(r, twice)))
+    }
+
+    fn pow_const(&mut self, x: Value, halves: i32) -> Value {
+        let half = halves % 2 != 0;
+        let x = if half {
+            let minus_inf = self.cmp_c(FloatCC::Equal, x, f64::NEG_INFINITY);
+            let zero = self.c(0.0);
+            let plus_zero = self.add(x, zero);
+            self.sel_c(minus_inf, f64::INFINITY, plus_zero)
+        } else {
+            x
+        };
+        let base: Dd = if halves < 0 {
+            let one = self.c(1.0);
+            let r = self.div(one, x);
+            let nr = self.neg(r);
+            let e = self.fma(nr, x, one);
+            (r, Some(self.mul(e, r)))
+        } else {
+            (x, None)
+        };
+        let root = half.then(|| self.dd_sqrt(base));
+        let mut n = halves.unsigned_abs() / 2;
+        let mut acc: Option<Dd> = None;
+        let mut b = base;
+        while n > 0 {
+            if n & 1 == 1 {
+                acc = Some(match acc {
+                    None => b,
+                    Some(a) => self.dd_mul(a, b),
+                });
+            }
+            n >>= 1;
+            if n > 0 {
+                b = self.dd_sqr(b);
+            }
+        }
+        if let Some(s) = root {
+            acc = Some(match acc {
+                None => s,
+                Some(a) => self.dd_mul(a, s),
+            });
+        }
+        let (p, e) = match acc {
+            Some(acc) => acc,
+            None => (self.c(1.0), None),
+        };
+        match e {
+            None => p,
+            Some(e) => {
+                let r = self.add(p, e);
+                let nan = self.cmp(FloatCC::Unordered, r, r);
+                let zero = self.cmp_c(FloatCC::Equal, p, 0.0);
+                let keep_head = self.fb.ins().bor(nan, zero);
+                self.sel(keep_head, p, r)
+            }
+        }
     }
 
     // ---- bits and masks ----

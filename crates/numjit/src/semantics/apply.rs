@@ -20,6 +20,10 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
         Op::Cast => return args[0].cast(dtype),
         // `where`'s first operand is bool; its branches are returned as they are.
         Op::Call(Func::Where) => return if args[0].truthy() { args[1] } else { args[2] },
+        // Floats only: float32 through float64, rounded once.
+        Op::PowConst(halves) => {
+            return Scalar::Float(refmath::pow_const(args[0].to_f64(), halves)).cast(dtype)
+        }
         _ => {}
     }
     match args.first().map(|a| a.dtype()) {

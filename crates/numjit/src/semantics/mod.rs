@@ -276,6 +276,10 @@ pub enum Op {
     Mod,
     /// `**` (int64, float64).
     Pow,
+    /// `x ** (k / 2)` on floats for a constant exponent `k / 2` that is an integer or half an
+    /// integer (`k` not −1 or 0; checking turns `**` with such a constant into this):
+    /// [`refmath::pow_const`]'s double-double binary powering, within 1 ulp of `pow`.
+    PowConst(i32),
     /// `<<` (int64).
     Shl,
     /// `>>` (int64).

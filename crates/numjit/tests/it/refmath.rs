@@ -309,10 +309,15 @@ impl Report {
 /// `name(x)` by the JIT (contiguous and stride-2) against the interpreter (refmath) on every
 /// input; returns the number of inputs.
 fn check1(name: &str, seed: u64) -> usize {
+    check_expr(name, &format!("{name}(x)"), seed)
+}
+
+/// The one-input expression `expr` over `x` (as [`check1`] does for `name(x)`).
+fn check_expr(name: &str, expr: &str, seed: u64) -> usize {
     let mut x = specials();
     x.extend(sweeps());
     x.extend(randoms(seed));
-    let expr = format!("{name}(x)");
+    let expr = expr.to_string();
     let reference = values(&numjit::interpret(&expr, vars! {x}).unwrap());
     let describe = |i: usize| format!("({:e} = {:#018x})", x[i], x[i].to_bits());
     let mut report = Report::default();
@@ -547,4 +552,35 @@ fn pow_bit_exact() {
     }
     // Both operands arrays: a constant exponent in the text is compiled differently.
     check2("pow", "x ** y", ("x", "y"), &args);
+}
+
+/// Constant integer and half-integer exponents (double-double binary powering,
+/// `refmath::pow_const`) by the JIT against the interpreter, bit for bit, on every input of
+/// the other functions (negative bases, ±0, ±inf, NaN, subnormals, huge and tiny values);
+/// float32 too (computed through float64, rounded once).
+#[test]
+fn constant_powers_bit_exact() {
+    let exponents = [
+        "3", "4", "5", "-2", "-3", "-4", "1.5", "2.5", "-1.5", "-2.5", "7.5", "50", "-50", "63",
+        "1024", "-1023.5",
+    ];
+    for (k, e) in exponents.iter().enumerate() {
+        let expr = format!("x**{e}");
+        check_expr(&expr, &expr, 80 + k as u64);
+    }
+    let mut x = specials();
+    x.extend(randoms(99));
+    let x: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    for e in exponents {
+        let expr = format!("x**{e}");
+        let jit = numjit::eval(&expr, vars! {x}).unwrap();
+        let reference = numjit::interpret(&expr, vars! {x}).unwrap();
+        let (jit, reference) = (jit.as_f32().unwrap(), reference.as_f32().unwrap());
+        let bad = jit
+            .iter()
+            .zip(reference.iter())
+            .zip(&x)
+            .find(|((j, r), _)| j.to_bits() != r.to_bits() && !(j.is_nan() && r.is_nan()));
+        assert!(bad.is_none(), "float32 `{expr}`: {bad:?} (jit, ref), x");
+    }
 }
