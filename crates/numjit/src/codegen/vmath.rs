@@ -96,7 +96,7 @@ pub fn emit(fb: &mut FunctionBuilder<'_>, f: Func, x: Value) -> Option<Value> {
     if !has_kernel(f) || f.arity() != 1 {
         return None;
     }
-    lifted(fb, &[x], |e, a| match f {
+    let r = lifted(fb, &[x], |e, a| match f {
         Func::Exp => e.exp(a[0]),
         Func::Expm1 => e.expm1(a[0]),
         Func::Log => e.log(a[0]),
@@ -111,6 +111,15 @@ pub fn emit(fb: &mut FunctionBuilder<'_>, f: Func, x: Value) -> Option<Value> {
         Func::Cos => e.sin_cos(a[0], true),
         Func::Tan => e.tan(a[0]),
         _ => unreachable!("has_kernel checked the function"),
+    })?;
+    // A NaN argument is the result, its sign and payload kept (as `semantics::apply` does):
+    // which of two NaN operands an instruction inside the kernel passes on is not fixed.
+    let nan = fb.ins().fcmp(FloatCC::Unordered, x, x);
+    Some(if fb.func.dfg.value_type(x).is_vector() {
+        let mask = fb.ins().bitcast(types::F64X2, MemFlagsData::new(), nan);
+        fb.ins().bitselect(mask, x, r)
+    } else {
+        fb.ins().select(nan, x, r)
     })
 }
 
