@@ -40,10 +40,11 @@ pub(super) struct Pool {
 /// the gap between the steps of a time loop, short enough not to matter to other work.
 const KEEP_WARM: std::time::Duration = std::time::Duration::from_micros(200);
 
-/// One call's work, shared with keepers through [`Pool::job`]: tasks claimed from a counter.
+/// One call's work, shared with keepers through [`Pool::job`]: `task(0)` … `task(count - 1)`,
+/// claimed from a counter (kernel tasks of `exec::run`, or a reduction's pieces).
 pub(super) struct Job<'p> {
-    pub(super) plan: &'p Plan,
-    pub(super) tasks: &'p [Task],
+    pub(super) task: &'p (dyn Fn(usize) + Sync),
+    pub(super) count: usize,
     pub(super) next: AtomicUsize,
 }
 
@@ -52,10 +53,10 @@ impl Job<'_> {
     pub(super) fn work(&self) {
         loop {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
-            match self.tasks.get(k) {
-                Some(&t) => self.plan.run_task(t),
-                None => break,
+            if k >= self.count {
+                break;
             }
+            (self.task)(k);
         }
     }
 }
@@ -74,9 +75,9 @@ pub(super) fn keep(pool: &Pool) {
             // still alive.
             pool.active.fetch_add(1, Ordering::SeqCst);
             if pool.job.load(Ordering::SeqCst) == p && pool.epoch.load(Ordering::SeqCst) == e {
-                // SAFETY: `p` points to a `Job` on the stack of a caller that is inside `run`;
-                // that caller retracts the job and then waits until `active` is 0 before its
-                // frame (and the plan and tasks the job borrows) goes away. We incremented
+                // SAFETY: `p` points to a `Job` on the stack of a caller that is inside
+                // `exec::dispatch`; that caller retracts the job and then waits until `active`
+                // is 0 before its frame (and the task the job borrows) goes away. We incremented
                 // `active` before re-reading the pointer, so the job outlives this use.
                 unsafe { (*(p as *const Job<'_>)).work() };
                 joined = e;

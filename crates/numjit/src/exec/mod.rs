@@ -314,15 +314,28 @@ pub fn run(
         Some(t) => pool_with(t),
         None => pool(),
     };
-    // The calling thread works too, alongside `threads - 1` workers (not a hand-off of the
-    // whole call): warm keepers join through the mailbox without a wake-up; missing ones are
-    // spawned on the pool and stay warm for the next call.
-    let workers = pool.threads.current_num_threads().min(tasks.len());
+    let plan = &plan;
+    dispatch(&pool, tasks.len(), &|k| plan.run_task(tasks[k]));
+    Ok(())
+}
+
+/// Runs `task(0) … task(count - 1)` on `pool`, the calling thread included. The calling
+/// thread works too, alongside `threads - 1` workers (not a hand-off of the whole call): warm
+/// keepers join through the mailbox without a wake-up; missing ones are spawned on the pool
+/// and stay warm for the next call. Kernel calls and reductions share this path, so a
+/// reduction right after an elementwise call finds the keepers that call left awake instead
+/// of queueing behind them.
+fn dispatch(pool: &Arc<Pool>, count: usize, task: &(dyn Fn(usize) + Sync)) {
+    let workers = pool.threads.current_num_threads().min(count);
     let job = Job {
-        plan: &plan,
-        tasks: &tasks,
+        task,
+        count,
         next: AtomicUsize::new(0),
     };
+    if workers <= 1 {
+        job.work();
+        return;
+    }
     let me = &job as *const Job<'_> as *mut ();
     pool.epoch.fetch_add(1, Ordering::SeqCst);
     let published = pool
@@ -337,7 +350,7 @@ pub fn run(
             }
             job.work();
         });
-        return Ok(());
+        return;
     }
     while pool.keepers.load(Ordering::SeqCst) < workers - 1 {
         pool.keepers.fetch_add(1, Ordering::SeqCst);
@@ -345,8 +358,8 @@ pub fn run(
         pool.threads.spawn(move || keep(&p));
     }
     job.work();
-    // Retract, then wait until every keeper that joined has left: only then may `job`, the
-    // plan and the tasks go away (see `keep`).
+    // Retract, then wait until every keeper that joined has left: only then may `job` and
+    // what its task borrows go away (see `keep`).
     pool.job.store(std::ptr::null_mut(), Ordering::SeqCst);
     let mut spins = 0u32;
     while pool.active.load(Ordering::SeqCst) != 0 {
@@ -358,7 +371,6 @@ pub fn run(
             std::hint::spin_loop();
         }
     }
-    Ok(())
 }
 
 /// Runs `task(0) … task(count - 1)` on numjit's pool (or `sched.threads` threads), the
@@ -379,19 +391,5 @@ pub fn parallel_for(sched: &Schedule, count: usize, task: &(dyn Fn(usize) + Sync
         Some(t) => pool_with(t),
         None => pool(),
     };
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        if k >= count {
-            break;
-        }
-        task(k);
-    };
-    let workers = pool.threads.current_num_threads().min(count);
-    pool.threads.in_place_scope(|s| {
-        for _ in 1..workers {
-            s.spawn(|_| work());
-        }
-        work();
-    });
+    dispatch(&pool, count, task);
 }

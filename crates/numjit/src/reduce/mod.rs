@@ -645,6 +645,10 @@ impl Reducer<'_> {
         T: Sync,
         A: Send + Sync,
     {
+        if xs.len() <= BLOCK {
+            // One piece (as `Plan::pieces` would cut it), without the bookkeeping.
+            return leaf(xs);
+        }
         let pieces = plan.pieces(xs.len());
         let parts = if parallel {
             run_tasks(self.sched, xs.len(), pieces.len(), &|k| {
@@ -735,6 +739,20 @@ impl Reducer<'_> {
                 advance(&mut idx);
             }
             values
+        } else if let (true, Some(data)) = (k + 1 == shape.len(), x.as_slice()) {
+            // Many short lanes, each a contiguous run of a C-contiguous array: groups of whole
+            // rows per task, read in place.
+            let per_task = (BLOCK / len.max(1)).max(1);
+            let tasks = outer.div_ceil(per_task);
+            let groups = run_tasks(self.sched, outer * len, tasks, &|t| {
+                let (from, to) = (t * per_task, ((t + 1) * per_task).min(outer));
+                (from..to)
+                    .map(|p| {
+                        finish(self.lane(&data[p * len..(p + 1) * len], plan, leaf, combine, false))
+                    })
+                    .collect::<Vec<R>>()
+            });
+            groups.into_iter().flatten().collect()
         } else {
             // Many short lanes: groups of whole lanes per task.
             let per_task = (BLOCK / len.max(1)).max(1);
