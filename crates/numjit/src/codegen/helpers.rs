@@ -22,8 +22,8 @@ macro_rules! unary_helpers {
 }
 
 // Functions without a numjit kernel (`crate::codegen::vmath`) call these; each is the very routine the
-// reference interpreter uses (`semantics::apply::float_unary`), so the JIT and the oracle agree bit for
-// bit.
+// reference interpreter uses (the `FloatRef::Lib` of its row in `semantics::FUNCS`), so the JIT and the
+// oracle agree bit for bit.
 unary_helpers! {
     Arcsin => h_asin = f64::asin, Arccos => h_acos = f64::acos,
     Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = sc::acosh_f64,

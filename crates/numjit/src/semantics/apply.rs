@@ -3,7 +3,7 @@
 //! Must not touch Cranelift, codegen, exec or generated code: math comes from Rust (`refmath`,
 //! `cmath`, std, libm).
 
-use super::{cmath, refmath, scalar as s, Cmp, Func, Op};
+use super::{cmath, refmath, scalar as s, Cmp, ComplexRef, FloatRef, Func, Op};
 use crate::types::{Complex64, DType, Scalar};
 
 /// The value of `op` of result dtype `dtype` on `args` (already of the dtypes the op expects).
@@ -70,40 +70,20 @@ fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
         Op::Div => C(cmath::div(z[0], z[1])),
         Op::Pow => C(cmath::pow(z[0], z[1])),
         Op::Cmp(c) => B(complex_cmp(c, z[0], z[1])),
-        Op::Call(f) => match f {
-            Func::Isnan => B(z[0].re.is_nan() || z[0].im.is_nan()),
-            Func::Isinf => B(z[0].re.is_infinite() || z[0].im.is_infinite()),
-            Func::Isfinite => B(z[0].re.is_finite() && z[0].im.is_finite()),
-            Func::Abs => Scalar::Float(cmath::abs(z[0])),
-            Func::Real => Scalar::Float(z[0].re),
-            Func::Imag => Scalar::Float(z[0].im),
-            Func::Conj => C(z[0].conj()),
-            Func::Copy => C(z[0]),
-            Func::OnesLike => C(Complex64::new(1.0, 0.0)),
-            Func::Maximum | Func::Minimum => {
-                // NumPy: a NaN operand (either part) propagates; otherwise lexicographic.
-                let nan = |w: Complex64| w.re.is_nan() || w.im.is_nan();
-                C(if nan(z[0]) {
-                    z[0]
-                } else if nan(z[1]) {
-                    z[1]
-                } else {
-                    let first = complex_cmp(
-                        if f == Func::Maximum { Cmp::Ge } else { Cmp::Le },
-                        z[0],
-                        z[1],
-                    );
-                    if first {
-                        z[0]
-                    } else {
-                        z[1]
-                    }
-                })
-            }
-            f => C(complex_fn(f)
-                .unwrap_or_else(|| unreachable!("{f:?} on complex"))(
-                z[0]
-            )),
+        Op::Call(f) => match (f.spec().complex, &z[..]) {
+            (ComplexRef::Map(g), [a]) => C(g(*a)),
+            (ComplexRef::Map2(g), [a, b]) => C(g(*a, *b)),
+            (ComplexRef::ToFloat(g), [a]) => Scalar::Float(g(*a)),
+            (ComplexRef::Test(g), [a]) => B(g(*a)),
+            (ComplexRef::Rule, [a]) => match f {
+                Func::Real => Scalar::Float(a.re),
+                Func::Imag => Scalar::Float(a.im),
+                Func::Conj => C(a.conj()),
+                Func::Copy => C(*a),
+                Func::OnesLike => C(Complex64::new(1.0, 0.0)),
+                _ => unreachable!("{f:?} on complex"),
+            },
+            _ => unreachable!("{f:?} on complex"),
         },
         _ => unreachable!("ill-typed complex operation {op:?} → {dtype}"),
     }
@@ -135,35 +115,52 @@ pub fn complex_cmp(c: Cmp, a: Complex64, b: Complex64) -> bool {
     }
 }
 
-/// The complex128 routine of a one-argument function ([`crate::semantics::cmath`]), if it has one.
+/// NumPy's `maximum` on complex128: a NaN operand (either part) propagates, the first if both
+/// are; otherwise the lexicographically larger, the first on ties.
+pub fn complex_maximum(a: Complex64, b: Complex64) -> Complex64 {
+    complex_extremum(Cmp::Ge, a, b)
+}
+
+/// NumPy's `minimum` on complex128 (see [`complex_maximum`]).
+pub fn complex_minimum(a: Complex64, b: Complex64) -> Complex64 {
+    complex_extremum(Cmp::Le, a, b)
+}
+
+/// `a` if `a keep b` (or `a` has a NaN part), else `b` (or `b`'s NaN).
+fn complex_extremum(keep: Cmp, a: Complex64, b: Complex64) -> Complex64 {
+    if complex_isnan(a) {
+        a
+    } else if complex_isnan(b) {
+        b
+    } else if complex_cmp(keep, a, b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// NumPy's `isnan` on complex128: either part NaN.
+pub fn complex_isnan(z: Complex64) -> bool {
+    z.re.is_nan() || z.im.is_nan()
+}
+
+/// NumPy's `isinf` on complex128: either part infinite.
+pub fn complex_isinf(z: Complex64) -> bool {
+    z.re.is_infinite() || z.im.is_infinite()
+}
+
+/// NumPy's `isfinite` on complex128: both parts finite.
+pub fn complex_isfinite(z: Complex64) -> bool {
+    z.re.is_finite() && z.im.is_finite()
+}
+
+/// The complex128 routine of a one-argument function with a complex128 result (its
+/// `ComplexRef::Map` in the function table), if it has one.
 pub fn complex_fn(f: Func) -> Option<fn(Complex64) -> Complex64> {
-    use cmath as c;
-    use Func::*;
-    Some(match f {
-        Sqrt => c::sqrt,
-        Exp => c::exp,
-        Expm1 => c::expm1,
-        Log => c::log,
-        Log1p => c::log1p,
-        Log10 => c::log10,
-        Log2 => c::log2,
-        Sin => c::sin,
-        Cos => c::cos,
-        Tan => c::tan,
-        Arcsin => c::arcsin,
-        Arccos => c::arccos,
-        Arctan => c::arctan,
-        Sinh => c::sinh,
-        Cosh => c::cosh,
-        Tanh => c::tanh,
-        Arcsinh => c::arcsinh,
-        Arccosh => c::arccosh,
-        Arctanh => c::arctanh,
-        Sign => c::sign,
-        Round => c::round,
-        Reciprocal => c::reciprocal,
-        _ => return None,
-    })
+    match f.spec().complex {
+        ComplexRef::Map(g) => Some(g),
+        _ => None,
+    }
 }
 
 /// [`apply`] on bool, int64 and float64 operands.
@@ -244,71 +241,15 @@ fn apply64(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     }
 }
 
-/// A float64 function of one argument that numjit computes with its own polynomial kernel (the
-/// JIT emits it inline; [`refmath`] is the same algorithm in plain Rust, bit for bit).
-/// `arctan2` (two arguments) and `**` are the others with an own kernel.
-pub fn own_unary(f: Func) -> Option<fn(f64) -> f64> {
-    use Func::*;
-    Some(match f {
-        Exp => refmath::exp,
-        Expm1 => refmath::expm1,
-        Log => refmath::log,
-        Log1p => refmath::log1p,
-        Log2 => refmath::log2,
-        Log10 => refmath::log10,
-        Sin => refmath::sin,
-        Cos => refmath::cos,
-        Tan => refmath::tan,
-        Tanh => refmath::tanh,
-        Sinh => refmath::sinh,
-        Cosh => refmath::cosh,
-        Arctan => refmath::atan,
-        _ => return None,
-    })
-}
-
-/// Whether numjit computes the float64 function `f` with its own kernel ([`own_unary`], or
-/// `arctan2`) rather than a libm routine or an instruction.
+/// Whether numjit computes the float64 function `f` with its own kernel (`FloatRef::Own` or
+/// `Own2` in the function table: [`refmath`] here, inline in the JIT) rather than a libm routine
+/// or an instruction. `**` is the other operation with an own kernel.
 pub fn has_own_kernel(f: Func) -> bool {
-    f == Func::Arctan2 || own_unary(f).is_some()
+    matches!(f.spec().float, FloatRef::Own(_) | FloatRef::Own2(_))
 }
 
-/// A float64 function of one argument that has no numjit kernel ([`own_unary`]): the
-/// routine the JIT calls too (or the operation its instruction computes).
-pub fn float_unary(f: Func) -> Option<fn(f64) -> f64> {
-    use Func::*;
-    Some(match f {
-        Arcsin => f64::asin,
-        Arccos => f64::acos,
-        // std's inverse hyperbolics are not libm-accurate; the libm crate's (musl's) are.
-        Arcsinh => libm::asinh,
-        Arccosh => s::acosh_f64,
-        Arctanh => libm::atanh,
-        Sqrt => f64::sqrt,
-        Abs => f64::abs,
-        Floor => f64::floor,
-        Ceil => f64::ceil,
-        Trunc => f64::trunc,
-        Round => f64::round_ties_even,
-        Sign => s::sign_f64,
-        _ => return None,
-    })
-}
-
-/// A float64 function of two arguments that has no numjit kernel.
-pub fn float_binary(f: Func) -> Option<fn(f64, f64) -> f64> {
-    use Func::*;
-    Some(match f {
-        Fmod => |a: f64, b: f64| a % b,
-        Hypot => f64::hypot,
-        Copysign => f64::copysign,
-        Nextafter => s::nextafter_f64,
-        Maximum => s::maximum_f64,
-        Minimum => s::minimum_f64,
-        _ => return None,
-    })
-}
-
+/// A function on bool, int64 and float64 arguments: the rules that are not a float64 routine
+/// (`where`, the parts, the int and bool loops), then the function's float64 routine.
 fn call(f: Func, args: &[Scalar]) -> Scalar {
     use Func::*;
     use Scalar::{Bool as B, Float as F, Int as I};
@@ -324,14 +265,6 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
         (Imag, [x]) => Scalar::Int(0).cast(x.dtype()),
         (OnesLike, [x]) => Scalar::Int(1).cast(x.dtype()),
         (Complex, [a, b]) => Scalar::Complex(Complex64::new(a.to_f64(), b.to_f64())),
-        (Isnan, [F(x)]) => B(x.is_nan()),
-        (Isfinite, [F(x)]) => B(x.is_finite()),
-        (Isinf, [F(x)]) => B(x.is_infinite()),
-        (Signbit, [F(x)]) => B(x.is_sign_negative()),
-        (Isnan | Isinf | Signbit, [B(_)]) => B(false),
-        (Isfinite, [B(_) | I(_)]) => B(true),
-        (Isnan | Isinf, [I(_)]) => B(false),
-        (Signbit, [I(x)]) => B(*x < 0),
         (Abs | Floor | Ceil | Trunc | Round, [I(x)]) => {
             I(if f == Abs { x.wrapping_abs() } else { *x })
         }
@@ -342,19 +275,17 @@ fn call(f: Func, args: &[Scalar]) -> Scalar {
         (Maximum, [B(a), B(b)]) => B(*a | *b),
         (Minimum, [B(a), B(b)]) => B(*a & *b),
         (Fmod, [I(a), I(b)]) => I(s::fmod_i64(*a, *b)),
-        (Arctan2, [F(a), F(b)]) => F(refmath::atan2(*a, *b)),
-        // numjit's own kernels return a NaN argument itself (its sign and payload): inside
-        // a kernel, which of two NaN operands an instruction passes on is up to the
-        // compiler, so without this the NaN's sign could differ between the JIT and here.
-        (_, [F(x)]) if x.is_nan() && own_unary(f).is_some() => F(*x),
-        (_, [F(x)]) => match own_unary(f).or_else(|| float_unary(f)) {
-            Some(g) => F(g(*x)),
-            None => unreachable!("{f:?} has no float64 loop"),
+        _ => match (f.spec().float, args) {
+            // numjit's own kernels return a NaN argument itself (its sign and payload):
+            // inside a kernel, which of two NaN operands an instruction passes on is up to
+            // the compiler, so without this the NaN's sign could differ between the JIT and
+            // here.
+            (FloatRef::Own(_), [F(x)]) if x.is_nan() => F(*x),
+            (FloatRef::Own(g) | FloatRef::Lib(g), [F(x)]) => F(g(*x)),
+            (FloatRef::Own2(g) | FloatRef::Lib2(g), [F(a), F(b)]) => F(g(*a, *b)),
+            // On bool and int the predicate of the value as float64 (exact: see `FloatRef::Test`).
+            (FloatRef::Test(g), [x @ (B(_) | I(_) | F(_))]) => B(g(x.to_f64())),
+            _ => unreachable!("ill-typed call {f:?} on {args:?}"),
         },
-        (_, [F(a), F(b)]) => match float_binary(f) {
-            Some(g) => F(g(*a, *b)),
-            None => unreachable!("{f:?} has no binary float64 loop"),
-        },
-        _ => unreachable!("ill-typed call {f:?} on {args:?}"),
     }
 }

@@ -2,15 +2,41 @@
 //! Must not touch syntax, shapes, Cranelift, threads or raw pointers.
 //!
 //! Provides the operation vocabulary shared by checking, the reference interpreter and code
-//! generation: the functions numjit knows ([`Func`], looked up by name), and the scalar
-//! semantics of every operation ([`scalar`]) written as plain Rust, NumPy's answers included
-//! (integer division by zero gives 0, `%` takes the divisor's sign, shifts saturate).
+//! generation, and the scalar semantics of every operation written as plain Rust ([`scalar`],
+//! [`apply`]), NumPy's answers included (integer division by zero gives 0, `%` takes the
+//! divisor's sign, shifts saturate).
+//!
+//! # The function table
+//!
+//! Every [`Func`] has exactly one row in [`FUNCS`], a [`FuncSpec`], in enum order (checked at
+//! compile time, so [`Func::spec`] indexes the table). A row holds every fact about the
+//! function that does not depend on a code generator:
+//!
+//! - `name`: its name in expressions ([`Func::from_name`], [`Func::ALL`], messages, IR dumps);
+//!   `callable` is false for a function numjit builds itself (`reciprocal`);
+//! - `arity`: the number of arguments checking requires;
+//! - the type rule: `sig` ([`Sig`]: how checking types the arguments and the result) and the
+//!   loops NumPy has besides the real ones: `bool_loop`, and a complex128 loop unless the
+//!   complex128 routine is [`ComplexRef::No`] ([`Func::accepts`] reads both);
+//! - the scalar reference: `float` ([`FloatRef`]), the float64 routine, and `complex`
+//!   ([`ComplexRef`]), the complex128 routine. [`apply`] keeps the general dispatch (int32
+//!   and float32 computed wide, the int and bool loops of [`Sig::Same`] functions, `where` and
+//!   the parts) and evaluates everything else through these routines. `FloatRef::Own` marks
+//!   numjit's own kernels ([`refmath`], emitted inline by `codegen::vmath`), `FloatRef::Lib`
+//!   the std/libm routines the JIT calls too (or whose operation its instruction computes);
+//!   the JIT's complex128 helpers call the `ComplexRef::Map` routines from here.
+//!
+//! Checking, the interpreter, constant folding and code generation take these facts from the
+//! table; code generation adds how to emit each function. (Checking still spells out a few
+//! result dtypes itself: `abs`, `real` and `imag` of complex128 give float64, and the nearest
+//! dtypes numjit has for NumPy's bool results of `fmod`, `round` and `conj`.)
 //!
 //! This module knows nothing about syntax, shapes, Cranelift or threads.
 
-use crate::types::DType;
+use crate::types::{Complex64, DType};
 
-/// A function callable from an expression (numexpr's names).
+/// A function callable from an expression (numexpr's names). Each has one row in the
+/// function table, in this order, which holds every fact about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)]
 pub enum Func {
@@ -59,6 +85,7 @@ pub enum Func {
     OnesLike,
     Contains,
     /// `1/x` as NumPy's `reciprocal` computes it (complex `x ** -1`); not callable by name.
+    /// Stays the last variant (the table's compile-time check counts on it).
     Reciprocal,
 }
 
@@ -82,105 +109,228 @@ pub enum Sig {
     Contains,
 }
 
+/// A function's float64 reference routine: its value on float64 arguments (float32
+/// arguments are computed through it in float64, see [`apply::apply`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FloatRef {
+    /// numjit's own kernel, in plain Rust ([`refmath`]); `codegen::vmath` emits the same
+    /// algorithm inline, so the two agree bit for bit.
+    Own(fn(f64) -> f64),
+    /// numjit's own kernel of two arguments.
+    Own2(fn(f64, f64) -> f64),
+    /// A std or libm routine, or the operation of the instruction the JIT emits; the JIT's
+    /// helpers call the same routine.
+    Lib(fn(f64) -> f64),
+    /// A std or libm routine of two arguments (or an instruction's operation).
+    Lib2(fn(f64, f64) -> f64),
+    /// A predicate (bool out). On bool and int arguments it is the predicate of the value as
+    /// float64, which is exact: never NaN or infinite, and negative exactly when the value is.
+    Test(fn(f64) -> bool),
+    /// [`apply`]'s own rule for the function, the same on every dtype (`where`, the parts,
+    /// `complex`).
+    Rule,
+    /// No float64 loop: `contains` takes byte strings, `reciprocal` is built for complex128
+    /// only.
+    No,
+}
+
+/// A function's complex128 reference routine ([`cmath`] or [`apply`]'s complex helpers).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ComplexRef {
+    /// One complex128 argument, complex128 out.
+    Map(fn(Complex64) -> Complex64),
+    /// Two complex128 arguments, complex128 out.
+    Map2(fn(Complex64, Complex64) -> Complex64),
+    /// One complex128 argument, float64 out (`abs`, the modulus).
+    ToFloat(fn(Complex64) -> f64),
+    /// A predicate (bool out).
+    Test(fn(Complex64) -> bool),
+    /// [`apply`]'s own rule (`where`, the parts).
+    Rule,
+    /// No complex128 loop: checking refuses complex arguments (NumPy refuses them too).
+    No,
+}
+
+/// Every fact about one function that does not depend on a code generator: its row in
+/// [`FUNCS`] (see the module documentation).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FuncSpec {
+    /// The function this row describes (the row's index is `func as usize`).
+    pub(crate) func: Func,
+    /// Its name in expressions.
+    pub(crate) name: &'static str,
+    /// Whether expressions may call it by `name` (false: numjit builds it itself).
+    pub(crate) callable: bool,
+    /// Number of arguments.
+    pub(crate) arity: usize,
+    /// How checking types the arguments and the result.
+    pub(crate) sig: Sig,
+    /// Whether it has a bool loop (NumPy's `sign` has none).
+    pub(crate) bool_loop: bool,
+    /// The float64 reference routine.
+    pub(crate) float: FloatRef,
+    /// The complex128 reference routine; [`ComplexRef::No`]: no complex128 loop.
+    pub(crate) complex: ComplexRef,
+}
+
+/// A row of [`FUNCS`] for a function callable by name.
+const fn row(
+    func: Func,
+    name: &'static str,
+    arity: usize,
+    sig: Sig,
+    bool_loop: bool,
+    float: FloatRef,
+    complex: ComplexRef,
+) -> FuncSpec {
+    FuncSpec {
+        func,
+        name,
+        callable: true,
+        arity,
+        sig,
+        bool_loop,
+        float,
+        complex,
+    }
+}
+
+/// A row for a function numjit builds itself, which expressions cannot call by name.
+const fn internal(spec: FuncSpec) -> FuncSpec {
+    FuncSpec {
+        callable: false,
+        ..spec
+    }
+}
+
+/// The function table: one row per [`Func`], in enum order. Adding a function is a variant, a
+/// row here, its emission in `codegen` and its tests.
+#[rustfmt::skip]
+pub(crate) const FUNCS: &[FuncSpec] = {
+    use self::{scalar as s, ComplexRef as C, FloatRef as F};
+    use Func::*;
+    &[
+    //  function    name          n  sig               bool   float64                         complex128
+    row(Where,      "where",      3, Sig::Where,       true,  F::Rule,                        C::Rule),
+    row(Sin,        "sin",        1, Sig::Float,       true,  F::Own(refmath::sin),           C::Map(cmath::sin)),
+    row(Cos,        "cos",        1, Sig::Float,       true,  F::Own(refmath::cos),           C::Map(cmath::cos)),
+    row(Tan,        "tan",        1, Sig::Float,       true,  F::Own(refmath::tan),           C::Map(cmath::tan)),
+    row(Arcsin,     "arcsin",     1, Sig::Float,       true,  F::Lib(f64::asin),              C::Map(cmath::arcsin)),
+    row(Arccos,     "arccos",     1, Sig::Float,       true,  F::Lib(f64::acos),              C::Map(cmath::arccos)),
+    row(Arctan,     "arctan",     1, Sig::Float,       true,  F::Own(refmath::atan),          C::Map(cmath::arctan)),
+    row(Sinh,       "sinh",       1, Sig::Float,       true,  F::Own(refmath::sinh),          C::Map(cmath::sinh)),
+    row(Cosh,       "cosh",       1, Sig::Float,       true,  F::Own(refmath::cosh),          C::Map(cmath::cosh)),
+    row(Tanh,       "tanh",       1, Sig::Float,       true,  F::Own(refmath::tanh),          C::Map(cmath::tanh)),
+    // std's inverse hyperbolics are not libm-accurate; the libm crate's (musl's) are.
+    row(Arcsinh,    "arcsinh",    1, Sig::Float,       true,  F::Lib(libm::asinh),            C::Map(cmath::arcsinh)),
+    row(Arccosh,    "arccosh",    1, Sig::Float,       true,  F::Lib(s::acosh_f64),           C::Map(cmath::arccosh)),
+    row(Arctanh,    "arctanh",    1, Sig::Float,       true,  F::Lib(libm::atanh),            C::Map(cmath::arctanh)),
+    row(Log,        "log",        1, Sig::Float,       true,  F::Own(refmath::log),           C::Map(cmath::log)),
+    row(Log10,      "log10",      1, Sig::Float,       true,  F::Own(refmath::log10),         C::Map(cmath::log10)),
+    row(Log1p,      "log1p",      1, Sig::Float,       true,  F::Own(refmath::log1p),         C::Map(cmath::log1p)),
+    row(Log2,       "log2",       1, Sig::Float,       true,  F::Own(refmath::log2),          C::Map(cmath::log2)),
+    row(Exp,        "exp",        1, Sig::Float,       true,  F::Own(refmath::exp),           C::Map(cmath::exp)),
+    row(Expm1,      "expm1",      1, Sig::Float,       true,  F::Own(refmath::expm1),         C::Map(cmath::expm1)),
+    row(Sqrt,       "sqrt",       1, Sig::Float,       true,  F::Lib(f64::sqrt),              C::Map(cmath::sqrt)),
+    row(Abs,        "abs",        1, Sig::Same,        true,  F::Lib(f64::abs),               C::ToFloat(cmath::abs)),
+    row(Floor,      "floor",      1, Sig::Same,        true,  F::Lib(f64::floor),             C::No),
+    row(Ceil,       "ceil",       1, Sig::Same,        true,  F::Lib(f64::ceil),              C::No),
+    row(Trunc,      "trunc",      1, Sig::Same,        true,  F::Lib(f64::trunc),             C::No),
+    row(Round,      "round",      1, Sig::Same,        true,  F::Lib(f64::round_ties_even),   C::Map(cmath::round)),
+    row(Sign,       "sign",       1, Sig::Same,        false, F::Lib(s::sign_f64),            C::Map(cmath::sign)),
+    row(Arctan2,    "arctan2",    2, Sig::Float,       true,  F::Own2(refmath::atan2),        C::No),
+    row(Fmod,       "fmod",       2, Sig::Same,        true,  F::Lib2(s::fmod_f64),           C::No),
+    row(Hypot,      "hypot",      2, Sig::Float,       true,  F::Lib2(f64::hypot),            C::No),
+    row(Copysign,   "copysign",   2, Sig::Float,       true,  F::Lib2(f64::copysign),         C::No),
+    row(Nextafter,  "nextafter",  2, Sig::Float,       true,  F::Lib2(s::nextafter_f64),      C::No),
+    row(Maximum,    "maximum",    2, Sig::Same,        true,  F::Lib2(s::maximum_f64),        C::Map2(apply::complex_maximum)),
+    row(Minimum,    "minimum",    2, Sig::Same,        true,  F::Lib2(s::minimum_f64),        C::Map2(apply::complex_minimum)),
+    row(Isnan,      "isnan",      1, Sig::Predicate,   true,  F::Test(f64::is_nan),           C::Test(apply::complex_isnan)),
+    row(Isfinite,   "isfinite",   1, Sig::Predicate,   true,  F::Test(f64::is_finite),        C::Test(apply::complex_isfinite)),
+    row(Isinf,      "isinf",      1, Sig::Predicate,   true,  F::Test(f64::is_infinite),      C::Test(apply::complex_isinf)),
+    row(Signbit,    "signbit",    1, Sig::Predicate,   true,  F::Test(f64::is_sign_negative), C::No),
+    row(Conj,       "conj",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
+    row(Real,       "real",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
+    row(Imag,       "imag",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
+    row(Complex,    "complex",    2, Sig::MakeComplex, true,  F::Rule,                        C::No),
+    row(Copy,       "copy",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
+    row(OnesLike,   "ones_like",  1, Sig::Part,        true,  F::Rule,                        C::Rule),
+    row(Contains,   "contains",   2, Sig::Contains,    true,  F::No,                          C::No),
+    // Built by checking (`x ** -1` on complex128); not callable by name.
+    internal(row(Reciprocal, "reciprocal", 1, Sig::Part, true, F::No, C::Map(cmath::reciprocal))),
+    ]
+};
+
+// The table's shape, checked at compile time: every function has exactly one row, at its own
+// index, and each routine takes as many arguments as the function.
+const _: () = {
+    assert!(
+        FUNCS.len() == Func::Reciprocal as usize + 1,
+        "FUNCS has one row per Func"
+    );
+    let mut i = 0;
+    while i < FUNCS.len() {
+        let f = &FUNCS[i];
+        assert!(
+            f.func as usize == i,
+            "FUNCS lists the functions in enum order"
+        );
+        let float_arity = match f.float {
+            FloatRef::Own(_) | FloatRef::Lib(_) | FloatRef::Test(_) => 1,
+            FloatRef::Own2(_) | FloatRef::Lib2(_) => 2,
+            FloatRef::Rule | FloatRef::No => f.arity,
+        };
+        let complex_arity = match f.complex {
+            ComplexRef::Map(_) | ComplexRef::ToFloat(_) | ComplexRef::Test(_) => 1,
+            ComplexRef::Map2(_) => 2,
+            ComplexRef::Rule | ComplexRef::No => f.arity,
+        };
+        assert!(
+            float_arity == f.arity && complex_arity == f.arity,
+            "a function's routines take its arity's arguments"
+        );
+        i += 1;
+    }
+};
+
+/// How many functions are callable by name.
+const fn callable_count() -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < FUNCS.len() {
+        if FUNCS[i].callable {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The functions callable by name, in table order.
+const CALLABLE: [Func; callable_count()] = {
+    let mut out = [Func::Where; callable_count()];
+    let (mut i, mut n) = (0, 0);
+    while i < FUNCS.len() {
+        if FUNCS[i].callable {
+            out[n] = FUNCS[i].func;
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
 impl Func {
-    /// Every function, for lookups and "did you mean" suggestions.
-    pub const ALL: &'static [Func] = &[
-        Func::Where,
-        Func::Sin,
-        Func::Cos,
-        Func::Tan,
-        Func::Arcsin,
-        Func::Arccos,
-        Func::Arctan,
-        Func::Sinh,
-        Func::Cosh,
-        Func::Tanh,
-        Func::Arcsinh,
-        Func::Arccosh,
-        Func::Arctanh,
-        Func::Log,
-        Func::Log10,
-        Func::Log1p,
-        Func::Log2,
-        Func::Exp,
-        Func::Expm1,
-        Func::Sqrt,
-        Func::Abs,
-        Func::Floor,
-        Func::Ceil,
-        Func::Trunc,
-        Func::Round,
-        Func::Sign,
-        Func::Arctan2,
-        Func::Fmod,
-        Func::Hypot,
-        Func::Copysign,
-        Func::Nextafter,
-        Func::Maximum,
-        Func::Minimum,
-        Func::Isnan,
-        Func::Isfinite,
-        Func::Isinf,
-        Func::Signbit,
-        Func::Conj,
-        Func::Real,
-        Func::Imag,
-        Func::Complex,
-        Func::Copy,
-        Func::OnesLike,
-        Func::Contains,
-    ];
+    /// Every function callable by name, for lookups and "did you mean" suggestions.
+    pub const ALL: &'static [Func] = &CALLABLE;
+
+    /// The function's row in the function table.
+    pub(crate) fn spec(self) -> &'static FuncSpec {
+        &FUNCS[self as usize]
+    }
 
     /// The name used in expressions.
     pub fn name(self) -> &'static str {
-        use Func::*;
-        match self {
-            Where => "where",
-            Sin => "sin",
-            Cos => "cos",
-            Tan => "tan",
-            Arcsin => "arcsin",
-            Arccos => "arccos",
-            Arctan => "arctan",
-            Sinh => "sinh",
-            Cosh => "cosh",
-            Tanh => "tanh",
-            Arcsinh => "arcsinh",
-            Arccosh => "arccosh",
-            Arctanh => "arctanh",
-            Log => "log",
-            Log10 => "log10",
-            Log1p => "log1p",
-            Log2 => "log2",
-            Exp => "exp",
-            Expm1 => "expm1",
-            Sqrt => "sqrt",
-            Abs => "abs",
-            Floor => "floor",
-            Ceil => "ceil",
-            Trunc => "trunc",
-            Round => "round",
-            Sign => "sign",
-            Arctan2 => "arctan2",
-            Fmod => "fmod",
-            Hypot => "hypot",
-            Copysign => "copysign",
-            Nextafter => "nextafter",
-            Maximum => "maximum",
-            Minimum => "minimum",
-            Isnan => "isnan",
-            Isfinite => "isfinite",
-            Isinf => "isinf",
-            Signbit => "signbit",
-            Conj => "conj",
-            Real => "real",
-            Imag => "imag",
-            Complex => "complex",
-            Copy => "copy",
-            OnesLike => "ones_like",
-            Contains => "contains",
-            Reciprocal => "reciprocal",
-        }
+        self.spec().name
     }
 
     /// Looks a function up by its expression name.
@@ -190,40 +340,21 @@ impl Func {
 
     /// Number of arguments.
     pub fn arity(self) -> usize {
-        use Func::*;
-        match self {
-            Where => 3,
-            Arctan2 | Fmod | Hypot | Copysign | Nextafter | Maximum | Minimum | Complex
-            | Contains => 2,
-            _ => 1,
-        }
+        self.spec().arity
     }
 
     /// How the function types its arguments.
     pub fn sig(self) -> Sig {
-        use Func::*;
-        match self {
-            Where => Sig::Where,
-            Abs | Sign | Maximum | Minimum | Fmod | Floor | Ceil | Trunc | Round => Sig::Same,
-            Isnan | Isfinite | Isinf | Signbit => Sig::Predicate,
-            Conj | Real | Imag | Copy | OnesLike | Reciprocal => Sig::Part,
-            Complex => Sig::MakeComplex,
-            Contains => Sig::Contains,
-            _ => Sig::Float,
-        }
+        self.spec().sig
     }
 
-    /// Whether the function accepts arguments of `dtype` after promotion (NumPy's loops).
+    /// Whether the function accepts arguments of `dtype` after promotion (NumPy's loops):
+    /// bool if it has a bool loop, complex128 if it has a complex128 routine, any other
+    /// dtype always.
     pub fn accepts(self, dtype: DType) -> bool {
-        use Func::*;
-        match (self, dtype) {
-            // NumPy has no bool loop for sign.
-            (Sign, DType::Bool) => false,
-            // No complex loops (NumPy refuses these on complex numbers).
-            (
-                Arctan2 | Fmod | Hypot | Copysign | Nextafter | Floor | Ceil | Trunc | Signbit,
-                DType::Complex128,
-            ) => false,
+        match dtype {
+            DType::Bool => self.spec().bool_loop,
+            DType::Complex128 => !matches!(self.spec().complex, ComplexRef::No),
             _ => true,
         }
     }
@@ -332,6 +463,11 @@ pub mod scalar {
         } else {
             a.wrapping_rem(b)
         }
+    }
+
+    /// C's `fmod` on float64 (Rust's `%`), as NumPy's `fmod` on floats.
+    pub fn fmod_f64(a: f64, b: f64) -> f64 {
+        a % b
     }
 
     // NumPy's float floor division, remainder and `nextafter` for one float type, computed in
@@ -525,6 +661,42 @@ pub mod scalar {
 #[cfg(test)]
 mod tests {
     use super::scalar::*;
+    use super::{Func, FUNCS};
+    use crate::types::DType;
+
+    #[test]
+    fn names_find_their_functions() {
+        for spec in FUNCS {
+            let found = Func::from_name(spec.name);
+            assert_eq!(found, spec.callable.then_some(spec.func), "{}", spec.name);
+        }
+        assert_eq!(Func::ALL.len(), FUNCS.len() - 1);
+        assert_eq!(Func::from_name("reciprocal"), None);
+        assert_eq!(Func::Reciprocal.name(), "reciprocal");
+    }
+
+    #[test]
+    fn loops_are_numpys() {
+        use Func::*;
+        // NumPy has no complex loops for these, and no bool loop for sign.
+        let no_complex = [
+            Arctan2, Fmod, Hypot, Copysign, Nextafter, Floor, Ceil, Trunc, Signbit, Complex,
+            Contains,
+        ];
+        for spec in FUNCS {
+            let f = spec.func;
+            assert_eq!(
+                f.accepts(DType::Complex128),
+                !no_complex.contains(&f),
+                "{f:?}"
+            );
+            assert_eq!(f.accepts(DType::Bool), f != Sign, "{f:?}");
+            assert!(
+                f.accepts(DType::Int64) && f.accepts(DType::Float64),
+                "{f:?}"
+            );
+        }
+    }
 
     #[test]
     fn integer_division_matches_python() {
