@@ -30,8 +30,9 @@ const ORDER: [&str; 11] = [
     "api",
 ];
 
-/// The only files where `unsafe` may appear: raw views and the JIT call boundary.
-const UNSAFE_MODULES: [&str; 2] = ["types/raw.rs", "exec/call.rs"];
+/// The only files where `unsafe` may appear: raw views, the JIT call boundary and the
+/// wide-vector tile routines (target-feature calls).
+const UNSAFE_MODULES: [&str; 3] = ["types/raw.rs", "exec/call.rs", "codegen/wide.rs"];
 
 fn crate_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)

@@ -121,6 +121,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
         if vector {
+            if let Some(plan) = self.tile_plan() {
+                self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
+            }
             self.vector_loop(n, i_var, &rp, &elem_ptr, &istride, inner_head);
         } else {
             self.fb.ins().jump(inner_head, &[]);
@@ -308,6 +311,242 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
         }
         self.fb.ins().jump(tail, &[]);
+    }
+
+    /// The tiles of this kernel, if its vector loop computes a function that has a
+    /// wide-vector tile routine (`codegen::wide`) on this CPU: float64 kernels only.
+    fn tile_plan(&self) -> Option<TilePlan> {
+        if self.width != 2 {
+            return None;
+        }
+        let nodes = &self.program.nodes;
+        let mut depth = vec![0usize; nodes.len()];
+        let mut math = Vec::new();
+        for (id, node) in nodes.iter().enumerate() {
+            if self.levels[id] != Level::Element {
+                continue;
+            }
+            let below = node.args.iter().map(|&a| depth[a]).max().unwrap_or(0);
+            let routine = match node.op {
+                Op::Call(f) if node.dtype == DType::Float64 => super::wide::tile_fn(f),
+                _ => None,
+            };
+            depth[id] = match routine {
+                Some(r) => {
+                    math.push((id, r));
+                    below + 1
+                }
+                None => below,
+            };
+        }
+        let stages = depth[self.program.root];
+        (!math.is_empty() && stages > 0).then_some(TilePlan {
+            depth,
+            math,
+            stages,
+        })
+    }
+
+    /// Emits the tile loop of a row, from the current block: while a whole tile of `TILE`
+    /// elements remains, the tile is computed in stages. Stage `s` runs a vector loop over the
+    /// tile that computes the arguments of the functions at depth `s + 1` (the functions at
+    /// depth `s` or less read from their tile buffers) and stores them into those functions'
+    /// buffers; then each of those functions' wide routine maps its buffer in place. The last
+    /// stage computes the result and stores it. Other values are recomputed where a stage
+    /// needs them (loads from L1 and arithmetic, cheaper than spilling). Leaves the builder
+    /// in a block from which the vector loop continues at element `i_var`.
+    fn tile_loop(
+        &mut self,
+        plan: &TilePlan,
+        n: Value,
+        i_var: Variable,
+        rp: &[Value],
+        elem_ptr: &[Variable],
+        istride: &[Value],
+    ) {
+        let lanes = self.width;
+        let head = self.fb.create_block();
+        let body = self.fb.create_block();
+        let done = self.fb.create_block();
+        self.fb.ins().jump(head, &[]);
+        self.fb.switch_to_block(head);
+        let i = self.fb.use_var(i_var);
+        let end = self.fb.ins().iadd_imm_s(i, TILE as i64);
+        let more = self.fb.ins().icmp(IntCC::SignedLessThanOrEqual, end, n);
+        self.fb.ins().brif(more, body, &[], done, &[]);
+
+        self.fb.switch_to_block(body);
+        self.fb.seal_block(body);
+        // The element pointer of each strided operand at the tile's start.
+        let sp: Vec<Option<Value>> = (0..rp.len())
+            .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
+            .collect();
+        let bufs: Vec<Value> = plan
+            .math
+            .iter()
+            .map(|_| {
+                let slot = self.fb.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    (TILE * 8) as u32,
+                    4,
+                ));
+                self.fb.ins().stack_addr(self.ptr, slot, 0)
+            })
+            .collect();
+        for stage in 0..=plan.stages {
+            // What this stage stores: the arguments of the functions at depth `stage + 1`,
+            // or the result.
+            let targets: Vec<NodeId> = if stage < plan.stages {
+                plan.math
+                    .iter()
+                    .filter(|&&(m, _)| plan.depth[m] == stage + 1)
+                    .map(|&(m, _)| self.program.nodes[m].args[0])
+                    .collect()
+            } else {
+                vec![self.program.root]
+            };
+            let needed = self.needed(plan, stage, &targets);
+            let jh = self.fb.create_block();
+            let jb = self.fb.create_block();
+            let jd = self.fb.create_block();
+            let j_var = self.fb.declare_var(types::I64);
+            let zero = self.fb.ins().iconst(types::I64, 0);
+            self.fb.def_var(j_var, zero);
+            self.fb.ins().jump(jh, &[]);
+            self.fb.switch_to_block(jh);
+            let j = self.fb.use_var(j_var);
+            let more = self
+                .fb
+                .ins()
+                .icmp_imm_s(IntCC::SignedLessThan, j, TILE as i64);
+            self.fb.ins().brif(more, jb, &[], jd, &[]);
+
+            self.fb.switch_to_block(jb);
+            self.fb.seal_block(jb);
+            for id in 0..self.program.nodes.len() {
+                if self.levels[id] == Level::Element {
+                    self.vvalues[id] = None;
+                    self.lanes[id] = None;
+                }
+            }
+            let idx = self.fb.ins().iadd(i, j);
+            let byte8 = self.fb.ins().ishl_imm_u(j, 3);
+            for (id, node) in self.program.nodes.iter().enumerate() {
+                let Op::Input(k) = node.op else { continue };
+                if !needed[id] {
+                    continue;
+                }
+                match (self.layout[k + 1], sp[k + 1]) {
+                    (Access::Contiguous, _) => {
+                        let size = self.operand_size(k + 1) as i64;
+                        let off = self.fb.ins().imul_imm_s(idx, size);
+                        let p = self.fb.ins().iadd(rp[k + 1], off);
+                        self.load_input_vector(k, p, 0);
+                    }
+                    (Access::Strided, Some(base)) => {
+                        let off = self.fb.ins().imul(j, istride[k + 1]);
+                        let p = self.fb.ins().iadd(base, off);
+                        self.load_input_strided(k, p, istride[k + 1]);
+                    }
+                    _ => {}
+                }
+            }
+            for (t, &(m, _)) in plan.math.iter().enumerate() {
+                if plan.depth[m] <= stage {
+                    let p = self.fb.ins().iadd(bufs[t], byte8);
+                    let v = self.fb.ins().load(types::F64X2, vector_flags(), p, 0);
+                    self.vvalues[m] = Some(v);
+                }
+            }
+            for (id, &need) in needed.iter().enumerate() {
+                if need && self.levels[id] == Level::Element && self.vvalues[id].is_none() {
+                    let v = self.emit_vector(id);
+                    self.vvalues[id] = Some(v);
+                }
+            }
+            if stage < plan.stages {
+                for (t, &(m, _)) in plan.math.iter().enumerate() {
+                    if plan.depth[m] == stage + 1 {
+                        let arg = self.vvalue(self.program.nodes[m].args[0]);
+                        let p = self.fb.ins().iadd(bufs[t], byte8);
+                        self.fb.ins().store(vector_flags(), arg, p, 0);
+                    }
+                }
+            } else {
+                match sp[0] {
+                    Some(base) => {
+                        let off = self.fb.ins().imul(j, istride[0]);
+                        let p = self.fb.ins().iadd(base, off);
+                        self.store_strided(p, istride[0]);
+                    }
+                    None => {
+                        let size = self.operand_size(0) as i64;
+                        let off = self.fb.ins().imul_imm_s(idx, size);
+                        let p = self.fb.ins().iadd(rp[0], off);
+                        let result = self.vvalue(self.program.root);
+                        self.store_vector(result, p, 0);
+                    }
+                }
+            }
+            let j1 = self.fb.ins().iadd_imm_s(j, lanes as i64);
+            self.fb.def_var(j_var, j1);
+            self.fb.ins().jump(jh, &[]);
+            self.fb.seal_block(jh);
+
+            self.fb.switch_to_block(jd);
+            self.fb.seal_block(jd);
+            if stage < plan.stages {
+                for (t, &(m, routine)) in plan.math.iter().enumerate() {
+                    if plan.depth[m] == stage + 1 {
+                        let count = self.fb.ins().iconst(types::I64, TILE as i64);
+                        self.call_tile(routine, bufs[t], count);
+                    }
+                }
+            }
+        }
+        for (k, p) in sp.iter().enumerate() {
+            if let Some(p) = *p {
+                let step = self.fb.ins().imul_imm_s(istride[k], TILE as i64);
+                let next = self.fb.ins().iadd(p, step);
+                self.fb.def_var(elem_ptr[k], next);
+            }
+        }
+        self.fb.def_var(i_var, end);
+        self.fb.ins().jump(head, &[]);
+        self.fb.seal_block(head);
+
+        self.fb.switch_to_block(done);
+        self.fb.seal_block(done);
+    }
+
+    /// The element nodes stage `stage` of `plan` computes to produce `targets`: their
+    /// operands, recursively, down to inputs and to the tiled functions of depth `stage` or
+    /// less (read from their buffers).
+    fn needed(&self, plan: &TilePlan, stage: usize, targets: &[NodeId]) -> Vec<bool> {
+        let mut needed = vec![false; self.program.nodes.len()];
+        let mut stack: Vec<NodeId> = targets.to_vec();
+        while let Some(id) = stack.pop() {
+            if needed[id] || self.levels[id] != Level::Element {
+                continue;
+            }
+            needed[id] = true;
+            let tiled = plan.math.iter().any(|&(m, _)| m == id);
+            if tiled && plan.depth[id] <= stage {
+                continue;
+            }
+            stack.extend(self.program.nodes[id].args.iter().copied());
+        }
+        needed
+    }
+
+    /// Calls a tile routine on `count` float64 values at `buf`.
+    fn call_tile(&mut self, routine: super::wide::TileFn, buf: Value, count: Value) {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(self.ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        let sig = self.fb.import_signature(sig);
+        let addr = self.fb.ins().iconst(self.ptr, routine as usize as i64);
+        self.fb.ins().call_indirect(sig, addr, &[buf, count]);
     }
 
     /// The address of element `i` of every contiguous operand (others: their row base).

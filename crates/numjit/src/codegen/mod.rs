@@ -39,8 +39,8 @@ use crate::types::Scalar;
 use crate::types::{raw, DType};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Signature, Type,
-    Value,
+    types, AbiParam, Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Signature,
+    StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{self, CallConv, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
@@ -257,6 +257,20 @@ fn vector_flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Elements per tile of the tile loop (see `Lower::tile_loop`): 2 KiB per float64 buffer, so
+/// a tile's inputs and buffers stay in L1.
+const TILE: usize = 256;
+
+/// How a kernel's vector loop is cut into tiles for the wide-vector routines.
+struct TilePlan {
+    /// Per node: how many tiled functions lie on its deepest path (itself included).
+    depth: Vec<usize>,
+    /// The tiled function calls (element nodes) and their routines.
+    math: Vec<(NodeId, wide::TileFn)>,
+    /// The root's depth: the number of stages before the last.
+    stages: usize,
+}
+
 /// How often a node's value changes: once per call, per row, or per element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -318,5 +332,6 @@ mod helpers;
 mod lower;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests;
+pub(crate) mod wide;
 
 use helpers::*;

@@ -396,11 +396,13 @@ pub(crate) const TRIG_MAX: f64 = 134217728.0; // 2^27
 // ---- the kernels' building blocks, one lane ----
 
 /// Cranelift's `fma`: one rounding.
+#[inline(always)]
 fn fma(a: f64, b: f64, c: f64) -> f64 {
     a.mul_add(b, c)
 }
 
 /// `c[0] + x·(c[1] + x·(...))` by Horner's rule, one fma per step.
+#[inline(always)]
 fn horner(x: f64, c: &[f64]) -> f64 {
     let (&last, rest) = c.split_last().expect("a polynomial has coefficients");
     let mut acc = last;
@@ -434,12 +436,14 @@ fn or_sign(x: f64, s: f64) -> f64 {
 }
 
 /// `round(y)` for |y| < 2⁵¹ as (float value, raw bits whose low bits hold the integer).
+#[inline(always)]
 fn round_int(y: f64) -> (f64, u64) {
     let t = y + MAGIC;
     (t - MAGIC, t.to_bits())
 }
 
 /// `2^k` for an integer-valued `k` with −1022 ≤ k ≤ 1023, built in the exponent bits.
+#[inline(always)]
 fn pow2i(k: f64) -> f64 {
     let t = k + (MAGIC + 1023.0);
     f64::from_bits(t.to_bits() << 52)
@@ -747,6 +751,7 @@ pub fn log1p(x: f64) -> f64 {
 // ---- trigonometry ----
 
 /// `zs` with `sin r ≈ r + r·zs`.
+#[inline(always)]
 fn sin_tail(r: f64) -> f64 {
     let z = r * r;
     let nr = -r;
@@ -757,12 +762,14 @@ fn sin_tail(r: f64) -> f64 {
 }
 
 /// `sin r` for |r| ≤ π/2 (+ a little).
+#[inline(always)]
 fn sin_poly(r: f64) -> f64 {
     let zs = sin_tail(r);
     fma(r, zs, r)
 }
 
 /// sin or cos of `x`, accurate for |x| ≤ TRIG_MAX.
+#[inline(always)]
 fn sin_cos_fast(x: f64, cos: bool) -> f64 {
     let inv_pi = std::f64::consts::FRAC_1_PI;
     let (n, nbits) = if cos {
@@ -790,9 +797,7 @@ fn sin_cos_fast(x: f64, cos: bool) -> f64 {
 
 fn sin_cos(x: f64, cos: bool) -> f64 {
     let y = sin_cos_fast(x, cos);
-    // The kernel branches to its cold fallback on x² > TRIG_MAX², which then calls libm
-    // for |x| > TRIG_MAX (the same arguments).
-    if x * x > TRIG_MAX * TRIG_MAX && x.abs() > TRIG_MAX {
+    if trig_needs_libm(x) {
         if cos {
             x.cos()
         } else {
@@ -801,6 +806,28 @@ fn sin_cos(x: f64, cos: bool) -> f64 {
     } else {
         y
     }
+}
+
+/// Whether `sin`/`cos` of `x` is libm's rather than the fast path's: the kernel branches to
+/// its cold fallback on x² > TRIG_MAX², which then calls libm for |x| > TRIG_MAX (the same
+/// arguments).
+#[inline(always)]
+pub(crate) fn trig_needs_libm(x: f64) -> bool {
+    // `&`, not `&&`: both sides are pure, and no branch keeps the tile loops vectorisable.
+    (x * x > TRIG_MAX * TRIG_MAX) & (x.abs() > TRIG_MAX)
+}
+
+/// `sin x` (or `cos x`) by the fast path alone: [`sin`]/[`cos`] wherever
+/// [`trig_needs_libm`] is false.
+#[inline(always)]
+pub(crate) fn sin_fast(x: f64) -> f64 {
+    sin_cos_fast(x, false)
+}
+
+/// See [`sin_fast`].
+#[inline(always)]
+pub(crate) fn cos_fast(x: f64) -> f64 {
+    sin_cos_fast(x, true)
 }
 
 /// `sin x`.
@@ -814,6 +841,7 @@ pub fn cos(x: f64) -> f64 {
 }
 
 /// `cos r` for |r| ≤ π/4 as `hi + lo` (fdlibm's __kernel_cos).
+#[inline(always)]
 fn cos_poly2(r: f64) -> (f64, f64) {
     let z = r * r;
     let w = z * z;
@@ -831,7 +859,8 @@ fn cos_poly2(r: f64) -> (f64, f64) {
 }
 
 /// tan of `x`, accurate for |x| ≤ TRIG_MAX.
-fn tan_fast(x: f64) -> f64 {
+#[inline(always)]
+pub(crate) fn tan_fast(x: f64) -> f64 {
     let t = fma(x, std::f64::consts::FRAC_2_PI, MAGIC);
     let q = t - MAGIC;
     let nq = -q;
@@ -884,11 +913,17 @@ fn tan_fast(x: f64) -> f64 {
 /// `tan x`.
 pub fn tan(x: f64) -> f64 {
     let y = tan_fast(x);
-    if x.abs() > TRIG_MAX {
+    if tan_needs_libm(x) {
         x.tan()
     } else {
         y
     }
+}
+
+/// Whether `tan x` is libm's rather than [`tan_fast`]'s.
+#[inline(always)]
+pub(crate) fn tan_needs_libm(x: f64) -> bool {
+    x.abs() > TRIG_MAX
 }
 
 /// `(hi + lo) + atan(t)` for |t| ≤ tan(π/8): fdlibm's polynomial.
