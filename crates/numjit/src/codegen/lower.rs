@@ -316,9 +316,11 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// The tiles of this kernel, if its vector loop computes a function that has a
     /// wide-vector tile routine (`codegen::wide`) on this CPU: float64 kernels only.
     fn tile_plan(&self) -> Option<TilePlan> {
-        if self.width != 2 {
-            return None;
-        }
+        let dt = match self.width {
+            2 => DType::Float64,
+            4 => DType::Float32,
+            _ => return None,
+        };
         let nodes = &self.program.nodes;
         let mut depth = vec![0usize; nodes.len()];
         let mut math = Vec::new();
@@ -328,7 +330,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             let below = node.args.iter().map(|&a| depth[a]).max().unwrap_or(0);
             let routine = match node.op {
-                Op::Call(f) if node.dtype == DType::Float64 => super::wide::tile_fn(f),
+                Op::Call(f) if node.dtype == dt => super::wide::tile_fn(f, dt),
                 _ => None,
             };
             depth[id] = match routine {
@@ -430,7 +432,13 @@ impl<'a, 'b> Lower<'a, 'b> {
                 }
             }
             let idx = self.fb.ins().iadd(i, j);
-            let byte8 = self.fb.ins().ishl_imm_u(j, 3);
+            // Buffers hold the kernel's float type: 8 bytes a value (float64) or 4 (float32).
+            let (shift, vty) = if lanes == 4 {
+                (2, types::F32X4)
+            } else {
+                (3, types::F64X2)
+            };
+            let offset = self.fb.ins().ishl_imm_u(j, shift);
             for (id, node) in self.program.nodes.iter().enumerate() {
                 let Op::Input(k) = node.op else { continue };
                 if !needed[id] {
@@ -453,8 +461,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             for (t, &(m, _)) in plan.math.iter().enumerate() {
                 if plan.depth[m] <= stage {
-                    let p = self.fb.ins().iadd(bufs[t], byte8);
-                    let v = self.fb.ins().load(types::F64X2, vector_flags(), p, 0);
+                    let p = self.fb.ins().iadd(bufs[t], offset);
+                    let v = self.fb.ins().load(vty, vector_flags(), p, 0);
                     self.vvalues[m] = Some(v);
                 }
             }
@@ -468,7 +476,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 for (t, &(m, _)) in plan.math.iter().enumerate() {
                     if plan.depth[m] == stage + 1 {
                         let arg = self.vvalue(self.program.nodes[m].args[0]);
-                        let p = self.fb.ins().iadd(bufs[t], byte8);
+                        let p = self.fb.ins().iadd(bufs[t], offset);
                         self.fb.ins().store(vector_flags(), arg, p, 0);
                     }
                 }
@@ -539,8 +547,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         needed
     }
 
-    /// Calls a tile routine on `count` float64 values at `buf`.
-    fn call_tile(&mut self, routine: super::wide::TileFn, buf: Value, count: Value) {
+    /// Calls the tile routine at `routine` on `count` values at `buf`.
+    fn call_tile(&mut self, routine: *const u8, buf: Value, count: Value) {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(self.ptr));
         sig.params.push(AbiParam::new(types::I64));

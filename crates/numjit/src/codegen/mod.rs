@@ -257,16 +257,16 @@ fn vector_flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// Elements per tile of the tile loop (see `Lower::tile_loop`): 2 KiB per float64 buffer, so
-/// a tile's inputs and buffers stay in L1.
+/// Elements per tile of the tile loop (see `Lower::tile_loop`): 2 KiB per float64 buffer (1
+/// KiB per float32 one), so a tile's inputs and buffers stay in L1.
 const TILE: usize = 256;
 
 /// How a kernel's vector loop is cut into tiles for the wide-vector routines.
 struct TilePlan {
     /// Per node: how many tiled functions lie on its deepest path (itself included).
     depth: Vec<usize>,
-    /// The tiled function calls (element nodes) and their routines.
-    math: Vec<(NodeId, wide::TileFn)>,
+    /// The tiled function calls (element nodes) and their routines' addresses.
+    math: Vec<(NodeId, *const u8)>,
     /// The root's depth: the number of stages before the last.
     stages: usize,
 }

@@ -14,10 +14,15 @@
 //! against 3.5, tanh 2.2 against 5.2.
 
 use crate::semantics::{refmath, Func};
+use crate::types::DType;
 use std::sync::OnceLock;
 
-/// A tile routine: replaces `n` float64 values at `p` by the function's values.
-pub(crate) type TileFn = extern "C" fn(p: *mut f64, n: usize);
+/// A float64 tile routine: replaces `n` float64 values at `p` by the function's values.
+type TileFn = extern "C" fn(p: *mut f64, n: usize);
+
+/// A float32 tile routine: the same through float64 (each value widened, mapped and rounded
+/// once, as the inline kernels compute float32 math).
+type TileFn32 = extern "C" fn(p: *mut f32, n: usize);
 
 /// The widest instruction set the routines can use on this CPU.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -56,9 +61,14 @@ fn detect() -> Level {
     Level::None
 }
 
-/// The tile routine for the float64 function `f` on this CPU, if there is one.
-pub(crate) fn tile_fn(f: Func) -> Option<TileFn> {
-    routines(level(), f)
+/// The address of the tile routine for `f` on `dtype` (float64 or float32) on this CPU, if
+/// there is one: an `extern "C" fn(*mut T, usize)` mapping that many values in place.
+pub(crate) fn tile_fn(f: Func, dtype: DType) -> Option<*const u8> {
+    match dtype {
+        DType::Float64 => routines(level(), f).map(|r| r as *const u8),
+        DType::Float32 => routines32(level(), f).map(|r| r as *const u8),
+        _ => None,
+    }
 }
 
 /// `f` of one element as the tile computes it: a NaN argument is returned as it is.
@@ -94,6 +104,35 @@ fn map(
             for (v, &xv) in run.iter_mut().zip(x.iter()) {
                 if needs(xv) {
                     *v = keep_nan(xv, slow(xv));
+                }
+            }
+        }
+    }
+}
+
+/// [`map`] on float32 values, each widened to float64 and the result rounded once.
+#[inline(always)]
+fn map32(
+    xs: &mut [f32],
+    fast: impl Fn(f64) -> f64,
+    needs: impl Fn(f64) -> bool,
+    slow: impl Fn(f64) -> f64,
+) {
+    for run in xs.chunks_mut(64) {
+        let mut x = [0.0f64; 64];
+        let x = &mut x[..run.len()];
+        for (w, &v) in x.iter_mut().zip(run.iter()) {
+            *w = v as f64;
+        }
+        let mut any = false;
+        for (v, &xv) in run.iter_mut().zip(x.iter()) {
+            *v = keep_nan(xv, fast(xv)) as f32;
+            any |= needs(xv);
+        }
+        if any {
+            for (v, &xv) in run.iter_mut().zip(x.iter()) {
+                if needs(xv) {
+                    *v = keep_nan(xv, slow(xv)) as f32;
                 }
             }
         }
@@ -144,6 +183,26 @@ macro_rules! tiles {
                     }
                 )*
             }
+            pub(super) mod f32 {
+                #[allow(unused_imports)]
+                use super::super::*;
+                $(
+                    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+                    fn $name(xs: &mut [f32]) {
+                        map32(xs, $fast, $needs, $slow)
+                    }
+                )*
+                pub(in super::super) mod entry {
+                    $(
+                        pub(in super::super::super) extern "C" fn $name(p: *mut f32, n: usize) {
+                            // SAFETY: the kernel's own tile buffer of `n` float32 values.
+                            let xs = unsafe { std::slice::from_raw_parts_mut(p, n) };
+                            // SAFETY: handed out only after `detect` found every feature.
+                            unsafe { super::$name(xs) }
+                        }
+                    )*
+                }
+            }
         }
         mod avx2 {
             #[allow(unused_imports)]
@@ -164,11 +223,38 @@ macro_rules! tiles {
                     }
                 )*
             }
+            pub(super) mod f32 {
+                #[allow(unused_imports)]
+                use super::super::*;
+                $(
+                    #[target_feature(enable = "avx2,fma")]
+                    fn $name(xs: &mut [f32]) {
+                        map32(xs, $fast, $needs, $slow)
+                    }
+                )*
+                pub(in super::super) mod entry {
+                    $(
+                        pub(in super::super::super) extern "C" fn $name(p: *mut f32, n: usize) {
+                            // SAFETY: the kernel's own tile buffer of `n` float32 values.
+                            let xs = unsafe { std::slice::from_raw_parts_mut(p, n) };
+                            // SAFETY: handed out only after `detect` found AVX2 and FMA.
+                            unsafe { super::$name(xs) }
+                        }
+                    )*
+                }
+            }
         }
         fn routines(level: Level, f: Func) -> Option<TileFn> {
             match (level, f) {
                 $((Level::Avx512, Func::$func) => Some(avx512::entry::$name),)*
                 $((Level::Avx2, Func::$func) => Some(avx2::entry::$name),)*
+                _ => None,
+            }
+        }
+        fn routines32(level: Level, f: Func) -> Option<TileFn32> {
+            match (level, f) {
+                $((Level::Avx512, Func::$func) => Some(avx512::f32::entry::$name),)*
+                $((Level::Avx2, Func::$func) => Some(avx2::f32::entry::$name),)*
                 _ => None,
             }
         }
@@ -266,6 +352,26 @@ mod tests {
                     for (x, y) in xs[..n].iter().zip(&got) {
                         assert_eq!(y.to_bits(), reference(*x).to_bits(), "{f:?} tail {n}");
                     }
+                }
+                let g32 = routines32(level, f).expect("listed");
+                let xs32: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+                let mut got = xs32.clone();
+                g32(got.as_mut_ptr(), got.len());
+                for (x, y) in xs32.iter().zip(&got) {
+                    use crate::types::{DType, Scalar};
+                    let want = crate::semantics::apply::apply(
+                        crate::semantics::Op::Call(f),
+                        DType::Float32,
+                        &[Scalar::Float32(*x)],
+                    );
+                    let Scalar::Float32(want) = want else {
+                        panic!("float32 in, float32 out")
+                    };
+                    assert_eq!(
+                        y.to_bits(),
+                        want.to_bits(),
+                        "{level:?} {f:?}({x:e}) float32"
+                    );
                 }
             }
         }
