@@ -874,6 +874,104 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().ineg(wide)
     }
 
+    /// `1/c` if node `id` is a float constant `c = ±2^k` whose reciprocal is a normal float:
+    /// then `x / c` and `x · (1/c)` are the same real number, rounded once, for every `x`.
+    fn exact_reciprocal(&self, id: NodeId) -> Option<f64> {
+        let c = match self.program.nodes[id].op {
+            Op::Const(Scalar::Float(c)) => c,
+            Op::Const(Scalar::Float32(c)) => c as f64,
+            _ => return None,
+        };
+        let r = 1.0 / c;
+        let pow2 = |x: f64| x.is_normal() && x.to_bits() & ((1u64 << 52) - 1) == 0;
+        (pow2(c) && pow2(r)).then_some(r)
+    }
+
+    /// NumPy's float64 remainder `a % b` on `F64X2` lanes, bit for bit `semantics`'
+    /// `mod_f64`. Where the quotient is below 2⁵² and both operands are finite (b ≠ 0), C's
+    /// `fmod` is `a − q·b` with `q = trunc(a/b)`, exact by fma (the rounded quotient may be one
+    /// too large in magnitude, which leaves a remainder of the wrong sign: one more `b` fixes
+    /// it); then NumPy's sign rule. Any other lane (NaN, infinities, b = 0, huge quotients)
+    /// sends the pair to the scalar helper, in a cold block. `recip`: `1/b` when `b` is a
+    /// constant power of two (the quotient by a multiplication, the same bits).
+    fn vector_mod(&mut self, a: Value, b: Value, recip: Option<f64>) -> Value {
+        let ty = types::F64X2;
+        let q = match recip {
+            Some(r) => {
+                let r = self.fconst(DType::Float64, 2, r);
+                self.fb.ins().fmul(a, r)
+            }
+            None => self.fb.ins().fdiv(a, b),
+        };
+        let q = self.fb.ins().trunc(q);
+        let nq = self.fb.ins().fneg(q);
+        let r = self.fb.ins().fma(nq, b, a);
+        let zero = self.fconst(DType::Float64, 2, 0.0);
+        // The wrong sign: r ≠ 0 and sign(r) ≠ sign(a).
+        let r_neg = self.fb.ins().fcmp(FloatCC::LessThan, r, zero);
+        let r_pos = self.fb.ins().fcmp(FloatCC::GreaterThan, r, zero);
+        let a_neg = self.fb.ins().fcmp(FloatCC::LessThan, a, zero);
+        let a_pos = self.fb.ins().fcmp(FloatCC::GreaterThan, a, zero);
+        let w1 = self.fb.ins().band(r_neg, a_pos);
+        let w2 = self.fb.ins().band(r_pos, a_neg);
+        let wrong = self.fb.ins().bor(w1, w2);
+        // Vector copysign (Cranelift has none on x86-64): the sign bit of one, the rest of
+        // the other.
+        let sign = self.fconst(DType::Float64, 2, -0.0);
+        let step = self.fb.ins().bitselect(sign, a, b);
+        let fixed = self.fb.ins().fadd(r, step);
+        let m = self.select(2, wrong, fixed, r);
+        // NumPy: a nonzero remainder takes the divisor's sign; a zero one is ±0 as b.
+        let m_neg = self.fb.ins().fcmp(FloatCC::LessThan, m, zero);
+        let m_pos = self.fb.ins().fcmp(FloatCC::GreaterThan, m, zero);
+        let b_neg = self.fb.ins().fcmp(FloatCC::LessThan, b, zero);
+        let b_nonneg = self.fb.ins().bnot(b_neg);
+        let d1 = self.fb.ins().band(m_neg, b_nonneg);
+        let d2 = self.fb.ins().band(m_pos, b_neg);
+        let differ = self.fb.ins().bor(d1, d2);
+        let shifted = self.fb.ins().fadd(m, b);
+        let m = self.select(2, differ, shifted, m);
+        let m_zero = self.fb.ins().fcmp(FloatCC::Equal, m, zero);
+        let signed_zero = self.fb.ins().band(sign, b);
+        let fast = self.select(2, m_zero, signed_zero, m);
+        // The fast path holds where |a| < 2⁵²·|b| (false for NaN, infinite a and b = 0) and
+        // |b| < inf.
+        let abs_a = self.fb.ins().fabs(a);
+        let abs_b = self.fb.ins().fabs(b);
+        let limit = self.fconst(DType::Float64, 2, 4503599627370496.0);
+        let bound = self.fb.ins().fmul(abs_b, limit);
+        let small = self.fb.ins().fcmp(FloatCC::LessThan, abs_a, bound);
+        let inf = self.fconst(DType::Float64, 2, f64::INFINITY);
+        let finite_b = self.fb.ins().fcmp(FloatCC::LessThan, abs_b, inf);
+        let ok = self.fb.ins().band(small, finite_b);
+        let bad = self.fb.ins().bnot(ok);
+        let slow = self.fb.create_block();
+        let join = self.fb.create_block();
+        let result = self.fb.append_block_param(join, ty);
+        self.fb.set_cold_block(slow);
+        let any = self.fb.ins().vany_true(bad);
+        self.fb
+            .ins()
+            .brif(any, slow, &[], join, &[BlockArg::Value(fast)]);
+        self.fb.seal_block(slow);
+        self.fb.switch_to_block(slow);
+        let mut v = None;
+        for lane in 0..2u8 {
+            let x = self.fb.ins().extractlane(a, lane);
+            let y = self.fb.ins().extractlane(b, lane);
+            let r = self.call_helper(h_mod_f64 as *const u8, &[x, y], types::F64);
+            v = Some(match v {
+                None => self.fb.ins().scalar_to_vector(ty, r),
+                Some(v) => self.fb.ins().insertlane(v, r, lane),
+            });
+        }
+        let v = v.expect("two lanes");
+        self.fb.ins().jump(join, &[BlockArg::Value(v)]);
+        self.fb.seal_block(join);
+        self.fb.switch_to_block(join);
+        result
+    }
+
     fn call_helper(&mut self, addr: *const u8, args: &[Value], ty: Type) -> Value {
         let mut sig = Signature::new(self.call_conv);
         for &a in args {
@@ -1100,7 +1198,24 @@ impl<'a, 'b> Lower<'a, 'b> {
             Op::Xor => self.i().bxor(args[0], args[1]),
             Op::Sub if float => self.i().fsub(args[0], args[1]),
             Op::Sub => self.i().isub(args[0], args[1]),
-            Op::Div => self.i().fdiv(args[0], args[1]),
+            Op::Div => match self.exact_reciprocal(node.args[1]) {
+                // x / 2^k is x · 2^-k exactly (the same real number, rounded once).
+                Some(r) => {
+                    let r = self.fconst(dt, lanes, r);
+                    self.i().fmul(args[0], r)
+                }
+                None => self.i().fdiv(args[0], args[1]),
+            },
+            Op::Mod if !scalar && dt == DType::Float64 => {
+                let recip = self.exact_reciprocal(node.args[1]);
+                self.vector_mod(args[0], args[1], recip)
+            }
+            Op::Mod if !scalar && dt == DType::Float32 => {
+                let recip = self.exact_reciprocal(node.args[1]);
+                return self.via_f64(args, lanes, &mut |me, a, _| {
+                    Some(me.vector_mod(a[0], a[1], recip))
+                });
+            }
             Op::FloorDiv | Op::Mod | Op::Shl | Op::Shr if !scalar => return None,
             Op::FloorDiv | Op::Mod => {
                 let floor = op == Op::FloorDiv;

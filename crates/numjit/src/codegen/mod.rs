@@ -39,8 +39,8 @@ use crate::types::Scalar;
 use crate::types::{raw, DType};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Signature,
-    StackSlotData, StackSlotKind, Type, Value,
+    types, AbiParam, Block, BlockArg, ConstantData, Endianness, InstBuilder, MemFlagsData,
+    Signature, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{self, CallConv, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};

@@ -636,7 +636,10 @@ fn float32_math_bit_exact() {
             let reference = numjit::interpret(&expr, vars! {x}).unwrap();
             for (layout, jit) in [
                 ("contiguous", numjit::eval(&expr, vars! {x}).unwrap()),
-                ("strided", numjit::eval(&expr, vars! {"x" => strided}).unwrap()),
+                (
+                    "strided",
+                    numjit::eval(&expr, vars! {"x" => strided}).unwrap(),
+                ),
             ] {
                 let (j, r) = (jit.as_f32().unwrap(), reference.as_f32().unwrap());
                 let bad = j
@@ -647,5 +650,80 @@ fn float32_math_bit_exact() {
                 assert!(bad.is_none(), "`{expr}` {layout}: (jit, ref), x = {bad:?}");
             }
         }
+    }
+}
+
+/// Float remainder (`%`, NumPy's sign rules), vectorised with an exact fma fmod and a scalar
+/// fallback for NaN, infinities, zero divisors and huge quotients, against the interpreter
+/// (`scalar::mod_f64`/`mod_f32`) bit for bit: special pairs, random pairs over the whole
+/// range, quotients near 2⁵² and just below integers; float32 through the same path.
+#[test]
+fn remainder_bit_exact() {
+    let mut rng = Rng(91);
+    let mut pairs = cross(
+        &specials(),
+        &[
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            -2.0,
+            0.1,
+            -3.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            5e-324,
+            f64::MAX,
+        ],
+    );
+    for _ in 0..100_000 {
+        pairs.push((rng.range(-100.0, 100.0), rng.range(-10.0, 10.0)));
+        pairs.push((
+            rng.log_uniform(-300.0, 300.0),
+            rng.log_uniform(-300.0, 300.0),
+        ));
+        pairs.push((rng.any_bits(), rng.any_bits()));
+        let b = rng.range(0.01, 10.0);
+        let k = (rng.next() % (1 << 53)) as f64;
+        pairs.push((k * b, b));
+        pairs.push((nudge(k * b, -1), -b));
+        pairs.push((rng.range(-1e6, 1e6).round() * 0.1, 0.1));
+    }
+    check2("%", "a % b", ("a", "b"), &pairs);
+    let a: Vec<f32> = pairs.iter().map(|p| p.0 as f32).collect();
+    let b: Vec<f32> = pairs.iter().map(|p| p.1 as f32).collect();
+    let jit = numjit::eval("a % b", vars! {a, b}).unwrap();
+    let reference = numjit::interpret("a % b", vars! {a, b}).unwrap();
+    let (j, r) = (jit.as_f32().unwrap(), reference.as_f32().unwrap());
+    let bad = j
+        .iter()
+        .zip(r.iter())
+        .zip(a.iter().zip(&b))
+        .find(|((x, y), _)| x.to_bits() != y.to_bits());
+    assert!(
+        bad.is_none(),
+        "float32 `a % b`: (jit, ref), (a, b) = {bad:?}"
+    );
+}
+
+/// Division by a constant power of two is a multiplication by its reciprocal in the JIT: the
+/// same real number rounded once, so the same bits as the interpreter's division, subnormal
+/// and overflowing results included.
+#[test]
+fn division_by_powers_of_two_bit_exact() {
+    for (k, e) in [
+        "x / 8.0",
+        "x / 0.125",
+        "x / -2.0",
+        "x / 2.0**-1000",
+        "x % 4.0",
+        "x % -0.5",
+    ]
+    .iter()
+    .enumerate()
+    {
+        check_expr(e, e, 120 + k as u64);
     }
 }
