@@ -383,18 +383,20 @@ impl<'a, 'b> Lower<'a, 'b> {
         let sp: Vec<Option<Value>> = (0..rp.len())
             .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
             .collect();
-        let bufs: Vec<Value> = plan
-            .math
-            .iter()
-            .map(|_| {
-                let slot = self.fb.create_sized_stack_slot(StackSlotData::new(
-                    StackSlotKind::ExplicitSlot,
-                    (TILE * 8) as u32,
-                    4,
-                ));
-                self.fb.ins().stack_addr(self.ptr, slot, 0)
-            })
-            .collect();
+        // One buffer per argument of each tiled function (the first also takes the result).
+        let slot = |me: &mut Self| {
+            let slot = me.fb.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                (TILE * 8) as u32,
+                4,
+            ));
+            me.fb.ins().stack_addr(me.ptr, slot, 0)
+        };
+        let mut bufs: Vec<Vec<Value>> = Vec::with_capacity(plan.math.len());
+        for &(m, _) in &plan.math {
+            let arity = self.program.nodes[m].args.len();
+            bufs.push((0..arity).map(|_| slot(self)).collect());
+        }
         for stage in 0..=plan.stages {
             // What this stage stores: the arguments of the functions at depth `stage + 1`,
             // or the result.
@@ -402,7 +404,7 @@ impl<'a, 'b> Lower<'a, 'b> {
                 plan.math
                     .iter()
                     .filter(|&&(m, _)| plan.depth[m] == stage + 1)
-                    .map(|&(m, _)| self.program.nodes[m].args[0])
+                    .flat_map(|&(m, _)| self.program.nodes[m].args.iter().copied())
                     .collect()
             } else {
                 vec![self.program.root]
@@ -461,7 +463,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             for (t, &(m, _)) in plan.math.iter().enumerate() {
                 if plan.depth[m] <= stage {
-                    let p = self.fb.ins().iadd(bufs[t], offset);
+                    let p = self.fb.ins().iadd(bufs[t][0], offset);
                     let v = self.fb.ins().load(vty, vector_flags(), p, 0);
                     self.vvalues[m] = Some(v);
                 }
@@ -475,9 +477,12 @@ impl<'a, 'b> Lower<'a, 'b> {
             if stage < plan.stages {
                 for (t, &(m, _)) in plan.math.iter().enumerate() {
                     if plan.depth[m] == stage + 1 {
-                        let arg = self.vvalue(self.program.nodes[m].args[0]);
-                        let p = self.fb.ins().iadd(bufs[t], offset);
-                        self.fb.ins().store(vector_flags(), arg, p, 0);
+                        let args = self.program.nodes[m].args.clone();
+                        for (a, &buf) in args.iter().zip(&bufs[t]) {
+                            let v = self.vvalue(*a);
+                            let p = self.fb.ins().iadd(buf, offset);
+                            self.fb.ins().store(vector_flags(), v, p, 0);
+                        }
                     }
                 }
             } else {
@@ -507,7 +512,9 @@ impl<'a, 'b> Lower<'a, 'b> {
                 for (t, &(m, routine)) in plan.math.iter().enumerate() {
                     if plan.depth[m] == stage + 1 {
                         let count = self.fb.ins().iconst(types::I64, TILE as i64);
-                        self.call_tile(routine, bufs[t], count);
+                        let mut args = bufs[t].clone();
+                        args.push(count);
+                        self.call_tile(routine, &args);
                     }
                 }
             }
@@ -547,14 +554,16 @@ impl<'a, 'b> Lower<'a, 'b> {
         needed
     }
 
-    /// Calls the tile routine at `routine` on `count` values at `buf`.
-    fn call_tile(&mut self, routine: *const u8, buf: Value, count: Value) {
+    /// Calls the tile routine at `routine` with `args`: its buffers, then the value count.
+    fn call_tile(&mut self, routine: *const u8, args: &[Value]) {
         let mut sig = Signature::new(self.call_conv);
-        sig.params.push(AbiParam::new(self.ptr));
+        for _ in 1..args.len() {
+            sig.params.push(AbiParam::new(self.ptr));
+        }
         sig.params.push(AbiParam::new(types::I64));
         let sig = self.fb.import_signature(sig);
         let addr = self.fb.ins().iconst(self.ptr, routine as usize as i64);
-        self.fb.ins().call_indirect(sig, addr, &[buf, count]);
+        self.fb.ins().call_indirect(sig, addr, args);
     }
 
     /// The address of element `i` of every contiguous operand (others: their row base).

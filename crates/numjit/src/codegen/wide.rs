@@ -62,13 +62,81 @@ fn detect() -> Level {
 }
 
 /// The address of the tile routine for `f` on `dtype` (float64 or float32) on this CPU, if
-/// there is one: an `extern "C" fn(*mut T, usize)` mapping that many values in place.
+/// there is one: an `extern "C" fn(*mut T, usize)` mapping that many values in place, or for
+/// the two-argument `arctan2` an `extern "C" fn(*mut T, *const T, usize)` writing
+/// `f(x[i], y[i])` over `x`.
 pub(crate) fn tile_fn(f: Func, dtype: DType) -> Option<*const u8> {
-    match dtype {
-        DType::Float64 => routines(level(), f).map(|r| r as *const u8),
-        DType::Float32 => routines32(level(), f).map(|r| r as *const u8),
+    let level = level();
+    match (f, dtype, level) {
+        (_, _, Level::None) => None,
+        (Func::Arctan2, DType::Float64, Level::Avx512) => Some(two::avx512::atan2 as *const u8),
+        (Func::Arctan2, DType::Float64, _) => Some(two::avx2::atan2 as *const u8),
+        (Func::Arctan2, DType::Float32, Level::Avx512) => Some(two::avx512::atan2_32 as *const u8),
+        (Func::Arctan2, DType::Float32, _) => Some(two::avx2::atan2_32 as *const u8),
+        (_, DType::Float64, _) => routines(level, f).map(|r| r as *const u8),
+        (_, DType::Float32, _) => routines32(level, f).map(|r| r as *const u8),
         _ => None,
     }
+}
+
+/// `arctan2(x[i], y[i])` into `x` (float64).
+#[inline(always)]
+fn map2(xs: &mut [f64], ys: &[f64]) {
+    for (x, &y) in xs.iter_mut().zip(ys) {
+        *x = refmath::atan2(*x, y);
+    }
+}
+
+/// `arctan2(x[i], y[i])` into `x` (float32, through float64 and rounded once).
+#[inline(always)]
+fn map2_32(xs: &mut [f32], ys: &[f32]) {
+    for (x, &y) in xs.iter_mut().zip(ys) {
+        *x = refmath::atan2(*x as f64, y as f64) as f32;
+    }
+}
+
+/// The two-argument routine (`arctan2`) at one level: a module per level.
+macro_rules! two_arg {
+    ($level:ident, $features:literal) => {
+        pub(super) mod $level {
+            #[target_feature(enable = $features)]
+            fn atan2_64(xs: &mut [f64], ys: &[f64]) {
+                super::super::map2(xs, ys)
+            }
+            #[target_feature(enable = $features)]
+            fn atan2_f32(xs: &mut [f32], ys: &[f32]) {
+                super::super::map2_32(xs, ys)
+            }
+            pub(crate) extern "C" fn atan2(x: *mut f64, y: *const f64, n: usize) {
+                // SAFETY: kernels pass two of their own tile buffers of `n` float64 values
+                // (distinct, initialised).
+                let (xs, ys) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(x, n),
+                        std::slice::from_raw_parts(y, n),
+                    )
+                };
+                // SAFETY: handed out by `tile_fn` only after `detect` found these features.
+                unsafe { atan2_64(xs, ys) }
+            }
+            pub(crate) extern "C" fn atan2_32(x: *mut f32, y: *const f32, n: usize) {
+                // SAFETY: as above, float32 buffers.
+                let (xs, ys) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(x, n),
+                        std::slice::from_raw_parts(y, n),
+                    )
+                };
+                // SAFETY: as above.
+                unsafe { atan2_f32(xs, ys) }
+            }
+        }
+    };
+}
+
+mod two {
+    two_arg!(avx512, "avx512f,avx512dq,avx512vl,avx2,fma");
+    two_arg!(avx2, "avx2,fma");
 }
 
 /// `f` of one element as the tile computes it: a NaN argument is returned as it is.
@@ -283,6 +351,68 @@ tiles! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `arctan2` routines equal `refmath::atan2` (the reference) bit for bit on every pair
+    /// of a set of special and random values, float64 and float32.
+    #[test]
+    fn atan2_tiles_equal_the_reference() {
+        if level() == Level::None {
+            return;
+        }
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            1e308,
+        ];
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            xs.push(f64::from_bits(
+                s & !(0x7ff << 52) | (((s >> 52) % 0x7ff) << 52),
+            ));
+            xs.push((s >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0);
+        }
+        let (mut ys, mut zs) = (Vec::new(), Vec::new());
+        for &a in &xs {
+            for &b in &xs {
+                ys.push(a);
+                zs.push(b);
+            }
+        }
+        let f = tile_fn(Func::Arctan2, DType::Float64).expect("a level");
+        // SAFETY: (test) the address is an `extern "C" fn(*mut f64, *const f64, usize)`.
+        let f: extern "C" fn(*mut f64, *const f64, usize) = unsafe { std::mem::transmute(f) };
+        let mut got = ys.clone();
+        f(got.as_mut_ptr(), zs.as_ptr(), got.len());
+        for ((y, z), g) in ys.iter().zip(&zs).zip(&got) {
+            assert_eq!(
+                g.to_bits(),
+                refmath::atan2(*y, *z).to_bits(),
+                "atan2({y:e}, {z:e})"
+            );
+        }
+        let f = tile_fn(Func::Arctan2, DType::Float32).expect("a level");
+        // SAFETY: (test) the address is an `extern "C" fn(*mut f32, *const f32, usize)`.
+        let f: extern "C" fn(*mut f32, *const f32, usize) = unsafe { std::mem::transmute(f) };
+        let (y32, z32): (Vec<f32>, Vec<f32>) = ys
+            .iter()
+            .zip(&zs)
+            .map(|(&y, &z)| (y as f32, z as f32))
+            .unzip();
+        let mut got = y32.clone();
+        f(got.as_mut_ptr(), z32.as_ptr(), got.len());
+        for ((y, z), g) in y32.iter().zip(&z32).zip(&got) {
+            let want = refmath::atan2(*y as f64, *z as f64) as f32;
+            assert_eq!(g.to_bits(), want.to_bits(), "atan2({y:e}, {z:e}) float32");
+        }
+    }
 
     /// Every routine at every level this CPU has equals `semantics::apply`'s value, bit for
     /// bit (NaN arguments returned as they are), on special values, hard points and tiles
