@@ -265,8 +265,9 @@ const TILE: usize = 256;
 struct TilePlan {
     /// Per node: how many tiled functions lie on its deepest path (itself included).
     depth: Vec<usize>,
-    /// The tiled function calls (element nodes) and their routines' addresses.
-    math: Vec<(NodeId, *const u8)>,
+    /// The tiled operations (element nodes: function calls, constant powers, remainders),
+    /// their routines' addresses and immediate argument (a constant power's exponent).
+    math: Vec<(NodeId, *const u8, Option<i32>)>,
     /// The root's depth: the number of stages before the last.
     stages: usize,
 }

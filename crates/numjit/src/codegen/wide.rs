@@ -13,7 +13,7 @@
 //! wide` compares): exp 0.8 ns/element against 2.1 for the inline `F64X2` kernel, log 1.3
 //! against 3.5, tanh 2.2 against 5.2.
 
-use crate::semantics::{refmath, Func};
+use crate::semantics::{refmath, Func, Op};
 use crate::types::DType;
 use std::sync::OnceLock;
 
@@ -79,6 +79,124 @@ pub(crate) fn tile_fn(f: Func, dtype: DType) -> Option<*const u8> {
     }
 }
 
+/// The tile routine of a node that is not a function call: `x ** (halves/2)` (`PowConst`,
+/// called with the exponent in halves as a third argument: `(p, n, halves)`) or the float
+/// remainder `%` (two buffers, like `arctan2`).
+pub(crate) fn op_tile_fn(op: Op, dtype: DType) -> Option<*const u8> {
+    let level = level();
+    let wide = level == Level::Avx512;
+    Some(match (op, dtype, level) {
+        (_, _, Level::None) => return None,
+        (Op::PowConst(_), DType::Float64, _) if wide => two::avx512::pow_const as *const u8,
+        (Op::PowConst(_), DType::Float64, _) => two::avx2::pow_const as *const u8,
+        (Op::PowConst(_), DType::Float32, _) if wide => two::avx512::pow_const_32 as *const u8,
+        (Op::PowConst(_), DType::Float32, _) => two::avx2::pow_const_32 as *const u8,
+        (Op::Mod, DType::Float64, _) if wide => two::avx512::modulo as *const u8,
+        (Op::Mod, DType::Float64, _) => two::avx2::modulo as *const u8,
+        (Op::Mod, DType::Float32, _) if wide => two::avx512::modulo_32 as *const u8,
+        (Op::Mod, DType::Float32, _) => two::avx2::modulo_32 as *const u8,
+        _ => return None,
+    })
+}
+
+/// `x ** (halves/2)` over `xs` (float64): [`refmath::pow_const_lanes`] on blocks of 8.
+#[inline(always)]
+fn pow_const_map(xs: &mut [f64], halves: i32) {
+    let mut blocks = xs.chunks_exact_mut(8);
+    for b in &mut blocks {
+        let x: [f64; 8] = (&*b).try_into().expect("blocks of 8");
+        b.copy_from_slice(&refmath::pow_const_lanes(x, halves));
+    }
+    for v in blocks.into_remainder() {
+        *v = refmath::pow_const(*v, halves);
+    }
+}
+
+/// [`pow_const_map`] on float32 values (through float64, rounded once).
+#[inline(always)]
+fn pow_const_map32(xs: &mut [f32], halves: i32) {
+    let mut blocks = xs.chunks_exact_mut(8);
+    for b in &mut blocks {
+        let x: [f64; 8] = std::array::from_fn(|k| b[k] as f64);
+        let y = refmath::pow_const_lanes(x, halves);
+        for (v, y) in b.iter_mut().zip(y) {
+            *v = y as f32;
+        }
+    }
+    for v in blocks.into_remainder() {
+        *v = refmath::pow_const(*v as f64, halves) as f32;
+    }
+}
+
+/// NumPy's float64 remainder where the fast path holds (the JIT's `vector_mod`: quotient below
+/// 2⁵², both operands finite, b ≠ 0): `(value, true)`; otherwise `(_, false)`.
+#[inline(always)]
+fn mod_fast(a: f64, b: f64) -> (f64, bool) {
+    let q = (a / b).trunc();
+    let r = (-q).mul_add(b, a);
+    let wrong = (r < 0.0 && a > 0.0) | (r > 0.0 && a < 0.0);
+    let r = if wrong { r + b.copysign(a) } else { r };
+    let differ = (r < 0.0 && b >= 0.0) | (r > 0.0 && b < 0.0);
+    let m = if differ { r + b } else { r };
+    let m = if m == 0.0 { 0.0f64.copysign(b) } else { m };
+    let ok = (a.abs() < b.abs() * 4503599627370496.0) & (b.abs() < f64::INFINITY);
+    (m, ok)
+}
+
+/// The scalar reference for the lanes `mod_fast` does not cover (behind a call LLVM keeps in
+/// its branch).
+#[inline(never)]
+fn mod_slow(a: f64, b: f64) -> f64 {
+    crate::semantics::scalar::mod_f64(a, b)
+}
+
+/// `x[i] % y[i]` into `x` (float64), in blocks of 8 that LLVM vectorises.
+#[inline(always)]
+fn mod_map(xs: &mut [f64], ys: &[f64]) {
+    for (xb, yb) in xs.chunks_mut(8).zip(ys.chunks(8)) {
+        let mut all = true;
+        let mut out = [0.0f64; 8];
+        for ((o, &x), &y) in out.iter_mut().zip(xb.iter()).zip(yb) {
+            let (m, ok) = mod_fast(x, y);
+            all &= ok;
+            *o = m;
+        }
+        if !all {
+            for ((o, &x), &y) in out.iter_mut().zip(xb.iter()).zip(yb) {
+                if !mod_fast(x, y).1 {
+                    *o = mod_slow(x, y);
+                }
+            }
+        }
+        xb.copy_from_slice(&out[..xb.len()]);
+    }
+}
+
+/// [`mod_map`] on float32 values (through float64, rounded once, as the JIT computes them).
+#[inline(always)]
+fn mod_map32(xs: &mut [f32], ys: &[f32]) {
+    for (xb, yb) in xs.chunks_mut(8).zip(ys.chunks(8)) {
+        let mut all = true;
+        let mut out = [0.0f64; 8];
+        for ((o, &x), &y) in out.iter_mut().zip(xb.iter()).zip(yb) {
+            let (m, ok) = mod_fast(x as f64, y as f64);
+            all &= ok;
+            *o = m;
+        }
+        if !all {
+            for ((o, &x), &y) in out.iter_mut().zip(xb.iter()).zip(yb) {
+                let (a, b) = (x as f64, y as f64);
+                if !mod_fast(a, b).1 {
+                    *o = mod_slow(a, b);
+                }
+            }
+        }
+        for (x, o) in xb.iter_mut().zip(out) {
+            *x = o as f32;
+        }
+    }
+}
+
 /// `arctan2(x[i], y[i])` into `x` (float64).
 #[inline(always)]
 fn map2(xs: &mut [f64], ys: &[f64]) {
@@ -118,6 +236,56 @@ macro_rules! two_arg {
                 };
                 // SAFETY: handed out by `tile_fn` only after `detect` found these features.
                 unsafe { atan2_64(xs, ys) }
+            }
+            #[target_feature(enable = $features)]
+            fn pow_const_64(xs: &mut [f64], halves: i32) {
+                super::super::pow_const_map(xs, halves)
+            }
+            #[target_feature(enable = $features)]
+            fn pow_const_f32(xs: &mut [f32], halves: i32) {
+                super::super::pow_const_map32(xs, halves)
+            }
+            #[target_feature(enable = $features)]
+            fn modulo_64(xs: &mut [f64], ys: &[f64]) {
+                super::super::mod_map(xs, ys)
+            }
+            #[target_feature(enable = $features)]
+            fn modulo_f32(xs: &mut [f32], ys: &[f32]) {
+                super::super::mod_map32(xs, ys)
+            }
+            pub(crate) extern "C" fn pow_const(x: *mut f64, n: usize, halves: i64) {
+                // SAFETY: the kernel's own tile buffer of `n` float64 values.
+                let xs = unsafe { std::slice::from_raw_parts_mut(x, n) };
+                // SAFETY: handed out by `op_tile_fn` only after `detect` found these features.
+                unsafe { pow_const_64(xs, halves as i32) }
+            }
+            pub(crate) extern "C" fn pow_const_32(x: *mut f32, n: usize, halves: i64) {
+                // SAFETY: the kernel's own tile buffer of `n` float32 values.
+                let xs = unsafe { std::slice::from_raw_parts_mut(x, n) };
+                // SAFETY: as above.
+                unsafe { pow_const_f32(xs, halves as i32) }
+            }
+            pub(crate) extern "C" fn modulo(x: *mut f64, y: *const f64, n: usize) {
+                // SAFETY: two of the kernel's own tile buffers of `n` float64 values.
+                let (xs, ys) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(x, n),
+                        std::slice::from_raw_parts(y, n),
+                    )
+                };
+                // SAFETY: as above.
+                unsafe { modulo_64(xs, ys) }
+            }
+            pub(crate) extern "C" fn modulo_32(x: *mut f32, y: *const f32, n: usize) {
+                // SAFETY: two of the kernel's own tile buffers of `n` float32 values.
+                let (xs, ys) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(x, n),
+                        std::slice::from_raw_parts(y, n),
+                    )
+                };
+                // SAFETY: as above.
+                unsafe { modulo_f32(xs, ys) }
             }
             pub(crate) extern "C" fn atan2_32(x: *mut f32, y: *const f32, n: usize) {
                 // SAFETY: as above, float32 buffers.

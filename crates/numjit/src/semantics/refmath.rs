@@ -1116,48 +1116,93 @@ pub fn pow(x: f64, y: f64) -> f64 {
     f64::from_bits(r.to_bits() | sign)
 }
 
+/// Values computed lane by lane: one `f64` (the reference), or a fixed array of them (the
+/// wide tile routines, which LLVM vectorises), so that one source gives both, operation for
+/// operation.
+pub(crate) trait Lanes: Copy {
+    /// `f` on each lane.
+    fn map(self, f: impl Fn(f64) -> f64) -> Self;
+    /// `f` on each pair of lanes.
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self;
+    /// `f` on each triple of lanes.
+    fn zip3(self, o: Self, p: Self, f: impl Fn(f64, f64, f64) -> f64) -> Self;
+}
+
+impl Lanes for f64 {
+    #[inline(always)]
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        f(self)
+    }
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        f(self, o)
+    }
+    #[inline(always)]
+    fn zip3(self, o: Self, p: Self, f: impl Fn(f64, f64, f64) -> f64) -> Self {
+        f(self, o, p)
+    }
+}
+
+impl<const L: usize> Lanes for [f64; L] {
+    #[inline(always)]
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        std::array::from_fn(|k| f(self[k]))
+    }
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        std::array::from_fn(|k| f(self[k], o[k]))
+    }
+    #[inline(always)]
+    fn zip3(self, o: Self, p: Self, f: impl Fn(f64, f64, f64) -> f64) -> Self {
+        std::array::from_fn(|k| f(self[k], o[k], p[k]))
+    }
+}
+
 /// A double-double value `hi + lo` whose `lo` may be known to be zero (`None`), so that
 /// products with exact operands skip those terms (the JIT's `vmath::pow_const` makes the same
 /// choices, operation for operation).
-type Dd = (f64, Option<f64>);
+type Dd<T> = (T, Option<T>);
 
 /// `a · b` as a double-double: the rounded product of the heads, its exact error by fma, and
 /// the cross terms (`al·bl`, below 2⁻¹⁰⁰ relative, is dropped). Not renormalised.
-fn dd_mul((ah, al): Dd, (bh, bl): Dd) -> Dd {
-    let p = ah * bh;
-    let e = fma(ah, bh, -p);
+#[inline(always)]
+fn dd_mul<T: Lanes>((ah, al): Dd<T>, (bh, bl): Dd<T>) -> Dd<T> {
+    let p = ah.zip(bh, |a, b| a * b);
+    let e = ah.zip3(bh, p, |a, b, p| fma(a, b, -p));
     let t = match (al, bl) {
         (None, None) => return (p, Some(e)),
-        (Some(al), None) => al * bh,
-        (None, Some(bl)) => ah * bl,
-        (Some(al), Some(bl)) => fma(ah, bl, al * bh),
+        (Some(al), None) => al.zip(bh, |l, b| l * b),
+        (None, Some(bl)) => ah.zip(bl, |a, l| a * l),
+        (Some(al), Some(bl)) => ah.zip3(bl, al.zip(bh, |l, b| l * b), fma),
     };
-    (p, Some(e + t))
+    (p, Some(e.zip(t, |e, t| e + t)))
 }
 
 /// `a²` as a double-double (see [`dd_mul`]).
-fn dd_sqr((ah, al): Dd) -> Dd {
-    let p = ah * ah;
-    let e = fma(ah, ah, -p);
+#[inline(always)]
+fn dd_sqr<T: Lanes>((ah, al): Dd<T>) -> Dd<T> {
+    let p = ah.map(|a| a * a);
+    let e = ah.zip(p, |a, p| fma(a, a, -p));
     match al {
         None => (p, Some(e)),
         Some(al) => {
-            let t = ah * al;
-            (p, Some(e + (t + t)))
+            let t = ah.zip(al, |a, l| a * l);
+            (p, Some(e.zip(t, |e, t| e + (t + t))))
         }
     }
 }
 
 /// `√a` as a double-double: the rounded root and the correction `(a − s²)/(2s)`, with
 /// `a − s²` exact by fma.
-fn dd_sqrt((h, l): Dd) -> Dd {
-    let s = h.sqrt();
-    let r = fma(-s, s, h);
+#[inline(always)]
+fn dd_sqrt<T: Lanes>((h, l): Dd<T>) -> Dd<T> {
+    let s = h.map(f64::sqrt);
+    let r = s.zip(h, |s, h| fma(-s, s, h));
     let r = match l {
         None => r,
-        Some(l) => r + l,
+        Some(l) => r.zip(l, |r, l| r + l),
     };
-    (s, Some(r / (s + s)))
+    (s, Some(r.zip(s, |r, s| r / (s + s))))
 }
 
 /// `x ** (halves / 2)` for a constant exponent that is an integer or half an integer
@@ -1176,26 +1221,34 @@ fn dd_sqrt((h, l): Dd) -> Dd {
 ///
 /// The JIT emits exactly these operations (`codegen::vmath`), vector and scalar alike.
 pub fn pow_const(x: f64, halves: i32) -> f64 {
+    pow_const_lanes(x, halves)
+}
+
+/// [`pow_const`] on every lane of `x` (the wide tile routines call it on arrays).
+#[inline(always)]
+pub(crate) fn pow_const_lanes<T: Lanes>(x: T, halves: i32) -> T {
     let half = halves % 2 != 0;
     let x = if half {
-        if x == f64::NEG_INFINITY {
-            f64::INFINITY
-        } else {
-            x + 0.0
-        }
+        x.map(|v| {
+            if v == f64::NEG_INFINITY {
+                f64::INFINITY
+            } else {
+                v + 0.0
+            }
+        })
     } else {
         x
     };
-    let base: Dd = if halves < 0 {
-        let r = 1.0 / x;
-        let e = fma(-r, x, 1.0);
-        (r, Some(e * r))
+    let base: Dd<T> = if halves < 0 {
+        let r = x.map(|v| 1.0 / v);
+        let e = r.zip(x, |r, x| fma(-r, x, 1.0));
+        (r, Some(e.zip(r, |e, r| e * r)))
     } else {
         (x, None)
     };
     let root = half.then(|| dd_sqrt(base));
     let mut n = halves.unsigned_abs() / 2;
-    let mut acc: Option<Dd> = None;
+    let mut acc: Option<Dd<T>> = None;
     let mut b = base;
     while n > 0 {
         if n & 1 == 1 {
@@ -1215,17 +1268,19 @@ pub fn pow_const(x: f64, halves: i32) -> f64 {
             Some(a) => dd_mul(a, s),
         });
     }
-    let (p, e) = acc.unwrap_or((1.0, None));
+    let Some((p, e)) = acc else {
+        return x.map(|_| 1.0);
+    };
     match e {
         None => p,
-        Some(e) => {
+        Some(e) => p.zip(e, |p, e| {
             let r = p + e;
             if r.is_nan() || p == 0.0 {
                 p
             } else {
                 r
             }
-        }
+        }),
     }
 }
 
