@@ -31,7 +31,7 @@ use crate::types::shape_str;
 use crate::types::Dims;
 use crate::types::IntoOut;
 use crate::types::{Arg, Array, Casting, DType, Out};
-use numjit_syntax::ast::Expr;
+use numjit_syntax::ast::{Expr, ExprKind};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -342,8 +342,21 @@ impl Compiled {
             };
             values.push(match mode {
                 Mode::Jit(sched) => {
-                    let a = r.arg.eval_in(scope, sched)?;
-                    Hidden::Value(reduce::reduce(&a, r.op, r.axis, sched).map_err(fail)?)
+                    // A bare name is reduced where it lies, without a copy.
+                    let direct = match &r.arg.ast().kind {
+                        ExprKind::Name(n) => scope
+                            .get(n)
+                            .and_then(|a| reduce::reduce_arg(a, r.op, r.axis, sched)),
+                        _ => None,
+                    };
+                    let value = match direct {
+                        Some(v) => v,
+                        None => {
+                            let a = r.arg.eval_in(scope, sched)?;
+                            reduce::reduce(&a, r.op, r.axis, sched)
+                        }
+                    };
+                    Hidden::Value(value.map_err(fail)?)
                 }
                 Mode::Interp => {
                     let a = r.arg.interpret_in(scope)?;

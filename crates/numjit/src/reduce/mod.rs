@@ -48,7 +48,7 @@
 //! has the same bits for every thread count and schedule.
 
 use crate::exec::{self, Schedule};
-use crate::types::{Array, Complex64, DType};
+use crate::types::{raw, Arg, Array, Complex64, DType};
 use ndarray::{ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn};
 use numjit_syntax::ast::ReduceOp;
 use std::borrow::Cow;
@@ -132,6 +132,77 @@ pub fn reduce(
     axis: Option<i64>,
     sched: &Schedule,
 ) -> Result<Array, String> {
+    let views = match a {
+        Array::Bool(x) => Views::Bool(x.view()),
+        Array::Int32(x) => Views::Int32(x.view()),
+        Array::Int64(x) => Views::Int64(x.view()),
+        Array::Float32(x) => Views::Float32(x.view()),
+        Array::Float64(x) => Views::Float64(x.view()),
+        Array::Complex128(x) => Views::Complex128(x.view()),
+    };
+    reduce_views(views, op, axis, sched)
+}
+
+/// [`reduce`] of an input as it is bound, read in place (no copy of the argument), when it
+/// is an array numjit can view directly (see `types::raw::view`); `None` otherwise.
+pub fn reduce_arg(
+    a: &Arg<'_>,
+    op: ReduceOp,
+    axis: Option<i64>,
+    sched: &Schedule,
+) -> Option<Result<Array, String>> {
+    let views = match a.dtype() {
+        DType::Bool => Views::Bool(raw::view(a)?),
+        DType::Int32 => Views::Int32(raw::view(a)?),
+        DType::Int64 => Views::Int64(raw::view(a)?),
+        DType::Float32 => Views::Float32(raw::view(a)?),
+        DType::Float64 => Views::Float64(raw::view(a)?),
+        DType::Complex128 => Views::Complex128(raw::view(a)?),
+        DType::Bytes(_) => return None,
+    };
+    Some(reduce_views(views, op, axis, sched))
+}
+
+/// The data a reduction reads: a view of one dtype.
+enum Views<'a> {
+    Bool(ArrayViewD<'a, bool>),
+    Int32(ArrayViewD<'a, i32>),
+    Int64(ArrayViewD<'a, i64>),
+    Float32(ArrayViewD<'a, f32>),
+    Float64(ArrayViewD<'a, f64>),
+    Complex128(ArrayViewD<'a, Complex64>),
+}
+
+impl Views<'_> {
+    fn shape(&self) -> &[usize] {
+        match self {
+            Views::Bool(x) => x.shape(),
+            Views::Int32(x) => x.shape(),
+            Views::Int64(x) => x.shape(),
+            Views::Float32(x) => x.shape(),
+            Views::Float64(x) => x.shape(),
+            Views::Complex128(x) => x.shape(),
+        }
+    }
+
+    fn dtype(&self) -> DType {
+        match self {
+            Views::Bool(_) => DType::Bool,
+            Views::Int32(_) => DType::Int32,
+            Views::Int64(_) => DType::Int64,
+            Views::Float32(_) => DType::Float32,
+            Views::Float64(_) => DType::Float64,
+            Views::Complex128(_) => DType::Complex128,
+        }
+    }
+}
+
+fn reduce_views(
+    a: Views<'_>,
+    op: ReduceOp,
+    axis: Option<i64>,
+    sched: &Schedule,
+) -> Result<Array, String> {
     let shape = result_shape(a.shape(), op, axis)?;
     let dtype = result_dtype(a.dtype(), op);
     if crate::types::byte_size(dtype, &shape).is_none() {
@@ -144,83 +215,91 @@ pub fn reduce(
     let r = Reducer { ax, sched };
     use ReduceOp::*;
     Ok(match (a, op) {
-        (Array::Bool(x), Sum) => Array::Int64(r.blocks(x, &|s| count(s), &add_i64, &|v| v)),
-        (Array::Bool(x), Prod) => {
-            Array::Int64(r.blocks(x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v as i64))
+        (Views::Bool(x), Sum) => Array::Int64(r.blocks(&x, &|s| count(s), &add_i64, &|v| v)),
+        (Views::Bool(x), Prod) => {
+            Array::Int64(r.blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v as i64))
         }
-        (Array::Bool(x), Min) => {
-            Array::Bool(r.blocks(x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v))
+        (Views::Bool(x), Min) => {
+            Array::Bool(r.blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v))
         }
-        (Array::Bool(x), Max) => {
-            Array::Bool(r.blocks(x, &|s| s.iter().any(|&b| b), &|p, q| p | q, &|v| v))
+        (Views::Bool(x), Max) => {
+            Array::Bool(r.blocks(&x, &|s| s.iter().any(|&b| b), &|p, q| p | q, &|v| v))
         }
-        (Array::Int32(x), Sum) => Array::Int64(r.blocks(
-            x,
+        (Views::Int32(x), Sum) => Array::Int64(r.blocks(
+            &x,
             &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v as i64)),
             &add_i64,
             &|v| v,
         )),
-        (Array::Int32(x), Prod) => Array::Int64(r.blocks(
-            x,
+        (Views::Int32(x), Prod) => Array::Int64(r.blocks(
+            &x,
             &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v as i64)),
             &|p, q| p.wrapping_mul(q),
             &|v| v,
         )),
-        (Array::Int32(x), Min) => Array::Int32(r.extremum(x, &|p, q| p.min(q))),
-        (Array::Int32(x), Max) => Array::Int32(r.extremum(x, &|p, q| p.max(q))),
-        (Array::Int64(x), Sum) => Array::Int64(r.blocks(
-            x,
+        (Views::Int32(x), Min) => Array::Int32(r.extremum(&x, &|p, q| p.min(q))),
+        (Views::Int32(x), Max) => Array::Int32(r.extremum(&x, &|p, q| p.max(q))),
+        (Views::Int64(x), Sum) => Array::Int64(r.blocks(
+            &x,
             &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v)),
             &add_i64,
             &|v| v,
         )),
-        (Array::Int64(x), Prod) => Array::Int64(r.blocks(
-            x,
+        (Views::Int64(x), Prod) => Array::Int64(r.blocks(
+            &x,
             &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v)),
             &|p, q| p.wrapping_mul(q),
             &|v| v,
         )),
-        (Array::Int64(x), Min) => Array::Int64(r.extremum(x, &|p, q| p.min(q))),
-        (Array::Int64(x), Max) => Array::Int64(r.extremum(x, &|p, q| p.max(q))),
-        (Array::Float32(x), Sum) => {
-            Array::Float32(r.pairwise(x, &pairwise::<f32>, &|p, q| p + q, &|v| 0.0 + v, split_real))
+        (Views::Int64(x), Min) => Array::Int64(r.extremum(&x, &|p, q| p.min(q))),
+        (Views::Int64(x), Max) => Array::Int64(r.extremum(&x, &|p, q| p.max(q))),
+        (Views::Float32(x), Sum) => Array::Float32(r.pairwise(
+            &x,
+            &pairwise::<f32>,
+            &|p, q| p + q,
+            &|v| 0.0 + v,
+            split_real,
+        )),
+        (Views::Float32(x), Prod) => {
+            Array::Float32(r.blocks(&x, &product::<f32>, &|p, q| p * q, &|v| v))
         }
-        (Array::Float32(x), Prod) => {
-            Array::Float32(r.blocks(x, &product::<f32>, &|p, q| p * q, &|v| v))
+        (Views::Float32(x), Min) => {
+            Array::Float32(r.float_extremum(&x, &float_extreme::<f32, false>, &fmin::<f32>))
         }
-        (Array::Float32(x), Min) => {
-            Array::Float32(r.float_extremum(x, &float_extreme::<f32, false>, &fmin::<f32>))
+        (Views::Float32(x), Max) => {
+            Array::Float32(r.float_extremum(&x, &float_extreme::<f32, true>, &fmax::<f32>))
         }
-        (Array::Float32(x), Max) => {
-            Array::Float32(r.float_extremum(x, &float_extreme::<f32, true>, &fmax::<f32>))
+        (Views::Float64(x), Sum) => Array::Float64(r.pairwise(
+            &x,
+            &pairwise::<f64>,
+            &|p, q| p + q,
+            &|v| 0.0 + v,
+            split_real,
+        )),
+        (Views::Float64(x), Prod) => {
+            Array::Float64(r.blocks(&x, &product::<f64>, &|p, q| p * q, &|v| v))
         }
-        (Array::Float64(x), Sum) => {
-            Array::Float64(r.pairwise(x, &pairwise::<f64>, &|p, q| p + q, &|v| 0.0 + v, split_real))
+        (Views::Float64(x), Min) => {
+            Array::Float64(r.float_extremum(&x, &float_extreme::<f64, false>, &fmin::<f64>))
         }
-        (Array::Float64(x), Prod) => {
-            Array::Float64(r.blocks(x, &product::<f64>, &|p, q| p * q, &|v| v))
+        (Views::Float64(x), Max) => {
+            Array::Float64(r.float_extremum(&x, &float_extreme::<f64, true>, &fmax::<f64>))
         }
-        (Array::Float64(x), Min) => {
-            Array::Float64(r.float_extremum(x, &float_extreme::<f64, false>, &fmin::<f64>))
-        }
-        (Array::Float64(x), Max) => {
-            Array::Float64(r.float_extremum(x, &float_extreme::<f64, true>, &fmax::<f64>))
-        }
-        (Array::Complex128(x), Sum) => Array::Complex128(r.pairwise(
-            x,
+        (Views::Complex128(x), Sum) => Array::Complex128(r.pairwise(
+            &x,
             &pairwise_complex,
             &|p: Complex64, q: Complex64| Complex64::new(p.re + q.re, p.im + q.im),
             &|v| Complex64::new(0.0 + v.re, 0.0 + v.im),
             split_complex,
         )),
-        (Array::Complex128(x), Prod) => Array::Complex128(r.blocks(
-            x,
+        (Views::Complex128(x), Prod) => Array::Complex128(r.blocks(
+            &x,
             &|s| s.iter().fold(Complex64::new(1.0, 0.0), |p, &q| cmul(p, q)),
             &cmul,
             &|v| v,
         )),
-        (Array::Complex128(x), Min) => Array::Complex128(r.extremum(x, &cmin)),
-        (Array::Complex128(x), Max) => Array::Complex128(r.extremum(x, &cmax)),
+        (Views::Complex128(x), Min) => Array::Complex128(r.extremum(&x, &cmin)),
+        (Views::Complex128(x), Max) => Array::Complex128(r.extremum(&x, &cmax)),
     })
 }
 
@@ -561,7 +640,7 @@ impl Reducer<'_> {
     /// A reduction cut by [`Plan::Blocks`].
     fn blocks<T, A, R>(
         &self,
-        x: &ArrayD<T>,
+        x: &ArrayViewD<'_, T>,
         leaf: &(dyn Fn(&[T]) -> A + Sync),
         combine: &(dyn Fn(A, A) -> A + Sync),
         finish: &(dyn Fn(A) -> R + Sync),
@@ -577,7 +656,7 @@ impl Reducer<'_> {
     /// A pairwise sum cut along NumPy's tree with `split`.
     fn pairwise<T, A, R>(
         &self,
-        x: &ArrayD<T>,
+        x: &ArrayViewD<'_, T>,
         leaf: &(dyn Fn(&[T]) -> A + Sync),
         combine: &(dyn Fn(A, A) -> A + Sync),
         finish: &(dyn Fn(A) -> R + Sync),
@@ -594,7 +673,7 @@ impl Reducer<'_> {
     /// `min`/`max` with the binary operation `pick` (accumulator first); runs are never empty
     /// (checked by [`result_shape`]), but an empty one would give the default value rather
     /// than panic.
-    fn extremum<T>(&self, x: &ArrayD<T>, pick: &(dyn Fn(T, T) -> T + Sync)) -> ArrayD<T>
+    fn extremum<T>(&self, x: &ArrayViewD<'_, T>, pick: &(dyn Fn(T, T) -> T + Sync)) -> ArrayD<T>
     where
         T: Copy + Send + Sync + Default,
     {
@@ -616,7 +695,7 @@ impl Reducer<'_> {
     /// Float `min`/`max`: runs reduced by `leaf` (equal to folding `pick`), combined by `pick`.
     fn float_extremum<F: Float + Default>(
         &self,
-        x: &ArrayD<F>,
+        x: &ArrayViewD<'_, F>,
         leaf: &(dyn Fn(&[F]) -> Option<F> + Sync),
         pick: &(dyn Fn(F, F) -> F + Sync),
     ) -> ArrayD<F> {
@@ -663,7 +742,7 @@ impl Reducer<'_> {
 
     fn run<T, A, R>(
         &self,
-        x: &ArrayD<T>,
+        x: &ArrayViewD<'_, T>,
         plan: Plan,
         leaf: &(dyn Fn(&[T]) -> A + Sync),
         combine: &(dyn Fn(A, A) -> A + Sync),

@@ -1,9 +1,11 @@
 //! Owns every dereference of a borrowed view's raw pointer: element reads for the
 //! interpreter, addresses and byte ranges for the executor, overlap tests, and aliasing views
-//! for scripts. This is one of numjit's two `unsafe` modules (the other is `codegen::jit`).
+//! for scripts, and ndarray views of inputs for reductions. One of numjit's `unsafe` modules
+//! (with `exec::call` and `codegen::wide`).
 //! Must not touch expressions, kernels or threads.
 
-use super::{Arg, Complex64, DType, Out, Scalar, Storage, Strided};
+use super::{Arg, Complex64, DType, Element, Out, Scalar, Storage, Strided};
+use ndarray::ShapeBuilder;
 use std::marker::PhantomData;
 
 /// The address of `arg`'s first element (not dereferenced here, so no `unsafe`).
@@ -14,6 +16,27 @@ pub(crate) fn arg_ptr(arg: &Arg<'_>) -> *const u8 {
         Storage::Placeholder => std::ptr::null(),
     };
     base.wrapping_offset(arg.offset * arg.dtype.size() as isize)
+}
+
+/// `arg` as an ndarray view of `T`, when it is an array of that dtype in borrowed memory with
+/// non-negative strides and `T`'s alignment (what reductions read in place); `None`
+/// otherwise (the caller then copies).
+pub(crate) fn view<'a, T: Element>(arg: &Arg<'a>) -> Option<ndarray::ArrayViewD<'a, T>> {
+    if arg.dtype != T::DTYPE || !matches!(arg.storage, Storage::Ptr(_)) {
+        return None;
+    }
+    let ptr = arg_ptr(arg) as *const T;
+    if arg.strides.iter().any(|&s| s < 0) || !(ptr as usize).is_multiple_of(align_of::<T>()) {
+        return None;
+    }
+    let strides: Vec<usize> = arg.strides.iter().map(|&s| s as usize).collect();
+    let shape = ndarray::IxDyn(&arg.shape).strides(ndarray::IxDyn(&strides));
+    // SAFETY: an `Arg` over borrowed memory (`Storage::Ptr`) is made from a live borrow of
+    // lifetime 'a whose memory holds every element its shape and (element) strides reach,
+    // of its dtype, which is `T`'s; the pointer is aligned for `T` and the strides are
+    // non-negative (checked above), as `from_shape_ptr` requires; the view is read-only, like
+    // the borrow.
+    Some(unsafe { ndarray::ArrayViewD::from_shape_ptr(shape, ptr) })
 }
 
 /// The address of `out`'s first element.

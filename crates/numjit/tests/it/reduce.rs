@@ -1280,3 +1280,61 @@ fn long_axes_with_an_empty_result_reduce_to_empty() {
     let e = reduce(&huge, ReduceOp::Sum, Some(1), &sched(1)).unwrap_err();
     assert!(e.contains("more than memory can address"), "{e}");
 }
+
+/// A reduction of a bare name reads the bound array in place (no copy); over every layout a
+/// view can have (contiguous, transposed, strided, reversed, broadcast-free 0-d and empty)
+/// and every dtype it must equal the interpreter's (which copies first), bit for bit.
+#[test]
+fn bare_names_reduce_in_place_as_the_interpreter_does() {
+    use ndarray::{s, Array2};
+    let m = Array2::from_shape_fn((37, 129), |(i, j)| {
+        ((i * 131 + j * 17) % 97) as f64 * 0.37 - 11.0 + if (i + j) % 13 == 0 { 1e-9 } else { 0.0 }
+    });
+    let views = [
+        m.view(),
+        m.t(),
+        m.slice(s![.., ..;3]),
+        m.slice(s![..;-2, 5..]),
+        m.slice(s![3..3, ..]),
+        m.slice(s![.., 7..8]),
+    ];
+    for (k, v) in views.iter().enumerate() {
+        let f32s = v.mapv(|x| x as f32);
+        let ints = v.mapv(|x| x as i64);
+        let i32s = v.mapv(|x| x as i32);
+        let bools = v.mapv(|x| x > 0.0);
+        let cplx = v.mapv(|x| numjit::Complex64::new(x, -x * 0.5));
+        for expr in [
+            "sum(a)",
+            "prod(a)",
+            "min(a)",
+            "max(a)",
+            "sum(a, axis=0)",
+            "sum(a, axis=1)",
+            "max(a, axis=-1)",
+            "min(a, axis=0)",
+            "prod(a, axis=1)",
+        ] {
+            let bind = |d: usize| match d {
+                0 => numjit::vars! {"a" => v.view()},
+                1 => numjit::vars! {"a" => &f32s},
+                2 => numjit::vars! {"a" => &ints},
+                3 => numjit::vars! {"a" => &i32s},
+                4 => numjit::vars! {"a" => &bools},
+                _ => numjit::vars! {"a" => &cplx},
+            };
+            for d in 0..6 {
+                let jit = numjit::eval(expr, bind(d));
+                let reference = numjit::interpret(expr, bind(d));
+                match (jit, reference) {
+                    (Ok(j), Ok(r)) => assert!(
+                        format!("{j:?}") == format!("{r:?}"),
+                        "view {k}, dtype {d}, `{expr}`: {j:?} vs {r:?}"
+                    ),
+                    (Err(j), Err(r)) => assert_eq!(j.to_string(), r.to_string()),
+                    (j, r) => panic!("view {k}, dtype {d}, `{expr}`: {j:?} vs {r:?}"),
+                }
+            }
+        }
+    }
+}
