@@ -31,7 +31,7 @@ use crate::types::shape_str;
 use crate::types::Dims;
 use crate::types::IntoOut;
 use crate::types::{Arg, Array, Casting, DType, Out};
-use numjit_syntax::ast::{Expr, ExprKind};
+use numjit_syntax::ast::{Expr, ExprKind, ReduceOp};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -223,6 +223,46 @@ impl Compiled {
         })
     }
 
+    /// `sum` over all elements of this expression. Computed piece by piece as the kernel
+    /// produces them (each subtree of the pairwise sum into a small buffer, never the whole
+    /// argument) when the result is float64 or float32 and its operands walk it along one
+    /// axis; otherwise the argument is evaluated and reduced. Bit for bit the same either way
+    /// (the same pieces, pairwise sums and combination).
+    fn sum_all(
+        &self,
+        scope: &Scope<'_, '_>,
+        sched: &Schedule,
+    ) -> Result<std::result::Result<Array, String>> {
+        self.with_reductions(scope, Mode::Jit(sched), |scope| {
+            let p = self.prepare(scope)?;
+            self.check_size(&p)?;
+            let n: usize = p.shape.iter().product();
+            let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+            let kernel = |layout: &[Access]| self.kernel(&p.typed, layout);
+            macro_rules! fused {
+                ($t:ty, $variant:ident) => {
+                    exec::with_filler::<$t, _>(&p.shape, &args, &kernel, |fill| {
+                        reduce::sum_filled(n, sched, fill)
+                    })
+                    .map_err(|e| e.with_source(self.source()))?
+                    .map(Array::$variant)
+                };
+            }
+            let fused = match p.typed.program.dtype() {
+                DType::Float64 => fused!(f64, Float64),
+                DType::Float32 => fused!(f32, Float32),
+                _ => None,
+            };
+            match fused {
+                Some(sum) => Ok(Ok(sum)),
+                None => {
+                    let a = self.eval_prepared(&p, sched)?;
+                    Ok(reduce::reduce(&a, ReduceOp::Sum, None, sched))
+                }
+            }
+        })
+    }
+
     pub(super) fn eval_prepared(&self, p: &Prepared<'_, '_>, sched: &Schedule) -> Result<Array> {
         self.check_size(p)?;
         let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
@@ -348,6 +388,13 @@ impl Compiled {
                             .get(n)
                             .and_then(|a| reduce::reduce_arg(a, r.op, r.axis, sched)),
                         _ => None,
+                    };
+                    let direct = match direct {
+                        Some(v) => Some(v),
+                        None if r.axis.is_none() && r.op == ReduceOp::Sum => {
+                            Some(r.arg.sum_all(scope, sched)?)
+                        }
+                        None => None,
                     };
                     let value = match direct {
                         Some(v) => v,

@@ -99,6 +99,7 @@ pub(super) fn keep(pool: &Pool) {
 }
 
 /// One operand's base pointer and byte strides along the (coalesced) output axes.
+#[derive(Clone)]
 pub(super) struct Operand {
     pub(super) ptr: *mut u8,
     pub(super) strides: Steps,

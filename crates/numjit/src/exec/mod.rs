@@ -12,7 +12,7 @@ mod call;
 
 use crate::codegen::{Access, Kernel};
 use crate::types::raw::{arg_ptr, out_ptr};
-use crate::types::{Arg, Dims, Out, Steps};
+use crate::types::{Arg, Dims, Element, Out, Steps};
 use call::{keep, Job, Operand, Plan, Pool, Task};
 use numjit_syntax::Result;
 use smallvec::SmallVec;
@@ -317,6 +317,97 @@ pub fn run(
     let plan = &plan;
     dispatch(&pool, tasks.len(), &|k| plan.run_task(tasks[k]));
     Ok(())
+}
+
+/// Calls `body` with a *filler* for the result of the kernel `kernel_for` returns (for a
+/// program whose result has `T`'s dtype and the C-ordered `shape`): `fill(start, buf)`
+/// computes the result's elements `start .. start + buf.len()` into `buf`. A reduction can
+/// so consume its argument piece by piece without materialising it. Returns `Ok(None)`,
+/// without calling `body`, unless every operand walks the result along one coalesced axis
+/// (then a flat range of the result is a range of every operand).
+pub fn with_filler<T: Element, R>(
+    shape: &[usize],
+    args: &[&Arg<'_>],
+    kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
+    body: impl FnOnce(&(dyn Fn(usize, &mut [T]) + Sync)) -> R,
+) -> Result<Option<R>> {
+    let total: usize = shape.iter().product();
+    let size = T::DTYPE.size();
+    if total == 0 || args.iter().any(|a| a.is_placeholder()) {
+        return Ok(None);
+    }
+    // The output's C-order strides (a contiguous buffer), in elements.
+    let mut out_strides = vec![0isize; shape.len()];
+    let mut step = 1isize;
+    for d in (0..shape.len()).rev() {
+        out_strides[d] = step;
+        step *= shape[d] as isize;
+    }
+    let mut ops: SmallVec<[Operand; 8]> = SmallVec::new();
+    ops.push(Operand {
+        ptr: std::ptr::null_mut(),
+        strides: broadcast_strides(shape, &out_strides, size, shape),
+    });
+    for a in args {
+        ops.push(Operand {
+            ptr: arg_ptr(a) as *mut u8,
+            strides: broadcast_strides(&a.shape, &a.strides, a.dtype.size(), shape),
+        });
+    }
+    let flat = coalesce(shape, &mut ops);
+    if flat.len() != 1 || ops[0].strides[0] != size as isize {
+        return Ok(None);
+    }
+    let layout: SmallVec<[Access; 8]> = ops
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let s = o.strides[0];
+            let sz = if k == 0 {
+                size
+            } else {
+                args[k - 1].dtype.size()
+            };
+            if s == 0 {
+                Access::Scalar
+            } else if s == sz as isize {
+                Access::Contiguous
+            } else {
+                Access::Strided
+            }
+        })
+        .collect();
+    let kernel = kernel_for(&layout)?;
+    let sizes = std::iter::once(size).chain(args.iter().map(|a| a.dtype.size()));
+    assert!(
+        kernel.sizes.len() == ops.len() && kernel.sizes.iter().copied().eq(sizes),
+        "a kernel compiled for its operands"
+    );
+    let plan = Plan {
+        shape: flat,
+        ops,
+        kernel: Some(kernel),
+    };
+    // The whole plan (which is Sync), not its fields.
+    let plan = &plan;
+    let fill = |start: usize, buf: &mut [T]| {
+        assert!(start + buf.len() <= total, "a range of the result");
+        let mut mine = Plan {
+            shape: plan.shape.clone(),
+            ops: plan.ops.clone(),
+            kernel: plan.kernel.clone(),
+        };
+        // Element `start` of the result lands at the start of `buf`; the kernel writes
+        // elements start .. start + buf.len() only.
+        mine.ops[0].ptr = (buf.as_mut_ptr() as *mut u8).wrapping_offset(-((start * size) as isize));
+        mine.run_task(Task {
+            row: 0,
+            m: 1,
+            col: start,
+            n: buf.len(),
+        });
+    };
+    Ok(Some(body(&fill)))
 }
 
 /// Runs `task(0) … task(count - 1)` on `pool`, the calling thread included. The calling

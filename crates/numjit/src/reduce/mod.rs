@@ -163,6 +163,52 @@ pub fn reduce_arg(
     Some(reduce_views(views, op, axis, sched))
 }
 
+/// Elements computed at a time by [`sum_filled`]: a subtree of the pairwise sum that fits in
+/// L1 (32 KiB of float64).
+const FILL: usize = 4096;
+
+/// `sum` over all `n` elements of an argument that `fill(start, buf)` computes piece by piece
+/// (never materialised): the pieces, pairwise trees and combination of [`reduce`], so the
+/// same bits, with each subtree of at most [`FILL`] elements computed into a small buffer
+/// and summed there. Pieces run on the pool as [`reduce`]'s do.
+pub(crate) fn sum_filled<F: Float + Default>(
+    n: usize,
+    sched: &Schedule,
+    fill: &(dyn Fn(usize, &mut [F]) + Sync),
+) -> ArrayD<F> {
+    /// NumPy's pairwise sum of elements `start .. start + len`, as `pairwise` recurses.
+    fn tree<F: Float + Default>(
+        start: usize,
+        len: usize,
+        fill: &(dyn Fn(usize, &mut [F]) + Sync),
+        buf: &mut Vec<F>,
+    ) -> F {
+        if len <= FILL {
+            buf.clear();
+            buf.resize(len, F::default());
+            fill(start, buf);
+            pairwise(buf)
+        } else {
+            let n2 = split_real(len);
+            let l = tree(start, n2, fill, buf);
+            let r = tree(start + n2, len - n2, fill, buf);
+            l + r
+        }
+    }
+    let v = if n <= BLOCK {
+        tree(0, n, fill, &mut Vec::with_capacity(FILL))
+    } else {
+        let plan = Plan::Pairwise(split_real);
+        let pieces = plan.pieces(n);
+        let parts = run_tasks(sched, n, pieces.len(), &|k| {
+            let (s, len) = pieces[k];
+            tree(s, len, fill, &mut Vec::with_capacity(FILL))
+        });
+        plan.combine(n, parts, &|p, q| p + q)
+    };
+    ArrayD::from_shape_vec(IxDyn(&[]), vec![F::ZERO + v]).expect("one value")
+}
+
 /// The data a reduction reads: a view of one dtype.
 enum Views<'a> {
     Bool(ArrayViewD<'a, bool>),
@@ -351,7 +397,7 @@ fn cmin(acc: Complex64, z: Complex64) -> Complex64 {
 }
 
 /// The float operations the generic kernels need (f32 and f64).
-trait Float:
+pub(crate) trait Float:
     Copy + PartialOrd + Add<Output = Self> + Mul<Output = Self> + Send + Sync + 'static
 {
     const NEG_ZERO: Self;

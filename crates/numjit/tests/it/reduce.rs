@@ -1338,3 +1338,61 @@ fn bare_names_reduce_in_place_as_the_interpreter_does() {
         }
     }
 }
+
+/// `sum(expr)` over all elements is computed piece by piece as the kernel produces the
+/// argument (never materialised) when its operands walk it along one axis; it must give the
+/// interpreter's bits (which materialises, then sums pairwise) at lengths around every
+/// boundary of the pieces, for float64 and float32, contiguous, strided, broadcast and 2-D
+/// operands (and 2-D layouts that do not coalesce, which fall back).
+#[test]
+fn fused_sums_equal_the_interpreter() {
+    use ndarray::{s, Array1, Array2};
+    for n in [
+        1usize,
+        7,
+        129,
+        4095,
+        4096,
+        4097,
+        32768,
+        32769,
+        65536 + 513,
+        200_003,
+    ] {
+        let a = Array1::from_shape_fn(n, |i| ((i * 7919) % 1009) as f64 * 0.01 - 3.3);
+        let b = Array1::from_shape_fn(2 * n, |i| ((i * 104_729) % 997) as f64 * 1e-3 + 0.5);
+        let bs = b.slice(s![..;2]);
+        let a32 = a.mapv(|x| x as f32);
+        let b32 = bs.mapv(|x| x as f32);
+        for (expr, vars) in [
+            ("sum(a*b)", numjit::vars! {"a" => a.view(), "b" => bs}),
+            ("sum(a*b + 1.5)", numjit::vars! {"a" => a.view(), "b" => bs}),
+            ("sum(sin(a) * 2)", numjit::vars! {"a" => a.view()}),
+            ("sum(a*b)", numjit::vars! {"a" => &a32, "b" => &b32}),
+            ("sum(a - 2*b)", numjit::vars! {"a" => &a32, "b" => &b32}),
+        ] {
+            let jit = numjit::eval(expr, vars).unwrap();
+            let reference = match expr {
+                "sum(a*b)" | "sum(a*b + 1.5)" if jit.dtype() == numjit::DType::Float64 => {
+                    numjit::interpret(expr, numjit::vars! {"a" => a.view(), "b" => bs}).unwrap()
+                }
+                "sum(sin(a) * 2)" => {
+                    numjit::interpret(expr, numjit::vars! {"a" => a.view()}).unwrap()
+                }
+                _ => numjit::interpret(expr, numjit::vars! {"a" => &a32, "b" => &b32}).unwrap(),
+            };
+            assert_eq!(
+                format!("{jit:?}"),
+                format!("{reference:?}"),
+                "n = {n}: `{expr}`"
+            );
+        }
+    }
+    // Two-dimensional: contiguous (coalesces to one axis) and a column block (does not).
+    let m = Array2::from_shape_fn((300, 257), |(i, j)| ((i * 31 + j * 17) % 101) as f64 * 0.3);
+    for v in [m.view(), m.slice(s![.., 1..200])] {
+        let jit = numjit::eval("sum(m * m - 1)", numjit::vars! {"m" => v}).unwrap();
+        let reference = numjit::interpret("sum(m * m - 1)", numjit::vars! {"m" => v}).unwrap();
+        assert_eq!(format!("{jit:?}"), format!("{reference:?}"));
+    }
+}
