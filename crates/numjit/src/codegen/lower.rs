@@ -324,6 +324,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let nodes = &self.program.nodes;
         let mut depth = vec![0usize; nodes.len()];
         let mut math = Vec::new();
+        let mut buffers = 0;
         for (id, node) in nodes.iter().enumerate() {
             if self.levels[id] != Level::Element {
                 continue;
@@ -341,12 +342,16 @@ impl<'a, 'b> Lower<'a, 'b> {
                 Op::Mod => super::wide::op_tile_fn(node.op, dt).map(|r| (r, None)),
                 _ => None,
             };
+            // Each argument takes a tile buffer on the kernel's stack: past `MAX_TILE_BUFFERS`
+            // the remaining calls are computed inline instead (a bounded frame, whatever the
+            // expression's size).
             depth[id] = match routine {
-                Some((r, imm)) => {
+                Some((r, imm)) if buffers + node.args.len() <= MAX_TILE_BUFFERS => {
+                    buffers += node.args.len();
                     math.push((id, r, imm));
                     below + 1
                 }
-                None => below,
+                _ => below,
             };
         }
         let stages = depth[self.program.root];

@@ -261,6 +261,10 @@ fn vector_flags() -> MemFlagsData {
 /// KiB per float32 one), so a tile's inputs and buffers stay in L1.
 const TILE: usize = 256;
 
+/// Tile buffers one kernel may use (2 KiB each: 64 KiB of stack at most); calls beyond them
+/// are computed inline.
+const MAX_TILE_BUFFERS: usize = 32;
+
 /// How a kernel's vector loop is cut into tiles for the wide-vector routines.
 struct TilePlan {
     /// Per node: how many tiled functions lie on its deepest path (itself included).

@@ -731,3 +731,20 @@ fn division_by_powers_of_two_bit_exact() {
         check_expr(e, e, 120 + k as u64);
     }
 }
+
+/// An expression with more wide-routine calls than a kernel has tile buffers for (the rest
+/// are computed inline, so the kernel's stack frame stays bounded): still the interpreter's
+/// bits, on arrays long enough for tiles.
+#[test]
+fn many_tiled_calls_stay_exact() {
+    let x: Vec<f64> = (0..3000).map(|i| i as f64 * 0.01 - 15.0).collect();
+    let terms: Vec<String> = (1..=40)
+        .map(|k| format!("sin(x*{k}) * exp(-x/{k})"))
+        .collect();
+    let expr = terms.join(" + ");
+    let jit = values(&numjit::eval(&expr, vars! {x}).unwrap());
+    let reference = values(&numjit::interpret(&expr, vars! {x}).unwrap());
+    for ((j, r), v) in jit.iter().zip(&reference).zip(&x) {
+        assert_eq!(j.to_bits(), r.to_bits(), "at x = {v}");
+    }
+}
