@@ -190,8 +190,20 @@ def main():
         fig.savefig(os.path.join(ROOT, "crates", "numjit", "benches", "compare.png"), dpi=110)
     except ImportError:
         lines.append("(matplotlib not installed: no chart this run)")
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    # Keep what this script does not write: the section benches/peers.py writes (with the
+    # notes after it) and the hand-measured sections from "## dtypes" on.
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    peers, tail = "", ""
+    if os.path.exists(path):
+        old = open(path).read()
+        mine = "Regenerate with `python3 crates/numjit/benches/compare.py`"
+        if "<!-- peers:begin" in old and mine in old:
+            peers = old[old.index("<!-- peers:begin"):old.index(mine)].rstrip() + "\n\n"
+        if "\n## dtypes" in old:
+            tail = "\n" + old[old.index("\n## dtypes"):].lstrip("\n")
+    head, rest = lines[0], lines[1:]
+    with open(path, "w") as f:
+        f.write(head + "\n\n" + peers + "\n".join(rest).lstrip("\n") + "\n" + tail)
     print("\n".join(lines))
 
 

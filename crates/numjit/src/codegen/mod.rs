@@ -1,5 +1,5 @@
 //! Owns code generation: a typed program and an operand layout lowered to Cranelift IR and compiled into a `Kernel`.
-//! Must not touch threads, the AST, shapes or raw user memory, and holds no `unsafe`: calling, sharing and freeing a kernel is `exec::call`'s.
+//! Must not touch threads, the AST, shapes or raw user memory, and holds no `unsafe` outside `wide` (the tile routines' target-feature calls): calling, sharing and freeing a kernel is `exec::call`'s.
 //!
 //! Provides [`compile`]: lowers a typed [`Program`] for one layout (an [`Access`] per operand, output first) to a Cranelift function,
 //! JIT-compiles it, and returns a callable [`Kernel`].

@@ -1,7 +1,7 @@
 //! Owns the JIT call boundary: a compiled kernel's function pointer (made from finalized code,
 //! freed with it, shared across threads), the pointer and stride tables a kernel is called
 //! with, and the pool's shared jobs that hand those calls to worker threads. This is one of
-//! numjit's two `unsafe` modules (the other is `types::raw`).
+//! numjit's `unsafe` modules (with `types::raw` and `codegen::wide`).
 //! Must not touch expressions, programs or code generation: it calls what `codegen` built,
 //! on operands `exec::run` planned.
 
