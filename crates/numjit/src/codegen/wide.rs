@@ -395,13 +395,15 @@ fn libm_tan(x: f64) -> f64 {
     x.tan()
 }
 
-macro_rules! tiles {
-    ($( $func:ident => $name:ident: $fast:expr, $needs:expr, $slow:expr; )*) => {
-        mod avx512 {
+/// One level's one-argument routines: a module `$level` compiled for `$features`, with an
+/// `extern "C"` entry per routine (float64 in `entry`, float32 in `f32::entry`).
+macro_rules! tile_module {
+    ($level:ident, $features:literal, $( $func:ident => $name:ident: $fast:expr, $needs:expr, $slow:expr; )*) => {
+        mod $level {
             #[allow(unused_imports)]
             use super::*;
             $(
-                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+                #[target_feature(enable = $features)]
                 fn $name(xs: &mut [f64]) {
                     map(xs, $fast, $needs, $slow)
                 }
@@ -423,7 +425,7 @@ macro_rules! tiles {
                 #[allow(unused_imports)]
                 use super::super::*;
                 $(
-                    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+                    #[target_feature(enable = $features)]
                     fn $name(xs: &mut [f32]) {
                         map32(xs, $fast, $needs, $slow)
                     }
@@ -440,46 +442,14 @@ macro_rules! tiles {
                 }
             }
         }
-        mod avx2 {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[target_feature(enable = "avx2,fma")]
-                fn $name(xs: &mut [f64]) {
-                    map(xs, $fast, $needs, $slow)
-                }
-            )*
-            pub(super) mod entry {
-                $(
-                    pub(in super::super) extern "C" fn $name(p: *mut f64, n: usize) {
-                        // SAFETY: as for the AVX-512 entries: the kernel's own tile buffer.
-                        let xs = unsafe { std::slice::from_raw_parts_mut(p, n) };
-                        // SAFETY: handed out only after `detect` found AVX2 and FMA.
-                        unsafe { super::$name(xs) }
-                    }
-                )*
-            }
-            pub(super) mod f32 {
-                #[allow(unused_imports)]
-                use super::super::*;
-                $(
-                    #[target_feature(enable = "avx2,fma")]
-                    fn $name(xs: &mut [f32]) {
-                        map32(xs, $fast, $needs, $slow)
-                    }
-                )*
-                pub(in super::super) mod entry {
-                    $(
-                        pub(in super::super::super) extern "C" fn $name(p: *mut f32, n: usize) {
-                            // SAFETY: the kernel's own tile buffer of `n` float32 values.
-                            let xs = unsafe { std::slice::from_raw_parts_mut(p, n) };
-                            // SAFETY: handed out only after `detect` found AVX2 and FMA.
-                            unsafe { super::$name(xs) }
-                        }
-                    )*
-                }
-            }
-        }
+    };
+}
+
+/// The one-argument routines at every level, and their lookup.
+macro_rules! tiles {
+    ($( $func:ident => $name:ident: $fast:expr, $needs:expr, $slow:expr; )*) => {
+        tile_module!(avx512, "avx512f,avx512dq,avx512vl,avx2,fma", $( $func => $name: $fast, $needs, $slow; )*);
+        tile_module!(avx2, "avx2,fma", $( $func => $name: $fast, $needs, $slow; )*);
         fn routines(level: Level, f: Func) -> Option<TileFn> {
             match (level, f) {
                 $((Level::Avx512, Func::$func) => Some(avx512::entry::$name),)*
