@@ -313,8 +313,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().jump(tail, &[]);
     }
 
-    /// The tiles of this kernel, if its vector loop computes a function that has a
-    /// wide-vector tile routine (`codegen::wide`) on this CPU: float64 kernels only.
+    /// The tiles of this kernel, if its vector loop computes an operation that has a
+    /// wide-vector tile routine (`codegen::wide`) on this CPU: a math function, a float `%`
+    /// or a constant power of magnitude 8 or more, in a float64 (2-lane) or float32 (4-lane)
+    /// kernel.
     fn tile_plan(&self) -> Option<TilePlan> {
         let dt = match self.width {
             2 => DType::Float64,
