@@ -10,7 +10,7 @@
 //! compared and searched.
 
 use crate::ir::{Builder, IntExpr, IntOp, NodeId, Program, View, ViewItem};
-use crate::semantics::{Cmp, Op};
+use crate::semantics::Op;
 use crate::semantics::{Func, Sig};
 use crate::types::Scalar;
 use crate::types::Strided;
@@ -110,18 +110,16 @@ impl Checker<'_> {
             ExprKind::Unary { op, arg } => {
                 let a = self.expr(arg)?;
                 let dt = self.b.dtype(a);
-                match (op, dt) {
-                    (_, DType::Bytes(_)) => Err(bytes_err(e.span)),
-                    (UnaryOp::Pos, dt) if dt != DType::Bool => Ok(a),
-                    (UnaryOp::Neg, dt) if dt != DType::Bool => Ok(self.b.add(Op::Neg, dt, vec![a])),
-                    (UnaryOp::Invert, dt) if dt == DType::Bool || dt.is_int() => {
-                        Ok(self.b.add(Op::Invert, dt, vec![a]))
-                    }
-                    (UnaryOp::Neg, DType::Bool) => Err(dtype_err(
+                // `-x` and `~x` are operators of the table, `+x` is `x` itself.
+                match (op, Op::from_symbol(op.symbol(), 1)) {
+                    _ if is_bytes(dt) => Err(bytes_err(e.span)),
+                    (UnaryOp::Pos, _) if dt != DType::Bool => Ok(a),
+                    (_, Some(o)) if o.accepts(dt) => Ok(self.b.add(o, dt, vec![a])),
+                    (UnaryOp::Neg, _) if dt == DType::Bool => Err(dtype_err(
                         "unary `-` is not defined for bool (NumPy refuses it); use `~` for logical not".into(),
                         e.span,
                     )),
-                    (op, dt) => Err(dtype_err(
+                    (op, _) => Err(dtype_err(
                         format!("unary `{}` is not defined for {dt}", op.symbol()),
                         e.span,
                     )),
@@ -320,23 +318,20 @@ impl Checker<'_> {
         rspan: Span,
     ) -> Result<NodeId> {
         let (lt, rt) = (self.b.dtype(l), self.b.dtype(r));
+        // The operation is the operator table's row with this symbol.
+        let operation = Op::from_symbol(op.symbol(), 2)
+            .expect("every binary operator has a row in the operator table");
         if is_bytes(lt) || is_bytes(rt) {
-            let cmp = match op {
-                BinOp::Lt => Cmp::Lt,
-                BinOp::Le => Cmp::Le,
-                BinOp::Eq => Cmp::Eq,
-                BinOp::Ne => Cmp::Ne,
-                BinOp::Ge => Cmp::Ge,
-                BinOp::Gt => Cmp::Gt,
-                _ => return Err(bytes_err(span)),
-            };
+            if !op.is_comparison() {
+                return Err(bytes_err(span));
+            }
             if !(is_bytes(lt) && is_bytes(rt)) {
                 return Err(dtype_err(
                     format!("cannot compare byte strings with numbers ({lt} and {rt})"),
                     span,
                 ));
             }
-            return Ok(self.b.add(Op::Cmp(cmp), DType::Bool, vec![l, r]));
+            return Ok(self.b.add(operation, DType::Bool, vec![l, r]));
         }
         if weak == [true, true] {
             self.literal_overflow(op, l, r, span)?;
@@ -351,73 +346,54 @@ impl Checker<'_> {
                 dt = DType::Int64;
             }
         }
-        let not_for = |what: &str| {
-            dtype_err(
-                format!(
-                    "`{}` is not defined for {what} operands ({lt} and {rt})",
-                    op.symbol()
-                ),
-                span,
-            )
-        };
-        let simple = |op: BinOp| match op {
-            BinOp::Add => Op::Add,
-            BinOp::Sub => Op::Sub,
-            BinOp::Mul => Op::Mul,
-            BinOp::FloorDiv => Op::FloorDiv,
-            BinOp::Mod => Op::Mod,
-            BinOp::Pow => Op::Pow,
-            BinOp::Shl => Op::Shl,
-            BinOp::Shr => Op::Shr,
-            BinOp::BitAnd => Op::And,
-            BinOp::BitOr => Op::Or,
-            BinOp::BitXor => Op::Xor,
-            BinOp::Lt => Op::Cmp(Cmp::Lt),
-            BinOp::Le => Op::Cmp(Cmp::Le),
-            BinOp::Eq => Op::Cmp(Cmp::Eq),
-            BinOp::Ne => Op::Cmp(Cmp::Ne),
-            BinOp::Ge => Op::Cmp(Cmp::Ge),
-            BinOp::Gt => Op::Cmp(Cmp::Gt),
-            BinOp::Div => Op::Div,
-        };
         // Operands converted to `t`.
         let both = |c: &mut Self, t: DType| -> Result<(NodeId, NodeId)> {
             Ok((c.cast_to(l, t, span)?, c.cast_to(r, t, span)?))
         };
-        let complex = dt == DType::Complex128;
         match op {
             _ if op.is_comparison() => {
                 let (a, b) = both(self, dt)?;
-                Ok(self.b.add(simple(op), DType::Bool, vec![a, b]))
+                Ok(self.b.add(operation, DType::Bool, vec![a, b]))
             }
             BinOp::Div => {
-                // True division: integers and bools give float64.
-                let t = if dt == DType::Bool || dt.is_int() {
+                // True division: operands it has no loop for (integers and bools) give float64.
+                let t = if operation.accepts(dt) {
+                    dt
+                } else {
                     DType::Float64
+                };
+                let (a, b) = both(self, t)?;
+                Ok(self.b.add(operation, t, vec![a, b]))
+            }
+            // `-` has no bool loop.
+            BinOp::Sub if !operation.accepts(dt) => Err(dtype_err(
+                "`-` is not defined for bool operands (NumPy refuses it); use `^` for logical xor"
+                    .into(),
+                span,
+            )),
+            _ => {
+                // Bool operands of an operator with no bool loop (`//`, `%`, `**`, `<<`, `>>`):
+                // NumPy gives int8; numjit's nearest integer is int64.
+                let t = if dt == DType::Bool && !operation.accepts(dt) {
+                    DType::Int64
                 } else {
                     dt
                 };
-                let (a, b) = both(self, t)?;
-                Ok(self.b.add(Op::Div, t, vec![a, b]))
-            }
-            BinOp::Add | BinOp::Mul => {
-                let (a, b) = both(self, dt)?;
-                Ok(self.b.add(simple(op), dt, vec![a, b]))
-            }
-            BinOp::Sub => {
-                if dt == DType::Bool {
+                // Only float and complex operands can lack a loop now.
+                if !operation.accepts(t) {
+                    let kind = if t == DType::Complex128 {
+                        "complex"
+                    } else {
+                        "float"
+                    };
                     return Err(dtype_err(
-                        "`-` is not defined for bool operands (NumPy refuses it); use `^` for logical xor".into(),
+                        format!(
+                            "`{}` is not defined for {kind} operands ({lt} and {rt})",
+                            op.symbol()
+                        ),
                         span,
                     ));
                 }
-                let (a, b) = both(self, dt)?;
-                Ok(self.b.add(Op::Sub, dt, vec![a, b]))
-            }
-            BinOp::FloorDiv | BinOp::Mod if complex => Err(not_for("complex")),
-            BinOp::FloorDiv | BinOp::Mod | BinOp::Pow => {
-                // NumPy gives int8 for bool operands; numjit's nearest integer is int64.
-                let t = if dt == DType::Bool { DType::Int64 } else { dt };
                 if op == BinOp::Pow && t.is_int() {
                     if let Some(Scalar::Int(e)) = self.b.constant(r) {
                         if e < 0 {
@@ -437,21 +413,8 @@ impl Checker<'_> {
                         }
                     }
                 }
-                Ok(self.b.add(simple(op), t, vec![a, b]))
+                Ok(self.b.add(operation, t, vec![a, b]))
             }
-            _ if complex || dt.is_float() => {
-                Err(not_for(if complex { "complex" } else { "float" }))
-            }
-            BinOp::Shl | BinOp::Shr => {
-                let t = if dt == DType::Bool { DType::Int64 } else { dt };
-                let (a, b) = both(self, t)?;
-                Ok(self.b.add(simple(op), t, vec![a, b]))
-            }
-            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
-                let (a, b) = both(self, dt)?;
-                Ok(self.b.add(simple(op), dt, vec![a, b]))
-            }
-            _ => unreachable!("every operator is covered above"),
         }
     }
 
@@ -908,6 +871,29 @@ mod tests {
         assert_eq!(b(&[&[0], &[1]]), Ok(vec![0]));
         assert_eq!(shape_str(&[3]), "(3,)");
         assert_eq!(shape_str(&[2, 3]), "(2, 3)");
+    }
+
+    #[test]
+    fn every_operator_has_its_row() {
+        use BinOp::*;
+        let binary = [
+            Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Shl, Shr, BitAnd, BitOr, BitXor, Lt, Le, Eq,
+            Ne, Ge, Gt,
+        ];
+        for op in binary {
+            let found = Op::from_symbol(op.symbol(), 2);
+            assert!(found.is_some(), "{op:?}");
+            assert_eq!(
+                found.is_some_and(|o| matches!(o, Op::Cmp(_))),
+                op.is_comparison()
+            );
+        }
+        assert_eq!(Op::from_symbol(UnaryOp::Neg.symbol(), 1), Some(Op::Neg));
+        assert_eq!(
+            Op::from_symbol(UnaryOp::Invert.symbol(), 1),
+            Some(Op::Invert)
+        );
+        assert_eq!(Op::from_symbol(UnaryOp::Pos.symbol(), 1), None);
     }
 
     #[test]

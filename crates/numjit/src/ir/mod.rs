@@ -199,8 +199,11 @@ impl fmt::Display for Program {
                 Op::Input(k) => format!("input {k}"),
                 Op::Const(c) => format!("const {c}"),
                 Op::Call(func) => func.name().to_string(),
-                Op::Cmp(c) => format!("{c:?}").to_lowercase(),
-                other => format!("{other:?}").to_lowercase(),
+                other => match other.name() {
+                    Some(name) => name.to_string(),
+                    // `cast`, `powconst(k)`.
+                    None => format!("{other:?}").to_lowercase(),
+                },
             };
             write!(f, "%{i} = {op}.{}", n.dtype)?;
             for (j, a) in n.args.iter().enumerate() {

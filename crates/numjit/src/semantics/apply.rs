@@ -3,7 +3,7 @@
 //! Must not touch Cranelift, codegen, exec or generated code: math comes from Rust (`refmath`,
 //! `cmath`, std, libm).
 
-use super::{cmath, refmath, scalar as s, Cmp, ComplexRef, FloatRef, Func, Op};
+use super::{refmath, scalar as s, Cmp, ComplexRef, FloatRef, Func, Loop, Op};
 use crate::types::{Complex64, DType, Scalar};
 
 /// The value of `op` of result dtype `dtype` on `args` (already of the dtypes the op expects).
@@ -13,6 +13,8 @@ use crate::types::{Complex64, DType, Scalar};
 /// computed in float64 and rounded (exact for `+ - * /`, `sqrt` and the like, whose float64
 /// result rounds to the correctly rounded float32; numjit's definition for the math functions)
 /// except floor division, remainder and `nextafter`, which NumPy defines in float32 itself.
+/// Operators are computed through their row's loops in the operator table ([`super::OPS`]),
+/// functions through their row in the function table ([`super::FUNCS`]) and the rules here.
 pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     match op {
         Op::Input(_) => unreachable!("inputs are read, not applied"),
@@ -29,12 +31,7 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     match args.first().map(|a| a.dtype()) {
         Some(DType::Int32) => {
             let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Int64)).collect();
-            let wide_dt = if dtype == DType::Int32 {
-                DType::Int64
-            } else {
-                dtype
-            };
-            apply64(op, wide_dt, &wide).cast(dtype)
+            apply64(op, &wide).cast(dtype)
         }
         Some(DType::Float32) => {
             use Scalar::Float32 as F32;
@@ -44,17 +41,12 @@ pub fn apply(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
                 (Op::Call(Func::Nextafter), [F32(a), F32(b)]) => F32(s::nextafter_f32(*a, *b)),
                 _ => {
                     let wide: Vec<Scalar> = args.iter().map(|a| a.cast(DType::Float64)).collect();
-                    let wide_dt = if dtype == DType::Float32 {
-                        DType::Float64
-                    } else {
-                        dtype
-                    };
-                    apply64(op, wide_dt, &wide).cast(dtype)
+                    apply64(op, &wide).cast(dtype)
                 }
             }
         }
         Some(DType::Complex128) => complex(op, dtype, args),
-        _ => apply64(op, dtype, args),
+        _ => apply64(op, args),
     }
 }
 
@@ -63,13 +55,6 @@ fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     use Scalar::{Bool as B, Complex as C};
     let z: Vec<Complex64> = args.iter().map(|a| a.to_complex()).collect();
     match op {
-        Op::Neg => C(-z[0]),
-        Op::Add => C(z[0] + z[1]),
-        Op::Sub => C(z[0] - z[1]),
-        Op::Mul => C(complex_mul(z[0], z[1])),
-        Op::Div => C(cmath::div(z[0], z[1])),
-        Op::Pow => C(cmath::pow(z[0], z[1])),
-        Op::Cmp(c) => B(complex_cmp(c, z[0], z[1])),
         Op::Call(f) => match (f.spec().complex, &z[..]) {
             (ComplexRef::Map(g), [a]) => C(g(*a)),
             (ComplexRef::Map2(g), [a, b]) => C(g(*a, *b)),
@@ -85,7 +70,21 @@ fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
             },
             _ => unreachable!("{f:?} on complex"),
         },
-        _ => unreachable!("ill-typed complex operation {op:?} → {dtype}"),
+        _ => op
+            .spec()
+            .and_then(|o| operator(o.complex, &z, C))
+            .unwrap_or_else(|| unreachable!("ill-typed complex operation {op:?} → {dtype}")),
+    }
+}
+
+/// An operator's value through its loop for the operands' kind (its row in the operator
+/// table); `wrap` makes the result a [`Scalar`]. `None`: no such loop (an ill-typed program).
+fn operator<T: Copy>(kind: Loop<T>, args: &[T], wrap: fn(T) -> Scalar) -> Option<Scalar> {
+    match (kind, args) {
+        (Loop::Unary(g), [a]) => Some(wrap(g(*a))),
+        (Loop::Binary(g), [a, b]) => Some(wrap(g(*a, *b))),
+        (Loop::Test(g), [a, b]) => Some(Scalar::Bool(g(*a, *b))),
+        _ => None,
     }
 }
 
@@ -113,6 +112,24 @@ pub fn complex_cmp(c: Cmp, a: Complex64, b: Complex64) -> bool {
         Cmp::Eq => ar == br && ai == bi,
         Cmp::Ne => ar != br || ai != bi,
     }
+}
+
+// The comparisons on complex128 (the operator table's complex loops): [`complex_cmp`].
+macro_rules! complex_comparisons {
+    ($($name:ident: $cmp:ident, $sym:literal;)*) => {$(
+        #[doc = concat!("`a ", $sym, " b` on complex128 (see [`complex_cmp`]).")]
+        pub fn $name(a: Complex64, b: Complex64) -> bool {
+            complex_cmp(Cmp::$cmp, a, b)
+        }
+    )*};
+}
+complex_comparisons! {
+    complex_lt: Lt, "<";
+    complex_le: Le, "<=";
+    complex_eq: Eq, "==";
+    complex_ne: Ne, "!=";
+    complex_ge: Ge, ">=";
+    complex_gt: Gt, ">";
 }
 
 /// NumPy's `maximum` on complex128: a NaN operand (either part) propagates, the first if both
@@ -164,81 +181,23 @@ pub fn complex_fn(f: Func) -> Option<fn(Complex64) -> Complex64> {
 }
 
 /// [`apply`] on bool, int64 and float64 operands.
-fn apply64(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
+fn apply64(op: Op, args: &[Scalar]) -> Scalar {
     use Scalar::{Bool as B, Float as F, Int as I};
-    let bad = || -> Scalar {
-        // Checking guarantees well-typed programs; reaching here is a bug in numjit.
-        unreachable!("ill-typed operation {op:?} on {args:?}")
-    };
-    match op {
-        Op::Input(_) => bad(),
-        Op::Const(c) => c,
-        Op::Cast => args[0].cast(dtype),
-        Op::Neg => match args[0] {
-            I(a) => I(a.wrapping_neg()),
-            F(a) => F(-a),
-            _ => bad(),
-        },
-        Op::Invert => match args[0] {
-            B(a) => B(!a),
-            I(a) => I(!a),
-            _ => bad(),
-        },
-        Op::Cmp(c) => {
-            let ord = match (args[0], args[1]) {
-                (B(a), B(b)) => a.partial_cmp(&b),
-                (I(a), I(b)) => a.partial_cmp(&b),
-                (F(a), F(b)) => a.partial_cmp(&b),
-                _ => return bad(),
-            };
-            use std::cmp::Ordering::*;
-            B(match (c, ord) {
-                (Cmp::Ne, None) => true,
-                (_, None) => false,
-                (Cmp::Lt, Some(o)) => o == Less,
-                (Cmp::Le, Some(o)) => o != Greater,
-                (Cmp::Eq, Some(o)) => o == Equal,
-                (Cmp::Ne, Some(o)) => o != Equal,
-                (Cmp::Ge, Some(o)) => o != Less,
-                (Cmp::Gt, Some(o)) => o == Greater,
-            })
-        }
-        Op::Call(f) => call(f, args),
-        _ => match (args[0], args[1]) {
-            (B(a), B(b)) => match op {
-                Op::Add | Op::Or => B(a | b),
-                Op::Mul | Op::And => B(a & b),
-                Op::Xor => B(a ^ b),
-                _ => bad(),
-            },
-            (I(a), I(b)) => I(match op {
-                Op::Add => a.wrapping_add(b),
-                Op::Sub => a.wrapping_sub(b),
-                Op::Mul => a.wrapping_mul(b),
-                Op::FloorDiv => s::floordiv_i64(a, b),
-                Op::Mod => s::mod_i64(a, b),
-                Op::Pow => s::pow_i64(a, b),
-                Op::Shl => s::shl_i64(a, b),
-                Op::Shr => s::shr_i64(a, b),
-                Op::And => a & b,
-                Op::Or => a | b,
-                Op::Xor => a ^ b,
-                _ => return bad(),
-            }),
-            (F(a), F(b)) => F(match op {
-                Op::Add => a + b,
-                Op::Sub => a - b,
-                Op::Mul => a * b,
-                Op::Div => a / b,
-                Op::FloorDiv => s::floordiv_f64(a, b),
-                Op::Mod => s::mod_f64(a, b),
-                // numjit's pow kernel (within 1 ulp of libm's), as the JIT computes it.
-                Op::Pow => refmath::pow(a, b),
-                _ => return bad(),
-            }),
-            _ => bad(),
-        },
+    if let Op::Call(f) = op {
+        return call(f, args);
     }
+    // Operands share a kind: the operator's loop for it.
+    let value = op.spec().and_then(|o| match *args {
+        [B(a)] => operator(o.bool, &[a], B),
+        [B(a), B(b)] => operator(o.bool, &[a, b], B),
+        [I(a)] => operator(o.int, &[a], I),
+        [I(a), I(b)] => operator(o.int, &[a, b], I),
+        [F(a)] => operator(o.float, &[a], F),
+        [F(a), F(b)] => operator(o.float, &[a, b], F),
+        _ => None,
+    });
+    // Checking guarantees well-typed programs; reaching the panic is a bug in numjit.
+    value.unwrap_or_else(|| unreachable!("ill-typed operation {op:?} on {args:?}"))
 }
 
 /// Whether numjit computes the float64 function `f` with its own kernel (`FloatRef::Own` or

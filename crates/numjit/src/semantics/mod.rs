@@ -4,7 +4,33 @@
 //! Provides the operation vocabulary shared by checking, the reference interpreter and code
 //! generation, and the scalar semantics of every operation written as plain Rust ([`scalar`],
 //! [`apply`]), NumPy's answers included (integer division by zero gives 0, `%` takes the
-//! divisor's sign, shifts saturate).
+//! divisor's sign, shifts saturate). Two tables hold the facts about the operations that do
+//! not depend on a code generator: [`OPS`] for the operators, [`FUNCS`] for the functions.
+//!
+//! # The operator table
+//!
+//! Every operator (`-x ~x + - * / // % ** << >> & | ^` and each of the comparisons
+//! `< <= == != >= >`) has exactly one row in [`OPS`], an [`OpSpec`], at the index
+//! [`Op::spec`] computes (checked at compile time). [`Op::Input`], [`Op::Const`],
+//! [`Op::Cast`], [`Op::Call`] and [`Op::PowConst`] are not operators and have no row. Each
+//! comparison has its own row: its symbol, name and routines are its own, and the table
+//! keeps one row per operator written in an expression. A row holds:
+//!
+//! - `name`: its name in the IR's text form (`add`, `lt`);
+//! - `symbol`: how expressions write it; checking maps a parsed operator to its operation by
+//!   symbol and arity ([`Op::from_symbol`]; `-` is [`Op::Neg`] with one operand, [`Op::Sub`]
+//!   with two);
+//! - `arity`: one or two operands;
+//! - the type rule and the scalar reference together: one [`Loop`] per kind of operand, bool,
+//!   int (on int64), float (on float64) and complex128, as NumPy has them: a routine
+//!   (`Unary`, `Binary`, or `Test` for a comparison, bool out) or `No`. [`Op::accepts`] reads
+//!   the kinds from the loops; checking refuses an operator on a kind without a loop, or
+//!   first converts the operands where NumPy does (bool to int64, numjit's nearest to NumPy's
+//!   int8, for `//`, `%`, `**`, `<<` and `>>`; bool and int to float64 for `/`), and gives
+//!   the result dtype (the operands', bool for comparisons). [`apply`] evaluates every
+//!   operator through its row, keeping the general dispatch: int32 is computed in int64 and
+//!   wrapped, float32 in float64 and rounded, except `//` and `%`, which NumPy computes in
+//!   float32 ([`scalar::floordiv_f32`], [`scalar::mod_f32`]).
 //!
 //! # The function table
 //!
@@ -27,7 +53,7 @@
 //!   the JIT's complex128 helpers call the `ComplexRef::Map` routines from here.
 //!
 //! Checking, the interpreter, constant folding and code generation take these facts from the
-//! table; code generation adds how to emit each function. (Checking still spells out a few
+//! tables; code generation adds how to emit each operation. (Checking still spells out a few
 //! result dtypes itself: `abs`, `real` and `imag` of complex128 give float64, and the nearest
 //! dtypes numjit has for NumPy's bool results of `fmod`, `round` and `conj`.)
 //!
@@ -380,7 +406,8 @@ pub enum Cmp {
     Gt,
 }
 
-/// An operation. Unless noted, operands and result share the node's dtype.
+/// An operation. Unless noted, operands and result share the node's dtype. Each operator has
+/// a row in the operator table ([`OPS`]: its name, symbol, arity and loops).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
     /// The k-th program input.
@@ -425,6 +452,214 @@ pub enum Op {
     Cmp(Cmp),
     /// A function; operands are typed by [`Func::sig`] (`where`'s condition is bool).
     Call(Func),
+}
+
+/// An operator's loop on one kind of operand (NumPy's bool, int, float or complex loop): its
+/// scalar reference routine on the widest dtype of the kind (bool, int64, float64,
+/// complex128; [`apply::apply`] computes int32 and float32 through them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Loop<T> {
+    /// One operand, same type out (`-x`, `~x`).
+    Unary(fn(T) -> T),
+    /// Two operands, same type out.
+    Binary(fn(T, T) -> T),
+    /// A comparison: two operands, bool out.
+    Test(fn(T, T) -> bool),
+    /// No loop on this kind: checking converts such operands first (bool to int64 for `//`,
+    /// `%`, `**`, `<<`, `>>`; bool and int to float64 for `/`) or refuses them.
+    No,
+}
+
+impl<T> Loop<T> {
+    /// Whether the operator has this loop.
+    const fn exists(&self) -> bool {
+        !matches!(self, Loop::No)
+    }
+
+    /// How many operands the routine takes (`None`: no loop).
+    const fn arity(&self) -> Option<usize> {
+        match self {
+            Loop::Unary(_) => Some(1),
+            Loop::Binary(_) | Loop::Test(_) => Some(2),
+            Loop::No => None,
+        }
+    }
+}
+
+/// Every fact about one operator that does not depend on a code generator: its row in [`OPS`]
+/// (see the module documentation).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpSpec {
+    /// The operator this row describes (one row per comparison).
+    pub(crate) op: Op,
+    /// Its name in the IR's text form (`%2 = add.float64 %0, %1`).
+    pub(crate) name: &'static str,
+    /// Its symbol in expressions (`+`; checking maps the parsed operator by it).
+    pub(crate) symbol: &'static str,
+    /// Number of operands.
+    pub(crate) arity: usize,
+    /// The bool loop.
+    pub(crate) bool: Loop<bool>,
+    /// The int loop, on int64 (int32 is computed in int64 and wrapped).
+    pub(crate) int: Loop<i64>,
+    /// The float loop, on float64 (float32 is computed in float64 and rounded, except `//`
+    /// and `%`, which [`apply::apply`] computes in float32 as NumPy does).
+    pub(crate) float: Loop<f64>,
+    /// The complex128 loop.
+    pub(crate) complex: Loop<Complex64>,
+}
+
+/// A row of [`OPS`], one argument per column.
+#[allow(clippy::too_many_arguments)]
+const fn op(
+    op: Op,
+    name: &'static str,
+    symbol: &'static str,
+    arity: usize,
+    bool: Loop<bool>,
+    int: Loop<i64>,
+    float: Loop<f64>,
+    complex: Loop<Complex64>,
+) -> OpSpec {
+    OpSpec {
+        op,
+        name,
+        symbol,
+        arity,
+        bool,
+        int,
+        float,
+        complex,
+    }
+}
+
+/// The operator table: one row per operator, one per comparison, in the order of
+/// [`Op::row`]. Adding an operator is a variant, its index in `Op::row`, a row here, its
+/// symbol in the parser and checking's type rule, its emission in `codegen` and its tests.
+#[rustfmt::skip]
+pub(crate) const OPS: &[OpSpec] = {
+    use self::{apply as a, scalar as s, Cmp::*, Op::*};
+    use std::ops::{Add, BitAnd, BitOr, BitXor, Div, Mul, Neg, Not, Sub};
+    use Loop::{Binary as B, No, Test as T, Unary as U};
+    type C = Complex64;
+    &[
+    // operator  name        sym   n  bool             int64                 float64             complex128
+    op(Neg,      "neg",      "-",  1, No,              U(i64::wrapping_neg), U(f64::neg),        U(C::neg)),
+    op(Invert,   "invert",   "~",  1, U(bool::not),    U(i64::not),          No,                 No),
+    // On bool, `+` is logical or and `*` logical and (NumPy).
+    op(Add,      "add",      "+",  2, B(bool::bitor),  B(i64::wrapping_add), B(f64::add),        B(C::add)),
+    op(Sub,      "sub",      "-",  2, No,              B(i64::wrapping_sub), B(f64::sub),        B(C::sub)),
+    op(Mul,      "mul",      "*",  2, B(bool::bitand), B(i64::wrapping_mul), B(f64::mul),        B(a::complex_mul)),
+    op(Div,      "div",      "/",  2, No,              No,                   B(f64::div),        B(cmath::div)),
+    op(FloorDiv, "floordiv", "//", 2, No,              B(s::floordiv_i64),   B(s::floordiv_f64), No),
+    op(Mod,      "mod",      "%",  2, No,              B(s::mod_i64),        B(s::mod_f64),      No),
+    // numjit's pow kernel (within 1 ulp of libm's), as the JIT computes it.
+    op(Pow,      "pow",      "**", 2, No,              B(s::pow_i64),        B(refmath::pow),    B(cmath::pow)),
+    op(Shl,      "shl",      "<<", 2, No,              B(s::shl_i64),        No,                 No),
+    op(Shr,      "shr",      ">>", 2, No,              B(s::shr_i64),        No,                 No),
+    op(And,      "and",      "&",  2, B(bool::bitand), B(i64::bitand),       No,                 No),
+    op(Or,       "or",       "|",  2, B(bool::bitor),  B(i64::bitor),        No,                 No),
+    op(Xor,      "xor",      "^",  2, B(bool::bitxor), B(i64::bitxor),       No,                 No),
+    op(Cmp(Lt),  "lt",       "<",  2, T(s::lt),        T(s::lt),             T(s::lt),           T(a::complex_lt)),
+    op(Cmp(Le),  "le",       "<=", 2, T(s::le),        T(s::le),             T(s::le),           T(a::complex_le)),
+    op(Cmp(Eq),  "eq",       "==", 2, T(s::eq),        T(s::eq),             T(s::eq),           T(a::complex_eq)),
+    op(Cmp(Ne),  "ne",       "!=", 2, T(s::ne),        T(s::ne),             T(s::ne),           T(a::complex_ne)),
+    op(Cmp(Ge),  "ge",       ">=", 2, T(s::ge),        T(s::ge),             T(s::ge),           T(a::complex_ge)),
+    op(Cmp(Gt),  "gt",       ">",  2, T(s::gt),        T(s::gt),             T(s::gt),           T(a::complex_gt)),
+    ]
+};
+
+/// Whether a loop taking `loop_arity` operands (`None`: no loop) fits an operator of `arity`.
+const fn fits(loop_arity: Option<usize>, arity: usize) -> bool {
+    match loop_arity {
+        Some(k) => k == arity,
+        None => true,
+    }
+}
+
+// The table's shape, checked at compile time: every operator has exactly one row, at its own
+// index, and each loop takes as many operands as the operator.
+const _: () = {
+    let mut i = 0;
+    while i < OPS.len() {
+        let o = &OPS[i];
+        assert!(
+            matches!(o.op.row(), Some(r) if r == i),
+            "OPS lists the operators in the order of Op::row"
+        );
+        let n = o.arity;
+        assert!(
+            fits(o.bool.arity(), n)
+                && fits(o.int.arity(), n)
+                && fits(o.float.arity(), n)
+                && fits(o.complex.arity(), n),
+            "an operator's routines take its arity's operands"
+        );
+        i += 1;
+    }
+    assert!(
+        matches!(Op::Cmp(Cmp::Gt).row(), Some(r) if r + 1 == OPS.len()),
+        "OPS has one row per operator"
+    );
+};
+
+impl Op {
+    /// The index of the operator's row in the operator table; `None` for what is not an
+    /// operator (inputs, constants, casts, calls, constant powers).
+    const fn row(&self) -> Option<usize> {
+        Some(match self {
+            Op::Neg => 0,
+            Op::Invert => 1,
+            Op::Add => 2,
+            Op::Sub => 3,
+            Op::Mul => 4,
+            Op::Div => 5,
+            Op::FloorDiv => 6,
+            Op::Mod => 7,
+            Op::Pow => 8,
+            Op::Shl => 9,
+            Op::Shr => 10,
+            Op::And => 11,
+            Op::Or => 12,
+            Op::Xor => 13,
+            Op::Cmp(c) => 14 + *c as usize,
+            Op::Input(_) | Op::Const(_) | Op::Cast | Op::PowConst(_) | Op::Call(_) => return None,
+        })
+    }
+
+    /// The operator's row in the operator table; `None` for what is not an operator.
+    pub(crate) fn spec(self) -> Option<&'static OpSpec> {
+        self.row().map(|i| &OPS[i])
+    }
+
+    /// The operator's name in the IR's text form (`add`, `lt`); `None` for what is not an
+    /// operator.
+    pub fn name(self) -> Option<&'static str> {
+        self.spec().map(|o| o.name)
+    }
+
+    /// The operator written `symbol` with `arity` operands (`-` is [`Op::Neg`] with one,
+    /// [`Op::Sub`] with two).
+    pub fn from_symbol(symbol: &str, arity: usize) -> Option<Op> {
+        OPS.iter()
+            .find(|o| o.symbol == symbol && o.arity == arity)
+            .map(|o| o.op)
+    }
+
+    /// Whether the operator has a loop for operands of `dtype` (NumPy's loops; a comparison
+    /// also compares byte strings). False for what is not an operator.
+    pub fn accepts(self, dtype: DType) -> bool {
+        let Some(o) = self.spec() else {
+            return false;
+        };
+        match dtype {
+            DType::Bool => o.bool.exists(),
+            DType::Int32 | DType::Int64 => o.int.exists(),
+            DType::Float32 | DType::Float64 => o.float.exists(),
+            DType::Complex128 => o.complex.exists(),
+            DType::Bytes(_) => matches!(self, Op::Cmp(_)),
+        }
+    }
 }
 
 pub mod scalar {
@@ -591,6 +826,37 @@ pub mod scalar {
         }
     }
 
+    /// `a < b`: the comparisons on bool, int64 and float64 (IEEE on floats: false when an
+    /// operand is NaN, except `!=`, which is true; `-0.0 == 0.0`).
+    pub fn lt<T: PartialOrd>(a: T, b: T) -> bool {
+        a < b
+    }
+
+    /// `a <= b` (see [`lt`]).
+    pub fn le<T: PartialOrd>(a: T, b: T) -> bool {
+        a <= b
+    }
+
+    /// `a == b` (see [`lt`]).
+    pub fn eq<T: PartialOrd>(a: T, b: T) -> bool {
+        a == b
+    }
+
+    /// `a != b` (see [`lt`]).
+    pub fn ne<T: PartialOrd>(a: T, b: T) -> bool {
+        a != b
+    }
+
+    /// `a >= b` (see [`lt`]).
+    pub fn ge<T: PartialOrd>(a: T, b: T) -> bool {
+        a >= b
+    }
+
+    /// `a > b` (see [`lt`]).
+    pub fn gt<T: PartialOrd>(a: T, b: T) -> bool {
+        a > b
+    }
+
     /// `acosh` with NaN below 1 (the libm crate's acosh assumes its domain).
     pub fn acosh_f64(x: f64) -> f64 {
         if x < 1.0 {
@@ -661,8 +927,64 @@ pub mod scalar {
 #[cfg(test)]
 mod tests {
     use super::scalar::*;
-    use super::{Func, FUNCS};
+    use super::{Cmp, Func, Op, FUNCS, OPS};
     use crate::types::DType;
+
+    #[test]
+    fn operators_have_their_rows() {
+        for o in OPS {
+            assert_eq!(o.op.spec().map(|s| s.symbol), Some(o.symbol));
+            assert_eq!(
+                Op::from_symbol(o.symbol, o.arity),
+                Some(o.op),
+                "{}",
+                o.symbol
+            );
+            // The IR's names are the variants' (`Cmp(Lt)` is `lt`).
+            let variant = match o.op {
+                Op::Cmp(c) => format!("{c:?}"),
+                op => format!("{op:?}"),
+            };
+            assert_eq!(o.name, variant.to_lowercase());
+        }
+        assert_eq!(Op::from_symbol("-", 1), Some(Op::Neg));
+        assert_eq!(Op::from_symbol("-", 2), Some(Op::Sub));
+        assert_eq!(Op::from_symbol("+", 1), None);
+        for other in [Op::Cast, Op::Input(0), Op::PowConst(4), Op::Call(Func::Sin)] {
+            assert!(other.spec().is_none() && !other.accepts(DType::Float64));
+        }
+    }
+
+    #[test]
+    fn operator_loops_are_numpys() {
+        use DType::*;
+        // The kinds each operator computes on (NumPy's loops; checking converts bool operands
+        // of `//`, `%`, `**`, `<<` and `>>` to int64, and bool and int operands of `/` to
+        // float64).
+        let kinds = |op: Op| -> &'static str {
+            match op {
+                Op::Neg | Op::Sub => "ifc",
+                Op::Invert | Op::And | Op::Or | Op::Xor => "bi",
+                Op::Add | Op::Mul | Op::Cmp(_) => "bifc",
+                Op::Div => "fc",
+                Op::FloorDiv | Op::Mod => "if",
+                Op::Pow => "ifc",
+                Op::Shl | Op::Shr => "i",
+                _ => unreachable!(),
+            }
+        };
+        for o in OPS {
+            let k = kinds(o.op);
+            let has = |c: char, d: DType| o.op.accepts(d) == k.contains(c);
+            assert!(has('b', Bool), "{:?}", o.op);
+            assert!(has('i', Int32) && has('i', Int64), "{:?}", o.op);
+            assert!(has('f', Float32) && has('f', Float64), "{:?}", o.op);
+            assert!(has('c', Complex128), "{:?}", o.op);
+            assert_eq!(o.op.accepts(Bytes(3)), matches!(o.op, Op::Cmp(_)));
+        }
+        assert_eq!(OPS.len(), 14 + 6);
+        assert!(Op::Cmp(Cmp::Ge).accepts(Complex128));
+    }
 
     #[test]
     fn names_find_their_functions() {
