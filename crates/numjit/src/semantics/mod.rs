@@ -1,4 +1,4 @@
-//! Owns the operations: `Op` and `Cmp`, the function table `Func` (name, arity, signature, accepted dtypes) and the scalar rules every stage follows.
+//! Owns the operations: `Op` and `Cmp` with the operator table `OPS`, the function table `FUNCS` (one row each: name, arity, type rule, reference routines) and the scalar rules every stage follows.
 //! Must not touch syntax, shapes, Cranelift, threads or raw pointers.
 //!
 //! Provides the operation vocabulary shared by checking, the reference interpreter and code
