@@ -332,8 +332,15 @@ impl<'a, 'b> Lower<'a, 'b> {
                 continue;
             }
             let below = node.args.iter().map(|&a| depth[a]).max().unwrap_or(0);
+            // A float32 value in a 2-lane kernel lives in a float64 lane: the float64
+            // routine, rounded to float32 where the tile loop reads the result.
+            let as_lanes = if self.width == 2 && node.dtype == DType::Float32 {
+                DType::Float64
+            } else {
+                node.dtype
+            };
             let routine = match node.op {
-                _ if node.dtype != dt => None,
+                _ if as_lanes != dt => None,
                 Op::Call(f) => super::wide::tile_fn(f, dt).map(|r| (r, None)),
                 // Small powers are a few fmas inline: tiling them costs more than it saves
                 // (`a**2 + (b+1)**-2.5` ran 2.6 ns/element inline, 3.0 tiled; `(a+1)**50` 2.9
@@ -480,6 +487,13 @@ impl<'a, 'b> Lower<'a, 'b> {
                 if plan.depth[m] <= stage {
                     let p = self.fb.ins().iadd(bufs[t][0], offset);
                     let v = self.fb.ins().load(vty, vector_flags(), p, 0);
+                    let v = if lanes == 2 && self.program.nodes[m].dtype == DType::Float32 {
+                        // A float32 result in a float64 lane: rounded as `emit_op` rounds.
+                        let narrow = self.fb.ins().fvdemote(v);
+                        self.fb.ins().fvpromote_low(narrow)
+                    } else {
+                        v
+                    };
                     self.vvalues[m] = Some(v);
                 }
             }
@@ -681,6 +695,14 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let little = MemFlagsData::new().with_endianness(Endianness::Little);
                 self.fb.ins().bitcast(types::I64X2, little, mask)
             }
+            DType::Float32 if width == 2 => {
+                // Two float32 values (8 bytes) into two float64 lanes.
+                let pair = self.fb.ins().load(types::I64, flags, p, offset);
+                let v = self.fb.ins().scalar_to_vector(types::I64X2, pair);
+                let little = MemFlagsData::new().with_endianness(Endianness::Little);
+                let v = self.fb.ins().bitcast(types::F32X4, little, v);
+                self.fb.ins().fvpromote_low(v)
+            }
             dt => self.fb.ins().load(vector_type(dt, width), flags, p, offset),
         };
         for (i, node) in self.program.nodes.iter().enumerate() {
@@ -703,10 +725,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
         let mut v = None;
         for (lane, &x) in scalars.iter().enumerate() {
-            let x = if dt == DType::Bool {
-                self.mask_of(x)
-            } else {
-                x
+            let x = match dt {
+                DType::Bool => self.mask_of(x),
+                DType::Float32 if self.width == 2 => self.fb.ins().fpromote(types::F64, x),
+                _ => x,
             };
             v = Some(match v {
                 None => self
@@ -756,6 +778,14 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let bytes = self.fb.ins().band_imm_s(both, 0x101);
                 self.fb.ins().istore16(flags, bytes, p, offset);
             }
+            DType::Float32 if self.width == 2 => {
+                // Two float64 lanes holding float32 values: their 8 bytes as float32.
+                let narrow = self.fb.ins().fvdemote(v);
+                let little = MemFlagsData::new().with_endianness(Endianness::Little);
+                let bits = self.fb.ins().bitcast(types::I64X2, little, narrow);
+                let pair = self.fb.ins().extractlane(bits, 0);
+                self.fb.ins().store(flags, pair, p, offset);
+            }
             _ => {
                 self.fb.ins().store(flags, v, p, offset);
             }
@@ -804,10 +834,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             if self.levels[id] == level && self.splat[id] {
                 let x = self.value(id);
                 let dt = self.program.nodes[id].dtype;
-                let x = if dt == DType::Bool {
-                    self.mask_of(x)
-                } else {
-                    x
+                let x = match dt {
+                    DType::Bool => self.mask_of(x),
+                    DType::Float32 if self.width == 2 => self.fb.ins().fpromote(types::F64, x),
+                    _ => x,
                 };
                 let v = self.fb.ins().splat(vector_type(dt, self.width), x);
                 self.vvalues[id] = Some(v);
@@ -846,10 +876,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         let dt = self.program.nodes[id].dtype;
         let mut v = None;
         for (lane, &r) in results.iter().enumerate() {
-            let r = if dt == DType::Bool {
-                self.mask_of(r)
-            } else {
-                r
+            let r = match dt {
+                DType::Bool => self.mask_of(r),
+                DType::Float32 if self.width == 2 => self.fb.ins().fpromote(types::F64, r),
+                _ => r,
             };
             v = Some(match v {
                 None => self
@@ -872,14 +902,15 @@ impl<'a, 'b> Lower<'a, 'b> {
             return l.clone();
         }
         let v = self.vvalue(id);
-        let bool = self.program.nodes[id].dtype == DType::Bool;
+        let dt = self.program.nodes[id].dtype;
         let mut out = Vec::with_capacity(self.width);
         for lane in 0..self.width {
             let x = self.fb.ins().extractlane(v, lane as u8);
-            out.push(if bool {
-                self.fb.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
-            } else {
-                x
+            out.push(match dt {
+                DType::Bool => self.fb.ins().icmp_imm_s(IntCC::NotEqual, x, 0),
+                // A float32 value in a float64 lane (exact).
+                DType::Float32 if self.width == 2 => self.fb.ins().fdemote(types::F32, x),
+                _ => x,
             });
         }
         self.lanes[id] = Some(out.clone());
@@ -1195,10 +1226,53 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// the constant predicates, `copy`, `real`, `imag`, `conj`, `ones_like`. Lane by lane:
     /// `//`, `%`, `<< >>`, other integer powers, float → int, `sign` on floats, `fmod`, and
     /// the libm functions.
+    ///
+    /// In a 2-lane kernel a float32 value lives in a float64 lane (see `vector_type`): its
+    /// operation is emitted as float64's and the result rounded to float32 (a no-op for the
+    /// exact ones). That is float32's answer for `+ - * /`, `sqrt` (float64 has more than
+    /// twice float32's precision, so the double rounding is innocuous), the math functions
+    /// (numjit computes float32 math through float64), `%` (see `vector_mod`) and every exact
+    /// operation; `//`, `nextafter` and casts from integers to float32 go lane by lane instead.
     fn emit_op(&mut self, id: NodeId, args: &[Value], lanes: usize) -> Option<Value> {
         let node = &self.program.nodes[id];
-        let (op, dt) = (node.op, node.dtype);
-        let arg_dt = node.args.first().map(|&a| self.program.nodes[a].dtype);
+        let in_f64 = lanes == 2 && node.dtype == DType::Float32;
+        if in_f64 {
+            let from = node.args.first().map(|&a| self.program.nodes[a].dtype);
+            let lane_wise = match node.op {
+                Op::FloorDiv | Op::Call(Func::Nextafter) => true,
+                Op::Cast => from.is_some_and(|d| d.is_int()),
+                _ => false,
+            };
+            if lane_wise {
+                return None;
+            }
+        }
+        let v = self.emit_op_in(id, args, lanes)?;
+        Some(
+            if in_f64 && self.fb.func.dfg.value_type(v) == types::F64X2 {
+                let narrow = self.fb.ins().fvdemote(v);
+                self.fb.ins().fvpromote_low(narrow)
+            } else {
+                v
+            },
+        )
+    }
+
+    /// [`Lower::emit_op`] with float32 read as float64 in 2-lane vectors.
+    fn emit_op_in(&mut self, id: NodeId, args: &[Value], lanes: usize) -> Option<Value> {
+        let node = &self.program.nodes[id];
+        let as64 = |d: DType| {
+            if lanes == 2 && d == DType::Float32 {
+                DType::Float64
+            } else {
+                d
+            }
+        };
+        let (op, dt) = (node.op, as64(node.dtype));
+        let arg_dt = node
+            .args
+            .first()
+            .map(|&a| as64(self.program.nodes[a].dtype));
         let scalar = lanes == 1;
         let float = dt.is_float();
         Some(match op {

@@ -20,8 +20,10 @@
 //! 64-bit (or bool) has 2 lanes: float64 is `f64x2`, int64 `i64x2`, bool an `i64x2` mask (each
 //! lane all ones or all zeros), loaded from and stored to one byte per element. A kernel whose
 //! values are all 32-bit (or bool) has 4 lanes: `f32x4`, `i32x4`, bool an `i32x4` mask.
-//! Kernels mixing widths, complex kernels and byte-string kernels have only the scalar loop
-//! (see `vector_width`). Hoisted values are splatted
+//! A kernel mixing float32 with 64-bit values has 2 lanes, each float32 value held exactly in
+//! a float64 lane and every operation on it rounded to float32 (the same bits as float32
+//! arithmetic). Kernels mixing int32 with 64-bit values, complex kernels and byte-string
+//! kernels have only the scalar loop (see `vector_width`). Hoisted values are splatted
 //! once, where they are computed. One emitter serves both loops, parameterised by the lane
 //! count: whitelisted operations (see `Lower::emit_op`) become vector instructions whose every
 //! lane has exactly the scalar instruction's bits, NaN payloads and signs included; any other
@@ -220,6 +222,10 @@ const UNROLL_MATH: usize = 1;
 fn vector_type(dt: DType, width: usize) -> Type {
     match (dt, width) {
         (DType::Float64, _) => types::F64X2,
+        // A float32 value in a 2-lane kernel (mixed with 64-bit values) lives in a float64
+        // lane: exactly its value, every operation on it rounded to float32 (see
+        // `Lower::emit_op`), which gives float32's bits.
+        (DType::Float32, 2) => types::F64X2,
         (DType::Float32, _) => types::F32X4,
         (DType::Int32, _) | (DType::Bool, 4) => types::I32X4,
         _ => types::I64X2,
@@ -227,27 +233,31 @@ fn vector_type(dt: DType, width: usize) -> Type {
 }
 
 /// The vector width of a kernel over `program`: 4 when every value is 32-bit or bool (at
-/// least one 32-bit), 2 when every value is 64-bit or bool, 0 (no vector loop) when widths
-/// mix or a value is complex.
+/// least one 32-bit), 2 when every value is 64-bit or bool, and 2 as well when float32
+/// values mix with 64-bit ones (each float32 value then lives in a float64 lane, see
+/// `vector_type`); 0 (no vector loop) when int32 mixes with 64-bit values or a value is
+/// complex.
 fn vector_width(program: &Program) -> usize {
     let dts = program
         .nodes
         .iter()
         .map(|n| n.dtype)
         .chain(program.inputs.iter().map(|i| i.dtype));
-    let (mut w32, mut w64) = (false, false);
+    let (mut i32s, mut f32s, mut w64) = (false, false, false);
     for dt in dts {
         match dt {
             DType::Bool => {}
-            DType::Int32 | DType::Float32 => w32 = true,
+            DType::Int32 => i32s = true,
+            DType::Float32 => f32s = true,
             DType::Int64 | DType::Float64 => w64 = true,
             DType::Complex128 | DType::Bytes(_) => return 0,
         }
     }
-    match (w32, w64) {
-        (true, true) => 0,
-        (true, false) => 4,
-        _ => 2,
+    match (i32s, f32s, w64) {
+        (true, _, true) => 0,
+        (_, _, true) => 2,
+        (false, false, false) => 2,
+        _ => 4,
     }
 }
 

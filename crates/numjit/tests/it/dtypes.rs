@@ -798,3 +798,78 @@ fn scripts_assign_literals_into_narrow_targets_and_int32_bounds_work() {
 fn byte_string_shapes_that_overflow_are_refused() {
     let _ = numjit::Arg::bytes(&[], 1, &[1 << 62, 4]);
 }
+
+/// Kernels mixing float32 and float64 values run a 2-lane vector loop with each float32 value
+/// in a float64 lane, every operation rounded to float32: the interpreter's bits, on arrays
+/// long enough for tiles, the vector loop and its tails, contiguous and strided, through
+/// arithmetic, math functions, `%`, `//`, `nextafter`, comparisons, `where` and casts.
+#[test]
+fn mixed_float32_float64_kernels_match_the_interpreter() {
+    let n = 5003;
+    let a: Vec<f32> = (0..n)
+        .map(|i| match i % 97 {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            2 => -0.0,
+            3 => 1e-40,
+            _ => ((i * 7919) % 2003) as f32 * 0.013 - 13.0,
+        })
+        .collect();
+    let b: Vec<f64> = (0..n)
+        .map(|i| ((i * 104_729) % 1999) as f64 * 0.007 - 7.0)
+        .collect();
+    let k: Vec<i64> = (0..n).map(|i| (i as i64 - 2500) * 1_000_000_007).collect();
+    let wide: Vec<f32> = a.iter().flat_map(|&x| [x, 0.5]).collect();
+    let strided = ndarray::ArrayView1::from(&wide[..]).slice_move(ndarray::s![..;2]);
+    let exprs = [
+        "a * b + a",
+        "2*a + (cos(3.0)+5)*sinh(cos(a))",
+        "where(a > b, a / 3, sqrt(abs(a)))",
+        "exp(a) - b",
+        "a % 1.5 + b",
+        "a // 0.7 + b",
+        "nextafter(a, a + 1) * b",
+        "a ** 3 + (a + 20) ** 50 * 0 + b",
+        "arctan2(a, a + 1) + b",
+        "(a + 1) > b",
+        "where(b > 0, a * 3, sin(a) - 1)",
+    ];
+    // Bits of every element (NaN equal to NaN: which of two NaN operands propagates is
+    // open, see ARCHITECTURE.md).
+    let bits = |x: &numjit::Array| -> Vec<u64> {
+        let key64 = |v: f64| if v.is_nan() { u64::MAX } else { v.to_bits() };
+        match (x.as_f64(), x.as_f32(), x.as_bool()) {
+            (Some(v), _, _) => v.iter().map(|&v| key64(v)).collect(),
+            (_, Some(v), _) => v.iter().map(|&v| key64(v as f64) ^ 1).collect(),
+            (_, _, Some(v)) => v.iter().map(|&v| v as u64).collect(),
+            _ => panic!("a float or bool result"),
+        }
+    };
+    for expr in exprs {
+        for (layout, vars) in [
+            (
+                "contiguous",
+                numjit::vars! {"a" => &a, "b" => &b, "k" => &k},
+            ),
+            (
+                "strided",
+                numjit::vars! {"a" => strided, "b" => &b, "k" => &k},
+            ),
+        ] {
+            let vars2 = match layout {
+                "contiguous" => numjit::vars! {"a" => &a, "b" => &b, "k" => &k},
+                _ => numjit::vars! {"a" => strided, "b" => &b, "k" => &k},
+            };
+            let jit = numjit::eval(expr, vars).unwrap();
+            let reference = numjit::interpret(expr, vars2).unwrap();
+            assert_eq!(jit.dtype(), reference.dtype(), "`{expr}` {layout}");
+            let (j, r) = (bits(&jit), bits(&reference));
+            assert_eq!(j.len(), n, "`{expr}` {layout}");
+            let bad = j.iter().zip(&r).position(|(x, y)| x != y);
+            assert!(
+                bad.is_none(),
+                "`{expr}` {layout}: first difference at {bad:?}"
+            );
+        }
+    }
+}
