@@ -420,8 +420,8 @@ def main():
         "",
         *lines,
         "",
-        "First call, beyond the cost of a warm one (parsing, checking and compiling in a fresh "
-        f"process, 1 thread): at most {max(firsts)[0]:.2f} ms ({max(firsts)[1]}), median "
+        "First call, beyond the cost of a warm one (parsing, checking and compiling; the output "
+        f"already allocated; 1 thread): at most {max(firsts)[0]:.2f} ms ({max(firsts)[1]}), median "
         f"{median(f for f, _ in firsts):.2f} ms.",
         "",
     ]
