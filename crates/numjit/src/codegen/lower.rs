@@ -239,25 +239,10 @@ impl<'a, 'b> Lower<'a, 'b> {
     ) {
         let unroll = self.unroll();
         let lanes = self.width;
-        let step = lanes * unroll;
-        let head = self.fb.create_block();
-        let body = self.fb.create_block();
-        let done = self.fb.create_block();
-        self.fb.ins().jump(head, &[]);
-
-        self.fb.switch_to_block(head);
-        let i = self.fb.use_var(i_var);
-        let end = self.fb.ins().iadd_imm_s(i, step as i64);
-        let more = self.fb.ins().icmp(IntCC::SignedLessThanOrEqual, end, n);
-        self.fb.ins().brif(more, body, &[], done, &[]);
-
-        self.fb.switch_to_block(body);
-        self.fb.seal_block(body);
+        let (head, done, i, end) = self.while_remaining(n, i_var, lanes * unroll);
         let ep = self.element_addresses(i, rp);
         // The current element pointer of each strided operand.
-        let mut sp: Vec<Option<Value>> = (0..rp.len())
-            .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
-            .collect();
+        let mut sp = self.strided_pointers(elem_ptr);
         for copy in 0..unroll {
             for id in 0..self.program.nodes.len() {
                 if self.levels[id] == Level::Element {
@@ -389,22 +374,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         istride: &[Value],
     ) {
         let lanes = self.width;
-        let head = self.fb.create_block();
-        let body = self.fb.create_block();
-        let done = self.fb.create_block();
-        self.fb.ins().jump(head, &[]);
-        self.fb.switch_to_block(head);
-        let i = self.fb.use_var(i_var);
-        let end = self.fb.ins().iadd_imm_s(i, TILE as i64);
-        let more = self.fb.ins().icmp(IntCC::SignedLessThanOrEqual, end, n);
-        self.fb.ins().brif(more, body, &[], done, &[]);
-
-        self.fb.switch_to_block(body);
-        self.fb.seal_block(body);
+        let (head, done, i, end) = self.while_remaining(n, i_var, TILE);
         // The element pointer of each strided operand at the tile's start.
-        let sp: Vec<Option<Value>> = (0..rp.len())
-            .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
-            .collect();
+        let sp = self.strided_pointers(elem_ptr);
         // One buffer per argument of each tiled function (the first also takes the result).
         let slot = |me: &mut Self| {
             let slot = me.fb.create_sized_stack_slot(StackSlotData::new(
@@ -597,6 +569,37 @@ impl<'a, 'b> Lower<'a, 'b> {
         let sig = self.fb.import_signature(sig);
         let addr = self.fb.ins().iconst(self.ptr, routine as usize as i64);
         self.fb.ins().call_indirect(sig, addr, args);
+    }
+
+    /// Opens a loop that runs while `step` elements remain from element `i_var` of `n`:
+    /// jumps from the current block to a new head, which branches to a new body (left as
+    /// the current block, sealed) or to `done`. Returns (head, done, i, i + step); the caller
+    /// ends the body by setting `i_var`, jumping back to `head` and sealing it.
+    fn while_remaining(
+        &mut self,
+        n: Value,
+        i_var: Variable,
+        step: usize,
+    ) -> (Block, Block, Value, Value) {
+        let head = self.fb.create_block();
+        let body = self.fb.create_block();
+        let done = self.fb.create_block();
+        self.fb.ins().jump(head, &[]);
+        self.fb.switch_to_block(head);
+        let i = self.fb.use_var(i_var);
+        let end = self.fb.ins().iadd_imm_s(i, step as i64);
+        let more = self.fb.ins().icmp(IntCC::SignedLessThanOrEqual, end, n);
+        self.fb.ins().brif(more, body, &[], done, &[]);
+        self.fb.switch_to_block(body);
+        self.fb.seal_block(body);
+        (head, done, i, end)
+    }
+
+    /// The current element pointer of each strided operand (`None` for the others).
+    fn strided_pointers(&mut self, elem_ptr: &[Variable]) -> Vec<Option<Value>> {
+        (0..elem_ptr.len())
+            .map(|k| (self.layout[k] == Access::Strided).then(|| self.fb.use_var(elem_ptr[k])))
+            .collect()
     }
 
     /// The address of element `i` of every contiguous operand (others: their row base).
@@ -1491,7 +1494,9 @@ impl<'a, 'b> Lower<'a, 'b> {
                 let zero = self.fconst(from, lanes, 0.0);
                 self.i().fcmp(FloatCC::NotEqual, v, zero)
             }
-            // Mixed widths never reach the vector loop (see `vector_width`).
+            // Only as scalars: in the vector loop int32 never mixes with 64-bit values
+            // (see `vector_width`) and float32 in a 2-lane kernel is read as float64 (see
+            // `emit_op`), so these casts are identities there.
             (Int32, Int64) => self.i().sextend(types::I64, v),
             (Int64, Int32) => self.i().ireduce(types::I32, v),
             (Float32, Float64) => self.i().fpromote(types::F64, v),

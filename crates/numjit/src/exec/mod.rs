@@ -173,6 +173,63 @@ fn broadcast_strides(
     out
 }
 
+/// Pushes the operands of a call into `ops`, output first (`out`: its pointer, shape,
+/// element strides and element size), each with its byte strides broadcast to `shape`, and
+/// coalesces them; returns the coalesced shape.
+fn operands(
+    ops: &mut SmallVec<[Operand; 8]>,
+    (ptr, out_shape, out_strides, size): (*mut u8, &[usize], &[isize], usize),
+    args: &[&Arg<'_>],
+    shape: &[usize],
+) -> Dims {
+    ops.push(Operand {
+        ptr,
+        strides: broadcast_strides(out_shape, out_strides, size, shape),
+    });
+    for a in args {
+        ops.push(Operand {
+            ptr: arg_ptr(a) as *mut u8,
+            strides: broadcast_strides(&a.shape, &a.strides, a.dtype.size(), shape),
+        });
+    }
+    coalesce(shape, ops)
+}
+
+/// The kernel `kernel_for` returns for the layout of coalesced `ops` (the output, of element
+/// size `out_size`, first; then `args`), checked to be compiled for exactly these operands:
+/// the call tables hold one entry per operand, and the kernel steps through each at its
+/// element size.
+fn kernel_for_operands(
+    ops: &[Operand],
+    out_size: usize,
+    args: &[&Arg<'_>],
+    kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
+) -> Result<Arc<Kernel>> {
+    let sizes = || std::iter::once(out_size).chain(args.iter().map(|a| a.dtype.size()));
+    let layout: SmallVec<[Access; 8]> = ops
+        .iter()
+        .zip(sizes())
+        .map(|(o, size)| {
+            let inner = *o.strides.last().expect("at least one axis");
+            if o.strides.iter().all(|&x| x == 0) {
+                Access::Scalar
+            } else if inner == 0 {
+                Access::Row
+            } else if inner == size as isize {
+                Access::Contiguous
+            } else {
+                Access::Strided
+            }
+        })
+        .collect();
+    let kernel = kernel_for(&layout)?;
+    assert!(
+        kernel.sizes.len() == ops.len() && kernel.sizes.iter().copied().eq(sizes()),
+        "a kernel compiled for its operands"
+    );
+    Ok(kernel)
+}
+
 /// Evaluates into `out` (whose shape is the broadcast result shape, already checked) the
 /// kernel that `kernel_for` returns for the operands' layout.
 pub fn run(
@@ -213,49 +270,15 @@ pub fn run(
         ops: SmallVec::new(),
         kernel: None,
     };
-    let ops = &mut plan.ops;
-    ops.push(Operand {
-        ptr: out_ptr(out),
-        strides: broadcast_strides(&out.shape, &out.strides, out.dtype.size(), shape),
-    });
-    for a in args {
-        ops.push(Operand {
-            ptr: arg_ptr(a) as *mut u8,
-            strides: broadcast_strides(&a.shape, &a.strides, a.dtype.size(), shape),
-        });
-    }
-    plan.shape = coalesce(shape, &mut plan.ops);
-    let nd = plan.shape.len();
-    let layout: SmallVec<[Access; 8]> = plan
-        .ops
-        .iter()
-        .enumerate()
-        .map(|(k, o)| {
-            let size = if k == 0 {
-                out.dtype.size()
-            } else {
-                args[k - 1].dtype.size()
-            };
-            let inner = o.strides[nd - 1];
-            if o.strides.iter().all(|&x| x == 0) {
-                Access::Scalar
-            } else if inner == 0 {
-                Access::Row
-            } else if inner == size as isize {
-                Access::Contiguous
-            } else {
-                Access::Strided
-            }
-        })
-        .collect();
-    let kernel = kernel_for(&layout)?;
-    // The call tables hold one entry per operand, and the kernel steps through each at its
-    // element size: it must have been compiled for exactly these operands.
-    let sizes = std::iter::once(out.dtype.size()).chain(args.iter().map(|a| a.dtype.size()));
-    assert!(
-        kernel.sizes.len() == plan.ops.len() && kernel.sizes.iter().copied().eq(sizes),
-        "a kernel compiled for its operands"
+    let (ptr, size) = (out_ptr(out), out.dtype.size());
+    plan.shape = operands(
+        &mut plan.ops,
+        (ptr, &out.shape, &out.strides, size),
+        args,
+        shape,
     );
+    let nd = plan.shape.len();
+    let kernel = kernel_for_operands(&plan.ops, size, args, kernel_for)?;
     plan.kernel = Some(kernel);
     let n = plan.shape[nd - 1];
     let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
@@ -344,45 +367,12 @@ pub fn with_filler<T: Element, R>(
         step *= shape[d] as isize;
     }
     let mut ops: SmallVec<[Operand; 8]> = SmallVec::new();
-    ops.push(Operand {
-        ptr: std::ptr::null_mut(),
-        strides: broadcast_strides(shape, &out_strides, size, shape),
-    });
-    for a in args {
-        ops.push(Operand {
-            ptr: arg_ptr(a) as *mut u8,
-            strides: broadcast_strides(&a.shape, &a.strides, a.dtype.size(), shape),
-        });
-    }
-    let flat = coalesce(shape, &mut ops);
+    let out = (std::ptr::null_mut(), shape, &out_strides[..], size);
+    let flat = operands(&mut ops, out, args, shape);
     if flat.len() != 1 || ops[0].strides[0] != size as isize {
         return Ok(None);
     }
-    let layout: SmallVec<[Access; 8]> = ops
-        .iter()
-        .enumerate()
-        .map(|(k, o)| {
-            let s = o.strides[0];
-            let sz = if k == 0 {
-                size
-            } else {
-                args[k - 1].dtype.size()
-            };
-            if s == 0 {
-                Access::Scalar
-            } else if s == sz as isize {
-                Access::Contiguous
-            } else {
-                Access::Strided
-            }
-        })
-        .collect();
-    let kernel = kernel_for(&layout)?;
-    let sizes = std::iter::once(size).chain(args.iter().map(|a| a.dtype.size()));
-    assert!(
-        kernel.sizes.len() == ops.len() && kernel.sizes.iter().copied().eq(sizes),
-        "a kernel compiled for its operands"
-    );
+    let kernel = kernel_for_operands(&ops, size, args, kernel_for)?;
     let plan = Plan {
         shape: flat,
         ops,
