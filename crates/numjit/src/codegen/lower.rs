@@ -13,25 +13,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         ptr: Type,
         call_conv: CallConv,
         frontend: TargetFrontendConfig,
+        native: Option<(super::avx512::Plan, FuncRef)>,
     ) -> Self {
-        let mut levels = Vec::with_capacity(program.nodes.len());
-        for n in &program.nodes {
-            let l = match n.op {
-                Op::Const(_) => Level::Call,
-                Op::Input(k) => match layout[k + 1] {
-                    Access::Scalar => Level::Call,
-                    Access::Row => Level::Row,
-                    _ => Level::Element,
-                },
-                _ => n
-                    .args
-                    .iter()
-                    .map(|&a| levels[a])
-                    .max()
-                    .unwrap_or(Level::Call),
-            };
-            levels.push(l);
-        }
+        let levels = levels(program, layout);
         let count = program.nodes.len();
         let mut splat = vec![false; count];
         for (id, node) in program.nodes.iter().enumerate() {
@@ -57,6 +41,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             width: vector_width(program),
             data: Vec::new(),
             splat,
+            native,
         }
     }
 
@@ -121,6 +106,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
         if vector {
+            if self.native.is_some() {
+                self.native_call(n, i_var, &rp, &elem_ptr);
+            }
             if let Some(plan) = self.tile_plan() {
                 self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
             }
@@ -296,6 +284,52 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
         }
         self.fb.ins().jump(tail, &[]);
+    }
+
+    /// Emits the call of the AVX-512 row routine (`avx512`) on as many whole 512-bit vectors
+    /// as the row has from element `i_var` on, then moves `i_var` and the element pointers
+    /// past them, for the vector and scalar loops to finish the row.
+    fn native_call(&mut self, n: Value, i_var: Variable, rp: &[Value], elem_ptr: &[Variable]) {
+        let (plan, routine) = self.native.clone().expect("a native plan");
+        let slot = |me: &mut Self, count: usize| {
+            let slot = me.fb.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                (count.max(1) * 8) as u32,
+                3,
+            ));
+            (slot, me.fb.ins().stack_addr(me.ptr, slot, 0))
+        };
+        let (pointers, pointers_at) = slot(self, plan.operands.len());
+        let (scalars, scalars_at) = slot(self, plan.slots.len());
+        let i = self.fb.use_var(i_var);
+        let ep = self.element_addresses(i, rp);
+        for (j, &k) in plan.operands.iter().enumerate() {
+            self.fb
+                .ins()
+                .stack_store(self.ptr, ep[k], pointers, (j * 8) as i32);
+        }
+        for (j, s) in plan.slots.iter().enumerate() {
+            let v = match *s {
+                super::avx512::Slot::Node(id) => self.value(id),
+                super::avx512::Slot::Bits(bits) => self.fb.ins().iconst(types::I64, bits as i64),
+            };
+            self.fb
+                .ins()
+                .stack_store(self.ptr, v, scalars, (j * 8) as i32);
+        }
+        let left = self.fb.ins().isub(n, i);
+        let count = self.fb.ins().band_imm_s(left, !(plan.lanes as i64 - 1));
+        self.fb
+            .ins()
+            .call(routine, &[pointers_at, scalars_at, count]);
+        let next = self.fb.ins().iadd(i, count);
+        self.fb.def_var(i_var, next);
+        for &k in &plan.operands {
+            let size = self.operand_size(k) as i64;
+            let bytes = self.fb.ins().imul_imm_s(count, size);
+            let p = self.fb.ins().iadd(ep[k], bytes);
+            self.fb.def_var(elem_ptr[k], p);
+        }
     }
 
     /// The tiles of this kernel, if its vector loop computes an operation that has a

@@ -32,6 +32,7 @@
 //!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
+mod avx512;
 pub mod vmath;
 
 use crate::ir::{NodeId, Program};
@@ -41,7 +42,7 @@ use crate::types::Scalar;
 use crate::types::{raw, DType};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, ConstantData, Endianness, InstBuilder, MemFlagsData,
+    types, AbiParam, Block, BlockArg, ConstantData, Endianness, FuncRef, InstBuilder, MemFlagsData,
     Signature, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{self, CallConv, TargetFrontendConfig};
@@ -78,12 +79,20 @@ pub struct Kernel {
     pub(crate) sizes: Vec<usize>,
     /// Constant data the code points to (byte-string literals); freed with the code.
     _data: Vec<Box<[u8]>>,
+    /// Whether each row runs the AVX-512 row routine (`avx512`) first.
+    row512: bool,
 }
 
 impl Kernel {
     /// The Cranelift IR the kernel was compiled from, if it was kept (see [`clif`]).
     pub fn clif(&self) -> &str {
         &self.clif
+    }
+
+    /// Whether the kernel computes each row's whole 512-bit vectors with the AVX-512 row
+    /// routine (`codegen::avx512`; only on CPUs with AVX-512, unless `NUMJIT_WIDE=0`).
+    pub fn row512(&self) -> bool {
+        self.row512
     }
 }
 
@@ -159,12 +168,36 @@ fn build(
         .map_err(|e| e.to_string())?;
     let mut ctx: Context = module.make_context();
     ctx.func.signature = sig;
+    // The AVX-512 row routine, when the target has AVX-512 and the kernel fits it: defined
+    // from its bytes in this module, called by the kernel.
+    let native = match avx512::available(module.isa()) && width_allows_native(program) {
+        true => avx512::plan(program, layout, &levels(program, layout)),
+        false => None,
+    };
+    let native = match native {
+        Some(plan) => {
+            let mut nsig = module.make_signature();
+            nsig.params.push(AbiParam::new(ptr));
+            nsig.params.push(AbiParam::new(ptr));
+            nsig.params.push(AbiParam::new(types::I64));
+            let nid = module
+                .declare_function("row512", Linkage::Local, &nsig)
+                .map_err(|e| e.to_string())?;
+            module
+                .define_function_bytes(nid, 64, &plan.code, &[])
+                .map_err(|e| e.to_string())?;
+            let fref = module.declare_func_in_func(nid, &mut ctx.func);
+            Some((plan, fref))
+        }
+        None => None,
+    };
+    let row512 = native.is_some();
     let mut fctx = FunctionBuilderContext::new();
     let data = {
         let fb = FunctionBuilder::new(&mut ctx.func, &mut fctx);
         let call_conv = module.isa().default_call_conv();
         let frontend = module.isa().frontend_config();
-        Lower::new(program, layout, fb, ptr, call_conv, frontend).lower()
+        Lower::new(program, layout, fb, ptr, call_conv, frontend, native).lower()
     };
     let clif = if keep_clif {
         ctx.func.display().to_string()
@@ -187,7 +220,14 @@ fn build(
         sizes,
         clif,
         _data: data,
+        row512,
     })
+}
+
+/// Whether the kernel's vector loop exists, so the row routine has a loop to hand the rest of
+/// each row to (it needs the same lane types: float64 alone or float32 alone).
+fn width_allows_native(program: &Program) -> bool {
+    vector_width(program) != 0
 }
 
 /// The scalar Cranelift type of `dt` (complex128: of each part).
@@ -322,6 +362,34 @@ struct Lower<'a, 'b> {
     data: Vec<Box<[u8]>>,
     /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
     splat: Vec<bool>,
+    /// The AVX-512 row routine (`avx512`) and its reference in this function, when the
+    /// kernel has one: each row calls it before the vector loop.
+    native: Option<(avx512::Plan, FuncRef)>,
+}
+
+/// How often each node of `program` changes under `layout`: a constant or scalar input once
+/// per call, an input broadcast along rows once per row, any other input per element; an
+/// operation as often as its most frequent operand.
+fn levels(program: &Program, layout: &[Access]) -> Vec<Level> {
+    let mut levels = Vec::with_capacity(program.nodes.len());
+    for n in &program.nodes {
+        let l = match n.op {
+            Op::Const(_) => Level::Call,
+            Op::Input(k) => match layout[k + 1] {
+                Access::Scalar => Level::Call,
+                Access::Row => Level::Row,
+                _ => Level::Element,
+            },
+            _ => n
+                .args
+                .iter()
+                .map(|&a| levels[a])
+                .max()
+                .unwrap_or(Level::Call),
+        };
+        levels.push(l);
+    }
+    levels
 }
 
 extern "C" fn h_floordiv_i64(a: i64, b: i64) -> i64 {

@@ -14,3 +14,4 @@ mod refmath;
 mod simd;
 mod slicing;
 mod vmath;
+mod wide;
