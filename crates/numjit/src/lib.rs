@@ -63,7 +63,9 @@ pub use types::{Arg, Array, Casting, Complex64, DType, Element, IntoArg, IntoOut
 /// Not a stable interface.
 pub mod internals {
     pub use crate::check::check;
-    pub use crate::codegen::{compile as compile_kernel, vmath, Access, Kernel};
+    pub use crate::codegen::{
+        compile as compile_kernel, stream_stores_from, vmath, Access, Kernel,
+    };
     pub use crate::exec::default_threads;
     pub use crate::format::repr;
     pub use crate::ir::Program;

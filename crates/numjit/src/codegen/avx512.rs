@@ -23,6 +23,7 @@ use super::{Access, Level};
 use crate::ir::{NodeId, Program};
 use crate::semantics::{Func, Op};
 use crate::types::DType;
+use std::sync::atomic::AtomicBool;
 
 /// What the kernel stores in one scalar slot before the call.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,14 +48,23 @@ pub(super) struct Plan {
     pub slots: Vec<Slot>,
 }
 
+/// Whether rows store with streaming (cache-bypassing) stores: a hint `exec` sets before each
+/// run from the output's size (see `codegen::stream_stores`) and kernels read once per row.
+/// Either value gives the same results, so calls running at once on other threads only cost
+/// each other speed, never correctness.
+pub(super) static STREAM: AtomicBool = AtomicBool::new(false);
+
 /// Registers, numbered as the instruction set does.
 const RAX: u8 = 0;
 const RSI: u8 = 6;
 const RDI: u8 = 7;
 /// Base registers for operand pointers, in the order they are taken: caller-saved first,
 /// then callee-saved (pushed and popped). `rsp`, `rbp` and `r13` are left out (their
-/// encodings as a base need a displacement), `rax` is the index and `rdx` the end.
-const BASES: [u8; 11] = [1, 8, 9, 10, 11, RSI, RDI, 3, 12, 14, 15];
+/// encodings as a base need a displacement), `rax` is the index, `rdx` the end and `r11`
+/// scratch.
+const BASES: [u8; 10] = [1, 8, 9, 10, RSI, RDI, 3, 12, 14, 15];
+/// Scratch: the streaming stores' head length.
+const R11: u8 = 11;
 /// Vector registers.
 const ZMMS: usize = 32;
 
@@ -170,16 +180,43 @@ enum Step {
     Sqrt(Src),
 }
 
-/// Encodes the routine: `None` if its values need more than the 32 vector registers.
-fn encode(
+/// One instruction of the loop body, registers allocated.
+#[derive(Clone, Copy, Debug)]
+enum Ins {
+    /// `vmovupd/ps zmm_dst, [base_j + rax]`.
+    Load { dst: u8, operand: usize },
+    /// `op zmm_dst, zmm_a, zmm_b` (`pp` 1 for the 66 prefix).
+    Binary {
+        opcode: u8,
+        pp: u8,
+        dst: u8,
+        a: u8,
+        b: u8,
+    },
+    /// `vsqrtpd/ps zmm_dst, zmm_a`.
+    Sqrt { dst: u8, a: u8 },
+}
+
+/// How the body's result is stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Store {
+    /// `vmovupd/ps`.
+    Plain,
+    /// `vmovupd/ps` under mask register k1 or k2.
+    Masked(u8),
+    /// `vmovntpd/ps`: the address is 64-byte aligned.
+    Stream,
+}
+
+/// Allocates registers for `steps`: slots take `zmm0..` (live for the whole loop), each
+/// element node a free register from its step to its last use (the root to the store).
+/// Returns the body and the root's register, or `None` past 32 registers.
+fn allocate(
     steps: &[(NodeId, Step)],
     root: NodeId,
-    operands: usize,
     slots: usize,
-    wide: bool,
-) -> Option<Vec<u8>> {
-    // Registers: slots first (live for the whole loop), then element nodes, each freed after
-    // its last use (the root after the store).
+    pp: u8,
+) -> Option<(Vec<Ins>, u8)> {
     let mut last: Vec<(NodeId, usize)> = Vec::new();
     for (at, (_, step)) in steps.iter().enumerate() {
         let srcs: &[Src] = match step {
@@ -201,52 +238,20 @@ fn encode(
     }
     let mut free: Vec<u8> = (slots as u8..ZMMS as u8).rev().collect();
     let mut reg_of: Vec<(NodeId, u8)> = Vec::new();
-    let find = |reg_of: &[(NodeId, u8)], n: NodeId| {
-        reg_of
+    let find = |reg_of: &[(NodeId, u8)], s: Src| match s {
+        Src::Slot(j) => j as u8,
+        Src::Node(n) => reg_of
             .iter()
             .find(|(m, _)| *m == n)
             .map(|&(_, r)| r)
-            .expect("operand computed before use")
+            .expect("operand computed before use"),
     };
-    let mut a = Asm::default();
-    let saved: Vec<u8> = BASES[..operands]
-        .iter()
-        .copied()
-        .filter(|&r| matches!(r, 3 | 12 | 14 | 15))
-        .collect();
-    for &r in &saved {
-        a.push(r);
-    }
-    let (w, pp) = if wide { (true, 1) } else { (false, 0) };
-    for j in 0..slots {
-        // vbroadcastsd / vbroadcastss zmm_j, [rsi + 8j]
-        let op = if wide { 0x19 } else { 0x18 };
-        a.evex_disp(op, 2, 1, w, j as u8, RSI, 8 * j as i32);
-    }
-    // Operand pointers; the one that lands in `rdi` last, as `rdi` holds the table.
-    for (j, &base) in BASES[..operands].iter().enumerate() {
-        if base != RDI {
-            a.load_gpr(base, RDI, 8 * j as i32);
-        }
-    }
-    if let Some(j) = BASES[..operands].iter().position(|&b| b == RDI) {
-        a.load_gpr(RDI, RDI, 8 * j as i32);
-    }
-    a.bytes(&[0x31, 0xC0]); // xor eax, eax
-    a.bytes(&[0x48, 0xC1, 0xE2, if wide { 3 } else { 2 }]); // shl rdx, 3 | 2: bytes
-    a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
-    let skip = a.jump32(&[0x0F, 0x84]); // jz done
-    let top = a.b.len();
-    let (xor_op, and_op) = (0xEF, 0xDB);
-    let reg_src = |reg_of: &[(NodeId, u8)], s: Src| match s {
-        Src::Node(n) => find(reg_of, n),
-        Src::Slot(j) => j as u8,
-    };
+    let mut body = Vec::with_capacity(steps.len());
     for (at, &(id, step)) in steps.iter().enumerate() {
-        let srcs: Vec<u8> = match step {
-            Step::Load(_) => vec![],
-            Step::Binary(_, x, y) => vec![reg_src(&reg_of, x), reg_src(&reg_of, y)],
-            Step::Sqrt(x) => vec![reg_src(&reg_of, x)],
+        let (a, b) = match step {
+            Step::Load(_) => (0, 0),
+            Step::Binary(_, x, y) => (find(&reg_of, x), find(&reg_of, y)),
+            Step::Sqrt(x) => (find(&reg_of, x), 0),
         };
         // Free the operands this step is the last use of, so the result may reuse one.
         for &(n, end) in &last {
@@ -258,32 +263,144 @@ fn encode(
         }
         let dst = free.pop()?;
         reg_of.push((id, dst));
-        match step {
-            Step::Load(j) => a.evex_sib(0x10, 1, pp, w, dst, 0, BASES[j], RAX),
+        body.push(match step {
+            Step::Load(j) => Ins::Load { dst, operand: j },
             Step::Binary(op, _, _) => {
-                let (opcode, pp_op) = match op {
+                let (opcode, pp) = match op {
                     Vop::Add => (0x58, pp),
                     Vop::Sub => (0x5C, pp),
                     Vop::Mul => (0x59, pp),
                     Vop::Div => (0x5E, pp),
-                    Vop::Xor => (xor_op, 1),
-                    Vop::And => (and_op, 1),
+                    Vop::Xor => (0xEF, 1),
+                    Vop::And => (0xDB, 1),
                 };
-                a.evex_rr(opcode, 1, pp_op, w, dst, srcs[0], srcs[1]);
+                Ins::Binary {
+                    opcode,
+                    pp,
+                    dst,
+                    a,
+                    b,
+                }
             }
-            Step::Sqrt(_) => a.evex_rr(0x51, 1, pp, w, dst, 0, srcs[0]),
-        }
+            Step::Sqrt(_) => Ins::Sqrt { dst, a },
+        });
         // A node nothing reads (dead code) gives its register back at once.
         if id != root && !last.iter().any(|&(n, _)| n == id) {
             free.push(reg_of.pop().expect("just pushed").1);
         }
     }
-    let out = find(&reg_of, root);
-    a.evex_sib(0x11, 1, pp, w, out, 0, BASES[0], RAX); // vmovupd/ps [out + rax], zmm
+    let out = find(&reg_of, Src::Node(root));
+    Some((body, out))
+}
+
+/// Scalar slots the caller appends after the plan's own, for streaming stores: the bytes
+/// from the output pointer to the next 64-byte boundary (or −1: store normally), the mask of
+/// the elements before that boundary, and the mask of the rest of one vector.
+pub(super) const CONTROL_SLOTS: usize = 3;
+
+/// Encodes the routine: `None` if its values need more than the 32 vector registers.
+///
+/// Two loops: the plain one (unaligned loads and stores, 64 bytes per iteration), and when
+/// the caller asks for streaming stores (large outputs, which would only evict the inputs
+/// from the caches), one whose stores bypass the caches: the elements up to the output's next
+/// 64-byte boundary are stored under a mask, then aligned streaming stores, then the last
+/// vector again under the complementary mask (its loads stay in bounds; its first lanes are
+/// recomputed and not stored), then `sfence`, so the stores are visible before the kernel
+/// returns.
+fn encode(
+    steps: &[(NodeId, Step)],
+    root: NodeId,
+    operands: usize,
+    slots: usize,
+    wide: bool,
+) -> Option<Vec<u8>> {
+    let (w, pp) = if wide { (true, 1) } else { (false, 0) };
+    let (body, out) = allocate(steps, root, slots, pp)?;
+    let mut a = Asm::default();
+    let bases = &BASES[..operands];
+    let saved: Vec<u8> = bases
+        .iter()
+        .copied()
+        .filter(|&r| matches!(r, 3 | 12 | 14 | 15))
+        .collect();
+    for &r in &saved {
+        a.push(r);
+    }
+    for j in 0..slots {
+        // vbroadcastsd / vbroadcastss zmm_j, [rsi + 8j]
+        let op = if wide { 0x19 } else { 0x18 };
+        a.evex_disp(op, 2, 1, w, j as u8, RSI, 8 * j as i32);
+    }
+    // The streaming controls: r11 = head bytes (negative: plain stores), k1, k2 the masks.
+    a.load_gpr(R11, RSI, 8 * slots as i32);
+    a.kmovw_load(1, RSI, 8 * (slots + 1) as i32);
+    a.kmovw_load(2, RSI, 8 * (slots + 2) as i32);
+    // Operand pointers; the one that lands in `rdi` last, as `rdi` holds the table.
+    for (j, &base) in bases.iter().enumerate() {
+        if base != RDI {
+            a.load_gpr(base, RDI, 8 * j as i32);
+        }
+    }
+    if let Some(j) = bases.iter().position(|&b| b == RDI) {
+        a.load_gpr(RDI, RDI, 8 * j as i32);
+    }
+    let emit = |a: &mut Asm, store: Store| {
+        for ins in &body {
+            match *ins {
+                Ins::Load { dst, operand } => {
+                    a.evex_sib(0x10, 1, pp, w, dst, 0, 0, bases[operand], RAX)
+                }
+                Ins::Binary {
+                    opcode,
+                    pp,
+                    dst,
+                    a: x,
+                    b: y,
+                } => a.evex_rr(opcode, 1, pp, w, dst, x, y),
+                Ins::Sqrt { dst, a: x } => a.evex_rr(0x51, 1, pp, w, dst, 0, x),
+            }
+        }
+        match store {
+            Store::Plain => a.evex_sib(0x11, 1, pp, w, out, 0, 0, bases[0], RAX),
+            Store::Masked(k) => a.evex_sib(0x11, 1, pp, w, out, 0, k, bases[0], RAX),
+            Store::Stream => a.evex_sib(0x2B, 1, pp, w, out, 0, 0, bases[0], RAX),
+        }
+    };
+    a.bytes(&[0x31, 0xC0]); // xor eax, eax
+    a.bytes(&[0x48, 0xC1, 0xE2, if wide { 3 } else { 2 }]); // shl rdx, 3 | 2: bytes
+    a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
+    let empty = a.jump32(&[0x0F, 0x84]); // jz done
+    a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
+    let plain = a.jump32(&[0x0F, 0x88]); // js plain
+    let aligned = a.jump32(&[0x0F, 0x84]); // jz stream (no head, no tail)
+    emit(&mut a, Store::Masked(1)); // the head, up to the boundary
+    a.bytes(&[0x4C, 0x01, 0xD8]); // add rax, r11
+    a.bytes(&[0x48, 0x83, 0xEA, 0x40]); // sub rdx, 64: the last vector is the tail's
+    a.patch(aligned);
+    let stream = a.b.len();
+    a.bytes(&[0x4C, 0x01, 0xDA]); // add rdx, r11 (0 when aligned): end of the aligned part
+    a.bytes(&[0x48, 0x39, 0xD0]); // cmp rax, rdx
+    let streamed = a.jump32(&[0x0F, 0x83]); // jae tail
+    emit(&mut a, Store::Stream);
+    a.bytes(&[0x48, 0x83, 0xC0, 0x40]); // add rax, 64
+    a.bytes(&[0x4C, 0x29, 0xDA]); // sub rdx, r11 (undo, the loop head adds it again)
+    a.jump32_to(&[0xE9], stream);
+    a.patch(streamed);
+    a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
+    let no_tail = a.jump32(&[0x0F, 0x84]); // jz fence
+    a.bytes(&[0x4C, 0x29, 0xD8]); // sub rax, r11: the last whole vector
+    emit(&mut a, Store::Masked(2));
+    a.patch(no_tail);
+    a.bytes(&[0x0F, 0xAE, 0xF8]); // sfence
+    let fenced = a.jump32(&[0xE9]); // jmp done
+    a.patch(plain);
+    let top = a.b.len();
+    emit(&mut a, Store::Plain);
     a.bytes(&[0x48, 0x83, 0xC0, 0x40]); // add rax, 64
     a.bytes(&[0x48, 0x39, 0xD0]); // cmp rax, rdx
     a.jump32_to(&[0x0F, 0x82], top); // jb top
-    a.patch(skip);
+    a.patch(empty);
+    a.patch(fenced);
     a.bytes(&[0xC5, 0xF8, 0x77]); // vzeroupper
     for &r in saved.iter().rev() {
         a.pop(r);
@@ -306,14 +423,14 @@ impl Asm {
     /// The four-byte EVEX prefix of a 512-bit instruction: opcode `map` (1: 0F, 2: 0F38),
     /// implied prefix `pp` (0: none, 1: 66), `W`, the ModRM.reg register `reg`, the
     /// non-destructive source `v` (0 when unused), and the extension bits of ModRM.rm's
-    /// register, base or index (`b`, `x`).
+    /// register, base or index (`b`, `x`), and the mask register `k` (0: none; merging).
     #[allow(clippy::too_many_arguments)]
-    fn evex(&mut self, map: u8, pp: u8, w: bool, reg: u8, v: u8, b: u8, x: u8) {
+    fn evex(&mut self, map: u8, pp: u8, w: bool, reg: u8, v: u8, b: u8, x: u8, k: u8) {
         let inv = |bit: u8| (!bit) & 1;
         let p0 = inv(reg >> 3) << 7 | inv(x) << 6 | inv(b) << 5 | inv(reg >> 4) << 4 | map;
         let p1 = u8::from(w) << 7 | ((!v) & 0xF) << 3 | 0b100 | pp;
-        // z = 0, L'L = 10 (512 bits), b = 0, V', no mask.
-        let p2 = 0b10 << 5 | inv(v >> 4) << 3;
+        // z = 0, L'L = 10 (512 bits), b = 0, V', the mask.
+        let p2 = 0b10 << 5 | inv(v >> 4) << 3 | (k & 7);
         self.bytes(&[0x62, p0, p1, p2]);
     }
 
@@ -321,22 +438,33 @@ impl Asm {
     #[allow(clippy::too_many_arguments)]
     fn evex_rr(&mut self, op: u8, map: u8, pp: u8, w: bool, dst: u8, v: u8, rm: u8) {
         // Register operands in ModRM.rm take their fourth bit from B and fifth from X.
-        self.evex(map, pp, w, dst, v, rm >> 3, rm >> 4);
+        self.evex(map, pp, w, dst, v, rm >> 3, rm >> 4, 0);
         self.bytes(&[op, 0xC0 | (dst & 7) << 3 | (rm & 7)]);
     }
 
-    /// `op zmm_reg, [base + index]` (or the store form): ModRM with a SIB byte, no
-    /// displacement (`base` is never `rbp` or `r13`).
+    /// `op zmm_reg, [base + index]` (or the store form, under mask `k` if not 0): ModRM with
+    /// a SIB byte, no displacement (`base` is never `rbp` or `r13`).
     #[allow(clippy::too_many_arguments)]
-    fn evex_sib(&mut self, op: u8, map: u8, pp: u8, w: bool, reg: u8, v: u8, base: u8, index: u8) {
-        self.evex(map, pp, w, reg, v, base >> 3, index >> 3);
+    fn evex_sib(
+        &mut self,
+        op: u8,
+        map: u8,
+        pp: u8,
+        w: bool,
+        reg: u8,
+        v: u8,
+        k: u8,
+        base: u8,
+        index: u8,
+    ) {
+        self.evex(map, pp, w, reg, v, base >> 3, index >> 3, k);
         self.bytes(&[op, (reg & 7) << 3 | 0b100, (index & 7) << 3 | (base & 7)]);
     }
 
     /// `op zmm_reg, [base + disp32]` (`base` is not `rsp`, `rbp`, `r12` or `r13`).
     #[allow(clippy::too_many_arguments)]
     fn evex_disp(&mut self, op: u8, map: u8, pp: u8, w: bool, reg: u8, base: u8, disp: i32) {
-        self.evex(map, pp, w, reg, 0, base >> 3, 0);
+        self.evex(map, pp, w, reg, 0, base >> 3, 0, 0);
         self.bytes(&[op, 0b10 << 6 | (reg & 7) << 3 | (base & 7)]);
         self.bytes(&disp.to_le_bytes());
     }
@@ -345,6 +473,12 @@ impl Asm {
     fn load_gpr(&mut self, dst: u8, base: u8, disp: i32) {
         let rex = 0x48 | (dst >> 3) << 2 | (base >> 3);
         self.bytes(&[rex, 0x8B, 0b10 << 6 | (dst & 7) << 3 | (base & 7)]);
+        self.bytes(&disp.to_le_bytes());
+    }
+
+    /// `kmovw k, [base + disp32]` (`base` below r8, not `rsp` or `rbp`).
+    fn kmovw_load(&mut self, k: u8, base: u8, disp: i32) {
+        self.bytes(&[0xC5, 0xF8, 0x90, 0b10 << 6 | (k & 7) << 3 | (base & 7)]);
         self.bytes(&disp.to_le_bytes());
     }
 
@@ -411,9 +545,15 @@ mod tests {
         // vsqrtpd zmm5, zmm20
         a.evex_rr(0x51, 1, 1, true, 5, 0, 20);
         // vmovupd zmm3, [r14 + rax]
-        a.evex_sib(0x10, 1, 1, true, 3, 0, 14, RAX);
+        a.evex_sib(0x10, 1, 1, true, 3, 0, 0, 14, RAX);
         // vmovups [rcx + rax], zmm22
-        a.evex_sib(0x11, 1, 0, false, 22, 0, 1, RAX);
+        a.evex_sib(0x11, 1, 0, false, 22, 0, 0, 1, RAX);
+        // vmovupd [rcx + rax]{k1}, zmm5
+        a.evex_sib(0x11, 1, 1, true, 5, 0, 1, 1, RAX);
+        // vmovntps [r14 + rax], zmm21
+        a.evex_sib(0x2B, 1, 0, false, 21, 0, 0, 14, RAX);
+        // kmovw k2, [rsi + 0x30]
+        a.kmovw_load(2, RSI, 0x30);
         // vbroadcastsd zmm18, [rsi + 0x28]
         a.evex_disp(0x19, 2, 1, true, 18, RSI, 0x28);
         // vbroadcastss zmm2, [rsi + 8]
@@ -429,6 +569,9 @@ mod tests {
             0x62, 0xb1, 0xfd, 0x48, 0x51, 0xec, // vsqrtpd
             0x62, 0xd1, 0xfd, 0x48, 0x10, 0x1c, 0x06, // vmovupd load
             0x62, 0xe1, 0x7c, 0x48, 0x11, 0x34, 0x01, // vmovups store
+            0x62, 0xf1, 0xfd, 0x49, 0x11, 0x2c, 0x01, // vmovupd masked store
+            0x62, 0xc1, 0x7c, 0x48, 0x2b, 0x2c, 0x06, // vmovntps
+            0xc5, 0xf8, 0x90, 0x96, 0x30, 0, 0, 0, // kmovw
             0x62, 0xe2, 0xfd, 0x48, 0x19, 0x96, 0x28, 0, 0, 0, // vbroadcastsd
             0x62, 0xf2, 0x7d, 0x48, 0x18, 0x96, 0x08, 0, 0, 0, // vbroadcastss
             0x62, 0xf1, 0xdd, 0x48, 0xef, 0xe0, // vpxorq

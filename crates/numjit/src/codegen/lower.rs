@@ -300,7 +300,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             (slot, me.fb.ins().stack_addr(me.ptr, slot, 0))
         };
         let (pointers, pointers_at) = slot(self, plan.operands.len());
-        let (scalars, scalars_at) = slot(self, plan.slots.len());
+        let control = super::avx512::CONTROL_SLOTS;
+        let (scalars, scalars_at) = slot(self, plan.slots.len() + control);
         let i = self.fb.use_var(i_var);
         let ep = self.element_addresses(i, rp);
         for (j, &k) in plan.operands.iter().enumerate() {
@@ -316,6 +317,41 @@ impl<'a, 'b> Lower<'a, 'b> {
             self.fb
                 .ins()
                 .stack_store(self.ptr, v, scalars, (j * 8) as i32);
+        }
+        // Streaming stores when `codegen::stream_stores` asked for them and the output is
+        // element-aligned: the bytes to its next 64-byte boundary (else −1), the mask of the
+        // elements before it and of the rest of a vector.
+        let lanes = plan.lanes as i64;
+        let size = 64 / lanes;
+        let flag_at = self
+            .fb
+            .ins()
+            .iconst(self.ptr, &super::avx512::STREAM as *const _ as i64);
+        let flag = self
+            .fb
+            .ins()
+            .load(types::I8, MemFlagsData::trusted(), flag_at, 0);
+        let on = self.fb.ins().icmp_imm_s(IntCC::NotEqual, flag, 0);
+        let odd = self.fb.ins().band_imm_s(ep[0], size - 1);
+        let aligned = self.fb.ins().icmp_imm_s(IntCC::Equal, odd, 0);
+        let stream = self.fb.ins().band(on, aligned);
+        let back = self.fb.ins().ineg(ep[0]);
+        let head = self.fb.ins().band_imm_s(back, 63);
+        let plain = self.fb.ins().iconst(types::I64, -1);
+        let head_or_plain = self.fb.ins().select(stream, head, plain);
+        let elements = self.fb.ins().ushr_imm_s(head, size.trailing_zeros() as i64);
+        let one = self.fb.ins().iconst(types::I64, 1);
+        let bit = self.fb.ins().ishl(one, elements);
+        let head_mask = self.fb.ins().iadd_imm_s(bit, -1);
+        let tail_mask = self.fb.ins().bxor_imm_s(head_mask, (1 << lanes) - 1);
+        let base = plan.slots.len();
+        for (j, v) in [head_or_plain, head_mask, tail_mask]
+            .into_iter()
+            .enumerate()
+        {
+            self.fb
+                .ins()
+                .stack_store(self.ptr, v, scalars, ((base + j) * 8) as i32);
         }
         let left = self.fb.ins().isub(n, i);
         let count = self.fb.ins().band_imm_s(left, !(plan.lanes as i64 - 1));

@@ -224,6 +224,28 @@ fn build(
     })
 }
 
+/// Output bytes from which a run's rows use streaming stores (see `avx512`): past the L2
+/// caches, where ordinary stores first read each output line in. Measured with
+/// `python3 crates/numjit/benches/diffusion_peers.py --grid 1999` (32 MiB per array).
+static STREAM_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(16 << 20);
+
+/// Sets the output size in bytes from which runs use streaming stores and returns the
+/// previous one (tests set 0 to run them on small arrays; the results are the same).
+pub fn stream_stores_from(bytes: usize) -> usize {
+    STREAM_BYTES.swap(bytes, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether an output of `bytes` bytes gets streaming stores.
+pub(crate) fn streams(bytes: usize) -> bool {
+    bytes >= STREAM_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Tells the AVX-512 row routines whether the coming run's output is large enough for
+/// streaming stores (a hint: both kinds of store write the same values).
+pub(crate) fn stream_stores(on: bool) {
+    avx512::STREAM.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Whether the kernel's vector loop exists, so the row routine has a loop to hand the rest of
 /// each row to (it needs the same lane types: float64 alone or float32 alone).
 fn width_allows_native(program: &Program) -> bool {

@@ -280,6 +280,8 @@ pub fn run(
     let nd = plan.shape.len();
     let kernel = kernel_for_operands(&plan.ops, size, args, kernel_for)?;
     plan.kernel = Some(kernel);
+    // Outputs past the caches are written with streaming stores where the kernel can.
+    crate::codegen::stream_stores(crate::codegen::streams(total.saturating_mul(size)));
     let n = plan.shape[nd - 1];
     let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
     let rows: usize = plan.shape[..nd - 1].iter().product();
@@ -373,6 +375,8 @@ pub fn with_filler<T: Element, R>(
         return Ok(None);
     }
     let kernel = kernel_for_operands(&ops, size, args, kernel_for)?;
+    // The filler's buffers are small and read right back: ordinary stores.
+    crate::codegen::stream_stores(false);
     let plan = Plan {
         shape: flat,
         ops,
