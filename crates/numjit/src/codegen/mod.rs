@@ -225,18 +225,32 @@ fn build(
 }
 
 /// Output bytes from which a run's rows use streaming stores (see `avx512`): past the L2
-/// caches, where ordinary stores first read each output line in. Measured with
+/// caches, where ordinary stores first read each output line in. 16 MiB unless
+/// `NUMJIT_STREAM_BYTES` says otherwise. Measured with
 /// `python3 crates/numjit/benches/diffusion_peers.py --grid 1999` (32 MiB per array).
-static STREAM_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(16 << 20);
+static STREAM_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static STREAM_BYTES_SET: std::sync::Once = std::sync::Once::new();
+
+fn stream_bytes_default() {
+    STREAM_BYTES_SET.call_once(|| {
+        let bytes = std::env::var("NUMJIT_STREAM_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(16 << 20);
+        STREAM_BYTES.store(bytes, std::sync::atomic::Ordering::Relaxed);
+    });
+}
 
 /// Sets the output size in bytes from which runs use streaming stores and returns the
 /// previous one (tests set 0 to run them on small arrays; the results are the same).
 pub fn stream_stores_from(bytes: usize) -> usize {
+    stream_bytes_default();
     STREAM_BYTES.swap(bytes, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Whether an output of `bytes` bytes gets streaming stores.
 pub(crate) fn streams(bytes: usize) -> bool {
+    stream_bytes_default();
     bytes >= STREAM_BYTES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
