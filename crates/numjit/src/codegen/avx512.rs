@@ -518,9 +518,12 @@ impl Asm {
     }
 }
 
-/// Whether the target `isa` has AVX-512F: the plan's instructions need nothing else.
+/// Whether the target `isa` runs the routine: x86-64 with AVX-512F (the plan's instructions
+/// need nothing else) and the System V calling convention the routine assumes; not when
+/// `NUMJIT_WIDE=0`.
 pub(super) fn available(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
     isa.name() == "x64"
+        && isa.default_call_conv() == cranelift_codegen::isa::CallConv::SystemV
         && isa
             .isa_flags()
             .iter()

@@ -30,6 +30,13 @@
 //! operation runs lane by lane (extract each lane, emit the scalar operation, insert the
 //! result). So the vector and scalar loops compute every element identically.
 //!
+//! **AVX-512 rows.** On CPUs with AVX-512F, a kernel whose per-element nodes are float
+//! arithmetic that `avx512` encodes (`+ - * /`, negation, `abs`, `sqrt` over contiguous
+//! inputs and hoisted scalars) first calls, on each row, a routine of 512-bit machine code
+//! defined in the kernel's own module; it computes the row's whole 8- or 16-lane vectors,
+//! and the vector and scalar loops finish the row. Cranelift's x86-64 backend has no wider
+//! vectors than 128 bits, and such kernels are bound by the vector ports.
+//!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
 mod avx512;
