@@ -4,13 +4,16 @@
 //! Cranelift's x86-64 backend emits 128-bit vectors only, so an arithmetic kernel such as the
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
-//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs` and `sqrt` over
-//! contiguous inputs and hoisted scalars gets a [`Plan`]: this module allocates one `zmm`
-//! register per live value, encodes the loop (load each input, one instruction per node,
-//! store the result, eight or sixteen elements per iteration) and returns it as bytes. Each
-//! instruction is the IEEE operation the 2-lane and scalar loops use (`fneg` and `fabs` are
-//! sign-bit `xor` and `and` there too), so every lane gets the same bits; the 2-lane loop and
-//! the scalar loop still finish each row's last few elements.
+//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt` and (float64)
+//! constant powers over contiguous inputs and hoisted scalars gets a [`Plan`]: this module
+//! writes the body as instructions over values (a constant power expands into
+//! `refmath::pow_const`'s double-double sequence, operation for operation, with fused
+//! multiply-adds, compares into mask registers and blends), allocates one `zmm` register per
+//! live value, encodes the loop (eight or sixteen elements per iteration) and returns it as
+//! bytes. Each instruction is the IEEE operation the 2-lane and scalar loops use (`fneg` and
+//! `fabs` are sign-bit `xor` and `and` there too, `fma` rounds once in both), so every lane
+//! gets the same bits; the 2-lane loop and the scalar loop still finish each row's last few
+//! elements.
 //!
 //! The routine's contract (System V): `rdi` points to the element pointers of the operands in
 //! [`Plan::operands`] order (the output first), `rsi` to one 8-byte slot per entry of
@@ -81,34 +84,31 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
     if layout[0] != Access::Contiguous || levels[root] != Level::Element {
         return None;
     }
-    let nodes = &program.nodes;
-    let sign: u64 = if wide { 1 << 63 } else { 1 << 31 };
-    let mut slots: Vec<Slot> = Vec::new();
-    let mut slot_of = |s: Slot| match slots.iter().position(|&t| t == s) {
-        Some(j) => j,
-        None => {
-            slots.push(s);
-            slots.len() - 1
-        }
+    let mut b = Body {
+        wide,
+        slots: Vec::new(),
+        code: Vec::new(),
+        values: 0,
     };
-    // What each element node computes, with hoisted operands and masks as slots.
-    let mut steps: Vec<(NodeId, Step)> = Vec::new();
+    let sign: u64 = if wide { 1 << 63 } else { 1 << 31 };
+    // The value of each element node.
+    let mut value: Vec<Option<Src>> = vec![None; program.nodes.len()];
     let mut operands = vec![0usize];
-    for (id, node) in nodes.iter().enumerate() {
+    for (id, node) in program.nodes.iter().enumerate() {
         if levels[id] != Level::Element {
             continue;
         }
         if node.dtype != dt {
             return None;
         }
-        let mut arg = |a: NodeId| {
-            if levels[a] == Level::Element {
-                Src::Node(a)
-            } else {
-                Src::Slot(slot_of(Slot::Node(a)))
+        let arg = |b: &mut Body, k: usize| {
+            let a = node.args[k];
+            match value[a] {
+                Some(v) => v,
+                None => b.slot(Slot::Node(a)),
             }
         };
-        let step = match node.op {
+        let v = match node.op {
             Op::Input(k) if layout[k + 1] == Access::Contiguous => {
                 let j = match operands.iter().position(|&o| o == k + 1) {
                     Some(j) => j,
@@ -117,48 +117,68 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                         operands.len() - 1
                     }
                 };
-                Step::Load(j)
+                b.push(|dst| Vins::Load { dst, operand: j })
             }
-            Op::Add => Step::Binary(Vop::Add, arg(node.args[0]), arg(node.args[1])),
-            Op::Sub => Step::Binary(Vop::Sub, arg(node.args[0]), arg(node.args[1])),
-            Op::Mul => Step::Binary(Vop::Mul, arg(node.args[0]), arg(node.args[1])),
-            Op::Div => Step::Binary(Vop::Div, arg(node.args[0]), arg(node.args[1])),
+            Op::Add | Op::Sub | Op::Mul | Op::Div => {
+                let op = match node.op {
+                    Op::Add => Vop::Add,
+                    Op::Sub => Vop::Sub,
+                    Op::Mul => Vop::Mul,
+                    _ => Vop::Div,
+                };
+                let (x, y) = (arg(&mut b, 0), arg(&mut b, 1));
+                b.bin(op, x, y)
+            }
             Op::Neg => {
-                let a = arg(node.args[0]);
-                Step::Binary(Vop::Xor, a, Src::Slot(slot_of(Slot::Bits(sign))))
+                let x = arg(&mut b, 0);
+                let m = b.slot(Slot::Bits(sign));
+                b.bin(Vop::Xor, x, m)
             }
             Op::Call(Func::Abs) => {
-                let a = arg(node.args[0]);
+                let x = arg(&mut b, 0);
                 let magnitude = if wide { !sign } else { !sign & 0xffff_ffff };
-                Step::Binary(Vop::And, a, Src::Slot(slot_of(Slot::Bits(magnitude))))
+                let m = b.slot(Slot::Bits(magnitude));
+                b.bin(Vop::And, x, m)
             }
-            Op::Call(Func::Sqrt) => Step::Sqrt(arg(node.args[0])),
+            Op::Call(Func::Sqrt) => {
+                let x = arg(&mut b, 0);
+                b.push(|dst| Vins::Sqrt { dst, a: x })
+            }
+            // float64 only: float32 powers are computed through float64.
+            Op::PowConst(h) if wide => {
+                let x = arg(&mut b, 0);
+                b.pow_const(x, h)
+            }
             _ => return None,
         };
-        steps.push((id, step));
+        value[id] = Some(v);
     }
     if operands.len() > BASES.len() {
         return None;
     }
-    let code = encode(&steps, root, operands.len(), slots.len(), wide)?;
+    let Some(Src::Value(out)) = value[root] else {
+        return None;
+    };
+    let slots = b.slots.len();
+    let code = encode(&b.code, out, operands.len(), slots, wide)?;
     Some(Plan {
         code,
         lanes,
         operands,
-        slots,
+        slots: b.slots,
     })
 }
 
-/// Where an operand of a step comes from.
-#[derive(Clone, Copy, Debug)]
+/// Where an operand comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Src {
-    /// The register of an earlier element node.
-    Node(NodeId),
+    /// The register of an earlier instruction's result (numbered in order).
+    Value(usize),
     /// A scalar slot, broadcast once before the loop.
     Slot(usize),
 }
 
-/// The vector instructions the plan uses.
+/// The two-operand vector instructions the plan uses.
 #[derive(Clone, Copy, Debug)]
 enum Vop {
     Add,
@@ -171,13 +191,261 @@ enum Vop {
     And,
 }
 
-/// One element node's instruction.
+/// Fused multiply-adds, rounded once: `a·b + c`, `a·b − c`, `−(a·b) + c`.
 #[derive(Clone, Copy, Debug)]
-enum Step {
-    /// Load from the j-th operand pointer.
-    Load(usize),
-    Binary(Vop, Src, Src),
-    Sqrt(Src),
+enum Fma {
+    Add,
+    Sub,
+    NegAdd,
+}
+
+/// Comparison predicates (`vcmppd`'s immediate).
+const EQ: u8 = 0;
+const UNORDERED: u8 = 3;
+
+/// The mask registers an instruction sequence may use for a moment (k1 and k2 hold the
+/// store masks for the whole loop).
+const K_A: u8 = 3;
+const K_B: u8 = 4;
+
+/// One instruction over values (virtual registers), each value defined once.
+#[derive(Clone, Copy, Debug)]
+enum Vins {
+    /// `dst = [operand_j + rax]`.
+    Load {
+        dst: usize,
+        operand: usize,
+    },
+    Binary {
+        op: Vop,
+        dst: usize,
+        a: Src,
+        b: Src,
+    },
+    Sqrt {
+        dst: usize,
+        a: Src,
+    },
+    Fma {
+        kind: Fma,
+        dst: usize,
+        a: Src,
+        b: Src,
+        c: Src,
+    },
+    /// Mask register `k` = lanes where `a pred b`.
+    Compare {
+        k: u8,
+        a: Src,
+        b: Src,
+        pred: u8,
+    },
+    /// `k |= other`.
+    Or {
+        k: u8,
+        other: u8,
+    },
+    /// `dst = k ? yes : no`.
+    Blend {
+        dst: usize,
+        k: u8,
+        no: Src,
+        yes: Src,
+    },
+}
+
+impl Vins {
+    fn dst(&self) -> Option<usize> {
+        match *self {
+            Vins::Load { dst, .. }
+            | Vins::Binary { dst, .. }
+            | Vins::Sqrt { dst, .. }
+            | Vins::Fma { dst, .. }
+            | Vins::Blend { dst, .. } => Some(dst),
+            Vins::Compare { .. } | Vins::Or { .. } => None,
+        }
+    }
+
+    fn srcs(&self) -> Vec<Src> {
+        match *self {
+            Vins::Load { .. } | Vins::Or { .. } => vec![],
+            Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
+            Vins::Blend { no, yes, .. } => vec![no, yes],
+            Vins::Sqrt { a, .. } => vec![a],
+            Vins::Fma { a, b, c, .. } => vec![a, b, c],
+        }
+    }
+}
+
+/// The loop body under construction: scalar slots and instructions over values.
+struct Body {
+    wide: bool,
+    slots: Vec<Slot>,
+    code: Vec<Vins>,
+    values: usize,
+}
+
+/// A double-double value `hi + lo` (`lo` absent when known to be zero), as
+/// `refmath::pow_const` computes with.
+type Dd = (Src, Option<Src>);
+
+impl Body {
+    fn slot(&mut self, s: Slot) -> Src {
+        let j = match self.slots.iter().position(|&t| t == s) {
+            Some(j) => j,
+            None => {
+                self.slots.push(s);
+                self.slots.len() - 1
+            }
+        };
+        Src::Slot(j)
+    }
+
+    fn constant(&mut self, x: f64) -> Src {
+        self.slot(Slot::Bits(x.to_bits()))
+    }
+
+    /// Appends the instruction `f(dst)` for a new value and returns it.
+    fn push(&mut self, f: impl FnOnce(usize) -> Vins) -> Src {
+        let dst = self.values;
+        self.values += 1;
+        self.code.push(f(dst));
+        Src::Value(dst)
+    }
+
+    fn bin(&mut self, op: Vop, a: Src, b: Src) -> Src {
+        self.push(|dst| Vins::Binary { op, dst, a, b })
+    }
+
+    fn fma(&mut self, kind: Fma, a: Src, b: Src, c: Src) -> Src {
+        self.push(|dst| Vins::Fma { kind, dst, a, b, c })
+    }
+
+    /// `refmath::pow_const_lanes(x, halves)`, operation for operation.
+    fn pow_const(&mut self, x: Src, halves: i32) -> Src {
+        debug_assert!(self.wide);
+        let half = halves % 2 != 0;
+        let x = if half {
+            // -inf → +inf, else x + 0.0 (−0 → +0).
+            let zero = self.constant(0.0);
+            let plus = self.bin(Vop::Add, x, zero);
+            let neg_inf = self.constant(f64::NEG_INFINITY);
+            let inf = self.constant(f64::INFINITY);
+            self.code.push(Vins::Compare {
+                k: K_A,
+                a: x,
+                b: neg_inf,
+                pred: EQ,
+            });
+            self.push(|dst| Vins::Blend {
+                dst,
+                k: K_A,
+                no: plus,
+                yes: inf,
+            })
+        } else {
+            x
+        };
+        let base: Dd = if halves < 0 {
+            let one = self.constant(1.0);
+            let r = self.bin(Vop::Div, one, x);
+            let e = self.fma(Fma::NegAdd, r, x, one);
+            (r, Some(self.bin(Vop::Mul, e, r)))
+        } else {
+            (x, None)
+        };
+        let root = half.then(|| self.dd_sqrt(base));
+        let mut n = halves.unsigned_abs() / 2;
+        let mut acc: Option<Dd> = None;
+        let mut b = base;
+        while n > 0 {
+            if n & 1 == 1 {
+                acc = Some(match acc {
+                    None => b,
+                    Some(a) => self.dd_mul(a, b),
+                });
+            }
+            n >>= 1;
+            if n > 0 {
+                b = self.dd_sqr(b);
+            }
+        }
+        if let Some(s) = root {
+            acc = Some(match acc {
+                None => s,
+                Some(a) => self.dd_mul(a, s),
+            });
+        }
+        let Some((p, e)) = acc else {
+            return self.constant(1.0);
+        };
+        match e {
+            None => p,
+            Some(e) => {
+                // p + e, unless that is NaN or p is zero: then p.
+                let r = self.bin(Vop::Add, p, e);
+                let zero = self.constant(0.0);
+                self.code.push(Vins::Compare {
+                    k: K_A,
+                    a: r,
+                    b: r,
+                    pred: UNORDERED,
+                });
+                self.code.push(Vins::Compare {
+                    k: K_B,
+                    a: p,
+                    b: zero,
+                    pred: EQ,
+                });
+                self.code.push(Vins::Or { k: K_A, other: K_B });
+                self.push(|dst| Vins::Blend {
+                    dst,
+                    k: K_A,
+                    no: r,
+                    yes: p,
+                })
+            }
+        }
+    }
+
+    fn dd_mul(&mut self, (ah, al): Dd, (bh, bl): Dd) -> Dd {
+        let p = self.bin(Vop::Mul, ah, bh);
+        let e = self.fma(Fma::Sub, ah, bh, p);
+        let t = match (al, bl) {
+            (None, None) => return (p, Some(e)),
+            (Some(al), None) => self.bin(Vop::Mul, al, bh),
+            (None, Some(bl)) => self.bin(Vop::Mul, ah, bl),
+            (Some(al), Some(bl)) => {
+                let lb = self.bin(Vop::Mul, al, bh);
+                self.fma(Fma::Add, ah, bl, lb)
+            }
+        };
+        (p, Some(self.bin(Vop::Add, e, t)))
+    }
+
+    fn dd_sqr(&mut self, (ah, al): Dd) -> Dd {
+        let p = self.bin(Vop::Mul, ah, ah);
+        let e = self.fma(Fma::Sub, ah, ah, p);
+        match al {
+            None => (p, Some(e)),
+            Some(al) => {
+                let t = self.bin(Vop::Mul, ah, al);
+                let tt = self.bin(Vop::Add, t, t);
+                (p, Some(self.bin(Vop::Add, e, tt)))
+            }
+        }
+    }
+
+    fn dd_sqrt(&mut self, (h, l): Dd) -> Dd {
+        let s = self.push(|dst| Vins::Sqrt { dst, a: h });
+        let r = self.fma(Fma::NegAdd, s, s, h);
+        let r = match l {
+            None => r,
+            Some(l) => self.bin(Vop::Add, r, l),
+        };
+        let twice = self.bin(Vop::Add, s, s);
+        (s, Some(self.bin(Vop::Div, r, twice)))
+    }
 }
 
 /// One instruction of the loop body, registers allocated.
@@ -195,6 +463,20 @@ enum Ins {
     },
     /// `vsqrtpd/ps zmm_dst, zmm_a`.
     Sqrt { dst: u8, a: u8 },
+    /// `vmovapd zmm_dst, zmm_a` then `vfm*213pd zmm_dst, zmm_b, zmm_c`.
+    Fma {
+        opcode: u8,
+        dst: u8,
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    /// `vcmppd k, zmm_a, zmm_b, pred`.
+    Compare { k: u8, a: u8, b: u8, pred: u8 },
+    /// `korw k, k, other`.
+    Or { k: u8, other: u8 },
+    /// `vblendmpd zmm_dst{k}, zmm_no, zmm_yes`.
+    Blend { dst: u8, k: u8, no: u8, yes: u8 },
 }
 
 /// How the body's result is stored.
@@ -208,28 +490,16 @@ enum Store {
     Stream,
 }
 
-/// Allocates registers for `steps`: slots take `zmm0..` (live for the whole loop), each
-/// element node a free register from its step to its last use (the root to the store).
-/// Returns the body and the root's register, or `None` past 32 registers.
-fn allocate(
-    steps: &[(NodeId, Step)],
-    root: NodeId,
-    slots: usize,
-    pp: u8,
-) -> Option<(Vec<Ins>, u8)> {
-    let mut last: Vec<(NodeId, usize)> = Vec::new();
-    for (at, (_, step)) in steps.iter().enumerate() {
-        let srcs: &[Src] = match step {
-            Step::Load(_) => &[],
-            Step::Binary(_, a, b) => &[*a, *b],
-            Step::Sqrt(a) => &[*a],
-        };
-        for s in srcs {
-            if let Src::Node(n) = *s {
-                match last.iter_mut().find(|(m, _)| *m == n) {
-                    Some(e) => e.1 = at,
-                    None => last.push((n, at)),
-                }
+/// Allocates registers: slots take `zmm0..` (live for the whole loop), each value a free
+/// register from its instruction to its last use (`out`, the result, to the store). Returns
+/// the body and the result's register, or `None` past 32 registers.
+fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>, u8)> {
+    let values = code.iter().filter_map(Vins::dst).max().map_or(0, |m| m + 1);
+    let mut last = vec![None; values];
+    for (at, ins) in code.iter().enumerate() {
+        for s in ins.srcs() {
+            if let Src::Value(v) = s {
+                last[v] = Some(at);
             }
         }
     }
@@ -237,35 +507,45 @@ fn allocate(
         return None;
     }
     let mut free: Vec<u8> = (slots as u8..ZMMS as u8).rev().collect();
-    let mut reg_of: Vec<(NodeId, u8)> = Vec::new();
-    let find = |reg_of: &[(NodeId, u8)], s: Src| match s {
+    let mut reg: Vec<Option<u8>> = vec![None; values];
+    let find = |reg: &[Option<u8>], s: Src| match s {
         Src::Slot(j) => j as u8,
-        Src::Node(n) => reg_of
-            .iter()
-            .find(|(m, _)| *m == n)
-            .map(|&(_, r)| r)
-            .expect("operand computed before use"),
+        Src::Value(v) => reg[v].expect("operand computed before use"),
     };
-    let mut body = Vec::with_capacity(steps.len());
-    for (at, &(id, step)) in steps.iter().enumerate() {
-        let (a, b) = match step {
-            Step::Load(_) => (0, 0),
-            Step::Binary(_, x, y) => (find(&reg_of, x), find(&reg_of, y)),
-            Step::Sqrt(x) => (find(&reg_of, x), 0),
-        };
-        // Free the operands this step is the last use of, so the result may reuse one.
-        for &(n, end) in &last {
-            if end == at && n != root {
-                if let Some(p) = reg_of.iter().position(|&(m, _)| m == n) {
-                    free.push(reg_of.swap_remove(p).1);
+    let mut body = Vec::with_capacity(code.len());
+    for (at, ins) in code.iter().enumerate() {
+        let srcs: Vec<u8> = ins.srcs().into_iter().map(|s| find(&reg, s)).collect();
+        let release = |reg: &mut Vec<Option<u8>>, free: &mut Vec<u8>| {
+            for s in ins.srcs() {
+                if let Src::Value(v) = s {
+                    if last[v] == Some(at) && v != out {
+                        if let Some(r) = reg[v].take() {
+                            free.push(r);
+                        }
+                    }
                 }
             }
+        };
+        // A fused multiply-add copies `a` into its destination before reading `b` and `c`,
+        // so its destination must not be one of their registers: allocate, then release.
+        let fused = matches!(ins, Vins::Fma { .. });
+        if !fused {
+            release(&mut reg, &mut free);
         }
-        let dst = free.pop()?;
-        reg_of.push((id, dst));
-        body.push(match step {
-            Step::Load(j) => Ins::Load { dst, operand: j },
-            Step::Binary(op, _, _) => {
+        let dst = match ins.dst() {
+            Some(v) => {
+                let r = free.pop()?;
+                reg[v] = Some(r);
+                r
+            }
+            None => 0,
+        };
+        if fused {
+            release(&mut reg, &mut free);
+        }
+        body.push(match *ins {
+            Vins::Load { operand, .. } => Ins::Load { dst, operand },
+            Vins::Binary { op, .. } => {
                 let (opcode, pp) = match op {
                     Vop::Add => (0x58, pp),
                     Vop::Sub => (0x5C, pp),
@@ -278,19 +558,50 @@ fn allocate(
                     opcode,
                     pp,
                     dst,
-                    a,
-                    b,
+                    a: srcs[0],
+                    b: srcs[1],
                 }
             }
-            Step::Sqrt(_) => Ins::Sqrt { dst, a },
+            Vins::Sqrt { .. } => Ins::Sqrt { dst, a: srcs[0] },
+            Vins::Fma { kind, .. } => {
+                let opcode = match kind {
+                    Fma::Add => 0xA8,
+                    Fma::Sub => 0xAA,
+                    Fma::NegAdd => 0xAC,
+                };
+                Ins::Fma {
+                    opcode,
+                    dst,
+                    a: srcs[0],
+                    b: srcs[1],
+                    c: srcs[2],
+                }
+            }
+            Vins::Compare { k, pred, .. } => Ins::Compare {
+                k,
+                a: srcs[0],
+                b: srcs[1],
+                pred,
+            },
+            Vins::Or { k, other } => Ins::Or { k, other },
+            Vins::Blend { k, .. } => Ins::Blend {
+                dst,
+                k,
+                no: srcs[0],
+                yes: srcs[1],
+            },
         });
-        // A node nothing reads (dead code) gives its register back at once.
-        if id != root && !last.iter().any(|&(n, _)| n == id) {
-            free.push(reg_of.pop().expect("just pushed").1);
+        // A value nothing reads gives its register back at once.
+        if let Some(v) = ins.dst() {
+            if v != out && last[v].is_none() {
+                if let Some(r) = reg[v].take() {
+                    free.push(r);
+                }
+            }
         }
     }
-    let out = find(&reg_of, Src::Node(root));
-    Some((body, out))
+    let result = reg[out]?;
+    Some((body, result))
 }
 
 /// Scalar slots the caller appends after the plan's own, for streaming stores: the bytes
@@ -308,14 +619,14 @@ pub(super) const CONTROL_SLOTS: usize = 3;
 /// recomputed and not stored), then `sfence`, so the stores are visible before the kernel
 /// returns.
 fn encode(
-    steps: &[(NodeId, Step)],
-    root: NodeId,
+    code: &[Vins],
+    result: usize,
     operands: usize,
     slots: usize,
     wide: bool,
 ) -> Option<Vec<u8>> {
     let (w, pp) = if wide { (true, 1) } else { (false, 0) };
-    let (body, out) = allocate(steps, root, slots, pp)?;
+    let (body, out) = allocate(code, result, slots, pp)?;
     let mut a = Asm::default();
     let bases = &BASES[..operands];
     let saved: Vec<u8> = bases
@@ -358,6 +669,29 @@ fn encode(
                     b: y,
                 } => a.evex_rr(opcode, 1, pp, w, dst, x, y),
                 Ins::Sqrt { dst, a: x } => a.evex_rr(0x51, 1, pp, w, dst, 0, x),
+                Ins::Fma {
+                    opcode,
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => {
+                    a.evex_rr(0x28, 1, 1, true, dst, 0, x); // vmovapd dst, a
+                    a.evex_rr(opcode, 2, 1, true, dst, y, z);
+                }
+                Ins::Compare {
+                    k,
+                    a: x,
+                    b: y,
+                    pred,
+                } => {
+                    a.evex_rr(0xC2, 1, 1, true, k, x, y);
+                    a.bytes(&[pred]);
+                }
+                Ins::Or { k, other } => a.korw(k, k, other),
+                Ins::Blend { dst, k, no, yes } => {
+                    a.evex_rr_masked(0x65, 2, 1, true, dst, no, yes, k)
+                }
             }
         }
         match store {
@@ -437,9 +771,26 @@ impl Asm {
     /// `op zmm_dst, zmm_v, zmm_rm`.
     #[allow(clippy::too_many_arguments)]
     fn evex_rr(&mut self, op: u8, map: u8, pp: u8, w: bool, dst: u8, v: u8, rm: u8) {
+        self.evex_rr_masked(op, map, pp, w, dst, v, rm, 0);
+    }
+
+    /// `op zmm_dst{k}, zmm_v, zmm_rm` (merging; `k` 0: no mask).
+    #[allow(clippy::too_many_arguments)]
+    fn evex_rr_masked(&mut self, op: u8, map: u8, pp: u8, w: bool, dst: u8, v: u8, rm: u8, k: u8) {
         // Register operands in ModRM.rm take their fourth bit from B and fifth from X.
-        self.evex(map, pp, w, dst, v, rm >> 3, rm >> 4, 0);
+        self.evex(map, pp, w, dst, v, rm >> 3, rm >> 4, k);
         self.bytes(&[op, 0xC0 | (dst & 7) << 3 | (rm & 7)]);
+    }
+
+    /// `korw k, a, b`.
+    fn korw(&mut self, k: u8, a: u8, b: u8) {
+        // VEX.L1.0F.W0 45 /r: vvvv = a (inverted), L = 1.
+        self.bytes(&[
+            0xC5,
+            0x80 | ((!a) & 0xF) << 3 | 0b100,
+            0x45,
+            0xC0 | (k & 7) << 3 | (b & 7),
+        ]);
     }
 
     /// `op zmm_reg, [base + index]` (or the store form, under mask `k` if not 0): ModRM with
@@ -565,6 +916,20 @@ mod tests {
         a.evex_rr(0xEF, 1, 1, true, 4, 4, 0);
         // mov r12, [rdi + 0x10]
         a.load_gpr(12, RDI, 0x10);
+        // vfmadd213pd zmm1, zmm2, zmm3; vfmsub213pd zmm17, zmm30, zmm9;
+        // vfnmadd213pd zmm5, zmm20, zmm31; vmovapd zmm4, zmm25
+        a.evex_rr(0xA8, 2, 1, true, 1, 2, 3);
+        a.evex_rr(0xAA, 2, 1, true, 17, 30, 9);
+        a.evex_rr(0xAC, 2, 1, true, 5, 20, 31);
+        a.evex_rr(0x28, 1, 1, true, 4, 0, 25);
+        // vcmpunordpd k3, zmm2, zmm19; vcmpeqpd k4, zmm22, zmm7
+        a.evex_rr(0xC2, 1, 1, true, 3, 2, 19);
+        a.bytes(&[3]);
+        a.evex_rr(0xC2, 1, 1, true, 4, 22, 7);
+        a.bytes(&[0]);
+        // korw k3, k3, k4; vblendmpd zmm6{k3}, zmm7, zmm28
+        a.korw(3, 3, 4);
+        a.evex_rr_masked(0x65, 2, 1, true, 6, 7, 28, 3);
         let want: &[u8] = &[
             0x62, 0xf1, 0xed, 0x48, 0x58, 0xcb, // vaddpd
             0x62, 0xc1, 0x8d, 0x40, 0x5c, 0xc9, // vsubpd
@@ -579,6 +944,14 @@ mod tests {
             0x62, 0xf2, 0x7d, 0x48, 0x18, 0x96, 0x08, 0, 0, 0, // vbroadcastss
             0x62, 0xf1, 0xdd, 0x48, 0xef, 0xe0, // vpxorq
             0x4c, 0x8b, 0xa7, 0x10, 0, 0, 0, // mov r12
+            0x62, 0xf2, 0xed, 0x48, 0xa8, 0xcb, // vfmadd213pd
+            0x62, 0xc2, 0x8d, 0x40, 0xaa, 0xc9, // vfmsub213pd
+            0x62, 0x92, 0xdd, 0x40, 0xac, 0xef, // vfnmadd213pd
+            0x62, 0x91, 0xfd, 0x48, 0x28, 0xe1, // vmovapd
+            0x62, 0xb1, 0xed, 0x48, 0xc2, 0xdb, 0x03, // vcmpunordpd
+            0x62, 0xf1, 0xcd, 0x40, 0xc2, 0xe7, 0x00, // vcmpeqpd
+            0xc5, 0xe4, 0x45, 0xdc, // korw
+            0x62, 0x92, 0xc5, 0x4b, 0x65, 0xf4, // vblendmpd
         ];
         assert_eq!(a.b, want, "{:02x?}", a.b);
     }

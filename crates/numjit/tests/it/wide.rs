@@ -129,6 +129,14 @@ const FITS: &[(&str, bool)] = &[
          + grid[1:-1, :-2] - 4*grid[1:-1, 1:-1])",
         false,
     ),
+    ("a**2", false),
+    ("a**3 - b**4", false),
+    ("a**-2", false),
+    ("(b + 1)**-2.5", false),
+    ("a**1.5 + b**0.5", false),
+    ("(a + 1)**50", false),
+    ("a**-7 * s", false),
+    ("a**2 + b**2 + 2*a*b", false),
     ("x + y", false),
     ("x * y - z", false),
     ("x / y", false),
@@ -148,6 +156,7 @@ const BEYOND: &[&str] = &[
      + h*1.28 + u*1.29 + v*1.30 + a*1.31 + b*1.32 + c*1.33",
     "a % b",
     "maximum(a, b) + c",
+    "a**b",
 ];
 
 fn same(x: &Array, y: &Array, exact_nan: bool) -> Result<(), String> {
