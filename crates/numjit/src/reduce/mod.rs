@@ -184,10 +184,13 @@ pub(crate) fn sum_filled<F: Float + Default>(
         buf: &mut Vec<F>,
     ) -> F {
         if len <= FILL {
-            buf.clear();
-            buf.resize(len, F::default());
-            fill(start, buf);
-            pairwise(buf)
+            // Zeroed once per buffer; `fill` overwrites the elements it is given.
+            if buf.len() < len {
+                buf.resize(FILL, F::default());
+            }
+            let part = &mut buf[..len];
+            fill(start, part);
+            pairwise(part)
         } else {
             let n2 = split_real(len);
             let l = tree(start, n2, fill, buf);
