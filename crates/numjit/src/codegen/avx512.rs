@@ -4,8 +4,9 @@
 //! Cranelift's x86-64 backend emits 128-bit vectors only, so an arithmetic kernel such as the
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
-//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt` and (float64)
-//! constant powers over contiguous inputs and hoisted scalars gets a [`Plan`]: this module
+//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, (float64)
+//! constant powers and `where` over comparisons of such values (and `& | ^ ~` of those)
+//! over contiguous inputs and hoisted scalars gets a [`Plan`]: this module
 //! writes the body as instructions over values (a constant power expands into
 //! `refmath::pow_const`'s double-double sequence, operation for operation, with fused
 //! multiply-adds, compares into mask registers and blends), allocates one `zmm` register per
@@ -24,7 +25,7 @@
 
 use super::{Access, Level};
 use crate::ir::{NodeId, Program};
-use crate::semantics::{Func, Op};
+use crate::semantics::{Cmp, Func, Op};
 use crate::types::DType;
 use std::sync::atomic::AtomicBool;
 
@@ -91,23 +92,70 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
         values: 0,
     };
     let sign: u64 = if wide { 1 << 63 } else { 1 << 31 };
-    // The value of each element node.
-    let mut value: Vec<Option<Src>> = vec![None; program.nodes.len()];
+    // The value of each element node: a vector, or a mask (bool nodes).
+    let mut value: Vec<Option<Val>> = vec![None; program.nodes.len()];
     let mut operands = vec![0usize];
     for (id, node) in program.nodes.iter().enumerate() {
         if levels[id] != Level::Element {
             continue;
         }
-        if node.dtype != dt {
+        let is_bool = node.dtype == DType::Bool;
+        if node.dtype != dt && !is_bool {
             return None;
         }
+        // A float operand: an element node's vector or a hoisted value's slot.
         let arg = |b: &mut Body, k: usize| {
             let a = node.args[k];
             match value[a] {
-                Some(v) => v,
-                None => b.slot(Slot::Node(a)),
+                Some(Val::Vector(v)) => Some(v),
+                Some(Val::Mask(_)) => None,
+                None if program.nodes[a].dtype == dt => Some(b.slot(Slot::Node(a))),
+                None => None,
             }
         };
+        // A bool operand: an element node's mask (hoisted bools are left to the other loops).
+        let mask = |k: usize| match value[node.args[k]] {
+            Some(Val::Mask(m)) => Some(m),
+            _ => None,
+        };
+        if is_bool {
+            let m = match node.op {
+                Op::Cmp(c) if program.nodes[node.args[0]].dtype == dt => {
+                    let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
+                    let pred = match c {
+                        Cmp::Lt => LT,
+                        Cmp::Le => LE,
+                        Cmp::Eq => EQ,
+                        Cmp::Ne => NE,
+                        Cmp::Ge => GE,
+                        Cmp::Gt => GT,
+                    };
+                    b.compare(x, y, pred)
+                }
+                Op::And | Op::Or | Op::Xor | Op::Add | Op::Mul => {
+                    let (x, y) = (mask(0)?, mask(1)?);
+                    // On bools `+` is `|` and `*` is `&` (NumPy).
+                    let opcode = match node.op {
+                        Op::And | Op::Mul => 0x41,
+                        Op::Or | Op::Add => 0x45,
+                        _ => 0x47,
+                    };
+                    b.push_mask(|dst| Vins::Mask {
+                        opcode,
+                        dst,
+                        a: x,
+                        b: y,
+                    })
+                }
+                Op::Invert => {
+                    let x = mask(0)?;
+                    b.push_mask(|dst| Vins::Not { dst, a: x })
+                }
+                _ => return None,
+            };
+            value[id] = Some(Val::Mask(m));
+            continue;
+        }
         let v = match node.op {
             Op::Input(k) if layout[k + 1] == Access::Contiguous => {
                 let j = match operands.iter().position(|&o| o == k + 1) {
@@ -126,37 +174,42 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                     Op::Mul => Vop::Mul,
                     _ => Vop::Div,
                 };
-                let (x, y) = (arg(&mut b, 0), arg(&mut b, 1));
+                let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
                 b.bin(op, x, y)
             }
             Op::Neg => {
-                let x = arg(&mut b, 0);
+                let x = arg(&mut b, 0)?;
                 let m = b.slot(Slot::Bits(sign));
                 b.bin(Vop::Xor, x, m)
             }
             Op::Call(Func::Abs) => {
-                let x = arg(&mut b, 0);
+                let x = arg(&mut b, 0)?;
                 let magnitude = if wide { !sign } else { !sign & 0xffff_ffff };
                 let m = b.slot(Slot::Bits(magnitude));
                 b.bin(Vop::And, x, m)
             }
             Op::Call(Func::Sqrt) => {
-                let x = arg(&mut b, 0);
+                let x = arg(&mut b, 0)?;
                 b.push(|dst| Vins::Sqrt { dst, a: x })
             }
             // float64 only: float32 powers are computed through float64.
             Op::PowConst(h) if wide => {
-                let x = arg(&mut b, 0);
+                let x = arg(&mut b, 0)?;
                 b.pow_const(x, h)
+            }
+            Op::Call(Func::Where) => {
+                let k = mask(0)?;
+                let (yes, no) = (arg(&mut b, 1)?, arg(&mut b, 2)?);
+                b.push(|dst| Vins::Blend { dst, k, no, yes })
             }
             _ => return None,
         };
-        value[id] = Some(v);
+        value[id] = Some(Val::Vector(v));
     }
     if operands.len() > BASES.len() {
         return None;
     }
-    let Some(Src::Value(out)) = value[root] else {
+    let Some(Val::Vector(Src::Value(out))) = value[root] else {
         return None;
     };
     let slots = b.slots.len();
@@ -167,6 +220,14 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
         operands,
         slots: b.slots,
     })
+}
+
+/// An element node's value.
+#[derive(Clone, Copy, Debug)]
+enum Val {
+    Vector(Src),
+    /// A mask value (a bool node).
+    Mask(usize),
 }
 
 /// Where an operand comes from.
@@ -199,14 +260,18 @@ enum Fma {
     NegAdd,
 }
 
-/// Comparison predicates (`vcmppd`'s immediate).
-const EQ: u8 = 0;
-const UNORDERED: u8 = 3;
+/// Comparison predicates (`vcmppd`'s immediate): ordered and quiet, as IEEE comparisons are
+/// false on NaN, except `!=` (unordered: true on NaN), and the NaN test itself.
+const EQ: u8 = 0x00;
+const LT: u8 = 0x11;
+const LE: u8 = 0x12;
+const UNORDERED: u8 = 0x03;
+const NE: u8 = 0x04;
+const GE: u8 = 0x1D;
+const GT: u8 = 0x1E;
 
-/// The mask registers an instruction sequence may use for a moment (k1 and k2 hold the
-/// store masks for the whole loop).
-const K_A: u8 = 3;
-const K_B: u8 = 4;
+/// The mask registers values may take (k1 and k2 hold the store masks for the whole loop).
+const MASKS: [u8; 5] = [3, 4, 5, 6, 7];
 
 /// One instruction over values (virtual registers), each value defined once.
 #[derive(Clone, Copy, Debug)]
@@ -233,46 +298,67 @@ enum Vins {
         b: Src,
         c: Src,
     },
-    /// Mask register `k` = lanes where `a pred b`.
+    /// The mask `dst` = lanes where `a pred b`.
     Compare {
-        k: u8,
+        dst: usize,
         a: Src,
         b: Src,
         pred: u8,
     },
-    /// `k |= other`.
-    Or {
-        k: u8,
-        other: u8,
+    /// `dst = a op b` on masks (`kandw` 0x41, `korw` 0x45, `kxorw` 0x47).
+    Mask {
+        opcode: u8,
+        dst: usize,
+        a: usize,
+        b: usize,
     },
-    /// `dst = k ? yes : no`.
+    /// `dst = !a` on masks.
+    Not {
+        dst: usize,
+        a: usize,
+    },
+    /// `dst = k ? yes : no` (`k` a mask value).
     Blend {
         dst: usize,
-        k: u8,
+        k: usize,
         no: Src,
         yes: Src,
     },
 }
 
 impl Vins {
-    fn dst(&self) -> Option<usize> {
+    /// The value defined, and whether it is a mask.
+    fn dst(&self) -> (usize, bool) {
         match *self {
             Vins::Load { dst, .. }
             | Vins::Binary { dst, .. }
             | Vins::Sqrt { dst, .. }
             | Vins::Fma { dst, .. }
-            | Vins::Blend { dst, .. } => Some(dst),
-            Vins::Compare { .. } | Vins::Or { .. } => None,
+            | Vins::Blend { dst, .. } => (dst, false),
+            Vins::Compare { dst, .. } | Vins::Mask { dst, .. } | Vins::Not { dst, .. } => {
+                (dst, true)
+            }
         }
     }
 
+    /// The vector operands.
     fn srcs(&self) -> Vec<Src> {
         match *self {
-            Vins::Load { .. } | Vins::Or { .. } => vec![],
+            Vins::Load { .. } | Vins::Mask { .. } | Vins::Not { .. } => vec![],
             Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
             Vins::Blend { no, yes, .. } => vec![no, yes],
             Vins::Sqrt { a, .. } => vec![a],
             Vins::Fma { a, b, c, .. } => vec![a, b, c],
+        }
+    }
+
+    /// The mask operands.
+    fn masks(&self) -> Vec<usize> {
+        match *self {
+            Vins::Mask { a, b, .. } => vec![a, b],
+            Vins::Not { a, .. } => vec![a],
+            Vins::Blend { k, .. } => vec![k],
+            _ => vec![],
         }
     }
 }
@@ -321,6 +407,18 @@ impl Body {
         self.push(|dst| Vins::Fma { kind, dst, a, b, c })
     }
 
+    /// Appends the mask instruction `f(dst)` for a new mask value and returns it.
+    fn push_mask(&mut self, f: impl FnOnce(usize) -> Vins) -> usize {
+        let dst = self.values;
+        self.values += 1;
+        self.code.push(f(dst));
+        dst
+    }
+
+    fn compare(&mut self, a: Src, b: Src, pred: u8) -> usize {
+        self.push_mask(|dst| Vins::Compare { dst, a, b, pred })
+    }
+
     /// `refmath::pow_const_lanes(x, halves)`, operation for operation.
     fn pow_const(&mut self, x: Src, halves: i32) -> Src {
         debug_assert!(self.wide);
@@ -331,15 +429,10 @@ impl Body {
             let plus = self.bin(Vop::Add, x, zero);
             let neg_inf = self.constant(f64::NEG_INFINITY);
             let inf = self.constant(f64::INFINITY);
-            self.code.push(Vins::Compare {
-                k: K_A,
-                a: x,
-                b: neg_inf,
-                pred: EQ,
-            });
+            let k = self.compare(x, neg_inf, EQ);
             self.push(|dst| Vins::Blend {
                 dst,
-                k: K_A,
+                k,
                 no: plus,
                 yes: inf,
             })
@@ -385,22 +478,17 @@ impl Body {
                 // p + e, unless that is NaN or p is zero: then p.
                 let r = self.bin(Vop::Add, p, e);
                 let zero = self.constant(0.0);
-                self.code.push(Vins::Compare {
-                    k: K_A,
-                    a: r,
-                    b: r,
-                    pred: UNORDERED,
+                let nan = self.compare(r, r, UNORDERED);
+                let zero_p = self.compare(p, zero, EQ);
+                let k = self.push_mask(|dst| Vins::Mask {
+                    opcode: 0x45,
+                    dst,
+                    a: nan,
+                    b: zero_p,
                 });
-                self.code.push(Vins::Compare {
-                    k: K_B,
-                    a: p,
-                    b: zero,
-                    pred: EQ,
-                });
-                self.code.push(Vins::Or { k: K_A, other: K_B });
                 self.push(|dst| Vins::Blend {
                     dst,
-                    k: K_A,
+                    k,
                     no: r,
                     yes: p,
                 })
@@ -471,11 +559,13 @@ enum Ins {
         b: u8,
         c: u8,
     },
-    /// `vcmppd k, zmm_a, zmm_b, pred`.
+    /// `vcmppd/ps k, zmm_a, zmm_b, pred`.
     Compare { k: u8, a: u8, b: u8, pred: u8 },
-    /// `korw k, k, other`.
-    Or { k: u8, other: u8 },
-    /// `vblendmpd zmm_dst{k}, zmm_no, zmm_yes`.
+    /// `kandw/korw/kxorw k, a, b`.
+    Mask { opcode: u8, k: u8, a: u8, b: u8 },
+    /// `knotw k, a`.
+    Not { k: u8, a: u8 },
+    /// `vblendmpd/ps zmm_dst{k}, zmm_no, zmm_yes`.
     Blend { dst: u8, k: u8, no: u8, yes: u8 },
 }
 
@@ -491,22 +581,26 @@ enum Store {
 }
 
 /// Allocates registers: slots take `zmm0..` (live for the whole loop), each value a free
-/// register from its instruction to its last use (`out`, the result, to the store). Returns
-/// the body and the result's register, or `None` past 32 registers.
+/// vector or mask register from its instruction to its last use (`out`, the result, to the
+/// store). Returns the body and the result's register, or `None` past 32 vector or 5 mask
+/// registers.
 fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>, u8)> {
-    let values = code.iter().filter_map(Vins::dst).max().map_or(0, |m| m + 1);
+    let values = code.iter().map(|i| i.dst().0).max().map_or(0, |m| m + 1);
     let mut last = vec![None; values];
     for (at, ins) in code.iter().enumerate() {
-        for s in ins.srcs() {
-            if let Src::Value(v) = s {
-                last[v] = Some(at);
-            }
+        let vectors = ins.srcs().into_iter().filter_map(|s| match s {
+            Src::Value(v) => Some(v),
+            Src::Slot(_) => None,
+        });
+        for v in vectors.chain(ins.masks()) {
+            last[v] = Some(at);
         }
     }
     if slots >= ZMMS {
         return None;
     }
     let mut free: Vec<u8> = (slots as u8..ZMMS as u8).rev().collect();
+    let mut free_masks: Vec<u8> = MASKS.iter().rev().copied().collect();
     let mut reg: Vec<Option<u8>> = vec![None; values];
     let find = |reg: &[Option<u8>], s: Src| match s {
         Src::Slot(j) => j as u8,
@@ -515,7 +609,12 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
     let mut body = Vec::with_capacity(code.len());
     for (at, ins) in code.iter().enumerate() {
         let srcs: Vec<u8> = ins.srcs().into_iter().map(|s| find(&reg, s)).collect();
-        let release = |reg: &mut Vec<Option<u8>>, free: &mut Vec<u8>| {
+        let masks: Vec<u8> = ins
+            .masks()
+            .into_iter()
+            .map(|m| reg[m].expect("mask computed before use"))
+            .collect();
+        let release = |reg: &mut Vec<Option<u8>>, free: &mut Vec<u8>, fm: &mut Vec<u8>| {
             for s in ins.srcs() {
                 if let Src::Value(v) = s {
                     if last[v] == Some(at) && v != out {
@@ -525,23 +624,29 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
                     }
                 }
             }
+            for m in ins.masks() {
+                if last[m] == Some(at) {
+                    if let Some(r) = reg[m].take() {
+                        fm.push(r);
+                    }
+                }
+            }
         };
         // A fused multiply-add copies `a` into its destination before reading `b` and `c`,
         // so its destination must not be one of their registers: allocate, then release.
         let fused = matches!(ins, Vins::Fma { .. });
         if !fused {
-            release(&mut reg, &mut free);
+            release(&mut reg, &mut free, &mut free_masks);
         }
-        let dst = match ins.dst() {
-            Some(v) => {
-                let r = free.pop()?;
-                reg[v] = Some(r);
-                r
-            }
-            None => 0,
+        let (v, is_mask) = ins.dst();
+        let dst = if is_mask {
+            free_masks.pop()?
+        } else {
+            free.pop()?
         };
+        reg[v] = Some(dst);
         if fused {
-            release(&mut reg, &mut free);
+            release(&mut reg, &mut free, &mut free_masks);
         }
         body.push(match *ins {
             Vins::Load { operand, .. } => Ins::Load { dst, operand },
@@ -577,24 +682,35 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
                     c: srcs[2],
                 }
             }
-            Vins::Compare { k, pred, .. } => Ins::Compare {
-                k,
+            Vins::Compare { pred, .. } => Ins::Compare {
+                k: dst,
                 a: srcs[0],
                 b: srcs[1],
                 pred,
             },
-            Vins::Or { k, other } => Ins::Or { k, other },
-            Vins::Blend { k, .. } => Ins::Blend {
+            Vins::Mask { opcode, .. } => Ins::Mask {
+                opcode,
+                k: dst,
+                a: masks[0],
+                b: masks[1],
+            },
+            Vins::Not { .. } => Ins::Not {
+                k: dst,
+                a: masks[0],
+            },
+            Vins::Blend { .. } => Ins::Blend {
                 dst,
-                k,
+                k: masks[0],
                 no: srcs[0],
                 yes: srcs[1],
             },
         });
         // A value nothing reads gives its register back at once.
-        if let Some(v) = ins.dst() {
-            if v != out && last[v].is_none() {
-                if let Some(r) = reg[v].take() {
+        if v != out && last[v].is_none() {
+            if let Some(r) = reg[v].take() {
+                if is_mask {
+                    free_masks.push(r);
+                } else {
                     free.push(r);
                 }
             }
@@ -685,13 +801,18 @@ fn encode(
                     b: y,
                     pred,
                 } => {
-                    a.evex_rr(0xC2, 1, 1, true, k, x, y);
+                    a.evex_rr(0xC2, 1, pp, w, k, x, y);
                     a.bytes(&[pred]);
                 }
-                Ins::Or { k, other } => a.korw(k, k, other),
-                Ins::Blend { dst, k, no, yes } => {
-                    a.evex_rr_masked(0x65, 2, 1, true, dst, no, yes, k)
-                }
+                Ins::Mask {
+                    opcode,
+                    k,
+                    a: x,
+                    b: y,
+                } => a.kop(opcode, k, x, y),
+                Ins::Not { k, a: x } => a.knotw(k, x),
+                // vblendmpd (W1) / vblendmps (W0): EVEX.66.0F38 65.
+                Ins::Blend { dst, k, no, yes } => a.evex_rr_masked(0x65, 2, 1, w, dst, no, yes, k),
             }
         }
         match store {
@@ -782,15 +903,16 @@ impl Asm {
         self.bytes(&[op, 0xC0 | (dst & 7) << 3 | (rm & 7)]);
     }
 
-    /// `korw k, a, b`.
-    fn korw(&mut self, k: u8, a: u8, b: u8) {
-        // VEX.L1.0F.W0 45 /r: vvvv = a (inverted), L = 1.
-        self.bytes(&[
-            0xC5,
-            0x80 | ((!a) & 0xF) << 3 | 0b100,
-            0x45,
-            0xC0 | (k & 7) << 3 | (b & 7),
-        ]);
+    /// `kandw/korw/kxorw k, a, b` (`opcode` 0x41, 0x45, 0x47).
+    fn kop(&mut self, opcode: u8, k: u8, a: u8, b: u8) {
+        // VEX.L1.0F.W0 op /r: vvvv = a (inverted), L = 1.
+        let vex = 0x80 | ((!a) & 0xF) << 3 | 0b100;
+        self.bytes(&[0xC5, vex, opcode, 0xC0 | (k & 7) << 3 | (b & 7)]);
+    }
+
+    /// `knotw k, a`.
+    fn knotw(&mut self, k: u8, a: u8) {
+        self.bytes(&[0xC5, 0xF8, 0x44, 0xC0 | (k & 7) << 3 | (a & 7)]);
     }
 
     /// `op zmm_reg, [base + index]` (or the store form, under mask `k` if not 0): ModRM with
@@ -928,8 +1050,14 @@ mod tests {
         a.evex_rr(0xC2, 1, 1, true, 4, 22, 7);
         a.bytes(&[0]);
         // korw k3, k3, k4; vblendmpd zmm6{k3}, zmm7, zmm28
-        a.korw(3, 3, 4);
+        a.kop(0x45, 3, 3, 4);
         a.evex_rr_masked(0x65, 2, 1, true, 6, 7, 28, 3);
+        // kandw k3, k5, k6; kxorw k5, k6, k7; knotw k4, k6; vcmplt_oqpd k5, zmm3, zmm17
+        a.kop(0x41, 3, 5, 6);
+        a.kop(0x47, 5, 6, 7);
+        a.knotw(4, 6);
+        a.evex_rr(0xC2, 1, 1, true, 5, 3, 17);
+        a.bytes(&[0x11]);
         let want: &[u8] = &[
             0x62, 0xf1, 0xed, 0x48, 0x58, 0xcb, // vaddpd
             0x62, 0xc1, 0x8d, 0x40, 0x5c, 0xc9, // vsubpd
@@ -952,6 +1080,10 @@ mod tests {
             0x62, 0xf1, 0xcd, 0x40, 0xc2, 0xe7, 0x00, // vcmpeqpd
             0xc5, 0xe4, 0x45, 0xdc, // korw
             0x62, 0x92, 0xc5, 0x4b, 0x65, 0xf4, // vblendmpd
+            0xc5, 0xd4, 0x41, 0xde, // kandw
+            0xc5, 0xcc, 0x47, 0xef, // kxorw
+            0xc5, 0xf8, 0x44, 0xe6, // knotw
+            0x62, 0xb1, 0xe5, 0x48, 0xc2, 0xe9, 0x11, // vcmplt_oqpd
         ];
         assert_eq!(a.b, want, "{:02x?}", a.b);
     }

@@ -137,12 +137,24 @@ const FITS: &[(&str, bool)] = &[
     ("(a + 1)**50", false),
     ("a**-7 * s", false),
     ("a**2 + b**2 + 2*a*b", false),
+    ("where(a > b, a, b)", false),
+    ("where(a < 0, -a, sqrt(a))", false),
+    ("where((a >= s) & (b != b), a, b*2)", false),
+    ("where(~(a <= b) | (a == 0), s, a)", false),
+    ("where((a > 0) ^ (b > 0), a, b)", false),
+    (
+        "where((a > 0) + (b < a), a, b) * where((a > 0) * (b < a), c, d)",
+        false,
+    ),
+    ("where(a > 0, a**2, (b + 1)**-2.5)", false),
     ("x + y", false),
     ("x * y - z", false),
     ("x / y", false),
     ("sqrt(x)", true),
     ("-x", true),
     ("abs(x) * 2.5 + y", false),
+    ("where(x > y, x, y * 2.5)", false),
+    ("where((x != x) | (y == 0), z, x - y)", false),
 ];
 
 /// Expressions past the routine's limits (the kernel's own loops compute them): more
