@@ -18,10 +18,12 @@
 //!
 //! The routine's contract (System V): `rdi` points to the element pointers of the operands in
 //! [`Plan::operands`] order (the output first), `rsi` to one 8-byte slot per entry of
-//! [`Plan::slots`] (a hoisted value, or bits the code needs, such as the sign mask), and
-//! `rdx` holds the element count, a multiple of [`Plan::lanes`]. It reads and writes nothing
-//! else, saves the callee-saved registers it uses and clears the upper vector state before
-//! returning.
+//! [`Plan::slots`] (a hoisted value, or bits the code needs, such as the sign mask) followed
+//! by [`CONTROL_SLOTS`] slots, and `rdx` holds the count of whole vectors' elements, a
+//! multiple of [`Plan::lanes`]; the last control slot masks the elements of one more,
+//! partial vector (the rest of the row), which it computes with masked loads and stores. It
+//! reads and writes nothing else, saves the callee-saved registers it uses and clears the
+//! upper vector state before returning.
 
 use super::{Access, Level};
 use crate::ir::{NodeId, Program};
@@ -270,8 +272,10 @@ const NE: u8 = 0x04;
 const GE: u8 = 0x1D;
 const GT: u8 = 0x1E;
 
-/// The mask registers values may take (k1 and k2 hold the store masks for the whole loop).
-const MASKS: [u8; 5] = [3, 4, 5, 6, 7];
+/// The mask registers values may take (k1, k2 and k7 hold store masks for the whole call).
+const MASKS: [u8; 4] = [3, 4, 5, 6];
+/// The mask of the row's last, partial vector.
+const K_REST: u8 = 7;
 
 /// One instruction over values (virtual registers), each value defined once.
 #[derive(Clone, Copy, Debug)]
@@ -576,6 +580,9 @@ enum Store {
     Plain,
     /// `vmovupd/ps` under mask register k1 or k2.
     Masked(u8),
+    /// The row's last, partial vector: loads zero the lanes past the row's end and the
+    /// store leaves them alone (mask `K_REST`).
+    Rest,
     /// `vmovntpd/ps`: the address is 64-byte aligned.
     Stream,
 }
@@ -720,10 +727,11 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
     Some((body, result))
 }
 
-/// Scalar slots the caller appends after the plan's own, for streaming stores: the bytes
+/// Scalar slots the caller appends after the plan's own: for streaming stores the bytes
 /// from the output pointer to the next 64-byte boundary (or −1: store normally), the mask of
-/// the elements before that boundary, and the mask of the rest of one vector.
-pub(super) const CONTROL_SLOTS: usize = 3;
+/// the elements before that boundary and the mask of the rest of one vector; then the mask
+/// of the elements of the row's last, partial vector (0: none).
+pub(super) const CONTROL_SLOTS: usize = 4;
 
 /// Encodes the routine: `None` if its values need more than the 32 vector registers.
 ///
@@ -762,6 +770,7 @@ fn encode(
     a.load_gpr(R11, RSI, 8 * slots as i32);
     a.kmovw_load(1, RSI, 8 * (slots + 1) as i32);
     a.kmovw_load(2, RSI, 8 * (slots + 2) as i32);
+    a.kmovw_load(K_REST, RSI, 8 * (slots + 3) as i32);
     // Operand pointers; the one that lands in `rdi` last, as `rdi` holds the table.
     for (j, &base) in bases.iter().enumerate() {
         if base != RDI {
@@ -775,7 +784,10 @@ fn encode(
         for ins in &body {
             match *ins {
                 Ins::Load { dst, operand } => {
-                    a.evex_sib(0x10, 1, pp, w, dst, 0, 0, bases[operand], RAX)
+                    // In the partial vector, masked and zeroing (`| 8`): no lane past the
+                    // row's end is read.
+                    let k = if store == Store::Rest { K_REST | 8 } else { 0 };
+                    a.evex_sib(0x10, 1, pp, w, dst, 0, k, bases[operand], RAX)
                 }
                 Ins::Binary {
                     opcode,
@@ -818,11 +830,13 @@ fn encode(
         match store {
             Store::Plain => a.evex_sib(0x11, 1, pp, w, out, 0, 0, bases[0], RAX),
             Store::Masked(k) => a.evex_sib(0x11, 1, pp, w, out, 0, k, bases[0], RAX),
+            Store::Rest => a.evex_sib(0x11, 1, pp, w, out, 0, K_REST, bases[0], RAX),
             Store::Stream => a.evex_sib(0x2B, 1, pp, w, out, 0, 0, bases[0], RAX),
         }
     };
     a.bytes(&[0x31, 0xC0]); // xor eax, eax
     a.bytes(&[0x48, 0xC1, 0xE2, if wide { 3 } else { 2 }]); // shl rdx, 3 | 2: bytes
+    a.bytes(&[0x52]); // push rdx: where the partial vector starts
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
     let empty = a.jump32(&[0x0F, 0x84]); // jz done
     a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
@@ -856,6 +870,13 @@ fn encode(
     a.jump32_to(&[0x0F, 0x82], top); // jb top
     a.patch(empty);
     a.patch(fenced);
+    // The partial vector, if the row has one.
+    a.bytes(&[0xC5, 0xF8, 0x98, 0xFF]); // kortestw k7, k7
+    let whole = a.jump32(&[0x0F, 0x84]); // jz done
+    a.bytes(&[0x48, 0x8B, 0x04, 0x24]); // mov rax, [rsp]
+    emit(&mut a, Store::Rest);
+    a.patch(whole);
+    a.bytes(&[0x41, 0x5B]); // pop r11 (the pushed rdx)
     a.bytes(&[0xC5, 0xF8, 0x77]); // vzeroupper
     for &r in saved.iter().rev() {
         a.pop(r);
@@ -884,7 +905,7 @@ impl Asm {
         let inv = |bit: u8| (!bit) & 1;
         let p0 = inv(reg >> 3) << 7 | inv(x) << 6 | inv(b) << 5 | inv(reg >> 4) << 4 | map;
         let p1 = u8::from(w) << 7 | ((!v) & 0xF) << 3 | 0b100 | pp;
-        // z = 0, L'L = 10 (512 bits), b = 0, V', the mask.
+        // z = 0, L'L = 10 (512 bits), b = 0, V', the mask (see `evex_sib` for z).
         let p2 = 0b10 << 5 | inv(v >> 4) << 3 | (k & 7);
         self.bytes(&[0x62, p0, p1, p2]);
     }
@@ -915,8 +936,8 @@ impl Asm {
         self.bytes(&[0xC5, 0xF8, 0x44, 0xC0 | (k & 7) << 3 | (a & 7)]);
     }
 
-    /// `op zmm_reg, [base + index]` (or the store form, under mask `k` if not 0): ModRM with
-    /// a SIB byte, no displacement (`base` is never `rbp` or `r13`).
+    /// `op zmm_reg, [base + index]` (or the store form, under mask `k & 7` if not 0, zeroing
+    /// if `k & 8`): ModRM with a SIB byte, no displacement (`base` is never `rbp` or `r13`).
     #[allow(clippy::too_many_arguments)]
     fn evex_sib(
         &mut self,
@@ -931,6 +952,11 @@ impl Asm {
         index: u8,
     ) {
         self.evex(map, pp, w, reg, v, base >> 3, index >> 3, k);
+        if k & 8 != 0 {
+            // EVEX.z
+            let at = self.b.len() - 1;
+            self.b[at] |= 0x80;
+        }
         self.bytes(&[op, (reg & 7) << 3 | 0b100, (index & 7) << 3 | (base & 7)]);
     }
 
@@ -1030,6 +1056,9 @@ mod tests {
         a.evex_sib(0x2B, 1, 0, false, 21, 0, 0, 14, RAX);
         // kmovw k2, [rsi + 0x30]
         a.kmovw_load(2, RSI, 0x30);
+        // vmovupd zmm3{k7}{z}, [r14 + rax]; vmovups zmm20{k7}{z}, [rcx + rax]
+        a.evex_sib(0x10, 1, 1, true, 3, 0, 7 | 8, 14, RAX);
+        a.evex_sib(0x10, 1, 0, false, 20, 0, 7 | 8, 1, RAX);
         // vbroadcastsd zmm18, [rsi + 0x28]
         a.evex_disp(0x19, 2, 1, true, 18, RSI, 0x28);
         // vbroadcastss zmm2, [rsi + 8]
@@ -1068,6 +1097,8 @@ mod tests {
             0x62, 0xf1, 0xfd, 0x49, 0x11, 0x2c, 0x01, // vmovupd masked store
             0x62, 0xc1, 0x7c, 0x48, 0x2b, 0x2c, 0x06, // vmovntps
             0xc5, 0xf8, 0x90, 0x96, 0x30, 0, 0, 0, // kmovw
+            0x62, 0xd1, 0xfd, 0xcf, 0x10, 0x1c, 0x06, // vmovupd zeroing masked load
+            0x62, 0xe1, 0x7c, 0xcf, 0x10, 0x24, 0x01, // vmovups zeroing masked load
             0x62, 0xe2, 0xfd, 0x48, 0x19, 0x96, 0x28, 0, 0, 0, // vbroadcastsd
             0x62, 0xf2, 0x7d, 0x48, 0x18, 0x96, 0x08, 0, 0, 0, // vbroadcastss
             0x62, 0xf1, 0xdd, 0x48, 0xef, 0xe0, // vpxorq

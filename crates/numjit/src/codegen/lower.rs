@@ -286,9 +286,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().jump(tail, &[]);
     }
 
-    /// Emits the call of the AVX-512 row routine (`avx512`) on as many whole 512-bit vectors
-    /// as the row has from element `i_var` on, then moves `i_var` and the element pointers
-    /// past them, for the vector and scalar loops to finish the row.
+    /// Emits the call of the AVX-512 row routine (`avx512`) on the row from element `i_var`
+    /// on (its whole 512-bit vectors, then the rest under a mask), then moves `i_var` and the
+    /// element pointers to the row's end (the vector and scalar loops find nothing left).
     fn native_call(&mut self, n: Value, i_var: Variable, rp: &[Value], elem_ptr: &[Variable]) {
         let (plan, routine) = self.native.clone().expect("a native plan");
         let slot = |me: &mut Self, count: usize| {
@@ -344,8 +344,14 @@ impl<'a, 'b> Lower<'a, 'b> {
         let bit = self.fb.ins().ishl(one, elements);
         let head_mask = self.fb.ins().iadd_imm_s(bit, -1);
         let tail_mask = self.fb.ins().bxor_imm_s(head_mask, (1 << lanes) - 1);
+        // The routine does the whole row: its whole vectors, then the rest under a mask.
+        let left = self.fb.ins().isub(n, i);
+        let count = self.fb.ins().band_imm_s(left, !(plan.lanes as i64 - 1));
+        let rest = self.fb.ins().isub(left, count);
+        let rest_bit = self.fb.ins().ishl(one, rest);
+        let rest_mask = self.fb.ins().iadd_imm_s(rest_bit, -1);
         let base = plan.slots.len();
-        for (j, v) in [head_or_plain, head_mask, tail_mask]
+        for (j, v) in [head_or_plain, head_mask, tail_mask, rest_mask]
             .into_iter()
             .enumerate()
         {
@@ -353,13 +359,11 @@ impl<'a, 'b> Lower<'a, 'b> {
                 .ins()
                 .stack_store(self.ptr, v, scalars, ((base + j) * 8) as i32);
         }
-        let left = self.fb.ins().isub(n, i);
-        let count = self.fb.ins().band_imm_s(left, !(plan.lanes as i64 - 1));
         self.fb
             .ins()
             .call(routine, &[pointers_at, scalars_at, count]);
-        let next = self.fb.ins().iadd(i, count);
-        self.fb.def_var(i_var, next);
+        self.fb.def_var(i_var, n);
+        let count = left;
         for &k in &plan.operands {
             let size = self.operand_size(k) as i64;
             let bytes = self.fb.ins().imul_imm_s(count, size);
