@@ -4,7 +4,8 @@
 //! Cranelift's x86-64 backend emits 128-bit vectors only, so an arithmetic kernel such as the
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
-//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, (float64)
+//! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, `floor`,
+//! `ceil`, `trunc`, `round`, (float64)
 //! constant powers and `where` over comparisons of such values (and `& | ^ ~` of those)
 //! over contiguous inputs and hoisted scalars gets a [`Plan`]: this module
 //! writes the body as instructions over values (a constant power expands into
@@ -194,6 +195,18 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                 let x = arg(&mut b, 0)?;
                 b.push(|dst| Vins::Sqrt { dst, a: x })
             }
+            Op::Call(f @ (Func::Floor | Func::Ceil | Func::Trunc | Func::Round)) => {
+                let x = arg(&mut b, 0)?;
+                // vrndscale's rounding control, inexact suppressed; `round` is NumPy's
+                // half to even.
+                let mode = match f {
+                    Func::Floor => 0x09,
+                    Func::Ceil => 0x0A,
+                    Func::Trunc => 0x0B,
+                    _ => 0x08,
+                };
+                b.push(|dst| Vins::Round { dst, a: x, mode })
+            }
             // float64 only: float32 powers are computed through float64.
             Op::PowConst(h) if wide => {
                 let x = arg(&mut b, 0)?;
@@ -295,6 +308,12 @@ enum Vins {
         dst: usize,
         a: Src,
     },
+    /// `vrndscale` with rounding control `mode`.
+    Round {
+        dst: usize,
+        a: Src,
+        mode: u8,
+    },
     Fma {
         kind: Fma,
         dst: usize,
@@ -337,6 +356,7 @@ impl Vins {
             Vins::Load { dst, .. }
             | Vins::Binary { dst, .. }
             | Vins::Sqrt { dst, .. }
+            | Vins::Round { dst, .. }
             | Vins::Fma { dst, .. }
             | Vins::Blend { dst, .. } => (dst, false),
             Vins::Compare { dst, .. } | Vins::Mask { dst, .. } | Vins::Not { dst, .. } => {
@@ -351,7 +371,7 @@ impl Vins {
             Vins::Load { .. } | Vins::Mask { .. } | Vins::Not { .. } => vec![],
             Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
             Vins::Blend { no, yes, .. } => vec![no, yes],
-            Vins::Sqrt { a, .. } => vec![a],
+            Vins::Sqrt { a, .. } | Vins::Round { a, .. } => vec![a],
             Vins::Fma { a, b, c, .. } => vec![a, b, c],
         }
     }
@@ -555,6 +575,8 @@ enum Ins {
     },
     /// `vsqrtpd/ps zmm_dst, zmm_a`.
     Sqrt { dst: u8, a: u8 },
+    /// `vrndscalepd/ps zmm_dst, zmm_a, mode`.
+    Round { dst: u8, a: u8, mode: u8 },
     /// `vmovapd zmm_dst, zmm_a` then `vfm*213pd zmm_dst, zmm_b, zmm_c`.
     Fma {
         opcode: u8,
@@ -675,6 +697,11 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
                 }
             }
             Vins::Sqrt { .. } => Ins::Sqrt { dst, a: srcs[0] },
+            Vins::Round { mode, .. } => Ins::Round {
+                dst,
+                a: srcs[0],
+                mode,
+            },
             Vins::Fma { kind, .. } => {
                 let opcode = match kind {
                     Fma::Add => 0xA8,
@@ -797,6 +824,11 @@ fn encode(
                     b: y,
                 } => a.evex_rr(opcode, 1, pp, w, dst, x, y),
                 Ins::Sqrt { dst, a: x } => a.evex_rr(0x51, 1, pp, w, dst, 0, x),
+                Ins::Round { dst, a: x, mode } => {
+                    // EVEX.66.0F3A 09 (pd, W1) / 08 (ps, W0) ib
+                    a.evex_rr(if w { 0x09 } else { 0x08 }, 3, 1, w, dst, 0, x);
+                    a.bytes(&[mode]);
+                }
                 Ins::Fma {
                     opcode,
                     dst,
@@ -1056,6 +1088,11 @@ mod tests {
         a.evex_sib(0x2B, 1, 0, false, 21, 0, 0, 14, RAX);
         // kmovw k2, [rsi + 0x30]
         a.kmovw_load(2, RSI, 0x30);
+        // vrndscalepd zmm3, zmm17, 9; vrndscaleps zmm20, zmm5, 10
+        a.evex_rr(0x09, 3, 1, true, 3, 0, 17);
+        a.bytes(&[9]);
+        a.evex_rr(0x08, 3, 1, false, 20, 0, 5);
+        a.bytes(&[10]);
         // vmovupd zmm3{k7}{z}, [r14 + rax]; vmovups zmm20{k7}{z}, [rcx + rax]
         a.evex_sib(0x10, 1, 1, true, 3, 0, 7 | 8, 14, RAX);
         a.evex_sib(0x10, 1, 0, false, 20, 0, 7 | 8, 1, RAX);
@@ -1097,6 +1134,8 @@ mod tests {
             0x62, 0xf1, 0xfd, 0x49, 0x11, 0x2c, 0x01, // vmovupd masked store
             0x62, 0xc1, 0x7c, 0x48, 0x2b, 0x2c, 0x06, // vmovntps
             0xc5, 0xf8, 0x90, 0x96, 0x30, 0, 0, 0, // kmovw
+            0x62, 0xb3, 0xfd, 0x48, 0x09, 0xd9, 0x09, // vrndscalepd
+            0x62, 0xe3, 0x7d, 0x48, 0x08, 0xe5, 0x0a, // vrndscaleps
             0x62, 0xd1, 0xfd, 0xcf, 0x10, 0x1c, 0x06, // vmovupd zeroing masked load
             0x62, 0xe1, 0x7c, 0xcf, 0x10, 0x24, 0x01, // vmovups zeroing masked load
             0x62, 0xe2, 0xfd, 0x48, 0x19, 0x96, 0x28, 0, 0, 0, // vbroadcastsd

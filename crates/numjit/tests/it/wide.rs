@@ -137,6 +137,8 @@ const FITS: &[(&str, bool)] = &[
     ("(a + 1)**50", false),
     ("a**-7 * s", false),
     ("a**2 + b**2 + 2*a*b", false),
+    ("floor(a) + ceil(b) - trunc(c) * round(d)", false),
+    ("round(a * 2.5)", true),
     ("where(a > b, a, b)", false),
     ("where(a < 0, -a, sqrt(a))", false),
     ("where((a >= s) & (b != b), a, b*2)", false),
@@ -154,6 +156,7 @@ const FITS: &[(&str, bool)] = &[
     ("-x", true),
     ("abs(x) * 2.5 + y", false),
     ("where(x > y, x, y * 2.5)", false),
+    ("floor(x) + ceil(y) - trunc(z) + round(x * 2.5)", false),
     ("where((x != x) | (y == 0), z, x - y)", false),
 ];
 
