@@ -1,21 +1,20 @@
-//! Owns the AVX-512 row loop: x86-64 machine code, encoded byte by byte here, that computes a kernel's float arithmetic on 512-bit vectors (8 float64 or 16 float32 lanes) over the contiguous part of each row.
+//! Owns the AVX-512 row loop: x86-64 machine code, encoded byte by byte here, that computes a kernel's float operations on 512-bit vectors (8 float64 or 16 float32 lanes) over a whole row.
 //! Must not touch Cranelift IR, threads or memory: it returns bytes that `codegen` defines as a function of the kernel's own JIT module, which the kernel calls once per row.
 //!
 //! Cranelift's x86-64 backend emits 128-bit vectors only, so an arithmetic kernel such as the
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
 //! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, `floor`,
-//! `ceil`, `trunc`, `round`, (float64)
-//! constant powers and `where` over comparisons of such values (and `& | ^ ~` of those)
-//! over contiguous inputs and hoisted scalars gets a [`Plan`]: this module
-//! writes the body as instructions over values (a constant power expands into
-//! `refmath::pow_const`'s double-double sequence, operation for operation, with fused
-//! multiply-adds, compares into mask registers and blends), allocates one `zmm` register per
-//! live value, encodes the loop (eight or sixteen elements per iteration) and returns it as
-//! bytes. Each instruction is the IEEE operation the 2-lane and scalar loops use (`fneg` and
-//! `fabs` are sign-bit `xor` and `and` there too, `fma` rounds once in both), so every lane
-//! gets the same bits; the 2-lane loop and the scalar loop still finish each row's last few
-//! elements.
+//! `ceil`, `trunc`, `round`, (float64) constant powers, and `where` over comparisons of such
+//! values (and `& | ^ ~` of those), over contiguous inputs and hoisted scalars, gets a
+//! [`Plan`]: this module writes the body as instructions over values (a constant power
+//! expands into `refmath::pow_const`'s double-double sequence, operation for operation, with
+//! fused multiply-adds, compares into mask registers and blends), allocates one `zmm` (or
+//! mask) register per live value, encodes the loop (eight or sixteen elements per iteration,
+//! then the row's last partial vector with masked loads and a masked store) and returns it
+//! as bytes. Each instruction is the IEEE operation the 2-lane and scalar loops use (`fneg`
+//! and `fabs` are sign-bit `xor` and `and` there too, `fma` rounds once in both), so every
+//! lane gets the same bits as those loops and the interpreter.
 //!
 //! The routine's contract (System V): `rdi` points to the element pointers of the operands in
 //! [`Plan::operands`] order (the output first), `rsi` to one 8-byte slot per entry of

@@ -105,10 +105,10 @@ impl<'a, 'b> Lower<'a, 'b> {
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
+        if self.native.is_some() {
+            self.native_call(n, i_var, &rp, &elem_ptr);
+        }
         if vector {
-            if self.native.is_some() {
-                self.native_call(n, i_var, &rp, &elem_ptr);
-            }
             if let Some(plan) = self.tile_plan() {
                 self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
             }

@@ -30,12 +30,13 @@
 //! operation runs lane by lane (extract each lane, emit the scalar operation, insert the
 //! result). So the vector and scalar loops compute every element identically.
 //!
-//! **AVX-512 rows.** On CPUs with AVX-512F, a kernel whose per-element nodes are float
-//! arithmetic that `avx512` encodes (`+ - * /`, negation, `abs`, `sqrt` over contiguous
-//! inputs and hoisted scalars) first calls, on each row, a routine of 512-bit machine code
-//! defined in the kernel's own module; it computes the row's whole 8- or 16-lane vectors,
-//! and the vector and scalar loops finish the row. Cranelift's x86-64 backend has no wider
-//! vectors than 128 bits, and such kernels are bound by the vector ports.
+//! **AVX-512 rows.** On CPUs with AVX-512F, a kernel whose per-element nodes are all float
+//! operations that `avx512` encodes (arithmetic, `sqrt`, rounding, constant powers, `where`
+//! over comparisons; contiguous inputs, hoisted scalars) calls, on each row, a routine of
+//! 512-bit machine code defined in the kernel's own module, which computes the whole row
+//! (8 or 16 lanes per instruction, the last partial vector under a mask); the vector and
+//! scalar loops then find nothing left. Cranelift's x86-64 backend has no vectors wider than
+//! 128 bits, and such kernels are bound by the vector ports.
 //!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
@@ -177,7 +178,7 @@ fn build(
     ctx.func.signature = sig;
     // The AVX-512 row routine, when the target has AVX-512 and the kernel fits it: defined
     // from its bytes in this module, called by the kernel.
-    let native = match avx512::available(module.isa()) && width_allows_native(program) {
+    let native = match avx512::available(module.isa()) {
         true => avx512::plan(program, layout, &levels(program, layout)),
         false => None,
     };
@@ -265,12 +266,6 @@ pub(crate) fn streams(bytes: usize) -> bool {
 /// streaming stores (a hint: both kinds of store write the same values).
 pub(crate) fn stream_stores(on: bool) {
     avx512::STREAM.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Whether the kernel's vector loop exists, so the row routine has a loop to hand the rest of
-/// each row to (it needs the same lane types: float64 alone or float32 alone).
-fn width_allows_native(program: &Program) -> bool {
-    vector_width(program) != 0
 }
 
 /// The scalar Cranelift type of `dt` (complex128: of each part).
@@ -406,7 +401,7 @@ struct Lower<'a, 'b> {
     /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
     splat: Vec<bool>,
     /// The AVX-512 row routine (`avx512`) and its reference in this function, when the
-    /// kernel has one: each row calls it before the vector loop.
+    /// kernel has one: each row calls it, and it computes the whole row.
     native: Option<(avx512::Plan, FuncRef)>,
 }
 

@@ -93,6 +93,7 @@ fn bind(d: &Data) -> Vars<'_> {
     let mut vars = Vars::new()
         .bind("s", -1.5f64)
         .bind("t", 1e-3f64)
+        .bind("k32", 3i32)
         .bind("m", &d.m)
         .bind("col", &d.col)
         .bind("grid", &d.g);
@@ -120,6 +121,8 @@ const FITS: &[(&str, bool)] = &[
     ("s - a", true),
     ("t / a", true),
     ("-(a * t)", true),
+    // An int32 scalar makes a kernel without a vector loop; the routine runs all the same.
+    ("a * k32 + b", false),
     ("a + b*c - d/a + sqrt(abs(b))*-c", false),
     ("a + b + c + d + e + f + g2 + h + u", false),
     ("m * col + m", false),
@@ -294,13 +297,14 @@ fn uses_the_routine(expr: &str) -> bool {
     let lookup = |name: &str| {
         Some(match name {
             "x" | "y" | "z" => DType::Float32,
+            "k32" => DType::Int32,
             _ => DType::Float64,
         })
     };
     let program = check(&ast, &lookup, &[]).expect("check");
     let mut layout = vec![Access::Contiguous; program.inputs.len() + 1];
     for (k, input) in program.inputs.iter().enumerate() {
-        if matches!(input.name.as_str(), "s" | "t") {
+        if matches!(input.name.as_str(), "s" | "t" | "k32") {
             layout[k + 1] = Access::Scalar;
         }
     }
