@@ -331,3 +331,100 @@ fn the_routine_runs_where_it_fits() {
         assert!(!uses_the_routine(expr), "`{expr}` is beyond the routine");
     }
 }
+
+/// A pseudo-random expression over the operations the routine encodes: float64 names
+/// `a`..`h` or float32 names `x y z`, the scalars, literals, arithmetic, rounding, constant
+/// powers and `where` over comparisons and their logic, `depth` levels deep.
+fn random_expr(seed: &mut u64, depth: u32, f32s: bool) -> String {
+    let mut next = |n: u64| {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed % n
+    };
+    fn leaf(r: u64, f32s: bool) -> String {
+        let names: &[&str] = if f32s {
+            &["x", "y", "z", "x", "2.5", "0.5"]
+        } else {
+            &[
+                "a", "b", "c", "d", "e", "f", "g2", "h", "s", "t", "1.5", "-0.0",
+            ]
+        };
+        names[r as usize % names.len()].to_string()
+    }
+    if depth == 0 {
+        return leaf(next(1000), f32s);
+    }
+    let sub = |seed: &mut u64| random_expr(seed, depth - 1, f32s);
+    let pick = next(16);
+    let (l, r) = (sub(seed), sub(seed));
+    match pick {
+        0 => format!("({l} + {r})"),
+        1 => format!("({l} - {r})"),
+        2 => format!("({l} * {r})"),
+        3 => format!("({l} / {r})"),
+        4 => format!("(-{l})"),
+        5 => format!("abs({l})"),
+        6 => format!("sqrt({l})"),
+        7 => {
+            ["floor", "ceil", "trunc", "round"][(seed.count_ones() % 4) as usize].to_string()
+                + &format!("({l})")
+        }
+        8 => {
+            let p = ["2", "3", "-1", "-2", "0.5", "1.5", "-2.5", "7", "16", "-9"];
+            format!("({l})**{}", p[(*seed % p.len() as u64) as usize])
+        }
+        9..=11 => {
+            let c = ["<", "<=", "==", "!=", ">=", ">"];
+            let k = c[(*seed % 6) as usize];
+            let cond = if pick == 11 {
+                format!("(({l} {k} {r}) | ~({r} > 0))")
+            } else {
+                format!("({l} {k} {r})")
+            };
+            let third = sub(seed);
+            format!("where({cond}, {l}, {third})")
+        }
+        _ => format!("({l} + {r} * {})", leaf(*seed, f32s)),
+    }
+}
+
+#[test]
+fn random_expressions_match_the_interpreter() {
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut failures = Vec::new();
+    let mut routine = 0;
+    // `NUMJIT_WIDE_FUZZ=N` runs N expressions instead (a longer search).
+    let count: usize = std::env::var("NUMJIT_WIDE_FUZZ")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    for i in 0..count {
+        let f32s = i % 4 == 3;
+        let expr = random_expr(&mut seed, 2 + (i % 3) as u32, f32s);
+        if std::env::var("NUMJIT_WIDE_FUZZ_SHOW").is_ok() {
+            eprintln!("{expr}");
+        }
+        if host_has_avx512() && uses_the_routine(&expr) {
+            routine += 1;
+        }
+        for n in [1usize, 8, 13, 100] {
+            let d = data(n);
+            let jit = numjit::eval(&expr, bind(&d)).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let oracle = numjit::interpret(&expr, bind(&d)).unwrap();
+            if let Err(e) = same(&jit, &oracle, false) {
+                failures.push(format!("n={n} `{expr}`: {e}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("{routine} of {count} random expressions used the AVX-512 routine");
+    // Float64 powers in float32 kernels, bool literals and the like leave some to the other
+    // loops; most (three in four, at this seed) must take the routine.
+    if host_has_avx512() {
+        assert!(
+            routine >= count * 3 / 5,
+            "{routine} of {count} used the routine"
+        );
+    }
+}
