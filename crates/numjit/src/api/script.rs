@@ -146,7 +146,13 @@ impl Script {
 
     /// [`Script::execute`] with an explicit schedule.
     pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
-        self.check_all(&vars)?;
+        // A script of one statement is checked as it runs: whatever is wrong with it is
+        // found before it writes anything, so the separate pass (which prepares every
+        // statement a second time) is only for longer scripts.
+        let single = self.inner.stmts.len() == 1;
+        if !single {
+            self.check_all(&vars)?;
+        }
         let written = &self.inner.written;
         // Phase 2: run. Script arrays and writable bindings are reached through raw views
         // (`Out::alias`, see there why that is sound) taken from one borrow each; they live in
@@ -182,7 +188,24 @@ impl Script {
                         Target::None | Target::Bind(_) => {
                             stmt.value.eval_prepared(&p, sched).map(Some)
                         }
-                        Target::Write { target, .. } => {
+                        Target::Write {
+                            name,
+                            name_span,
+                            target,
+                            span,
+                        } => {
+                            if single {
+                                self.check_write(
+                                    scope,
+                                    &vars,
+                                    &stmt.value,
+                                    &p,
+                                    name,
+                                    *name_span,
+                                    target,
+                                    *span,
+                                )?;
+                            }
                             let base = target_base.expect("checked: the target is writable");
                             let layout = self.target_layout(scope, target, &base.layout())?;
                             let mut view = base.with_layout(layout);
