@@ -4,6 +4,7 @@ mod corpus;
 mod dtypes;
 mod errors;
 mod fuzz;
+mod hostile;
 mod npy;
 #[path = "../support/numpy_cases.rs"]
 #[allow(dead_code)] // shared with the command's tests, which use all of it
