@@ -803,14 +803,12 @@ pub fn resolve_view(
                     } else {
                         0
                     };
-                    if count == 0 {
-                        return Err(Error::new(
-                            ErrorKind::Shape,
-                            format!("the slice selects no elements of axis {axis} (length {len})"),
-                            Some(*span),
-                        ));
+                    // An empty slice is a zero-size view, as in NumPy; its offset stays
+                    // where the array's is (it addresses nothing, and `lo` may be past the
+                    // end).
+                    if count > 0 {
+                        next.offset += lo as isize * cur.strides[axis];
                     }
-                    next.offset += lo as isize * cur.strides[axis];
                     next.shape.push(count as usize);
                     next.strides.push(cur.strides[axis] * step as isize);
                     axis += 1;

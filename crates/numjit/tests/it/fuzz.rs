@@ -325,6 +325,8 @@ fn schedules() -> [Schedule; 4] {
 /// What one case found.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Per statement of the script being built, its `a` and `c`.
+    scripts_a: Vec<(Vec<f64>, f64)>,
     pub cases: usize,
     pub computed: usize,
     pub refused: usize,
@@ -385,6 +387,223 @@ pub fn expression_case(seed: u64, t: &mut Tally) {
     }
 }
 
+/// Python's slice `x[start:stop:step]` of a length-`n` axis, as the list of indices it
+/// selects (an independent transcription of CPython's `PySlice_AdjustIndices`).
+fn py_slice(n: i64, start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<usize> {
+    let adjust = |v: i64, lo: i64, hi: i64| {
+        let v = if v < 0 { v + n } else { v };
+        v.clamp(lo, hi)
+    };
+    let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };
+    let s = start.map_or(if step > 0 { 0 } else { n - 1 }, |v| adjust(v, lo, hi));
+    let e = stop.map_or(if step > 0 { n } else { -1 }, |v| adjust(v, lo, hi));
+    let mut out = Vec::new();
+    let mut i = s;
+    while (step > 0 && i < e) || (step < 0 && i > e) {
+        out.push(i as usize);
+        i += step;
+    }
+    out
+}
+
+/// A random slice of a length-`n` axis: its text and the indices it selects.
+fn slice(r: &mut Rng, n: i64) -> (String, Vec<usize>) {
+    let bound = |r: &mut Rng| -> Option<i64> {
+        if r.chance(20) {
+            None
+        } else {
+            Some(r.below(2 * n as usize + 5) as i64 - n - 2)
+        }
+    };
+    let (start, stop) = (bound(r), bound(r));
+    let step = *r.pick(&[1i64, 1, 1, 2, 3, -1, -1, -2]);
+    let f = |v: Option<i64>| v.map_or(String::new(), |v| v.to_string());
+    let text = if step == 1 && r.chance(50) {
+        format!("{}:{}", f(start), f(stop))
+    } else {
+        format!("{}:{}:{step}", f(start), f(stop))
+    };
+    (text, py_slice(n, start, stop, step))
+}
+
+/// A random float-valued right-hand side over views `V0`, `V1`, `a` and `c`.
+fn rhs(r: &mut Rng, depth: usize, views: usize) -> String {
+    if depth == 0 || r.chance(30) {
+        return match r.below(6) {
+            0..=2 if views > 0 => format!("V{}", r.below(views)),
+            3 => "c".into(),
+            4 => r.pick(&["2", "0.5", "-1.5", "True", "3", "1j"]).to_string(),
+            _ => "a".into(),
+        };
+    }
+    let (x, y) = (rhs(r, depth - 1, views), rhs(r, depth - 1, views));
+    match r.below(8) {
+        0 => format!("({x} + {y})"),
+        1 => format!("({x} - {y})"),
+        2 => format!("({x} * {y})"),
+        3 => format!("({x} / {y})"),
+        4 => format!("where({x} > {y}, {x}, {y})"),
+        5 => format!("sin({x})"),
+        6 => format!("maximum({x}, {y})"),
+        _ => format!("({x} > {y})"),
+    }
+}
+
+/// One script case: 1 to 3 statements `x[s0] = f(x[s1], x[s2], a, c)` assigning into views
+/// of a writable array that overlap what they read, against an oracle that evaluates each
+/// right-hand side with the interpreter on copies of the views (NumPy's semantics: as if
+/// before any element is written) and assigns element by element.
+pub fn script_case(seed: u64, t: &mut Tally) {
+    let mut r = Rng::new(seed ^ 0x5c41_7000);
+    let n = 4 + r.below(13) as i64;
+    let x0: Vec<f64> = (0..n).map(|_| float(&mut r)).collect();
+    let mut want = x0.clone();
+    let mut text = String::new();
+    let mut refused = false;
+    let statements = 1 + r.below(3);
+    for _ in 0..statements {
+        let (target, idx) = slice(&mut r, n);
+        let len = idx.len();
+        // Views read by the right side: slices of x of the target's length (or length 1).
+        let mut views: Vec<(String, Vec<usize>)> = Vec::new();
+        for _ in 0..r.below(3) {
+            for _ in 0..100 {
+                let (s, v) = slice(&mut r, n);
+                if v.len() == len || v.len() == 1 {
+                    views.push((s, v));
+                    break;
+                }
+            }
+        }
+        let depth = 1 + r.below(3);
+        let e = rhs(&mut r, depth, views.len());
+        let a: Vec<f64> = (0..len).map(|_| float(&mut r)).collect();
+        let c = float(&mut r);
+        let mut script_e = e.clone();
+        for (k, (s, _)) in views.iter().enumerate() {
+            script_e = script_e.replace(&format!("V{k}"), &format!("x[{s}]"));
+        }
+        text.push_str(&format!("x[{target}] = {script_e}\n"));
+        // The oracle.
+        let gathered: Vec<Vec<f64>> = views
+            .iter()
+            .map(|(_, v)| v.iter().map(|&i| want[i]).collect())
+            .collect();
+        let names = ["V0", "V1", "V2"];
+        let mut vars = Vars::new().bind("a", &a).bind("c", c);
+        for (k, g) in gathered.iter().enumerate() {
+            vars = vars.bind(names[k], g);
+        }
+        let value = numjit::interpret(&e, vars);
+        let value: Option<Vec<f64>> = match value {
+            Ok(Array::Float64(v)) => Some(v.iter().copied().collect()),
+            Ok(Array::Float32(v)) => Some(v.iter().map(|&v| v as f64).collect()),
+            Ok(Array::Int64(v)) => Some(v.iter().map(|&v| v as f64).collect()),
+            Ok(Array::Int32(v)) => Some(v.iter().map(|&v| v as f64).collect()),
+            Ok(Array::Bool(v)) => Some(v.iter().map(|&v| v as u8 as f64).collect()),
+            _ => None,
+        };
+        match value {
+            Some(v) if v.len() == len || v.len() == 1 => {
+                for (k, &i) in idx.iter().enumerate() {
+                    want[i] = if v.len() == 1 { v[0] } else { v[k] };
+                }
+            }
+            _ => refused = true,
+        }
+        // The script binds `a` and `c` per statement under fresh names (see `rename`).
+        t.scripts_a.push((a, c));
+    }
+    t.cases += 1;
+    let binds = std::mem::take(&mut t.scripts_a);
+    // Rename a and c per statement: a0, c0, a1, c1, ...
+    let mut script = String::new();
+    for (k, line) in text.lines().enumerate() {
+        let line = rename(line, k);
+        script.push_str(&line);
+        script.push('\n');
+    }
+    let names: Vec<(String, String)> = (0..binds.len())
+        .map(|k| (format!("a{k}"), format!("c{k}")))
+        .collect();
+    let mut sched = schedules();
+    let k = r.below(sched.len());
+    sched.swap(0, k);
+    for s in sched.iter().take(2) {
+        let mut x = x0.clone();
+        let mut vars = Vars::new().bind_mut("x", &mut x);
+        for ((an, cn), (a, c)) in names.iter().zip(&binds) {
+            vars = vars.bind(an, a).bind(cn, *c);
+        }
+        let res = numjit::compile_script(&script).and_then(|p| p.execute_with(vars, s));
+        let same_x = |x: &[f64], y: &[f64]| {
+            x.iter()
+                .zip(y)
+                .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()))
+        };
+        match (refused, res) {
+            (false, Ok(_)) if same_x(&x, &want) => {}
+            (true, Err(_)) if same_x(&x, &x0) => {}
+            (refused, res) => {
+                t.failures.push(format!(
+                    "script seed {seed}: {script:?} over x = {x0:?} ({s:?}):\n  refused by the oracle: {refused}, numjit {:?}\n  got x = {x:?}\n  want {want:?}",
+                    res.map(|_| ())
+                ));
+                return;
+            }
+        }
+    }
+    if refused {
+        t.refused += 1;
+    } else {
+        t.computed += 1;
+    }
+}
+
+/// Statement `k`'s own names for `a` and `c` (`a` -> `a{k}`), outside subscripts' brackets
+/// and function names.
+fn rename(line: &str, k: usize) -> String {
+    let mut out = String::new();
+    let b = line.as_bytes();
+    for (i, ch) in line.char_indices() {
+        out.push(ch);
+        let alone = |j: usize| {
+            let before = j == 0 || !(b[j - 1].is_ascii_alphanumeric() || b[j - 1] == b'_');
+            let after = j + 1 >= b.len()
+                || !(b[j + 1].is_ascii_alphanumeric() || b[j + 1] == b'_' || b[j + 1] == b'(');
+            before && after
+        };
+        if (ch == 'a' || ch == 'c') && alone(i) {
+            out.push_str(&k.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn python_slices_as_cpython() {
+    // Checked against CPython: list(range(10))[s].
+    assert_eq!(py_slice(10, Some(2), Some(8), 3), vec![2, 5]);
+    assert_eq!(
+        py_slice(10, None, None, -1),
+        (0..10).rev().collect::<Vec<_>>()
+    );
+    assert_eq!(py_slice(10, Some(-3), None, 1), vec![7, 8, 9]);
+    assert_eq!(py_slice(10, Some(8), Some(-12), -2), vec![8, 6, 4, 2, 0]);
+    assert_eq!(py_slice(10, Some(20), Some(3), -3), vec![9, 6]);
+    assert!(py_slice(10, Some(5), Some(2), 1).is_empty());
+}
+
+#[test]
+fn fixed_seed_scripts() {
+    let mut t = Tally::default();
+    for seed in 0..300u64 {
+        script_case(seed, &mut t);
+    }
+    assert!(t.failures.is_empty(), "{}", t.failures.join("\n"));
+    assert!(t.computed > 100, "{t:?}");
+}
+
 #[test]
 fn fixed_seed_pass() {
     let mut t = Tally::default();
@@ -411,13 +630,14 @@ fn long_run() {
     let mut t = Tally::default();
     while start.elapsed().as_secs() < secs {
         expression_case(seed, &mut t);
+        script_case(seed, &mut t);
         seed += 1;
         if t.cases % 10_000 == 0 {
             eprintln!("{t:?}");
         }
     }
     println!(
-        "fuzz summary: {} expression cases in {:?} (seeds up to {seed}): {} computed, {} refused by both engines, {} disagreements",
+        "fuzz summary: {} cases (expressions and scripts) in {:?} (seeds up to {seed}): {} computed, {} refused by both engines, {} disagreements",
         t.cases,
         start.elapsed(),
         t.computed,
