@@ -704,10 +704,10 @@ fn issue_14_disagreements_are_gone() {
 /// as positive, whatever sign bit it carries, in both engines, on scalars and vectors.
 #[test]
 fn nan_signs_are_not_observable() {
-    let y = vec![f64::NAN, -f64::NAN, -1.0, -0.0, 2.0];
-    let x = vec![-3.0; 5];
+    let y = [f64::NAN, -f64::NAN, -1.0, -0.0, 2.0];
+    let x = [-3.0; 5];
     let yf: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    let xf = vec![-3.0f32; 5];
+    let xf = [-3.0f32; 5];
     let want_c = [3.0, 3.0, -3.0, -3.0, 3.0];
     let want_s = [false, false, true, true, false];
     for n in [1, 5] {
