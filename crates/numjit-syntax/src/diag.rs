@@ -48,6 +48,9 @@ pub enum ErrorKind {
     Output,
     /// The input exceeds a safety limit (nesting depth, length).
     Limit,
+    /// The allocator refused memory for a result, a temporary or a buffer (NumPy's
+    /// `MemoryError`); nothing was written, and the process stays usable.
+    OutOfMemory,
     /// Cranelift could not compile for this machine (not caused by the expression).
     Internal,
 }

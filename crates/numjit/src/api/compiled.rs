@@ -48,8 +48,9 @@ pub struct Compiled {
 
 #[derive(Debug)]
 struct Inner {
-    /// The text the spans refer to (a whole script for a statement's expression).
-    source: String,
+    /// The text the spans refer to (a whole script for a statement's expression, shared by
+    /// its statements).
+    source: Arc<str>,
     /// The parsed expression, reductions included.
     ast: Expr,
     /// What checking sees when the expression has reductions: `ast` with each outermost
@@ -107,18 +108,19 @@ impl Compiled {
     /// Parses `source`.
     pub fn new(source: &str) -> Result<Compiled> {
         let ast = numjit_syntax::parse(source).map_err(|e| e.with_source(source))?;
-        Ok(Compiled::from_ast(source, ast))
+        Ok(Compiled::from_ast(&Arc::from(source), ast))
     }
 
     /// An expression already parsed out of `source` (whose spans it uses).
-    pub(super) fn from_ast(source: &str, ast: Expr) -> Compiled {
+    /// The text is shared, not copied: a script's statements all point into one.
+    pub(super) fn from_ast(source: &Arc<str>, ast: Expr) -> Compiled {
         let mut reductions = Vec::new();
         let lifted = has_reduction(&ast).then(|| lift(&ast, source, &mut reductions));
         let mut names = Vec::new();
         free_names(lifted.as_ref().unwrap_or(&ast), &mut names);
         Compiled {
             inner: Arc::new(Inner {
-                source: source.to_string(),
+                source: source.clone(),
                 ast,
                 lifted,
                 reductions,
@@ -232,7 +234,7 @@ impl Compiled {
         &self,
         scope: &Scope<'_, '_>,
         sched: &Schedule,
-    ) -> Result<std::result::Result<Array, String>> {
+    ) -> Result<std::result::Result<Array, Error>> {
         self.with_reductions(scope, Mode::Jit(sched), |scope| {
             let p = self.prepare(scope)?;
             self.check_size(&p)?;
@@ -265,7 +267,8 @@ impl Compiled {
 
     pub(super) fn eval_prepared(&self, p: &Prepared<'_, '_>, sched: &Schedule) -> Result<Array> {
         self.check_size(p)?;
-        let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
+        let mut result =
+            Array::try_zeros(p.typed.program.dtype(), &p.shape).map_err(|e| self.at_whole(e))?;
         let mut out = result.view_mut();
         self.execute(p, &mut out, sched)?;
         Ok(result)
@@ -286,7 +289,7 @@ impl Compiled {
             let p = self.prepare(scope)?;
             self.check_size(&p)?;
             let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
-            Ok(interp::run(&p.typed.program, &args, &p.shape))
+            interp::run(&p.typed.program, &args, &p.shape).map_err(|e| self.at_whole(e))
         })
     }
 
@@ -315,7 +318,8 @@ impl Compiled {
         self.with_reductions(&scope, Mode::Jit(&sched), |scope| {
             let p = self.prepare(scope)?;
             let text = Mutex::new(String::new());
-            let mut result = Array::zeros(p.typed.program.dtype(), &p.shape);
+            let mut result = Array::try_zeros(p.typed.program.dtype(), &p.shape)
+                .map_err(|e| self.at_whole(e))?;
             let mut out = result.view_mut();
             let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
             exec::run(&mut out, &args, &sched, &|layout| {
@@ -377,9 +381,10 @@ impl Compiled {
         }
         let mut values = Vec::with_capacity(self.inner.reductions.len());
         for r in &self.inner.reductions {
-            let fail = |msg: String| {
-                Error::new(ErrorKind::Shape, msg, Some(r.span)).with_source(self.source())
+            let fail = |e: Error| {
+                Error::new(e.kind(), e.message(), Some(r.span)).with_source(self.source())
             };
+            let shape_fail = |msg: String| fail(Error::new(ErrorKind::Shape, msg, None));
             values.push(match mode {
                 Mode::Jit(sched) => {
                     // A bare name is reduced where it lies, without a copy.
@@ -415,7 +420,7 @@ impl Compiled {
                 }
                 Mode::Check => {
                     let (dtype, shape) = r.arg.result_in(scope)?;
-                    let shape = reduce::result_shape(&shape, r.op, r.axis).map_err(fail)?;
+                    let shape = reduce::result_shape(&shape, r.op, r.axis).map_err(shape_fail)?;
                     Hidden::Placeholder(reduce::result_dtype(dtype, r.op), shape)
                 }
             });
@@ -547,6 +552,12 @@ impl Compiled {
     }
 
     /// Refuses a result too large to address (inputs that broadcast to a huge shape).
+    /// `e` (an error without a span, such as running out of memory) placed under the whole
+    /// expression.
+    pub(super) fn at_whole(&self, e: Error) -> Error {
+        Error::new(e.kind(), e.message(), Some(self.inner.ast.span)).with_source(self.source())
+    }
+
     fn check_size(&self, p: &Prepared<'_, '_>) -> Result<()> {
         let dt = p.typed.program.dtype();
         if crate::types::byte_size(dt, &p.shape).is_none() {

@@ -14,6 +14,7 @@
 use super::compiled::Compiled;
 use numjit_syntax::Span;
 use numjit_syntax::{ast::Expr, ast::ExprKind, ast::ReduceOp, ast::SubItem};
+use std::sync::Arc;
 
 /// A reduction inside an expression, evaluated before the expression around it is checked.
 #[derive(Debug)]
@@ -61,7 +62,7 @@ pub(super) fn has_reduction(e: &Expr) -> bool {
 
 /// `e` with each outermost reduction replaced by a hidden name, the reductions collected in
 /// `out` (identical ones once).
-pub(super) fn lift(e: &Expr, source: &str, out: &mut Vec<Reduction>) -> Expr {
+pub(super) fn lift(e: &Expr, source: &Arc<str>, out: &mut Vec<Reduction>) -> Expr {
     let kind = match &e.kind {
         ExprKind::Reduce { op, arg, axis, .. } => {
             let text = arg.to_string();

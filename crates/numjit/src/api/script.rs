@@ -91,12 +91,13 @@ impl Script {
     /// Parses `source`.
     pub fn new(source: &str) -> Result<Script> {
         let stmts = numjit_syntax::parse_script(source).map_err(|e| e.with_source(source))?;
+        let shared: Arc<str> = Arc::from(source);
         let stmts: Vec<Statement> = stmts
             .into_iter()
             .map(|s| match s.kind {
                 StmtKind::Expr(e) => Statement {
                     target: Target::None,
-                    value: Compiled::from_ast(source, e),
+                    value: Compiled::from_ast(&shared, e),
                 },
                 StmtKind::Assign { target, value } => {
                     let t = match &target.kind {
@@ -113,7 +114,7 @@ impl Script {
                     };
                     Statement {
                         target: t,
-                        value: Compiled::from_ast(source, value),
+                        value: Compiled::from_ast(&shared, value),
                     }
                 }
             })
@@ -274,7 +275,13 @@ impl Script {
                 }
             })?;
             if let (Target::Bind(name), Some((dtype, shape))) = (&stmt.target, bound) {
-                env.push((name.clone(), Arg::placeholder(dtype, shape)));
+                // One entry per name (a rebinding replaces it), as when the script runs, so
+                // a long script's lookups stay short.
+                let placeholder = Arg::placeholder(dtype, shape);
+                match env.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = placeholder,
+                    None => env.push((name.clone(), placeholder)),
+                }
             }
         }
         Ok(())

@@ -39,8 +39,38 @@ pub fn check(
     if let DType::Bytes(_) = c.b.dtype(root) {
         return Err(bytes_err(expr.span));
     }
-    Ok(c.b.finish(root))
+    let program = c.b.finish(root);
+    let inputs = program.inputs.len();
+    if inputs > MAX_INPUTS {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!("the expression reads {inputs} distinct inputs; numjit compiles at most {MAX_INPUTS}"),
+            Some(expr.span),
+        ));
+    }
+    let ops = program.nodes.len();
+    if ops > MAX_NODES {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!("the expression has {ops} distinct operations after simplification; numjit compiles at most {MAX_NODES} (split it into several statements of a script)"),
+            Some(expr.span),
+        ));
+    }
+    Ok(program)
 }
+
+/// The most distinct operations (IR nodes after sharing and folding) one expression may
+/// have. Register allocation grows faster than linearly with the values live in a kernel,
+/// so past this a compile would take seconds; at it, the worst kernels tried (distinct
+/// `sin(a*k)` or `a**b` terms, balanced sums of products) compile in about half a second
+/// on the 2-core development machine (`tests/it/robust.rs` times them). Refused up front,
+/// as nesting depth is.
+pub const MAX_NODES: usize = 1024;
+
+/// The most distinct inputs (arrays and views) one expression may read: each is a pointer
+/// and two strides live throughout the kernel's loops (NumPy's iterator takes at most 64
+/// operands; 256 compile in about 0.2 s).
+pub const MAX_INPUTS: usize = 256;
 
 struct Checker<'a> {
     b: Builder,
@@ -773,14 +803,12 @@ pub fn resolve_view(
                     } else {
                         0
                     };
-                    if count == 0 {
-                        return Err(Error::new(
-                            ErrorKind::Shape,
-                            format!("the slice selects no elements of axis {axis} (length {len})"),
-                            Some(*span),
-                        ));
+                    // An empty slice is a zero-size view, as in NumPy; its offset stays
+                    // where the array's is (it addresses nothing, and `lo` may be past the
+                    // end).
+                    if count > 0 {
+                        next.offset += lo as isize * cur.strides[axis];
                     }
-                    next.offset += lo as isize * cur.strides[axis];
                     next.shape.push(count as usize);
                     next.strides.push(cur.strides[axis] * step as isize);
                     axis += 1;
@@ -831,11 +859,22 @@ pub fn broadcast(shapes: &[&[usize]]) -> std::result::Result<Dims, (usize, usize
     Ok(out)
 }
 
+/// Names longer than this (in characters) get no suggestion: the edit distance is quadratic
+/// in the names' lengths, and a typo of a 64-character name is not what such a name is.
+const MAX_SUGGEST_CHARS: usize = 64;
+
 /// The closest candidate to `name` by edit distance, if it is close enough to be a typo.
+/// Bounded: names over [`MAX_SUGGEST_CHARS`] get none, and candidates whose length alone puts
+/// them past the limit are skipped, so each distance costs at most 64 × 85 steps.
 pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let n = name.chars().count();
+    if n > MAX_SUGGEST_CHARS {
+        return None;
+    }
+    let limit = (n / 3).max(1);
     candidates
         .iter()
+        .filter(|c| c.len() <= 4 * (n + limit) && c.chars().count().abs_diff(n) <= limit)
         .map(|c| (levenshtein(name, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min()

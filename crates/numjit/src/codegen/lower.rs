@@ -1690,7 +1690,10 @@ impl<'a, 'b> Lower<'a, 'b> {
                     vector_type(int, lanes)
                 };
                 let bits = self.i().bitcast(ty, MemFlagsData::new(), args[0]);
-                self.icmp_imm(lanes, IntCC::SignedLessThan, bits, 0)
+                let neg = self.icmp_imm(lanes, IntCC::SignedLessThan, bits, 0);
+                // numjit's NaN rule (`semantics::scalar::signbit_f64`): false for every NaN.
+                let ordered = self.i().fcmp(FloatCC::Ordered, args[0], args[0]);
+                self.i().band(neg, ordered)
             }
             (Signbit, t) if t.is_int() => self.icmp_imm(lanes, IntCC::SignedLessThan, args[0], 0),
             (Isnan | Isinf | Signbit, _) => self.bool_const(lanes, false),
@@ -1732,12 +1735,20 @@ impl<'a, 'b> Lower<'a, 'b> {
             (Minimum, t) if t.is_int() => self.i().smin(args[0], args[1]),
             (Maximum, _) => self.i().bor(args[0], args[1]),
             (Minimum, _) => self.i().band(args[0], args[1]),
-            (Copysign, _) if scalar => self.i().fcopysign(args[0], args[1]),
             (Copysign, _) => {
-                // Cranelift has no vector fcopysign on x86-64: the sign bit from args[1], the
-                // rest from args[0], as the scalar lowering does.
-                let sign = self.fconst(arg_dt, lanes, -0.0);
-                self.i().bitselect(sign, args[1], args[0])
+                // numjit's NaN rule (`semantics::scalar::copysign_f64`): a NaN sign source
+                // counts as positive.
+                let nan = self.i().fcmp(FloatCC::Unordered, args[1], args[1]);
+                let abs = self.i().fabs(args[1]);
+                let y = self.select(lanes, nan, abs, args[1]);
+                if scalar {
+                    self.i().fcopysign(args[0], y)
+                } else {
+                    // Cranelift has no vector fcopysign on x86-64: the sign bit from y, the
+                    // rest from args[0], as the scalar lowering does.
+                    let sign = self.fconst(arg_dt, lanes, -0.0);
+                    self.i().bitselect(sign, y, args[0])
+                }
             }
             (Nextafter, DType::Float32) if scalar => {
                 self.call_helper(h_nextafter_f32 as *const u8, args, types::F32)

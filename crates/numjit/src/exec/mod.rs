@@ -16,7 +16,6 @@ use crate::types::{Arg, Dims, Element, Out, Steps};
 use call::{keep, Job, Operand, Plan, Pool, Task};
 use numjit_syntax::Result;
 use smallvec::SmallVec;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -47,9 +46,23 @@ impl Default for Schedule {
 }
 
 static POOL: RwLock<Option<Arc<Pool>>> = RwLock::new(None);
-static EXTRA_POOLS: Mutex<Option<HashMap<usize, Arc<Pool>>>> = Mutex::new(None);
+/// Pools for `Schedule`s asking for another thread count than numjit's pool, most recently
+/// used first, at most [`EXTRA_POOLS_KEPT`]: an evicted pool's workers exit once the calls
+/// (and warm keepers) holding it end, so a program that tries many thread counts keeps a
+/// bounded number of OS threads (at most 3 pools of at most [`MAX_THREADS`]).
+static EXTRA_POOLS: Mutex<Vec<Arc<Pool>>> = Mutex::new(Vec::new());
+
+/// How many pools of other thread counts are kept besides numjit's own: a benchmark
+/// alternating between two schedules keeps both warm.
+const EXTRA_POOLS_KEPT: usize = 2;
+
+/// The most threads a pool has: larger requests (a `Schedule` or `set_num_threads` of
+/// 100 000) are clamped, as numexpr clamps to its `MAX_THREADS`. Results do not depend on
+/// the thread count, so clamping changes only speed.
+pub const MAX_THREADS: usize = 256;
 
 fn build_pool(threads: usize) -> Arc<Pool> {
+    let threads = threads.clamp(1, MAX_THREADS);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("numjit-{i}"))
@@ -77,6 +90,7 @@ pub fn default_threads() -> usize {
                 .map(|n| n.get())
                 .unwrap_or(1)
         })
+        .min(MAX_THREADS)
 }
 
 fn pool() -> Arc<Pool> {
@@ -89,22 +103,32 @@ fn pool() -> Arc<Pool> {
 }
 
 fn pool_with(threads: usize) -> Arc<Pool> {
+    let threads = threads.clamp(1, MAX_THREADS);
     let p = pool();
     if p.threads.current_num_threads() == threads {
         return p;
     }
     let mut extra = EXTRA_POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    extra
-        .get_or_insert_with(HashMap::new)
-        .entry(threads)
-        .or_insert_with(|| build_pool(threads))
-        .clone()
+    let hit = extra
+        .iter()
+        .position(|q| q.threads.current_num_threads() == threads);
+    let q = match hit {
+        Some(k) => extra.remove(k),
+        None => build_pool(threads),
+    };
+    extra.insert(0, q.clone());
+    // Dropped outside the lock (a pool's drop only signals its workers to exit).
+    let keep = EXTRA_POOLS_KEPT.min(extra.len());
+    let evicted: Vec<Arc<Pool>> = extra.drain(keep..).collect();
+    drop(extra);
+    drop(evicted);
+    q
 }
 
 /// Sets the number of threads numjit's pool uses and returns the previous number (like
 /// numexpr's `set_num_threads`). `0` is treated as 1.
 pub fn set_num_threads(n: usize) -> usize {
-    let n = n.max(1);
+    let n = n.clamp(1, MAX_THREADS);
     let old = num_threads();
     if old != n {
         *POOL.write().unwrap_or_else(|e| e.into_inner()) = Some(build_pool(n));

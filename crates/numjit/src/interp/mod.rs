@@ -13,16 +13,31 @@ use crate::semantics::{Cmp, Op};
 use crate::types::raw;
 use crate::types::Scalar;
 use crate::types::{Arg, Array, DType};
-use ndarray::{ArrayD, IxDyn};
+use numjit_syntax::Error;
+
+/// Writes `v` (of the result's dtype) at C-order position `flat` of `result`.
+fn store(result: &mut Array, flat: usize, v: Scalar) {
+    let err = "the result is C-contiguous";
+    match (result, v) {
+        (Array::Bool(a), Scalar::Bool(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        (Array::Int32(a), Scalar::Int32(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        (Array::Int64(a), Scalar::Int(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        (Array::Float32(a), Scalar::Float32(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        (Array::Float64(a), Scalar::Float(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        (Array::Complex128(a), Scalar::Complex(x)) => a.as_slice_mut().expect(err)[flat] = x,
+        _ => unreachable!("every result has the program's dtype"),
+    }
+}
 
 /// Evaluates `program` on `args` (one per program input, in order) into a new array of
-/// `shape`, one element at a time with NumPy broadcasting.
-pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
+/// `shape`, one element at a time with NumPy broadcasting. The result is allocated first,
+/// fallibly: an out-of-memory error (without a span) when the allocator refuses.
+pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Result<Array, Error> {
     let total: usize = shape.iter().product();
+    let mut result = Array::try_zeros(program.dtype(), shape)?;
     let mut values = vec![Scalar::Bool(false); program.nodes.len()];
     // The bytes of byte-string nodes (their `values` entry is unused).
     let mut strings: Vec<Vec<u8>> = vec![Vec::new(); program.nodes.len()];
-    let mut results = Vec::with_capacity(total);
     let mut idx = vec![0usize; shape.len()];
     for flat in 0..total {
         // Unravel the row-major flat index.
@@ -81,34 +96,7 @@ pub fn run(program: &Program, args: &[&Arg<'_>], shape: &[usize]) -> Array {
                 }
             };
         }
-        results.push(values[program.root]);
+        store(&mut result, flat, values[program.root]);
     }
-    let s = IxDyn(shape);
-    let err = "shape and length agree by construction";
-    macro_rules! build {
-        ($variant:ident, $pat:pat => $v:expr) => {
-            Array::$variant(
-                ArrayD::from_shape_vec(
-                    s,
-                    results
-                        .iter()
-                        .map(|r| match *r {
-                            $pat => $v,
-                            _ => unreachable!("every result has the program's dtype"),
-                        })
-                        .collect(),
-                )
-                .expect(err),
-            )
-        };
-    }
-    match program.dtype() {
-        DType::Bool => build!(Bool, Scalar::Bool(b) => b),
-        DType::Int32 => build!(Int32, Scalar::Int32(i) => i),
-        DType::Int64 => build!(Int64, Scalar::Int(i) => i),
-        DType::Float32 => build!(Float32, Scalar::Float32(x) => x),
-        DType::Float64 => build!(Float64, Scalar::Float(x) => x),
-        DType::Complex128 => build!(Complex128, Scalar::Complex(z) => z),
-        DType::Bytes(_) => unreachable!("checking refuses byte-string results"),
-    }
+    Ok(result)
 }

@@ -48,9 +48,10 @@
 //! has the same bits for every thread count and schedule.
 
 use crate::exec::{self, Schedule};
-use crate::types::{raw, Arg, Array, Complex64, DType};
+use crate::types::{out_of_memory, raw, try_with_capacity, Arg, Array, Complex64, DType};
 use ndarray::{ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn};
 use numjit_syntax::ast::ReduceOp;
+use numjit_syntax::{Error, ErrorKind};
 use std::borrow::Cow;
 use std::ops::{Add, Mul};
 use std::sync::OnceLock;
@@ -131,7 +132,7 @@ pub fn reduce(
     op: ReduceOp,
     axis: Option<i64>,
     sched: &Schedule,
-) -> Result<Array, String> {
+) -> Result<Array, Error> {
     let views = match a {
         Array::Bool(x) => Views::Bool(x.view()),
         Array::Int32(x) => Views::Int32(x.view()),
@@ -150,7 +151,7 @@ pub fn reduce_arg(
     op: ReduceOp,
     axis: Option<i64>,
     sched: &Schedule,
-) -> Option<Result<Array, String>> {
+) -> Option<Result<Array, Error>> {
     let views = match a.dtype() {
         DType::Bool => Views::Bool(raw::view(a)?),
         DType::Int32 => Views::Int32(raw::view(a)?),
@@ -251,105 +252,133 @@ fn reduce_views(
     op: ReduceOp,
     axis: Option<i64>,
     sched: &Schedule,
-) -> Result<Array, String> {
-    let shape = result_shape(a.shape(), op, axis)?;
+) -> Result<Array, Error> {
+    let shape_err = |msg| Error::new(ErrorKind::Shape, msg, None);
+    let shape = result_shape(a.shape(), op, axis).map_err(shape_err)?;
     let dtype = result_dtype(a.dtype(), op);
     if crate::types::byte_size(dtype, &shape).is_none() {
-        return Err(format!(
-            "the result would have {} elements of {dtype}, more than memory can address",
-            shape.iter().map(|&n| n as u128).product::<u128>()
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "the result would have {} elements of {dtype}, more than memory can address",
+                shape.iter().map(|&n| n as u128).product::<u128>()
+            ),
+            None,
         ));
     }
-    let ax = normalize_axis(axis, a.shape().len())?;
-    let r = Reducer { ax, sched };
+    let ax = normalize_axis(axis, a.shape().len()).map_err(shape_err)?;
+    let r = Reducer {
+        ax,
+        sched,
+        dtype,
+        in_dtype: a.dtype(),
+    };
     use ReduceOp::*;
-    Ok(match (a, op) {
-        (Views::Bool(x), Sum) => Array::Int64(r.blocks(&x, &|s| count(s), &add_i64, &|v| v)),
-        (Views::Bool(x), Prod) => {
-            Array::Int64(r.blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v as i64))
-        }
-        (Views::Bool(x), Min) => {
-            Array::Bool(r.blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v))
-        }
-        (Views::Bool(x), Max) => {
-            Array::Bool(r.blocks(&x, &|s| s.iter().any(|&b| b), &|p, q| p | q, &|v| v))
-        }
-        (Views::Int32(x), Sum) => Array::Int64(r.blocks(
-            &x,
-            &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v as i64)),
-            &add_i64,
-            &|v| v,
-        )),
-        (Views::Int32(x), Prod) => Array::Int64(r.blocks(
-            &x,
-            &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v as i64)),
-            &|p, q| p.wrapping_mul(q),
-            &|v| v,
-        )),
-        (Views::Int32(x), Min) => Array::Int32(r.extremum(&x, &|p, q| p.min(q))),
-        (Views::Int32(x), Max) => Array::Int32(r.extremum(&x, &|p, q| p.max(q))),
-        (Views::Int64(x), Sum) => Array::Int64(r.blocks(
-            &x,
-            &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v)),
-            &add_i64,
-            &|v| v,
-        )),
-        (Views::Int64(x), Prod) => Array::Int64(r.blocks(
-            &x,
-            &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v)),
-            &|p, q| p.wrapping_mul(q),
-            &|v| v,
-        )),
-        (Views::Int64(x), Min) => Array::Int64(r.extremum(&x, &|p, q| p.min(q))),
-        (Views::Int64(x), Max) => Array::Int64(r.extremum(&x, &|p, q| p.max(q))),
-        (Views::Float32(x), Sum) => Array::Float32(r.pairwise(
-            &x,
-            &pairwise::<f32>,
-            &|p, q| p + q,
-            &|v| 0.0 + v,
-            split_real,
-        )),
-        (Views::Float32(x), Prod) => {
-            Array::Float32(r.blocks(&x, &product::<f32>, &|p, q| p * q, &|v| v))
-        }
-        (Views::Float32(x), Min) => {
-            Array::Float32(r.float_extremum(&x, &float_extreme::<f32, false>, &fmin::<f32>))
-        }
-        (Views::Float32(x), Max) => {
-            Array::Float32(r.float_extremum(&x, &float_extreme::<f32, true>, &fmax::<f32>))
-        }
-        (Views::Float64(x), Sum) => Array::Float64(r.pairwise(
-            &x,
-            &pairwise::<f64>,
-            &|p, q| p + q,
-            &|v| 0.0 + v,
-            split_real,
-        )),
-        (Views::Float64(x), Prod) => {
-            Array::Float64(r.blocks(&x, &product::<f64>, &|p, q| p * q, &|v| v))
-        }
-        (Views::Float64(x), Min) => {
-            Array::Float64(r.float_extremum(&x, &float_extreme::<f64, false>, &fmin::<f64>))
-        }
-        (Views::Float64(x), Max) => {
-            Array::Float64(r.float_extremum(&x, &float_extreme::<f64, true>, &fmax::<f64>))
-        }
-        (Views::Complex128(x), Sum) => Array::Complex128(r.pairwise(
-            &x,
-            &pairwise_complex,
-            &|p: Complex64, q: Complex64| Complex64::new(p.re + q.re, p.im + q.im),
-            &|v| Complex64::new(0.0 + v.re, 0.0 + v.im),
-            split_complex,
-        )),
-        (Views::Complex128(x), Prod) => Array::Complex128(r.blocks(
-            &x,
-            &|s| s.iter().fold(Complex64::new(1.0, 0.0), |p, &q| cmul(p, q)),
-            &cmul,
-            &|v| v,
-        )),
-        (Views::Complex128(x), Min) => Array::Complex128(r.extremum(&x, &cmin)),
-        (Views::Complex128(x), Max) => Array::Complex128(r.extremum(&x, &cmax)),
-    })
+    match (a, op) {
+        (Views::Bool(x), Sum) => r
+            .blocks(&x, &|s| count(s), &add_i64, &|v| v)
+            .map(Array::Int64),
+        (Views::Bool(x), Prod) => r
+            .blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v as i64)
+            .map(Array::Int64),
+        (Views::Bool(x), Min) => r
+            .blocks(&x, &|s| s.iter().all(|&b| b), &|p, q| p & q, &|v| v)
+            .map(Array::Bool),
+        (Views::Bool(x), Max) => r
+            .blocks(&x, &|s| s.iter().any(|&b| b), &|p, q| p | q, &|v| v)
+            .map(Array::Bool),
+        (Views::Int32(x), Sum) => r
+            .blocks(
+                &x,
+                &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v as i64)),
+                &add_i64,
+                &|v| v,
+            )
+            .map(Array::Int64),
+        (Views::Int32(x), Prod) => r
+            .blocks(
+                &x,
+                &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v as i64)),
+                &|p, q| p.wrapping_mul(q),
+                &|v| v,
+            )
+            .map(Array::Int64),
+        (Views::Int32(x), Min) => r.extremum(&x, &|p, q| p.min(q)).map(Array::Int32),
+        (Views::Int32(x), Max) => r.extremum(&x, &|p, q| p.max(q)).map(Array::Int32),
+        (Views::Int64(x), Sum) => r
+            .blocks(
+                &x,
+                &|s| s.iter().fold(0i64, |acc, &v| acc.wrapping_add(v)),
+                &add_i64,
+                &|v| v,
+            )
+            .map(Array::Int64),
+        (Views::Int64(x), Prod) => r
+            .blocks(
+                &x,
+                &|s| s.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v)),
+                &|p, q| p.wrapping_mul(q),
+                &|v| v,
+            )
+            .map(Array::Int64),
+        (Views::Int64(x), Min) => r.extremum(&x, &|p, q| p.min(q)).map(Array::Int64),
+        (Views::Int64(x), Max) => r.extremum(&x, &|p, q| p.max(q)).map(Array::Int64),
+        (Views::Float32(x), Sum) => r
+            .pairwise(
+                &x,
+                &pairwise::<f32>,
+                &|p, q| p + q,
+                &|v| 0.0 + v,
+                split_real,
+            )
+            .map(Array::Float32),
+        (Views::Float32(x), Prod) => r
+            .blocks(&x, &product::<f32>, &|p, q| p * q, &|v| v)
+            .map(Array::Float32),
+        (Views::Float32(x), Min) => r
+            .float_extremum(&x, &float_extreme::<f32, false>, &fmin::<f32>)
+            .map(Array::Float32),
+        (Views::Float32(x), Max) => r
+            .float_extremum(&x, &float_extreme::<f32, true>, &fmax::<f32>)
+            .map(Array::Float32),
+        (Views::Float64(x), Sum) => r
+            .pairwise(
+                &x,
+                &pairwise::<f64>,
+                &|p, q| p + q,
+                &|v| 0.0 + v,
+                split_real,
+            )
+            .map(Array::Float64),
+        (Views::Float64(x), Prod) => r
+            .blocks(&x, &product::<f64>, &|p, q| p * q, &|v| v)
+            .map(Array::Float64),
+        (Views::Float64(x), Min) => r
+            .float_extremum(&x, &float_extreme::<f64, false>, &fmin::<f64>)
+            .map(Array::Float64),
+        (Views::Float64(x), Max) => r
+            .float_extremum(&x, &float_extreme::<f64, true>, &fmax::<f64>)
+            .map(Array::Float64),
+        (Views::Complex128(x), Sum) => r
+            .pairwise(
+                &x,
+                &pairwise_complex,
+                &|p: Complex64, q: Complex64| Complex64::new(p.re + q.re, p.im + q.im),
+                &|v| Complex64::new(0.0 + v.re, 0.0 + v.im),
+                split_complex,
+            )
+            .map(Array::Complex128),
+        (Views::Complex128(x), Prod) => r
+            .blocks(
+                &x,
+                &|s| s.iter().fold(Complex64::new(1.0, 0.0), |p, &q| cmul(p, q)),
+                &cmul,
+                &|v| v,
+            )
+            .map(Array::Complex128),
+        (Views::Complex128(x), Min) => r.extremum(&x, &cmin).map(Array::Complex128),
+        (Views::Complex128(x), Max) => r.extremum(&x, &cmax).map(Array::Complex128),
+    }
 }
 
 fn add_i64(p: i64, q: i64) -> i64 {
@@ -658,10 +687,13 @@ impl Plan {
     }
 }
 
-/// One reduction's axis and schedule.
+/// One reduction's axis and schedule, and the dtypes of its result and argument (for the
+/// out-of-memory errors of its buffers).
 struct Reducer<'s> {
     ax: Option<usize>,
     sched: &'s Schedule,
+    dtype: DType,
+    in_dtype: DType,
 }
 
 /// Runs `count` tasks, on the pool when `elements` (the work in all of them) is large enough
@@ -693,7 +725,7 @@ impl Reducer<'_> {
         leaf: &(dyn Fn(&[T]) -> A + Sync),
         combine: &(dyn Fn(A, A) -> A + Sync),
         finish: &(dyn Fn(A) -> R + Sync),
-    ) -> ArrayD<R>
+    ) -> Result<ArrayD<R>, Error>
     where
         T: Copy + Send + Sync,
         A: Send + Sync,
@@ -710,7 +742,7 @@ impl Reducer<'_> {
         combine: &(dyn Fn(A, A) -> A + Sync),
         finish: &(dyn Fn(A) -> R + Sync),
         split: fn(usize) -> usize,
-    ) -> ArrayD<R>
+    ) -> Result<ArrayD<R>, Error>
     where
         T: Copy + Send + Sync,
         A: Send + Sync,
@@ -722,7 +754,11 @@ impl Reducer<'_> {
     /// `min`/`max` with the binary operation `pick` (accumulator first); runs are never empty
     /// (checked by [`result_shape`]), but an empty one would give the default value rather
     /// than panic.
-    fn extremum<T>(&self, x: &ArrayViewD<'_, T>, pick: &(dyn Fn(T, T) -> T + Sync)) -> ArrayD<T>
+    fn extremum<T>(
+        &self,
+        x: &ArrayViewD<'_, T>,
+        pick: &(dyn Fn(T, T) -> T + Sync),
+    ) -> Result<ArrayD<T>, Error>
     where
         T: Copy + Send + Sync + Default,
     {
@@ -747,7 +783,7 @@ impl Reducer<'_> {
         x: &ArrayViewD<'_, F>,
         leaf: &(dyn Fn(&[F]) -> Option<F> + Sync),
         pick: &(dyn Fn(F, F) -> F + Sync),
-    ) -> ArrayD<F> {
+    ) -> Result<ArrayD<F>, Error> {
         self.run(
             x,
             Plan::Blocks,
@@ -796,7 +832,7 @@ impl Reducer<'_> {
         leaf: &(dyn Fn(&[T]) -> A + Sync),
         combine: &(dyn Fn(A, A) -> A + Sync),
         finish: &(dyn Fn(A) -> R + Sync),
-    ) -> ArrayD<R>
+    ) -> Result<ArrayD<R>, Error>
     where
         T: Copy + Send + Sync,
         A: Send + Sync,
@@ -806,10 +842,10 @@ impl Reducer<'_> {
             // All elements, in logical (C) order.
             let data: Cow<[T]> = match x.as_slice() {
                 Some(s) => Cow::Borrowed(s),
-                None => Cow::Owned(x.iter().copied().collect()),
+                None => Cow::Owned(self.copy(x.iter().copied(), x.shape())?),
             };
             let v = self.lane(&data, plan, leaf, combine, true);
-            return ArrayD::from_shape_vec(IxDyn(&[]), vec![finish(v)]).expect("one value");
+            return Ok(ArrayD::from_shape_vec(IxDyn(&[]), vec![finish(v)]).expect("one value"));
         };
         let shape = x.shape();
         let len = shape[k];
@@ -850,23 +886,24 @@ impl Reducer<'_> {
             }
             l.into_dimensionality().expect("one axis is left")
         };
-        let values: Vec<R> = if outer == 0 {
+        // The result is allocated before any work, so that one too large for memory fails
+        // at once (NumPy's MemoryError), even when every lane is empty.
+        let mut values: Vec<R> =
+            try_with_capacity(outer).ok_or_else(|| out_of_memory(self.dtype, &out_shape))?;
+        if outer == 0 {
             // No output elements (another axis is empty): nothing to reduce.
-            Vec::new()
         } else if len > BLOCK {
             // Few long lanes: one after the other, each split across the pool.
             let mut idx = index_of(0);
-            let mut values = Vec::with_capacity(outer);
             for _ in 0..outer {
                 let l = lane_at(&idx);
                 let data: Cow<[T]> = match l.as_slice() {
                     Some(s) => Cow::Borrowed(s),
-                    None => Cow::Owned(l.iter().copied().collect()),
+                    None => Cow::Owned(self.copy(l.iter().copied(), &[len])?),
                 };
                 values.push(finish(self.lane(&data, plan, leaf, combine, true)));
                 advance(&mut idx);
             }
-            values
         } else if let (true, Some(data)) = (k + 1 == shape.len(), x.as_slice()) {
             // Many short lanes, each a contiguous run of a C-contiguous array: groups of whole
             // rows per task, read in place.
@@ -880,7 +917,7 @@ impl Reducer<'_> {
                     })
                     .collect::<Vec<R>>()
             });
-            groups.into_iter().flatten().collect()
+            values.extend(groups.into_iter().flatten());
         } else {
             // Many short lanes: groups of whole lanes per task.
             let per_task = (BLOCK / len.max(1)).max(1);
@@ -905,8 +942,19 @@ impl Reducer<'_> {
                 }
                 values
             });
-            groups.into_iter().flatten().collect()
-        };
-        ArrayD::from_shape_vec(IxDyn(&out_shape), values).expect("one value per output position")
+            values.extend(groups.into_iter().flatten());
+        }
+        Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), values)
+            .expect("one value per output position"))
+    }
+
+    /// The elements of a view that is not one contiguous run (of `shape`), copied into a
+    /// buffer allocated fallibly: a broadcast view may stand for far more elements than
+    /// memory holds.
+    fn copy<T>(&self, it: impl Iterator<Item = T>, shape: &[usize]) -> Result<Vec<T>, Error> {
+        let n = shape.iter().product();
+        let mut buf = try_with_capacity(n).ok_or_else(|| out_of_memory(self.in_dtype, shape))?;
+        buf.extend(it);
+        Ok(buf)
     }
 }

@@ -267,14 +267,14 @@ pub(crate) const FUNCS: &[FuncSpec] = {
     row(Arctan2,    "arctan2",    2, Sig::Float,       true,  F::Own2(refmath::atan2),        C::No),
     row(Fmod,       "fmod",       2, Sig::Same,        true,  F::Lib2(s::fmod_f64),           C::No),
     row(Hypot,      "hypot",      2, Sig::Float,       true,  F::Lib2(f64::hypot),            C::No),
-    row(Copysign,   "copysign",   2, Sig::Float,       true,  F::Lib2(f64::copysign),         C::No),
+    row(Copysign,   "copysign",   2, Sig::Float,       true,  F::Lib2(s::copysign_f64),       C::No),
     row(Nextafter,  "nextafter",  2, Sig::Float,       true,  F::Lib2(s::nextafter_f64),      C::No),
     row(Maximum,    "maximum",    2, Sig::Same,        true,  F::Lib2(s::maximum_f64),        C::Map2(apply::complex_maximum)),
     row(Minimum,    "minimum",    2, Sig::Same,        true,  F::Lib2(s::minimum_f64),        C::Map2(apply::complex_minimum)),
     row(Isnan,      "isnan",      1, Sig::Predicate,   true,  F::Test(f64::is_nan),           C::Test(apply::complex_isnan)),
     row(Isfinite,   "isfinite",   1, Sig::Predicate,   true,  F::Test(f64::is_finite),        C::Test(apply::complex_isfinite)),
     row(Isinf,      "isinf",      1, Sig::Predicate,   true,  F::Test(f64::is_infinite),      C::Test(apply::complex_isinf)),
-    row(Signbit,    "signbit",    1, Sig::Predicate,   true,  F::Test(f64::is_sign_negative), C::No),
+    row(Signbit,    "signbit",    1, Sig::Predicate,   true,  F::Test(s::signbit_f64),        C::No),
     row(Conj,       "conj",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
     row(Real,       "real",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
     row(Imag,       "imag",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
@@ -877,6 +877,24 @@ pub mod scalar {
         } else {
             x
         }
+    }
+
+    /// `copysign(x, y)` with numjit's NaN rule: a NaN `y` counts as positive (its sign is
+    /// never observable in numjit, see docs/language.md "NaN signs"), so the result is `|x|`.
+    /// NumPy reads the NaN's sign bit, but which sign a NaN computed by `+`, `*`, a complex
+    /// product, ... carries differs between its SIMD and scalar loops (array length) and
+    /// between platforms, and between numjit's layouts: no rule on that bit can be followed.
+    pub fn copysign_f64(x: f64, y: f64) -> f64 {
+        if y.is_nan() {
+            x.abs()
+        } else {
+            x.copysign(y)
+        }
+    }
+
+    /// `signbit(x)` with numjit's NaN rule: false for every NaN (see [`copysign_f64`]).
+    pub fn signbit_f64(x: f64) -> bool {
+        x.is_sign_negative() && !x.is_nan()
     }
 
     /// NaN-propagating maximum (NumPy's `maximum`: a NaN operand is returned).

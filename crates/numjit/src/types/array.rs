@@ -87,6 +87,42 @@ pub(crate) fn byte_size(dtype: DType, shape: &[usize]) -> Option<usize> {
         .filter(|&n| n <= isize::MAX as usize)
 }
 
+/// A vector with room for `n` elements, or `None` when the allocator refuses (the fallible
+/// `Vec::with_capacity`, for buffers whose size comes from user input).
+pub(crate) fn try_with_capacity<T>(n: usize) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    Some(v)
+}
+
+/// The error for an array of `dtype` and `shape` the allocator refused, worded as NumPy's
+/// `MemoryError`: "out of memory: unable to allocate 16.0 GiB for an array with shape
+/// (2147483648,) and data type float64". It has no span; callers attach one.
+pub(crate) fn out_of_memory(dtype: DType, shape: &[usize]) -> numjit_syntax::Error {
+    let bytes = shape
+        .iter()
+        .fold(dtype.size() as f64, |n, &len| n * len as f64);
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let (mut v, mut u) = (bytes, 0);
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    let size = if u == 0 {
+        format!("{v} bytes")
+    } else {
+        format!("{v:.1} {}", units[u])
+    };
+    numjit_syntax::Error::new(
+        numjit_syntax::ErrorKind::OutOfMemory,
+        format!(
+            "out of memory: unable to allocate {size} for an array with shape {} and data type {dtype}",
+            shape_str(shape)
+        ),
+        None,
+    )
+}
+
 /// Applies `$body` to the ndarray inside any [`Array`] variant, bound to `$a`.
 #[macro_export]
 #[doc(hidden)]
@@ -121,6 +157,32 @@ impl Array {
                 panic!("byte strings are inputs only; there are no byte-string results")
             }
         }
+    }
+
+    /// A zero-filled array of the given dtype and shape, or the out-of-memory error (kind
+    /// [`numjit_syntax::ErrorKind::OutOfMemory`]) when the allocator refuses, where
+    /// [`Array::zeros`] would abort. Byte strings are refused as by `zeros`.
+    pub(crate) fn try_zeros(dtype: DType, shape: &[usize]) -> Result<Array, numjit_syntax::Error> {
+        fn make<T: super::raw::Zeroable>(
+            shape: &[usize],
+        ) -> Result<ArrayD<T>, numjit_syntax::Error> {
+            let n = shape.iter().try_fold(1usize, |n, &len| n.checked_mul(len));
+            let v = n
+                .and_then(super::raw::try_zeroed::<T>)
+                .ok_or_else(|| out_of_memory(T::DTYPE, shape))?;
+            Ok(ArrayD::from_shape_vec(IxDyn(shape), v).expect("one element per position"))
+        }
+        Ok(match dtype {
+            DType::Bool => Array::Bool(make(shape)?),
+            DType::Int32 => Array::Int32(make(shape)?),
+            DType::Int64 => Array::Int64(make(shape)?),
+            DType::Float32 => Array::Float32(make(shape)?),
+            DType::Float64 => Array::Float64(make(shape)?),
+            DType::Complex128 => Array::Complex128(make(shape)?),
+            DType::Bytes(_) => {
+                panic!("byte strings are inputs only; there are no byte-string results")
+            }
+        })
     }
 
     /// The array's dtype.

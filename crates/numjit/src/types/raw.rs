@@ -239,3 +239,34 @@ pub(crate) extern "C" fn h_contains(a: *const u8, la: usize, b: *const u8, lb: u
     };
     super::bytes_contains(a, b) as u8
 }
+
+/// Element types whose all-zero bytes are a valid value (false, 0, 0.0, 0+0j): numjit's own
+/// dtypes, not every [`Element`] a user could implement.
+pub(crate) trait Zeroable: Element {}
+impl Zeroable for bool {}
+impl Zeroable for i32 {}
+impl Zeroable for i64 {}
+impl Zeroable for f32 {}
+impl Zeroable for f64 {}
+impl Zeroable for Complex64 {}
+
+/// A vector of `n` zeros allocated zeroed (untouched pages stay unmapped, as with
+/// `vec![0; n]`), or `None` when the size overflows or the allocator refuses, where `vec!`
+/// would abort the process: results and temporaries whose size comes from user input are
+/// allocated here so that running out of memory is an error (NumPy's `MemoryError`).
+pub(crate) fn try_zeroed<T: Zeroable>(n: usize) -> Option<Vec<T>> {
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    if layout.size() == 0 {
+        return Some(Vec::new());
+    }
+    // SAFETY: the layout has a non-zero size (checked above), as `alloc_zeroed` requires.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` was allocated by the global allocator with the layout of `[T; n]` (the size
+    // and alignment a `Vec<T>` of capacity `n` uses, so the `Vec` frees it correctly); its
+    // `n` elements are zero bytes, a valid value of every `Zeroable` type; the allocation is
+    // owned by nothing else, so the `Vec` takes it over.
+    Some(unsafe { Vec::from_raw_parts(p, n, n) })
+}

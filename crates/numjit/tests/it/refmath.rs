@@ -585,9 +585,9 @@ fn constant_powers_bit_exact() {
     }
 }
 
-/// A NaN argument comes out of every own kernel as it went in, so `copysign` and `signbit`
-/// see the same sign in the JIT and the interpreter (found by `props`: `copysign(-x, sin(a))`
-/// with a NaN `a` was `inf` in one and `-inf` in the other).
+/// A NaN argument comes out of every own kernel as it went in (found by `props`:
+/// `copysign(-x, sin(a))` with a NaN `a` was `inf` in one engine and `-inf` in the other;
+/// since issue 14 `copysign` reads every NaN as positive anyway).
 #[test]
 fn nan_arguments_keep_their_sign() {
     let a = vec![
@@ -606,7 +606,10 @@ fn nan_arguments_keep_their_sign() {
             let reference = values(&numjit::interpret(&expr, vars! {a}).unwrap());
             for ((j, r), x) in jit.iter().zip(&reference).zip(&a) {
                 assert_eq!(j.to_bits(), r.to_bits(), "`{expr}` at {x:?}");
-                if x.is_nan() {
+                if x.is_nan() && expr.starts_with("copysign") {
+                    // numjit's NaN rule (issue 14): copysign reads every NaN as positive.
+                    assert_eq!(*j, 2.0, "`{expr}` at {x:?}");
+                } else if x.is_nan() {
                     assert_eq!(
                         j.is_sign_negative(),
                         x.is_sign_negative(),
