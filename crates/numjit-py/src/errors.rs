@@ -23,17 +23,22 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// `e` as a Python exception of its class in `numjit.errors`, with the caret display as its
-/// message and `kind`, `span` attributes.
+/// `e` as a Python exception made by `numjit.errors._make` from its kind's class name, with
+/// the caret display as its text and `message`, `span` attributes.
 pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let made = (|| -> PyResult<PyErr> {
         let m = MODULE.get_or_try_init(py, || -> PyResult<Py<PyModule>> {
             Ok(py.import("numjit.errors")?.unbind())
         })?;
-        let class = m.bind(py).getattr(class_name(e.kind()))?;
+        let make = m.bind(py).getattr("_make")?;
         let span = e.span().map(|s| (s.start, s.end));
-        let err = class.call1((e.to_string(), e.message().to_string(), span))?;
+        let err = make.call1((
+            class_name(e.kind()),
+            e.to_string(),
+            e.message().to_string(),
+            span,
+        ))?;
         Ok(PyErr::from_value(err))
     })();
     made.unwrap_or_else(|failure| failure)

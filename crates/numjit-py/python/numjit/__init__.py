@@ -120,7 +120,10 @@ def _compile(ex: str):
     if hit is None:
         e = _Expr(ex)
         dunder = any(n.startswith("__") and n.endswith("__") for n in e.names)
-        hit = (e, e.names, dunder)
+        # A bare name: numexpr returns a copy of its value, byte strings included (numjit
+        # computes no byte-string results, so those are copied by NumPy).
+        bare = len(e.names) == 1 and ex.strip() == e.names[0]
+        hit = (e, e.names, dunder or bare)  # (expr, names, special)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
         _CACHE[ex] = hit
@@ -133,7 +136,25 @@ def _sanitize_on(sanitize: Optional[bool]) -> bool:
     return bool(sanitize)
 
 
+def _bytes_copy(names, args) -> bool:
+    """Whether this is a bare name bound to byte strings (flagged with the dunder check)."""
+    if len(names) != 1:
+        return False
+    v = args[0]
+    return isinstance(v, (bytes, np.bytes_)) or (isinstance(v, np.ndarray) and v.dtype.kind == "S")
+
+
+def _copy_bytes(value, out):
+    r = np.array(value, copy=True)
+    if out is None:
+        return r
+    np.copyto(out, r)
+    return out
+
+
 def _refuse_dunder(names) -> None:
+    if not any(n.startswith("__") and n.endswith("__") for n in names):
+        return
     bad = [n for n in names if n.startswith("__") and n.endswith("__")]
     raise ValueError(
         f"expression names the dunder {bad[0]!r}: refused as numexpr's sanitizer does "
@@ -187,14 +208,17 @@ def evaluate(
     leave `out` untouched.
     """
     try:
-        e, names, dunder = _CACHE[ex]
+        e, names, special = _CACHE[ex]
     except (KeyError, TypeError):
-        e, names, dunder = _compile(ex)
+        e, names, special = _compile(ex)
     if kwargs:
         _check_kwargs(kwargs)
-    if dunder and _sanitize_on(sanitize):
-        _refuse_dunder(names)
     args = _arguments(names, local_dict, global_dict, _frame_depth - 2)
+    if special:
+        if _bytes_copy(names, args):
+            return _copy_bytes(args[0], out)
+        if _sanitize_on(sanitize):
+            _refuse_dunder(names)
     _last.v = (e, None if out is None else weakref.ref(out), order, casting)
     r = e.run(args, out, casting)
     if order == "F" and out is None:
@@ -237,10 +261,10 @@ def validate(
     as numexpr does: returns None when `evaluate` would succeed (and remembers the
     expression for `re_evaluate`), otherwise returns the exception it would raise."""
     try:
-        e, names, dunder = _compile(ex)
+        e, names, special = _compile(ex)
         if kwargs:
             _check_kwargs(kwargs)
-        if dunder and _sanitize_on(sanitize):
+        if special and _sanitize_on(sanitize):
             _refuse_dunder(names)
         if order not in ("C", "F", "A", "K"):
             raise ValueError(f"order must be one of 'C', 'F', 'A', 'K', not {order!r}")

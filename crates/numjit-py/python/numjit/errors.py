@@ -20,6 +20,7 @@ from typing import Optional, Tuple
 __all__ = [
     "NumjitError",
     "ExpressionSyntaxError",
+    "UnsupportedOperatorError",
     "UnknownNameError",
     "UnknownFunctionError",
     "ArityError",
@@ -49,8 +50,10 @@ class NumjitError(Exception):
         return self.text
 
 
-class ExpressionSyntaxError(NumjitError, SyntaxError):
-    """The text does not follow numjit's grammar (numexpr: SyntaxError)."""
+class ExpressionSyntaxError(NumjitError, SyntaxError, ValueError):
+    """The text does not follow numjit's grammar. numexpr raises SyntaxError for text
+    Python cannot parse and ValueError for text its sanitizer refuses (``[``, ``;``,
+    ``lambda``); numjit's own parser covers both, so this is both."""
 
     def __init__(self, text, message=None, span=None):
         SyntaxError.__init__(self, text)
@@ -60,6 +63,11 @@ class ExpressionSyntaxError(NumjitError, SyntaxError):
 
     def __str__(self) -> str:
         return self.text
+
+
+class UnsupportedOperatorError(ExpressionSyntaxError, TypeError):
+    """``and``, ``or``, ``not``, ``is``, ``in``, ``if``: refused (numexpr: TypeError, as
+    Python's truth test of an array expression fails)."""
 
 
 class UnknownNameError(NumjitError, KeyError):
@@ -95,3 +103,11 @@ class LimitError(NumjitError, ValueError):
 
 class InternalError(NumjitError, RuntimeError):
     """Code generation failed for this machine (not caused by the expression)."""
+
+
+def _make(kind: str, text: str, message: str, span: Optional[Tuple[int, int]]) -> NumjitError:
+    """The exception for a numjit error of `kind` (called by the extension)."""
+    cls = globals().get(kind, NumjitError)
+    if cls is ExpressionSyntaxError and message.startswith("`") and "` is not supported" in message:
+        cls = UnsupportedOperatorError
+    return cls(text, message, span)
