@@ -302,6 +302,17 @@ impl Compiled {
         })
     }
 
+    /// The dtype and shape of the result for these inputs, computing nothing (reductions
+    /// included: only their dtypes and shapes are worked out). A caller that allocates the
+    /// output itself (uninitialised, say) asks this first, then calls [`Compiled::evaluate`].
+    pub fn result_type(&self, vars: Vars<'_>) -> Result<(DType, Vec<usize>)> {
+        self.result_in(&Scope {
+            vars: &vars,
+            env: &[],
+            written: &[],
+        })
+    }
+
     /// The typed program for these inputs (printable, one node per line). A reduction's
     /// result is an input of the program under its hidden name (`sum#0`); reductions are not
     /// computed for this, only their dtypes and shapes.

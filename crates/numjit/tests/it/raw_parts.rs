@@ -77,3 +77,21 @@ fn input_names_cover_reductions_subscripts_and_scripts() {
     assert_eq!(s.input_names(), ["a", "w", "u", "q"]);
     assert_eq!(s.written_names(), ["u"]);
 }
+
+/// `result_type` gives what `eval` would return without computing anything.
+#[test]
+fn result_type_is_the_dtype_and_shape_eval_returns() {
+    let m = ndarray::Array2::<i32>::zeros((3, 4));
+    let x = 2.5f64;
+    for expr in ["m * x", "sum(m, axis=0) + 1", "m[1:, ::2] > 0", "max(m)"] {
+        let c = numjit::compile(expr).unwrap();
+        let (dt, shape) = c.result_type(numjit::vars! {m, x}).unwrap();
+        let r = c.eval(numjit::vars! {m, x}).unwrap();
+        assert_eq!((dt, shape.as_slice()), (r.dtype(), r.shape()), "{expr}");
+    }
+    let err = numjit::compile("m + nope")
+        .unwrap()
+        .result_type(numjit::vars! {m})
+        .unwrap_err();
+    assert_eq!(err.kind(), numjit::ErrorKind::UnknownName);
+}
