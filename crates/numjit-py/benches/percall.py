@@ -66,10 +66,10 @@ def case(n, threads):
     np.testing.assert_array_equal(numjit.evaluate(EXPR), want)
     np.testing.assert_array_equal(f(a, b), want)
     fns = {
-        "numexpr.evaluate": lambda: numexpr.evaluate(EXPR),
-        "numjit.evaluate": lambda: numjit.evaluate(EXPR),
-        "numexpr.evaluate(out=)": lambda: numexpr.evaluate(EXPR, out=out),
-        "numjit.evaluate(out=)": lambda: numjit.evaluate(EXPR, out=out),
+        "numexpr.evaluate": lambda a=a, b=b: numexpr.evaluate(EXPR),
+        "numjit.evaluate": lambda a=a, b=b: numjit.evaluate(EXPR),
+        "numexpr.evaluate(out=)": lambda a=a, b=b: numexpr.evaluate(EXPR, out=out),
+        "numjit.evaluate(out=)": lambda a=a, b=b: numjit.evaluate(EXPR, out=out),
         "numjit.compile handle f(a, b)": lambda: f(a, b),
         "numjit.compile handle f(a, b, out=)": lambda: f(a, b, out=out),
         "NumPy a**2 + b**2 + 2*a*b": lambda: a**2 + b**2 + 2 * a * b,

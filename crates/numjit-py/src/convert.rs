@@ -158,3 +158,16 @@ pub(crate) fn to_numpy(py: Python<'_>, a: Array) -> Bound<'_, PyAny> {
         Array::Complex128(x) => PyArray::from_owned_array(py, x).into_any(),
     }
 }
+
+/// An uninitialised C-order NumPy array of `dtype` and `shape` (`numpy.empty`).
+pub(crate) fn empty<'py>(
+    py: Python<'py>,
+    dtype: DType,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    static EMPTY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let f = EMPTY.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("numpy")?.getattr("empty")?.unbind())
+    })?;
+    f.bind(py).call1((shape.to_vec(), dtype.name()))
+}
