@@ -3,9 +3,9 @@
 Per-call time of numjit's Python package side by side with numexpr (and NumPy) in one run,
 on the same arrays: `a**2 + b**2 + 2*a*b` at n = 10 through `evaluate` (names from the
 caller's frame, result allocated), with `out=`, through a compiled handle
-(`numjit.compile`), and at n = 1e6 on one thread and on two. Each figure is the median over
-blocks of repeated calls (blocks of ~50 ms, the libraries interleaved block by block so that
-they share whatever else the machine is doing). Prints a Markdown table (BENCHMARKS.md's
+(`numjit.compile`), and at n = 1e6 on one thread and on two. Each figure is the median (and
+the best) over blocks of repeated calls (blocks of ~50 ms, the libraries interleaved block by
+block so that they share whatever else the machine is doing). Prints a Markdown table (BENCHMARKS.md's
 Python section) and checks every result against NumPy first.
 """
 
@@ -30,7 +30,7 @@ def interleaved(fns):
     for _ in range(BLOCKS):
         for name, fn in fns.items():
             samples[name].extend(per_call_block(fn))
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {name: (statistics.median(v), min(v)) for name, v in samples.items()}
 
 
 def per_call_block(fn, _cache={}):
@@ -84,18 +84,18 @@ def main():
         rows.append((n, threads, r))
     print(f"`{EXPR}`, float64; median per call over {BLOCKS} interleaved blocks of ~{BLOCK_S * 1e3:.0f} ms")
     print()
-    print("| n | threads | call | per call | numexpr ÷ numjit |")
-    print("|---:|---:|---|---:|---:|")
+    print("| n | threads | call | per call (median) | best block | numexpr ÷ numjit (median) |")
+    print("|---:|---:|---|---:|---:|---:|")
     for n, threads, r in rows:
-        ne_alloc = r["numexpr.evaluate"]
-        ne_out = r["numexpr.evaluate(out=)"]
-        for name, t in r.items():
+        ne_alloc = r["numexpr.evaluate"][0]
+        ne_out = r["numexpr.evaluate(out=)"][0]
+        for name, (t, best) in r.items():
             if name.startswith("numjit"):
                 ref = ne_out if "out=" in name else ne_alloc
                 ratio = f"{ref / t:.1f}×"
             else:
                 ratio = ""
-            print(f"| {n:,} | {threads} | {name} | {fmt(t)} | {ratio} |")
+            print(f"| {n:,} | {threads} | {name} | {fmt(t)} | {fmt(best)} | {ratio} |")
     print()
     print(f"numexpr {numexpr.__version__}, NumPy {np.__version__}, numjit {numjit.__version__}, "
           f"Python {sys.version.split()[0]}")

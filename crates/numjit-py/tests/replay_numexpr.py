@@ -4,8 +4,8 @@ Usage: python crates/numjit-py/tests/replay_numexpr.py [pytest args...]
 
 Fetches numexpr's wheel with ``pip download numexpr==2.14.2 --no-deps`` into a temporary
 folder, takes ``numexpr/tests/test_numexpr.py`` from it, substitutes the module (``import
-numexpr`` → ``import numjit as numexpr``, ``from numexpr...`` → ``from numjit...``, also in the
-scripts it runs in subprocesses) and runs it with pytest. The tests listed in
+numexpr`` → ``import numjit as numexpr``, ``from numexpr...`` → ``from numjit...``; the
+scripts it runs in subprocesses find a ``numexpr`` module first on PYTHONPATH that is numjit) and runs it with pytest. The tests listed in
 ``numexpr_skips.txt`` beside this file are skipped with the reason given there (tests that
 inspect numexpr's virtual machine, and the few places where numjit gives NumPy's answer
 instead of numexpr's). Nothing of numexpr's is kept in the repository.
@@ -43,6 +43,14 @@ def substitute(text: str) -> str:
     return text
 
 
+SHIM = '''"""`import numexpr` gives numjit (numjit's replay of numexpr's suite)."""
+import sys
+
+import numjit
+
+sys.modules[__name__] = numjit
+'''
+
 CONFTEST = '''
 import pytest
 
@@ -51,6 +59,8 @@ SKIPS = {skips!r}
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "thread_unsafe: numexpr's marker")
+    import numexpr
+    assert numexpr.__name__ == "numjit", "the replay must run numjit, not numexpr"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -81,7 +91,13 @@ def main() -> int:
         suite.mkdir()
         (suite / "test_numexpr.py").write_text(substitute(src))
         (suite / "conftest.py").write_text(CONFTEST.format(skips=skips()))
+        # The scripts the suite runs in subprocesses (`python -c "...import numexpr..."`)
+        # find this module first on PYTHONPATH: it makes `numexpr` numjit there too.
+        (suite / "numexpr.py").write_text(SHIM)
         env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(suite)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+        )
         args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 "-rs", str(suite / "test_numexpr.py"), *sys.argv[1:]]
         return subprocess.run(args, cwd=suite, env=env).returncode
