@@ -98,15 +98,9 @@ fn bind<'a>(names: &'a [String], inputs: &'a [Input<'_>]) -> (Vars<'a>, usize) {
 /// Runs `f` with the GIL released when the call is large enough to be worth it.
 fn run<T: Send>(py: Python<'_>, size: usize, job: Detached<impl FnOnce() -> T>) -> T {
     if size < DETACH_MIN_ELEMENTS {
-        (job.0)()
+        job.into_inner()()
     } else {
         py.detach(move || job.into_inner()())
-    }
-}
-
-impl<F> Detached<F> {
-    fn into_inner(self) -> F {
-        self.0
     }
 }
 

@@ -63,6 +63,13 @@ pub(crate) fn out<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Out<'
 /// them on this same thread with the GIL released.
 pub(crate) struct Detached<T>(pub(crate) T);
 
+impl<T> Detached<T> {
+    /// The value carried (taken whole, so that a closure captures all of it).
+    pub(crate) fn into_inner(self) -> T {
+        self.0
+    }
+}
+
 // SAFETY: `Detached` only carries views into `Python::detach`, whose closure runs on the
 // calling thread before `detach` returns; the arrays they view are kept alive by `Bound`
 // references held by the caller across the call. Releasing the GIL lets other Python threads

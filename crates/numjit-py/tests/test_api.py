@@ -301,3 +301,11 @@ def test_threads_and_numexpr_module_attributes():
     assert isinstance(numjit.__version__, str)
     with pytest.raises(NotImplementedError):
         numjit.disassemble(numjit.NumExpr("a"))
+
+
+def test_byte_strings_of_any_strides_are_read_in_place():
+    s = np.array([b"ab", b"cd", b"abc", b"x", b""])
+    for v in (s, s[::-1], s[::2], np.array([[b"a", b"b"], [b"c", b"a"]]).T):
+        assert_array_equal(numjit.evaluate("(v == b'a') | contains(v, b'b')", local_dict={"v": v}),
+                           (v == b"a") | np.char.find(v, b"b").__ge__(0))
+        assert_array_equal(numjit.evaluate("v >= b'b'", local_dict={"v": v}), v >= b"b")
