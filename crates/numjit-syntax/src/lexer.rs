@@ -93,6 +93,8 @@ pub enum Tok {
     Semicolon,
     #[token("...")]
     Ellipsis,
+    #[token(".")]
+    Dot,
     #[token("\n")]
     Newline,
 }

@@ -240,6 +240,7 @@ impl<'s> Parser<'s> {
             match self.infix(min_bp, &mut last_cmp)? {
                 Infix::Stop => return Ok(lhs),
                 Infix::Subscript => lhs = self.subscript(lhs, level)?,
+                Infix::Attribute => lhs = self.attribute(lhs)?,
                 Infix::Binary(op, rbp) => {
                     let rhs = self.expr(rbp, level + 1)?;
                     lhs = binary(op, lhs, rhs)?;
@@ -284,6 +285,13 @@ impl<'s> Parser<'s> {
                 Infix::Stop
             } else {
                 Infix::Subscript
+            });
+        }
+        if t.tok == Tok::Dot {
+            return Ok(if POSTFIX_POWER < min_bp {
+                Infix::Stop
+            } else {
+                Infix::Attribute
             });
         }
         let Some((op, lbp, rbp)) = infix_power(&t.tok) else {
@@ -450,6 +458,46 @@ impl<'s> Parser<'s> {
     }
 
     /// `base[items]`, after `base`; `[` is next.
+    /// `base.real` or `base.imag` (the `.` is next): NumPy's attributes, the same as the
+    /// calls `real(base)` and `imag(base)`.
+    #[inline(never)]
+    fn attribute(&mut self, base: Expr) -> Result<Expr> {
+        let dot = self.next().map(|t| t.span).unwrap_or(base.span);
+        let attr = match self.next() {
+            Some(Token {
+                tok: Tok::Name,
+                span,
+            }) => span,
+            other => {
+                let at = other.map_or(dot, |t| t.span);
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    "expected `real` or `imag` after `.`",
+                    Some(at),
+                ));
+            }
+        };
+        let name = self.text(attr);
+        if name != "real" && name != "imag" {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!("unknown attribute `.{name}`; only `.real` and `.imag` exist"),
+                Some(attr),
+            ));
+        }
+        let span = base.span.to(attr);
+        let depth = base.depth + 1;
+        node(
+            ExprKind::Call {
+                name: name.to_string(),
+                name_span: attr,
+                args: vec![base],
+            },
+            span,
+            depth,
+        )
+    }
+
     fn subscript(&mut self, base: Expr, level: u32) -> Result<Expr> {
         self.nesting += 1;
         self.subscripts += 1;
@@ -714,6 +762,8 @@ impl<'s> Parser<'s> {
 enum Infix {
     Stop,
     Subscript,
+    /// `.real` or `.imag`.
+    Attribute,
     Binary(BinOp, u8),
 }
 
@@ -943,6 +993,29 @@ mod tests {
         let err = parse(s).expect_err(s);
         let sp = err.span().expect("errors have spans");
         (err.message().to_string(), s[sp.start..sp.end].to_string())
+    }
+
+    #[test]
+    fn real_and_imag_attributes_are_calls() {
+        assert_eq!(p("z.real"), "real(z)");
+        assert_eq!(p("(a-10).imag + 1"), "(imag((a - 10)) + 1)");
+        assert_eq!(p("-z.real**2"), "(-(real(z) ** 2))");
+        assert_eq!(p("sin(x).real"), "real(sin(x))");
+        assert_eq!(p("u[1:].real"), "real(u[1:])");
+        assert_eq!(p("c.real.imag"), "imag(real(c))");
+        assert_eq!(p("2..real"), "real(2.0)");
+        assert_eq!(
+            e("z.conj"),
+            (
+                "unknown attribute `.conj`; only `.real` and `.imag` exist".into(),
+                "conj".into()
+            )
+        );
+        assert_eq!(
+            e("z.(1)"),
+            ("expected `real` or `imag` after `.`".into(), "(".into())
+        );
+        assert!(p("z.").contains("expected `real` or `imag`"));
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::exec::{self, Schedule};
 use crate::interp;
 use crate::ir::{view_text, Program};
 use crate::reduce;
+use crate::types::raw;
 use crate::types::shape_str;
 use crate::types::Dims;
 use crate::types::IntoOut;
@@ -140,6 +141,14 @@ impl Compiled {
         &self.inner.ast
     }
 
+    /// The names the expression reads (reductions' arguments and subscript bounds included),
+    /// in order of first appearance: what a caller binds, as numexpr's frame lookup does.
+    pub fn input_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        free_names(&self.inner.ast, &mut names);
+        names.into_iter().map(|(n, _)| n).collect()
+    }
+
     /// Evaluates into `out`, whose shape the result must broadcast to. An output of another
     /// dtype receives the result cast under NumPy's default rule, [`Casting::SameKind`] (a
     /// float64 result into float32 works, into int64 is refused); see
@@ -189,9 +198,12 @@ impl Compiled {
         self.with_reductions(&scope, Mode::Jit(sched), |scope| {
             let p = self.prepare(scope)?;
             self.check_out(&p, &out, casting)?;
-            // `out` is a `&mut` borrow the inputs cannot alias in safe Rust; overlap can only
-            // come from a script's writable bindings, which `Script` handles.
-            if out.dtype() == p.typed.program.dtype() {
+            // In safe Rust `out` is a `&mut` borrow the inputs cannot alias, but views made
+            // with `Out::from_raw_parts` may: an output that overlaps an input other than
+            // exactly (same elements in the same order) receives the result through a buffer,
+            // as NumPy's `out=` does.
+            let overlap = p.args.iter().any(|a| raw::overlaps(&out, a));
+            if out.dtype() == p.typed.program.dtype() && !overlap {
                 self.execute(&p, &mut out, sched)
             } else {
                 let tmp = self.eval_prepared(&p, sched)?;
@@ -290,6 +302,17 @@ impl Compiled {
             self.check_size(&p)?;
             let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
             interp::run(&p.typed.program, &args, &p.shape).map_err(|e| self.at_whole(e))
+        })
+    }
+
+    /// The dtype and shape of the result for these inputs, computing nothing (reductions
+    /// included: only their dtypes and shapes are worked out). A caller that allocates the
+    /// output itself (uninitialised, say) asks this first, then calls [`Compiled::evaluate`].
+    pub fn result_type(&self, vars: Vars<'_>) -> Result<(DType, Vec<usize>)> {
+        self.result_in(&Scope {
+            vars: &vars,
+            env: &[],
+            written: &[],
         })
     }
 

@@ -140,6 +140,35 @@ impl Script {
         &self.inner.source
     }
 
+    /// The names the caller binds, in order of first appearance: every name a statement reads
+    /// or writes into (`name[...] = ...`) before a statement of the script binds it with
+    /// `name = ...`.
+    pub fn input_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut bound: Vec<&str> = Vec::new();
+        for stmt in &self.inner.stmts {
+            let mut used = Vec::new();
+            super::lift::free_names(stmt.value.ast(), &mut used);
+            if let Target::Write { target, .. } = &stmt.target {
+                super::lift::free_names(target, &mut used);
+            }
+            for (n, _) in used {
+                if !bound.contains(&n.as_str()) && !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            if let Target::Bind(n) = &stmt.target {
+                bound.push(n);
+            }
+        }
+        names
+    }
+
+    /// The names the script assigns into (`name[...] = ...`): the writable bindings it needs.
+    pub fn written_names(&self) -> &[String] {
+        &self.inner.written
+    }
+
     /// Runs the script.
     pub fn execute(&self, vars: Vars<'_>) -> Result<Outputs> {
         self.execute_with(vars, &Schedule::default())

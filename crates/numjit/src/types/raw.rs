@@ -143,6 +143,62 @@ fn within(outer: &Strided, inner: &Strided, size: usize) -> bool {
 }
 
 impl<'a> Arg<'a> {
+    /// An input over memory numjit does not own (a NumPy array's buffer, say): `dtype`
+    /// elements at `ptr` (the element at index 0 of every axis), with `shape` and `strides`
+    /// in elements (negative and zero strides allowed).
+    ///
+    /// # Safety
+    /// For all of `'a`, every element that `shape` and `strides` reach from `ptr` must be
+    /// readable memory holding a value of `dtype`, aligned for it, and not written except
+    /// through numjit's own outputs (which numjit orders: see [`Out::from_raw_parts`]).
+    pub unsafe fn from_raw_parts(
+        dtype: DType,
+        ptr: *const u8,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Arg<'a> {
+        assert_eq!(shape.len(), strides.len(), "one stride per axis");
+        Arg {
+            dtype,
+            storage: super::Storage::Ptr(ptr),
+            shape: shape.iter().copied().collect(),
+            strides: strides.iter().copied().collect(),
+            offset: 0,
+            _life: PhantomData,
+        }
+    }
+}
+
+impl<'a> Out<'a> {
+    /// A destination over memory numjit does not own, laid out as in
+    /// [`Arg::from_raw_parts`]. Unlike a `&mut` borrow it may overlap the inputs of the call
+    /// it is passed to: an output that overlaps an input other than exactly (the same
+    /// elements in the same order) receives the result through a buffer, so the result is
+    /// NumPy's, as if every input were read before anything is written.
+    ///
+    /// # Safety
+    /// For all of `'a`, every element that `shape` and `strides` reach from `ptr` must be
+    /// writable memory of `dtype`'s elements, aligned for it, no two positions of the view
+    /// the same element, and not accessed except through numjit views while numjit runs.
+    pub unsafe fn from_raw_parts(
+        dtype: DType,
+        ptr: *mut u8,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Out<'a> {
+        assert_eq!(shape.len(), strides.len(), "one stride per axis");
+        Out {
+            dtype,
+            ptr,
+            shape: shape.iter().copied().collect(),
+            strides: strides.iter().copied().collect(),
+            offset: 0,
+            _life: PhantomData,
+        }
+    }
+}
+
+impl<'a> Arg<'a> {
     /// This input restricted to a view (offset, shape and strides in elements of the storage)
     /// within its extent.
     ///

@@ -11,6 +11,7 @@ mod npy;
 mod numpy_cases;
 mod numpy_oracle;
 mod props;
+mod raw_parts;
 mod reduce;
 mod refmath;
 mod simd;

@@ -1,0 +1,173 @@
+//! Owns what crosses from Python into numjit: which NumPy arrays are read and written in
+//! place, Python scalars as numjit scalars, everything else handed to the Python package's
+//! `numjit._coerce` (dtype widening, copies of unaligned or byte-swapped data), and owned
+//! results as NumPy arrays.
+//! Must not make views itself (`raw` does) or run expressions (`lib` does).
+
+use crate::raw;
+use numjit::{Arg, Array, Complex64, DType, Out};
+use numpy::{PyArray, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyComplex, PyFloat, PyInt};
+
+/// One input of a call, held for the call's duration.
+pub(crate) enum Input<'py> {
+    /// A NumPy array read in place.
+    Array(Bound<'py, PyUntypedArray>, DType),
+    /// A byte string (a 0-d `S<len>` value).
+    Bytes(Bound<'py, PyBytes>),
+    /// A scalar copied into the call.
+    Scalar(Arg<'static>),
+    /// A name the caller did not bind: numjit reports it, with a suggestion.
+    Missing,
+}
+
+impl<'py> Input<'py> {
+    /// The numjit view of this input (`None` for a missing name).
+    pub(crate) fn arg(&self) -> Option<Arg<'_>> {
+        match self {
+            Input::Array(a, dt) => Some(raw::arg(a, *dt)),
+            Input::Bytes(b) => {
+                let s = b.as_bytes();
+                // NumPy pads byte strings with NULs, so b'' equals b'\0'.
+                Some(if s.is_empty() {
+                    Arg::bytes(b"\0", 1, &[])
+                } else {
+                    Arg::bytes(s, s.len(), &[])
+                })
+            }
+            Input::Scalar(a) => Some(a.clone()),
+            Input::Missing => None,
+        }
+    }
+}
+
+/// The numjit dtype of `arr` when numjit can read it in place: a numjit dtype in native byte
+/// order, aligned, every stride a multiple of the element size.
+pub(crate) fn direct(arr: &Bound<'_, PyUntypedArray>) -> Option<DType> {
+    let descr = arr.dtype();
+    if descr.has_fields() || descr.has_subarray() || descr.is_native_byteorder() == Some(false) {
+        return None;
+    }
+    let size = descr.itemsize();
+    let dtype = match (descr.kind(), size) {
+        (b'b', 1) => DType::Bool,
+        (b'i', 4) => DType::Int32,
+        (b'i', 8) => DType::Int64,
+        (b'f', 4) => DType::Float32,
+        (b'f', 8) => DType::Float64,
+        (b'c', 16) => DType::Complex128,
+        (b'S', n) if n > 0 => DType::Bytes(n),
+        _ => return None,
+    };
+    if !raw::is_aligned(arr) || arr.strides().iter().any(|s| s % size as isize != 0) {
+        return None;
+    }
+    Some(dtype)
+}
+
+/// The Python package's `numjit._coerce.coerce`: any other value → an array `direct` accepts,
+/// or a TypeError saying what numjit reads.
+fn coerce<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    static COERCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let f = COERCE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("numjit._coerce")?.getattr("coerce")?.unbind())
+    })?;
+    f.bind(py).call1((value,))
+}
+
+/// `value` as a call input.
+pub(crate) fn input<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Input<'py>> {
+    if let Ok(arr) = value.cast::<PyUntypedArray>() {
+        if let Some(dt) = direct(arr) {
+            return Ok(Input::Array(arr.clone(), dt));
+        }
+    } else if let Ok(f) = value.cast_exact::<PyFloat>() {
+        return Ok(Input::Scalar(Arg::from(f.value())));
+    } else if value.is_exact_instance_of::<PyBool>() {
+        return Ok(Input::Scalar(Arg::from(value.is_truthy()?)));
+    } else if let Ok(i) = value.cast_exact::<PyInt>() {
+        if let Ok(v) = i.extract::<i64>() {
+            return Ok(Input::Scalar(Arg::from(v)));
+        }
+    } else if let Ok(c) = value.cast_exact::<PyComplex>() {
+        return Ok(Input::Scalar(Arg::from(Complex64::new(c.real(), c.imag()))));
+    } else if let Ok(b) = value.cast_exact::<PyBytes>() {
+        return Ok(Input::Bytes(b.clone()));
+    }
+    let arr = coerce(py, value)?;
+    let arr = arr.cast_into::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err("numjit._coerce returned something other than an array")
+    })?;
+    match direct(&arr) {
+        Some(dt) => Ok(Input::Array(arr, dt)),
+        None => Err(PyTypeError::new_err(
+            "numjit._coerce returned an array numjit cannot read",
+        )),
+    }
+}
+
+/// An `out=` argument: a NumPy array numjit writes in place, or `None` when it must receive
+/// the result through a copy (a dtype numjit does not compute in, unaligned or byte-swapped
+/// data). Errors for what cannot be an output at all.
+pub(crate) fn output<'a>(
+    value: &'a Bound<'_, PyAny>,
+) -> PyResult<(&'a Bound<'a, PyUntypedArray>, Option<DType>)> {
+    let arr = value.cast::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "out must be a NumPy array, not {}",
+            value
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    if !raw::is_writeable(arr) {
+        return Err(PyValueError::new_err("output array is read-only"));
+    }
+    let repeated = arr
+        .shape()
+        .iter()
+        .zip(arr.strides())
+        .any(|(&n, &s)| n > 1 && s == 0);
+    if repeated {
+        return Err(PyValueError::new_err(
+            "the output repeats elements (a zero stride): numjit cannot write into it",
+        ));
+    }
+    let dt = direct(arr).filter(|d| !matches!(d, DType::Bytes(_)));
+    Ok((arr, dt))
+}
+
+/// A writable view of an output `output` accepted for writing in place.
+pub(crate) fn out_view<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Out<'a> {
+    raw::out(arr, dtype)
+}
+
+/// An owned result as a NumPy array (no copy: NumPy takes over the buffer).
+pub(crate) fn to_numpy(py: Python<'_>, a: Array) -> Bound<'_, PyAny> {
+    match a {
+        Array::Bool(x) => PyArray::from_owned_array(py, x).into_any(),
+        Array::Int32(x) => PyArray::from_owned_array(py, x).into_any(),
+        Array::Int64(x) => PyArray::from_owned_array(py, x).into_any(),
+        Array::Float32(x) => PyArray::from_owned_array(py, x).into_any(),
+        Array::Float64(x) => PyArray::from_owned_array(py, x).into_any(),
+        Array::Complex128(x) => PyArray::from_owned_array(py, x).into_any(),
+    }
+}
+
+/// An uninitialised C-order NumPy array of `dtype` and `shape` (`numpy.empty`).
+pub(crate) fn empty<'py>(
+    py: Python<'py>,
+    dtype: DType,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    static EMPTY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let f = EMPTY.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("numpy")?.getattr("empty")?.unbind())
+    })?;
+    f.bind(py).call1((shape.to_vec(), dtype.name()))
+}

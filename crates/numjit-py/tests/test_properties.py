@@ -1,0 +1,147 @@
+"""Property tests (hypothesis) of numjit against NumPy: random dtypes, shapes, strides
+(reversed, stepped, transposed views) and broadcasting; slices inside expressions; scripts
+assigning into slices, overlapping ones included. Results must equal NumPy's exactly (the
+operations here are correctly rounded in both), dtypes included."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import numjit
+
+DTYPES = [np.bool_, np.int32, np.int64, np.float32, np.float64, np.complex128]
+NUMERIC = DTYPES[1:]
+
+
+def values(dtype):
+    if dtype == np.bool_:
+        return st.booleans()
+    if dtype in (np.int32, np.int64):
+        info = np.iinfo(dtype)
+        return st.integers(int(info.min), int(info.max))
+    if dtype == np.float32:
+        return st.floats(width=32, allow_nan=True, allow_infinity=True)
+    if dtype == np.float64:
+        return st.floats(allow_nan=True, allow_infinity=True)
+    return st.complex_numbers(max_magnitude=1e300, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def strided(draw, dtype, shape):
+    """An array of `shape` as a view of a larger one: reversed or stepped axes, or a
+    transpose."""
+    steps = [draw(st.sampled_from([1, 2, -1, -2])) for _ in shape]
+    base_shape = tuple(n * abs(s) for n, s in zip(shape, steps))
+    base = draw(hnp.arrays(dtype, base_shape, elements=values(dtype)))
+    view = base[tuple(slice(None, None, s) for s in steps)]
+    if draw(st.booleans()) and len(shape) >= 2:
+        view = np.ascontiguousarray(view.T).T if draw(st.booleans()) else view
+    assert view.shape == tuple(shape)
+    return view
+
+
+def same(got, want):
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+BINARY = ["a + b", "a * b", "a - b", "where(a == b, a, b)", "(a < b) | (a >= b)", "a != b"]
+
+
+@given(
+    st.sampled_from(DTYPES),
+    st.sampled_from(DTYPES),
+    hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=5),
+    st.sampled_from(BINARY),
+    st.data(),
+)
+def test_binary_operations_match_numpy(da, db, shapes, expr, data):
+    (sa, sb), _ = shapes
+    a = data.draw(strided(da, sa))
+    b = data.draw(strided(db, sb))
+    if "-" in expr:
+        assume(not (da == np.bool_ and db == np.bool_))
+    if expr.startswith("(a <"):
+        assume(np.complex128 not in (da, db))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = eval(expr.replace("where", "np.where"), {"np": np}, {"a": a, "b": b})
+    got = numjit.evaluate(expr, local_dict={"a": a, "b": b})
+    same(np.asarray(got), np.asarray(want))
+
+
+@given(st.sampled_from(NUMERIC), hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), st.data())
+def test_out_of_any_strides_receives_numpys_result(dtype, shape, data):
+    a = data.draw(strided(dtype, shape))
+    out = data.draw(strided(dtype, shape))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = a * a + a
+    r = numjit.evaluate("a * a + a", local_dict={"a": a}, out=out)
+    assert r is out
+    same(out, want)
+
+
+def slice_text(n):
+    return st.tuples(
+        st.one_of(st.none(), st.integers(-n - 2, n + 2)),
+        st.one_of(st.none(), st.integers(-n - 2, n + 2)),
+        st.one_of(st.none(), st.sampled_from([1, 2, 3, -1, -2])),
+    ).map(lambda t: ":".join("" if x is None else str(x) for x in t))
+
+
+@given(st.integers(1, 7), st.integers(1, 7), st.data())
+def test_slices_inside_expressions_match_numpy(n, m, data):
+    u = np.arange(n * m, dtype=np.float64).reshape(n, m) * 1.5 - 3
+    v = u[::-1].copy()
+    s = f"{data.draw(slice_text(n))}, {data.draw(slice_text(m))}"
+    expr = f"u[{s}] * 2 + v[{s}] - u[{s}]**2"
+    want = eval(expr, {}, {"u": u, "v": v})
+    if want.size == 0:
+        # numjit refuses a slice that selects nothing (docs/language.md), with a caret
+        with pytest.raises(ValueError, match="selects no elements"):
+            numjit.evaluate(expr, local_dict={"u": u, "v": v})
+        return
+    same(numjit.evaluate(expr, local_dict={"u": u, "v": v}), want)
+
+
+@given(st.integers(2, 12), st.integers(-3, 3), st.data())
+def test_scripts_assign_into_overlapping_slices_as_numpy(n, shift, data):
+    u = np.arange(n, dtype=np.float64) * 3 - 2
+    lo, hi = max(0, shift), min(n, n + shift)
+    target = f"{lo}:{hi}" if hi > lo else "0:0"
+    source = f"{lo - shift}:{hi - shift}" if hi > lo else "0:0"
+    step = data.draw(st.sampled_from(["", ":-1"]))
+    if step:
+        source = source + step if hi > lo else source
+        if hi > lo:
+            # a reversed source of the same length
+            a, b = lo - shift, hi - shift
+            source = f"{b - 1}:{a - 1 if a > 0 else ''}:-1"
+    script = f"u[{target}] = u[{source}] * 2 + 1"
+    want = u.copy()
+    exec(script, {}, {"u": want})
+    if hi <= lo:
+        before = u.copy()
+        with pytest.raises(ValueError, match="selects no elements"):
+            numjit.execute(script, local_dict={"u": u})
+        same(u, before)
+        return
+    numjit.execute(script, local_dict={"u": u})
+    same(u, want)
+
+
+@given(st.sampled_from(NUMERIC), hnp.array_shapes(min_dims=1, max_dims=2, max_side=8), st.data())
+def test_out_aliasing_a_view_of_its_input(dtype, shape, data):
+    a = data.draw(hnp.arrays(dtype, shape, elements=values(dtype)))
+    flip = tuple(slice(None, None, -1) for _ in shape)
+    want = a[flip] + a
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        numjit.evaluate("x + a", local_dict={"x": a[flip], "a": a}, out=a)
+    same(a, want)
