@@ -307,6 +307,7 @@ pub(super) trait Distributed {
     fn blocks(&self) -> &Blocks;
     fn owned(&self) -> (&[usize], &[usize]);
     /// Widens the halo to at least `lo`/`hi` (the owned cells are kept; halo cells are stale).
+    fn halo(&self) -> (Vec<usize>, Vec<usize>);
     fn grow_halo(&self, lo: &[usize], hi: &[usize]);
     /// The local array, held for a run.
     fn lock(&self) -> Box<dyn Block + '_>;
@@ -339,6 +340,9 @@ impl<T: DistElement> Distributed for DistArray<T> {
     }
     fn owned(&self) -> (&[usize], &[usize]) {
         (&self.lo, &self.hi)
+    }
+    fn halo(&self) -> (Vec<usize>, Vec<usize>) {
+        DistArray::halo(self)
     }
     fn grow_halo(&self, lo: &[usize], hi: &[usize]) {
         let mut l = self.local.borrow_mut();

@@ -120,15 +120,17 @@ impl ProcessGrid {
 
     /// The rank at `coords + step` (per axis), if it is on the grid (the grid is not periodic).
     pub(super) fn neighbour(&self, step: &[i8]) -> Option<i32> {
-        let mut c = Vec::with_capacity(step.len());
+        // Ranks are row-major over the coordinates (MPI's Cartesian numbering). Computed
+        // here: rsmpi 0.8's `coordinates_to_rank` refuses coordinate 0 on non-periodic axes.
+        let mut rank = 0i64;
         for ((&x, &d), &n) in self.inner.coords.iter().zip(step).zip(&self.inner.dims) {
             let y = x as i64 + d as i64;
             if y < 0 || y >= n as i64 {
                 return None;
             }
-            c.push(y as i32);
+            rank = rank * n as i64 + y;
         }
-        Some(self.inner.comm.coordinates_to_rank(&c))
+        Some(rank as i32)
     }
 
     /// Whether two handles are the same grid.

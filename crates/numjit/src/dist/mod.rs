@@ -148,13 +148,15 @@ impl std::fmt::Debug for DistScript {
 /// the other bindings' names and dtypes, and the integer scalars' values.
 #[derive(Clone, Debug, PartialEq)]
 struct Key {
-    dist: Vec<(String, DType, bool, usize)>,
+    dist: Vec<(String, DType, bool, usize, (Vec<usize>, Vec<usize>))>,
     local: Vec<(String, DType, Option<i64>)>,
 }
 
 /// A plan for one rank: the global analysis and, per step, the local scripts.
 struct Plan {
     global: Global,
+    /// Each array's actual halo below its block, where its owned cells start.
+    halo_lo: Vec<Vec<usize>>,
     steps: Vec<LocalStep>,
 }
 
@@ -219,11 +221,7 @@ impl DistScript {
         let grid = first.grid().clone();
         let planned = self.plan(&vars, first);
         let plan = agree(&grid, &self.source, planned)?;
-        // Halos grow to what the plan needs (the same on every rank).
         let dists = dist_bindings(&vars);
-        for (slot, (_, d, _)) in dists.iter().enumerate() {
-            d.grow_halo(&plan.global.halo_lo[slot], &plan.global.halo_hi[slot]);
-        }
         let outcome = self.run(&plan, &vars, &dists, &grid, sched);
         agree(&grid, &self.source, outcome)
     }
@@ -233,7 +231,9 @@ impl DistScript {
         let mut local = Vec::new();
         for (name, b) in &vars.items {
             match b {
-                Binding::Dist(d, w) => dist.push((name.to_string(), d.dtype(), *w, d.id())),
+                Binding::Dist(d, w) => {
+                    dist.push((name.to_string(), d.dtype(), *w, d.id(), d.halo()))
+                }
                 Binding::Local(a) => {
                     let int = if a.shape().is_empty() && a.dtype().is_int() {
                         Some(raw::read(a, &[]).to_i64())
@@ -253,6 +253,8 @@ impl DistScript {
             return Ok(p.clone());
         }
         let plan = Rc::new(self.build(vars, first)?);
+        // Under the key with the halos the build widened.
+        let key = self.key(vars);
         let mut plans = self.plans.borrow_mut();
         if plans.len() == PLANS {
             plans.remove(0);
@@ -335,10 +337,15 @@ impl DistScript {
             names: &names,
         };
         let global = plan::analyse(src, &self.stmts, &env)?;
+        // Halos grow to what the plan needs (the same on every rank).
+        for (slot, (_, d, _)) in dists.iter().enumerate() {
+            d.grow_halo(&global.halo_lo[slot], &global.halo_hi[slot]);
+        }
+        let halo_lo: Vec<Vec<usize>> = dists.iter().map(|(_, d, _)| d.halo().0).collect();
         let (own_lo, own_hi) = first.owned();
         let local = plan::Local {
-            global: &global,
             names: dist.iter().map(|(n, _, _)| n.clone()).collect(),
+            halo_lo: halo_lo.clone(),
             own_lo: own_lo.to_vec(),
             own_hi: own_hi.to_vec(),
         };
@@ -412,7 +419,11 @@ impl DistScript {
                 }
             });
         }
-        Ok(Plan { global, steps })
+        Ok(Plan {
+            global,
+            halo_lo,
+            steps,
+        })
     }
 
     fn run(
@@ -438,6 +449,7 @@ impl DistScript {
         let mut value = None;
         let halo = Halo {
             global: &plan.global,
+            halo_lo: &plan.halo_lo,
             dists,
             grid,
         };
@@ -546,6 +558,7 @@ fn dist_bindings<'v, 'a>(vars: &'v DistVars<'a>) -> Vec<(&'a str, &'a dyn Distri
 /// The halo exchange of a run.
 struct Halo<'p, 'd> {
     global: &'p Global,
+    halo_lo: &'p [Vec<usize>],
     dists: &'d [(&'d str, &'d dyn Distributed, bool)],
     grid: &'p ProcessGrid,
 }
@@ -564,7 +577,9 @@ impl Halo<'_, '_> {
         let g = self.global;
         let (own_lo, own_hi) = self.dists[slot].1.owned();
         let nd = own_lo.len();
-        let (hl, hh) = (&g.halo_lo[slot], &g.halo_hi[slot]);
+        // The plan's widths `hl`/`hh`, placed around the owned cells at `at` (the actual
+        // halo, which may be wider).
+        let (hl, hh, at) = (&g.halo_lo[slot], &g.halo_hi[slot], &self.halo_lo[slot]);
         let ext: Vec<usize> = (0..nd).map(|k| own_hi[k] - own_lo[k]).collect();
         let (mut recvs, mut sends) = (Vec::new(), Vec::new());
         for d in &g.dirs[slot] {
@@ -576,9 +591,9 @@ impl Halo<'_, '_> {
             if let Some(peer) = self.grid.neighbour(d) {
                 let (lo, hi): (Vec<usize>, Vec<usize>) = (0..nd)
                     .map(|k| match d[k] {
-                        -1 => (0, hl[k]),
-                        1 => (hl[k] + ext[k], hl[k] + ext[k] + hh[k]),
-                        _ => (hl[k], hl[k] + ext[k]),
+                        -1 => (at[k] - hl[k], at[k]),
+                        1 => (at[k] + ext[k], at[k] + ext[k] + hh[k]),
+                        _ => (at[k], at[k] + ext[k]),
                     })
                     .unzip();
                 recvs.push(Message { peer, tag, lo, hi });
@@ -587,9 +602,9 @@ impl Halo<'_, '_> {
             if let Some(peer) = self.grid.neighbour(&back) {
                 let (lo, hi): (Vec<usize>, Vec<usize>) = (0..nd)
                     .map(|k| match d[k] {
-                        1 => (hl[k], hl[k] + hh[k]),
-                        -1 => (hl[k] + ext[k] - hl[k], hl[k] + ext[k]),
-                        _ => (hl[k], hl[k] + ext[k]),
+                        1 => (at[k], at[k] + hh[k]),
+                        -1 => (at[k] + ext[k] - hl[k], at[k] + ext[k]),
+                        _ => (at[k], at[k] + ext[k]),
                     })
                     .unzip();
                 sends.push(Message { peer, tag, lo, hi });

@@ -508,9 +508,11 @@ pub(super) fn base_name(e: &Expr) -> (String, Span) {
 }
 
 /// One rank's view of the decomposition: its block and the arrays' halo widths.
-pub(super) struct Local<'g> {
-    pub global: &'g Global,
+pub(super) struct Local {
     pub names: Vec<String>,
+    /// Each array's actual halo below its block (at least the plan's; wider if an earlier
+    /// script widened it).
+    pub halo_lo: Vec<Vec<usize>>,
     pub own_lo: Vec<usize>,
     pub own_hi: Vec<usize>,
 }
@@ -535,7 +537,7 @@ pub(super) struct Pieces {
     pub rest: Vec<Boxed>,
 }
 
-impl Local<'_> {
+impl Local {
     /// The anchor's cells this rank computes.
     pub fn mine(&self, region: &Region) -> Boxed {
         let a = &region.anchor;
@@ -667,7 +669,6 @@ impl Local<'_> {
 
     /// `name[l0:h0, l1:h1, ...]` in local indices for operand `r` over the anchor's cells `b`.
     fn slice(&self, r: &Ref, region: &Region, b: &Boxed) -> Expr {
-        let g = self.global;
         let lit = |v: usize| Expr {
             kind: ExprKind::Int(v as i64),
             span: r.span,
@@ -677,7 +678,7 @@ impl Local<'_> {
             .map(|k| {
                 let d = region.delta(r, k);
                 let l = (b.lo[k] as i64 + d - self.own_lo[k] as i64
-                    + g.halo_lo[r.slot][k] as i64)
+                    + self.halo_lo[r.slot][k] as i64)
                     .max(0) as usize;
                 let h = l + b.hi[k].saturating_sub(b.lo[k]);
                 SubItem::Slice {
@@ -813,8 +814,8 @@ mod tests {
             panic!()
         };
         let local = Local {
-            global: &g,
             names: vec!["next".into(), "dens".into()],
+            halo_lo: g.halo_lo.clone(),
             own_lo: vec![5, 0],
             own_hi: vec![10, 5],
         };
