@@ -269,9 +269,8 @@ fn run(
         );
         if o.check {
             // The single-process example's computation: one numjit script on the whole grid.
-            let mut d0 = Array2::from_shape_fn((p.npnts, p.npnts), |(i, j)| {
-                p.initial_at(&a, &[i, j])
-            });
+            let mut d0 =
+                Array2::from_shape_fn((p.npnts, p.npnts), |(i, j)| p.initial_at(&a, &[i, j]));
             let mut n0 = d0.clone();
             let single = numjit::compile_script(STEP)?;
             for _ in 0..p.nsteps {

@@ -5,7 +5,7 @@
 //! Must not run MPI in the test harness's own process: MPI initialises once per process, so
 //! every MPI call happens in the launched ranks.
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Dimension, IxDyn};
 use numjit::dist::{mpi, DistArray, DistScript, DistVars, ProcessGrid};
 use numjit::{Array, Vars};
 use std::process::Command;
@@ -33,7 +33,7 @@ fn under_mpirun() {
             .spawn()
             .expect("mpirun (install openmpi-bin; see the README)");
         // No deadlock: every scenario, error paths included, ends well within this.
-        let limit = Duration::from_secs(300);
+        let limit = Duration::from_secs(180);
         loop {
             if child.try_wait().expect("wait").is_some() {
                 break;
@@ -53,7 +53,10 @@ fn under_mpirun() {
         );
         for r in 0..np {
             let line = format!("rank {r} of {np}: every scenario passed");
-            assert!(stdout.contains(&line), "no `{line}` in:\n{stdout}\n{stderr}");
+            assert!(
+                stdout.contains(&line),
+                "no `{line}` in:\n{stdout}\n{stderr}"
+            );
         }
     }
 }
@@ -69,19 +72,28 @@ fn worker() {
         use mpi::topology::Communicator;
         (world.rank() as usize, world.size() as usize)
     };
-    let mut grids: Vec<Vec<usize>> = vec![vec![size, 1], vec![1, size], vec![0, 0]];
-    grids.dedup();
-    for dims in &grids {
-        let grid = ProcessGrid::new(&world, dims).unwrap();
-        for shape in [[13, 11], [7, 9], [size * 3 + 1, 5]] {
-            stencils(&grid, &shape);
-            reductions(&grid, &shape);
+    // A failed assertion on one rank aborts them all: unwinding would finalise MPI on that
+    // rank while the others wait for it in a collective.
+    let scenarios = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut grids: Vec<Vec<usize>> = vec![vec![size, 1], vec![1, size], vec![0, 0]];
+        grids.dedup();
+        for dims in &grids {
+            let grid = ProcessGrid::new(&world, dims).unwrap();
+            for shape in [[13, 11], [9, 10], [size * 3 + 2, 2 * size + 3]] {
+                stencils(&grid, &shape);
+                reductions(&grid, &shape);
+            }
+            errors(&grid);
         }
-        errors(&grid);
+        one_dimensional(&world, size);
+        scatter_and_gather(&world);
+        automatic_grids(&world, size);
+    }));
+    if scenarios.is_err() {
+        use mpi::topology::Communicator;
+        eprintln!("rank {rank} of {size}: a scenario failed; aborting every rank");
+        world.abort(1);
     }
-    one_dimensional(&world, size);
-    scatter_and_gather(&world);
-    automatic_grids(&world, size);
     println!("rank {rank} of {size}: every scenario passed");
 }
 
@@ -118,7 +130,9 @@ fn compare(grid: &ProcessGrid, shape: &[usize], script: &str, steps: usize, both
                 .bind_mut("next", &mut next)
                 .bind_mut("dens", &mut dens)
         } else {
-            DistVars::new().bind_mut("next", &mut next).bind("dens", &dens)
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("dens", &dens)
         };
         s.execute(vars.bind("c", 0.125)).unwrap();
         std::mem::swap(&mut next, &mut dens);
@@ -216,18 +230,14 @@ fn reductions(grid: &ProcessGrid, shape: &[usize]) {
     let int_prod = run("prod(k[2:3, :] % 3 + 1)");
     let ratio = run("sum(dens) / max(dens) + min(k)");
     let g = global(shape, 1.0);
-    let gk = ArrayD::from_shape_fn(IxDyn(shape), |ix| {
-        (ix[0] * 31 + ix[1] * 7) as i64 % 23 - 11
-    });
+    let gk = ArrayD::from_shape_fn(IxDyn(shape), |ix| (ix[0] * 31 + ix[1] * 7) as i64 % 23 - 11);
     // The documented order: each rank's block reduced by numjit, then numjit's sum of the
     // partials in rank order. On one rank that is the single-process sum.
     let b = numjit::dist::Blocks::new(shape, grid.dims()).unwrap();
     let partials: Vec<f64> = (0..grid.size())
         .map(|r| {
             let (lo, hi) = b.block(&grid.coords_of(r));
-            let block = g
-                .slice(ndarray::s![lo[0]..hi[0], lo[1]..hi[1]])
-                .to_owned();
+            let block = g.slice(ndarray::s![lo[0]..hi[0], lo[1]..hi[1]]).to_owned();
             *numjit::eval("sum(x)", numjit::vars! {"x" => &block})
                 .unwrap()
                 .as_f64()
@@ -301,14 +311,20 @@ fn errors(grid: &ProcessGrid) {
     assert!(e.contains("without broadcasting"), "{e}");
     // A shape that does not split over the grid: the same error everywhere, nothing sent.
     if n > 1 {
-        let e = DistArray::<f64>::zeros(grid, &[1, 1]).unwrap_err().to_string();
+        let e = DistArray::<f64>::zeros(grid, &[1, 1])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not split over the process grid"), "{e}");
     }
     // Arrays of different shapes.
     let other = dist(grid, &[shape[0] + 1, shape[1]], 1.0);
     let e = DistScript::new("next[:, :] = other")
         .unwrap()
-        .execute(DistVars::new().bind_mut("next", &mut next).bind("other", &other))
+        .execute(
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("other", &other),
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("share one shape"), "{e}");
@@ -316,7 +332,11 @@ fn errors(grid: &ProcessGrid) {
     let before = dens.gather();
     DistScript::new("next[1:-1, :] = dens[2:, :] + dens[:-2, :]")
         .unwrap()
-        .execute(DistVars::new().bind_mut("next", &mut next).bind("dens", &dens))
+        .execute(
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("dens", &dens),
+        )
         .unwrap();
     let after = next.gather();
     if grid.rank() == 0 {
@@ -369,7 +389,9 @@ fn scatter_and_gather(world: &mpi::topology::SimpleCommunicator) {
         assert!(same_bits(&b, &g));
     }
     // Rank 0 passing nothing is an error on every rank.
-    let e = DistArray::<f64>::scatter(&grid, None).unwrap_err().to_string();
+    let e = DistArray::<f64>::scatter(&grid, None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("rank 0 passed no array"), "{e}");
     // Local views write through.
     let mut a = a;
@@ -387,6 +409,8 @@ fn automatic_grids(world: &mpi::topology::SimpleCommunicator, size: usize) {
     assert_eq!(grid.dims(), &[size, 1]);
     let grid = ProcessGrid::for_shape(world, &[3, 100]).unwrap();
     assert_eq!(grid.dims(), &[1, size]);
-    let e = ProcessGrid::new(world, &[size + 1, 1]).unwrap_err().to_string();
+    let e = ProcessGrid::new(world, &[size + 1, 1])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not fit"), "{e}");
 }

@@ -295,7 +295,9 @@ fn boxed(lo: &[usize], hi: &[usize]) -> Vec<SliceInfoElem> {
 /// The owned cells of a local array, as a slice of it.
 fn owned_box<T>(l: &Local<T>, lo: &[usize], hi: &[usize]) -> Vec<SliceInfoElem> {
     let a: Vec<usize> = l.halo_lo.clone();
-    let b: Vec<usize> = (0..lo.len()).map(|k| l.halo_lo[k] + hi[k] - lo[k]).collect();
+    let b: Vec<usize> = (0..lo.len())
+        .map(|k| l.halo_lo[k] + hi[k] - lo[k])
+        .collect();
     boxed(&a, &b)
 }
 

@@ -43,7 +43,7 @@
 //! (the row-major order of the grid coordinates): for fewer than 8 ranks, left to right. So
 //! the result depends on the process grid only through where the blocks split, is the same
 //! on every rank, and on one rank is the single-process result bit for bit; integer sums and
-//! `min`/`max` do not depend on the grid at all. Ranks with no cells of a `min`/`max` are
+//! `min`/`max` do not depend on the grid at all. Ranks with no cells of a reduction are
 //! left out.
 
 mod array;
@@ -164,7 +164,7 @@ enum LocalStep {
     Reduce {
         name: String,
         op: ReduceOp,
-        /// The local partial (`None`: this rank has no cells of a `min`/`max`).
+        /// The local partial (`None`: this rank has no cells of the reduction).
         script: Option<Script>,
         exchange: Vec<usize>,
         span: Span,
@@ -350,7 +350,8 @@ impl DistScript {
             own_hi: own_hi.to_vec(),
         };
         let grid = first.grid();
-        let script = |s: StmtKind, span: Span| Script::from_stmts(src, vec![Stmt { kind: s, span }]);
+        let script =
+            |s: StmtKind, span: Span| Script::from_stmts(src, vec![Stmt { kind: s, span }]);
         let mut steps = Vec::new();
         for step in &global.steps {
             steps.push(match step {
@@ -362,10 +363,9 @@ impl DistScript {
                     exchange,
                     span,
                 } => {
+                    // A rank with no cells of the reduction has no partial.
                     let mine = local.mine(region);
-                    let empty_extremum =
-                        mine.is_empty() && matches!(op, ReduceOp::Min | ReduceOp::Max);
-                    let script = (!empty_extremum).then(|| {
+                    let script = (!mine.is_empty()).then(|| {
                         let arg = local.localize(arg, region, &mine);
                         let e = Expr {
                             depth: arg.depth + 1,
@@ -395,17 +395,18 @@ impl DistScript {
                     self_shifted,
                     span,
                 } => {
-                    let pieces = local.pieces(
-                        region,
-                        exchange,
-                        *self_shifted,
-                        grid.dims(),
-                        grid.coords(),
-                    );
+                    let pieces =
+                        local.pieces(region, exchange, *self_shifted, grid.dims(), grid.coords());
                     let make = |b: &Boxed| {
                         let t = local.localize(target, region, b);
                         let v = local.localize(value, region, b);
-                        script(StmtKind::Assign { target: t, value: v }, *span)
+                        script(
+                            StmtKind::Assign {
+                                target: t,
+                                value: v,
+                            },
+                            *span,
+                        )
                     };
                     LocalStep::Assign {
                         target: region.anchor.slot,
@@ -583,10 +584,7 @@ impl Halo<'_, '_> {
         let ext: Vec<usize> = (0..nd).map(|k| own_hi[k] - own_lo[k]).collect();
         let (mut recvs, mut sends) = (Vec::new(), Vec::new());
         for d in &g.dirs[slot] {
-            let code: usize = d
-                .iter()
-                .rev()
-                .fold(0, |acc, &x| acc * 3 + (x + 1) as usize);
+            let code: usize = d.iter().rev().fold(0, |acc, &x| acc * 3 + (x + 1) as usize);
             let tag = (slot * 3usize.pow(nd as u32) + code) as i32;
             if let Some(peer) = self.grid.neighbour(d) {
                 let (lo, hi): (Vec<usize>, Vec<usize>) = (0..nd)
@@ -692,14 +690,19 @@ fn combine(
     if let Some(p) = partial {
         rec[0] = 1;
         rec[1] = DTYPES.iter().position(|&d| d == p.dtype()).unwrap_or(0) as u8;
-        let bytes = crate::each_array!(p, a => a.first().map(|x| crate::types::Element::to_bytes(*x)));
+        let bytes =
+            crate::each_array!(p, a => a.first().map(|x| crate::types::Element::to_bytes(*x)));
         rec[2..].copy_from_slice(&bytes.unwrap_or([0; 16]));
     }
     let mut all = vec![0u8; RECORD * grid.size()];
     grid.comm().all_gather_into(&rec[..], &mut all[..]);
     let recs: Vec<&[u8]> = all.chunks_exact(RECORD).filter(|r| r[0] == 1).collect();
     let Some(first) = recs.first() else {
-        let name = if op == ReduceOp::Min { "minimum" } else { "maximum" };
+        let name = if op == ReduceOp::Min {
+            "minimum"
+        } else {
+            "maximum"
+        };
         return Err(format!(
             "zero-size array to reduction operation {name} which has no identity"
         ));
@@ -730,7 +733,11 @@ fn collect<T: DistElement>(recs: &[&[u8]], n: &[usize]) -> ndarray::ArrayD<T> {
 fn agree<T>(grid: &ProcessGrid, source: &str, local: Result<T>) -> Result<T> {
     let comm = grid.comm();
     let size = grid.size() as i32;
-    let mine = if local.is_err() { grid.rank() as i32 } else { size };
+    let mine = if local.is_err() {
+        grid.rank() as i32
+    } else {
+        size
+    };
     let mut lowest = size;
     comm.all_reduce_into(&mine, &mut lowest, SystemOperation::min());
     if lowest == size {

@@ -886,7 +886,8 @@ mod tests {
              smallest block along that axis has 2: halos come from the neighbouring ranks only \
              (use fewer ranks along axis 0)\n  next[1:-1, 1:-1] = dens[1:-1, 1:-1] + dens[4:, 1:-1]\n                                         ^^^^^^^^^^^^^^"
         );
-        assert!(e("next[1:, :] = dens[:, :]", &[2, 1]).contains("has shape (10, 10) but `next[1:, :]` has shape (9, 10)"));
+        assert!(e("next[1:, :] = dens[:, :]", &[2, 1])
+            .contains("has shape (10, 10) but `next[1:, :]` has shape (9, 10)"));
         assert!(e("next[:, :] = dens[::2, :] + 1", &[2, 1]).contains("slices of step 1"));
         assert!(e("next[1, :] = 1.0", &[2, 1]).contains("keep every axis"));
         assert!(e("next = dens * 2", &[2, 1]).contains("would make a local array"));
