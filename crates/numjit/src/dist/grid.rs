@@ -5,16 +5,16 @@
 
 use mpi::topology::{CartesianCommunicator, Communicator};
 use numjit_syntax::{Error, ErrorKind, Result};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// The ranks of a communicator laid out on an n-dimensional Cartesian grid (non-periodic),
 /// on which [`super::DistArray`]s are split into blocks.
 ///
-/// Cheap to clone (the communicator is shared); arrays on the same grid compare equal by
+/// Cheap to clone (the communicator is shared, within this rank's thread); arrays on the same grid compare equal by
 /// identity, so a script may combine only arrays created on one grid (or its clones).
 #[derive(Clone)]
 pub struct ProcessGrid {
-    inner: Arc<GridInner>,
+    inner: Rc<GridInner>,
 }
 
 struct GridInner {
@@ -49,8 +49,9 @@ impl ProcessGrid {
 
     /// A grid for arrays of `shape` over the ranks of `comm` (collective): of all the ways to
     /// write the number of ranks as a product of `shape.len()` factors, each at most its
-    /// axis's length, the one with the least halo volume per rank (the sum over axes of the
-    /// block's cross-section; ties go to more ranks along earlier axes).
+    /// axis's length, the one with the least halo volume of a rank inside the grid (over the
+    /// axes, the block's cross-section times its number of neighbours along the axis, at most
+    /// 2; ties go to more ranks along earlier axes).
     pub fn for_shape(comm: &impl Communicator, shape: &[usize]) -> Result<ProcessGrid> {
         let size = comm.size() as usize;
         let dims = best_dims(size, shape)?;
@@ -75,7 +76,7 @@ impl ProcessGrid {
             .map(|c| c as usize)
             .collect();
         Ok(ProcessGrid {
-            inner: Arc::new(GridInner {
+            inner: Rc::new(GridInner {
                 comm: cart,
                 dims,
                 coords,
@@ -135,7 +136,7 @@ impl ProcessGrid {
 
     /// Whether two handles are the same grid.
     pub(super) fn same(&self, other: &ProcessGrid) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Rc::ptr_eq(&self.inner, &other.inner)
     }
 }
 
@@ -146,7 +147,7 @@ pub(super) fn fill_dims(size: usize, dims: &[usize]) -> Result<Vec<usize>> {
     }
     let fixed: usize = dims.iter().filter(|&&d| d != 0).product();
     let free = dims.iter().filter(|&&d| d == 0).count();
-    if fixed == 0 || size % fixed != 0 || (free == 0 && fixed != size) {
+    if fixed == 0 || !size.is_multiple_of(fixed) || (free == 0 && fixed != size) {
         return Err(shape_error(format!(
             "a process grid of {} does not fit {size} rank{}",
             dims_str(dims),
@@ -159,7 +160,7 @@ pub(super) fn fill_dims(size: usize, dims: &[usize]) -> Result<Vec<usize>> {
     let mut primes = Vec::new();
     let mut p = 2;
     while rest > 1 {
-        while rest % p == 0 {
+        while rest.is_multiple_of(p) {
             primes.push(p);
             rest /= p;
         }
@@ -198,13 +199,15 @@ pub(super) fn best_dims(size: usize, shape: &[usize]) -> Result<Vec<usize>> {
                 .zip(cur.iter())
                 .map(|(&n, &p)| n as f64 / p as f64)
                 .collect();
+            // A rank inside the grid has min(2, p - 1) neighbours along an axis of p parts.
             let volume: f64 = (0..shape.len())
-                .filter(|&a| cur[a] > 1)
                 .map(|a| {
-                    (0..shape.len())
-                        .filter(|&b| b != a)
-                        .map(|b| block[b])
-                        .product::<f64>()
+                    let faces = (cur[a] - 1).min(2) as f64;
+                    faces
+                        * (0..shape.len())
+                            .filter(|&b| b != a)
+                            .map(|b| block[b])
+                            .product::<f64>()
                 })
                 .sum();
             if best.as_ref().is_none_or(|(v, _)| volume < *v) {
@@ -215,7 +218,7 @@ pub(super) fn best_dims(size: usize, shape: &[usize]) -> Result<Vec<usize>> {
         }
         // Larger factors first, so that ties keep more ranks along earlier axes.
         for p in (1..=size.min(shape[k])).rev() {
-            if size % p == 0 {
+            if size.is_multiple_of(p) {
                 cur.push(p);
                 search(size / p, shape, cur, best);
                 cur.pop();

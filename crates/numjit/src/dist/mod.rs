@@ -148,9 +148,12 @@ impl std::fmt::Debug for DistScript {
 /// the other bindings' names and dtypes, and the integer scalars' values.
 #[derive(Clone, Debug, PartialEq)]
 struct Key {
-    dist: Vec<(String, DType, bool, usize, (Vec<usize>, Vec<usize>))>,
+    dist: Vec<DistKey>,
     local: Vec<(String, DType, Option<i64>)>,
 }
+
+/// A distributed binding in a [`Key`]: name, dtype, writable, address, halo (below, above).
+type DistKey = (String, DType, bool, usize, (Vec<usize>, Vec<usize>));
 
 /// A plan for one rank: the global analysis and, per step, the local scripts.
 struct Plan {

@@ -447,7 +447,7 @@ impl Analysis<'_, '_> {
                 continue;
             }
             let mut sign = vec![0i8; nd];
-            for k in 0..nd {
+            for (k, sign) in sign.iter_mut().enumerate() {
                 if blocks.dims[k] == 1 {
                     continue;
                 }
@@ -470,10 +470,10 @@ impl Analysis<'_, '_> {
                 let (lo, hi) = (&mut self.halo_lo[r.slot][k], &mut self.halo_hi[r.slot][k]);
                 if d < 0 {
                     *lo = (*lo).max(width);
-                    sign[k] = -1;
+                    *sign = -1;
                 } else if d > 0 {
                     *hi = (*hi).max(width);
-                    sign[k] = 1;
+                    *sign = 1;
                 }
             }
             // Every direction whose components are 0 or the offset's sign (corners too).
@@ -609,10 +609,8 @@ impl Local {
                 lo: t.lo.clone(),
                 hi: t.hi.clone(),
             };
-            for j in 0..k {
-                below.lo[j] = ilo[j];
-                below.hi[j] = ihi[j];
-            }
+            below.lo[..k].copy_from_slice(&ilo[..k]);
+            below.hi[..k].copy_from_slice(&ihi[..k]);
             let mut above = below.clone();
             below.hi[k] = ilo[k];
             above.lo[k] = ihi[k];
@@ -855,18 +853,7 @@ mod tests {
                 assert_eq!(c, usize::from(inside), "({i}, {j})");
             }
         }
-        // Local slices: dens has a halo of 1 on each side.
-        let e = local.localize(
-            &numjit_syntax::parse("dens[2:, 1:-1]").unwrap(),
-            &Region {
-                anchor: region.anchor.clone(),
-                refs: vec![region.refs[1].clone()],
-            },
-            p.interior.as_ref().unwrap(),
-        );
-        // The span of the parsed operand differs from the script's, so nothing matched;
-        // localize the script's own value instead.
-        assert_eq!(e.to_string(), "dens[2:, 1:-1]");
+        // Local slices: dens has a halo of 1 on each side, next none.
         let Step::Assign { value, .. } = &g.steps[0] else {
             panic!()
         };
@@ -881,10 +868,10 @@ mod tests {
     fn refusals_name_the_culprit() {
         let e = |src: &str, dims: &[usize]| plan(src, &[10, 10], dims).unwrap_err().to_string();
         assert_eq!(
-            e("next[1:-1, 1:-1] = dens[1:-1, 1:-1] + dens[4:, 1:-1]", &[4, 1]),
-            "error: `dens[4:, 1:-1]` reads 3 elements past a rank's block along axis 0, but the \
+            e("next[:-3, :] = dens[3:, :]", &[4, 1]),
+            "error: `dens[3:, :]` reads 3 elements past a rank's block along axis 0, but the \
              smallest block along that axis has 2: halos come from the neighbouring ranks only \
-             (use fewer ranks along axis 0)\n  next[1:-1, 1:-1] = dens[1:-1, 1:-1] + dens[4:, 1:-1]\n                                         ^^^^^^^^^^^^^^"
+             (use fewer ranks along axis 0)\n  next[:-3, :] = dens[3:, :]\n                 ^^^^^^^^^^^"
         );
         assert!(e("next[1:, :] = dens[:, :]", &[2, 1])
             .contains("has shape (10, 10) but `next[1:, :]` has shape (9, 10)"));
