@@ -40,6 +40,8 @@
 mod api;
 mod check;
 mod codegen;
+#[cfg(feature = "mpi")]
+pub mod dist;
 mod exec;
 mod format;
 mod interp;

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 /// The engine's top-level modules, in data-flow order.
-const ORDER: [&str; 11] = [
+const ORDER: [&str; 12] = [
     "types",
     "npy",
     "format",
@@ -29,6 +29,7 @@ const ORDER: [&str; 11] = [
     "exec",
     "reduce",
     "api",
+    "dist",
 ];
 
 /// The only files where `unsafe` may appear: raw views, the JIT call boundary and the

@@ -11,7 +11,7 @@ use crate::exec::Schedule;
 use crate::ir::View;
 use crate::types::raw;
 use crate::types::{Arg, Array, Casting, DType, Out};
-use numjit_syntax::{ast::Expr, ast::ExprKind, ast::StmtKind};
+use numjit_syntax::{ast::Expr, ast::ExprKind, ast::Stmt, ast::StmtKind};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use std::sync::Arc;
 
@@ -91,6 +91,14 @@ impl Script {
     /// Parses `source`.
     pub fn new(source: &str) -> Result<Script> {
         let stmts = numjit_syntax::parse_script(source).map_err(|e| e.with_source(source))?;
+        Ok(Script::from_stmts(source, stmts))
+    }
+
+    /// A script of statements already parsed from `source` (or rewritten from them: their
+    /// spans point into `source`, where errors show them). `dist` builds each rank's local
+    /// statements this way.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn from_stmts(source: &str, stmts: Vec<Stmt>) -> Script {
         let shared: Arc<str> = Arc::from(source);
         let stmts: Vec<Statement> = stmts
             .into_iter()
@@ -126,13 +134,13 @@ impl Script {
                 _ => None,
             })
             .collect();
-        Ok(Script {
+        Script {
             inner: Arc::new(ScriptInner {
                 source: source.to_string(),
                 stmts,
                 written,
             }),
-        })
+        }
     }
 
     /// The script text.
