@@ -450,7 +450,7 @@ impl Body {
     }
 
     /// `scalar::maximum_f64(a, b)` (or `minimum_f64`): `b` if it is NaN, else `a` if it is
-    /// NaN, else on a tie (`-0 == +0`) the bitwise `and` (`or`) of the two, which is `+0`
+    /// NaN (quieted, as the other loops return it), else on a tie (`-0 == +0`) the bitwise `and` (`or`) of the two, which is `+0`
     /// (`-0`) when they differ and either when they are equal, else the larger (smaller).
     fn extremum(&mut self, a: Src, b: Src, max: bool) -> Src {
         let first = self.compare(a, b, if max { GT } else { LT });
@@ -468,19 +468,22 @@ impl Body {
             no: t,
             yes: both,
         });
+        // A NaN operand comes back quiet (`x + x`), as from the 2-lane and scalar loops.
         let a_nan = self.compare(a, a, UNORDERED);
+        let quiet_a = self.bin(Vop::Add, a, a);
         let t = self.push(|dst| Vins::Blend {
             dst,
             k: a_nan,
             no: t,
-            yes: a,
+            yes: quiet_a,
         });
         let b_nan = self.compare(b, b, UNORDERED);
+        let quiet_b = self.bin(Vop::Add, b, b);
         self.push(|dst| Vins::Blend {
             dst,
             k: b_nan,
             no: t,
-            yes: b,
+            yes: quiet_b,
         })
     }
 
