@@ -5,7 +5,8 @@
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
 //! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, `floor`,
-//! `ceil`, `trunc`, `round`, (float64) constant powers, and `where` over comparisons of such
+//! `ceil`, `trunc`, `round`, `maximum`, `minimum`, (float64) constant powers, and `where`
+//! over comparisons of such
 //! values (and `& | ^ ~` of those), over contiguous inputs and hoisted scalars, gets a
 //! [`Plan`]: this module writes the body as instructions over values (a constant power
 //! expands into `refmath::pow_const`'s double-double sequence, operation for operation, with
@@ -211,6 +212,10 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                 let x = arg(&mut b, 0)?;
                 b.pow_const(x, h)
             }
+            Op::Call(f @ (Func::Maximum | Func::Minimum)) => {
+                let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
+                b.extremum(x, y, f == Func::Maximum)
+            }
             Op::Call(Func::Where) => {
                 let k = mask(0)?;
                 let (yes, no) = (arg(&mut b, 1)?, arg(&mut b, 2)?);
@@ -262,8 +267,10 @@ enum Vop {
     Div,
     /// Bitwise, on the float bits (the sign flip of `-x`).
     Xor,
-    /// Bitwise, on the float bits (`abs`).
+    /// Bitwise, on the float bits (`abs`, ties of `maximum`).
     And,
+    /// Bitwise, on the float bits (ties of `minimum`).
+    Or,
 }
 
 /// Fused multiply-adds, rounded once: `a·b + c`, `a·b − c`, `−(a·b) + c`.
@@ -440,6 +447,44 @@ impl Body {
 
     fn compare(&mut self, a: Src, b: Src, pred: u8) -> usize {
         self.push_mask(|dst| Vins::Compare { dst, a, b, pred })
+    }
+
+    /// `scalar::maximum_f64(a, b)` (or `minimum_f64`): `b` if it is NaN, else `a` if it is
+    /// NaN (quieted, as the other loops return it), else on a tie (`-0 == +0`) the bitwise `and` (`or`) of the two, which is `+0`
+    /// (`-0`) when they differ and either when they are equal, else the larger (smaller).
+    fn extremum(&mut self, a: Src, b: Src, max: bool) -> Src {
+        let first = self.compare(a, b, if max { GT } else { LT });
+        let t = self.push(|dst| Vins::Blend {
+            dst,
+            k: first,
+            no: b,
+            yes: a,
+        });
+        let tie = self.compare(a, b, EQ);
+        let both = self.bin(if max { Vop::And } else { Vop::Or }, a, b);
+        let t = self.push(|dst| Vins::Blend {
+            dst,
+            k: tie,
+            no: t,
+            yes: both,
+        });
+        // A NaN operand comes back quiet (`x + x`), as from the 2-lane and scalar loops.
+        let a_nan = self.compare(a, a, UNORDERED);
+        let quiet_a = self.bin(Vop::Add, a, a);
+        let t = self.push(|dst| Vins::Blend {
+            dst,
+            k: a_nan,
+            no: t,
+            yes: quiet_a,
+        });
+        let b_nan = self.compare(b, b, UNORDERED);
+        let quiet_b = self.bin(Vop::Add, b, b);
+        self.push(|dst| Vins::Blend {
+            dst,
+            k: b_nan,
+            no: t,
+            yes: quiet_b,
+        })
     }
 
     /// `refmath::pow_const_lanes(x, halves)`, operation for operation.
@@ -686,6 +731,7 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
                     Vop::Div => (0x5E, pp),
                     Vop::Xor => (0xEF, 1),
                     Vop::And => (0xDB, 1),
+                    Vop::Or => (0xEB, 1),
                 };
                 Ins::Binary {
                     opcode,
@@ -1101,6 +1147,9 @@ mod tests {
         a.evex_disp(0x18, 2, 1, false, 2, RSI, 8);
         // vpxorq zmm4, zmm4, zmm0
         a.evex_rr(0xEF, 1, 1, true, 4, 4, 0);
+        // vporq zmm3, zmm17, zmm9; vpord zmm20, zmm5, zmm6
+        a.evex_rr(0xEB, 1, 1, true, 3, 17, 9);
+        a.evex_rr(0xEB, 1, 1, false, 20, 5, 6);
         // mov r12, [rdi + 0x10]
         a.load_gpr(12, RDI, 0x10);
         // vfmadd213pd zmm1, zmm2, zmm3; vfmsub213pd zmm17, zmm30, zmm9;
@@ -1140,6 +1189,8 @@ mod tests {
             0x62, 0xe2, 0xfd, 0x48, 0x19, 0x96, 0x28, 0, 0, 0, // vbroadcastsd
             0x62, 0xf2, 0x7d, 0x48, 0x18, 0x96, 0x08, 0, 0, 0, // vbroadcastss
             0x62, 0xf1, 0xdd, 0x48, 0xef, 0xe0, // vpxorq
+            0x62, 0xd1, 0xf5, 0x40, 0xeb, 0xd9, // vporq
+            0x62, 0xe1, 0x55, 0x48, 0xeb, 0xe6, // vpord
             0x4c, 0x8b, 0xa7, 0x10, 0, 0, 0, // mov r12
             0x62, 0xf2, 0xed, 0x48, 0xa8, 0xcb, // vfmadd213pd
             0x62, 0xc2, 0x8d, 0x40, 0xaa, 0xc9, // vfmsub213pd

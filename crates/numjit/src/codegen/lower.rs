@@ -106,58 +106,61 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
         if self.native.is_some() {
+            // The AVX-512 routine computes the whole row: no other loop is emitted.
             self.native_call(n, i_var, &rp, &elem_ptr);
-        }
-        if vector {
-            if let Some(plan) = self.tile_plan() {
-                self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
-            }
-            self.vector_loop(n, i_var, &rp, &elem_ptr, &istride, inner_head);
+            self.fb.ins().jump(row_end, &[]);
         } else {
-            self.fb.ins().jump(inner_head, &[]);
-        }
-
-        // The scalar loop: the whole row, or what the vector loop left.
-        self.fb.switch_to_block(inner_head);
-        let i = self.fb.use_var(i_var);
-        let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
-        self.fb.ins().brif(more, inner_body, &[], row_end, &[]);
-
-        self.fb.switch_to_block(inner_body);
-        self.fb.seal_block(inner_body);
-        let ep: Vec<Value> = elem_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
-        self.load_inputs(Access::Contiguous, &ep);
-        self.load_inputs(Access::Strided, &ep);
-        self.emit_level(Level::Element);
-        let root = self.program.root;
-        match self.cvalues[root] {
-            Some((re, im)) => {
-                self.fb.ins().store(flags, re, ep[0], 0);
-                self.fb.ins().store(flags, im, ep[0], 8);
-            }
-            None => {
-                let result = self.value(root);
-                self.fb.ins().store(flags, result, ep[0], 0);
-            }
-        }
-        for k in 0..nops {
-            let step = match self.layout[k] {
-                Access::Contiguous => {
-                    let size = self.operand_size(k);
-                    Some(self.fb.ins().iconst(self.ptr, size as i64))
+            if vector {
+                if let Some(plan) = self.tile_plan() {
+                    self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
                 }
-                Access::Strided => Some(istride[k]),
-                _ => None,
-            };
-            if let Some(step) = step {
-                let next = self.fb.ins().iadd(ep[k], step);
-                self.fb.def_var(elem_ptr[k], next);
+                self.vector_loop(n, i_var, &rp, &elem_ptr, &istride, inner_head);
+            } else {
+                self.fb.ins().jump(inner_head, &[]);
             }
+
+            // The scalar loop: the whole row, or what the vector loop left.
+            self.fb.switch_to_block(inner_head);
+            let i = self.fb.use_var(i_var);
+            let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
+            self.fb.ins().brif(more, inner_body, &[], row_end, &[]);
+
+            self.fb.switch_to_block(inner_body);
+            self.fb.seal_block(inner_body);
+            let ep: Vec<Value> = elem_ptr.iter().map(|&v| self.fb.use_var(v)).collect();
+            self.load_inputs(Access::Contiguous, &ep);
+            self.load_inputs(Access::Strided, &ep);
+            self.emit_level(Level::Element);
+            let root = self.program.root;
+            match self.cvalues[root] {
+                Some((re, im)) => {
+                    self.fb.ins().store(flags, re, ep[0], 0);
+                    self.fb.ins().store(flags, im, ep[0], 8);
+                }
+                None => {
+                    let result = self.value(root);
+                    self.fb.ins().store(flags, result, ep[0], 0);
+                }
+            }
+            for k in 0..nops {
+                let step = match self.layout[k] {
+                    Access::Contiguous => {
+                        let size = self.operand_size(k);
+                        Some(self.fb.ins().iconst(self.ptr, size as i64))
+                    }
+                    Access::Strided => Some(istride[k]),
+                    _ => None,
+                };
+                if let Some(step) = step {
+                    let next = self.fb.ins().iadd(ep[k], step);
+                    self.fb.def_var(elem_ptr[k], next);
+                }
+            }
+            let i1 = self.fb.ins().iadd_imm_s(i, 1);
+            self.fb.def_var(i_var, i1);
+            self.fb.ins().jump(inner_head, &[]);
+            self.fb.seal_block(inner_head);
         }
-        let i1 = self.fb.ins().iadd_imm_s(i, 1);
-        self.fb.def_var(i_var, i1);
-        self.fb.ins().jump(inner_head, &[]);
-        self.fb.seal_block(inner_head);
 
         self.fb.switch_to_block(row_end);
         self.fb.seal_block(row_end);

@@ -115,12 +115,12 @@ impl fmt::Debug for Kernel {
 /// Fails only if Cranelift cannot compile for this machine; checked programs are always
 /// lowerable.
 pub fn compile(program: &Program, layout: &[Access]) -> Result<Kernel, String> {
-    build(program, layout, host_isa()?, false)
+    build(program, layout, host_isa()?, false, true)
 }
 
 /// The Cranelift IR of the kernel [`compile`] would build (for `:clif` and debugging).
 pub fn clif(program: &Program, layout: &[Access]) -> Result<String, String> {
-    Ok(build(program, layout, host_isa()?, true)?
+    Ok(build(program, layout, host_isa()?, true, true)?
         .clif()
         .to_string())
 }
@@ -150,18 +150,27 @@ fn finish_isa(b: isa::Builder) -> Result<isa::OwnedTargetIsa, String> {
         .map_err(|e| e.to_string())
 }
 
-/// [`compile`] for the target `isa` describes (the host's, or a subset of its features).
+/// [`compile`] for the target `isa` describes (the host's, or a subset of its features),
+/// with the AVX-512 row routine if `native` and the target has AVX-512 (without it, the
+/// Cranelift loops are what runs, at every level).
 #[cfg(test)]
-fn compile_for(program: &Program, layout: &[Access], isa: isa::Builder) -> Result<Kernel, String> {
-    build(program, layout, finish_isa(isa)?, true)
+fn compile_for(
+    program: &Program,
+    layout: &[Access],
+    isa: isa::Builder,
+    native: bool,
+) -> Result<Kernel, String> {
+    build(program, layout, finish_isa(isa)?, true, native)
 }
 
-/// Lowers and compiles; keeps the IR text only when `keep_clif` (printing it is not free).
+/// Lowers and compiles; keeps the IR text only when `keep_clif` (printing it is not free);
+/// uses the AVX-512 row routine where it can if `native`.
 fn build(
     program: &Program,
     layout: &[Access],
     isa: isa::OwnedTargetIsa,
     keep_clif: bool,
+    native: bool,
 ) -> Result<Kernel, String> {
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
     let ptr = module.target_config().pointer_type();
@@ -178,7 +187,7 @@ fn build(
     ctx.func.signature = sig;
     // The AVX-512 row routine, when the target has AVX-512 and the kernel fits it: defined
     // from its bytes in this module, called by the kernel.
-    let native = match avx512::available(module.isa()) {
+    let native = match native && avx512::available(module.isa()) {
         true => avx512::plan(program, layout, &levels(program, layout)),
         false => None,
     };

@@ -142,6 +142,8 @@ const FITS: &[(&str, bool)] = &[
     ("a**2 + b**2 + 2*a*b", false),
     ("floor(a) + ceil(b) - trunc(c) * round(d)", false),
     ("round(a * 2.5)", true),
+    ("maximum(a, b) + minimum(c, a)", false),
+    ("maximum(a - a, -0.0) - minimum(b * 0.0, 0.0)", false),
     ("where(a > b, a, b)", false),
     ("where(a < 0, -a, sqrt(a))", false),
     ("where((a >= s) & (b != b), a, b*2)", false),
@@ -160,6 +162,7 @@ const FITS: &[(&str, bool)] = &[
     ("abs(x) * 2.5 + y", false),
     ("where(x > y, x, y * 2.5)", false),
     ("floor(x) + ceil(y) - trunc(z) + round(x * 2.5)", false),
+    ("maximum(x, y) - minimum(z, -x)", false),
     ("where((x != x) | (y == 0), z, x - y)", false),
 ];
 
@@ -173,7 +176,6 @@ const BEYOND: &[&str] = &[
      + u*1.19 + v*1.20 + a*1.21 + b*1.22 + c*1.23 + d*1.24 + e*1.25 + f*1.26 + g2*1.27 \
      + h*1.28 + u*1.29 + v*1.30 + a*1.31 + b*1.32 + c*1.33",
     "a % b",
-    "maximum(a, b) + c",
     "a**b",
 ];
 
@@ -356,7 +358,7 @@ fn random_expr(seed: &mut u64, depth: u32, f32s: bool) -> String {
         return leaf(next(1000), f32s);
     }
     let sub = |seed: &mut u64| random_expr(seed, depth - 1, f32s);
-    let pick = next(16);
+    let pick = next(18);
     let (l, r) = (sub(seed), sub(seed));
     match pick {
         0 => format!("({l} + {r})"),
@@ -385,6 +387,8 @@ fn random_expr(seed: &mut u64, depth: u32, f32s: bool) -> String {
             let third = sub(seed);
             format!("where({cond}, {l}, {third})")
         }
+        12 => format!("maximum({l}, {r})"),
+        13 => format!("minimum({l}, {r})"),
         _ => format!("({l} + {r} * {})", leaf(*seed, f32s)),
     }
 }
