@@ -19,9 +19,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use raw::Detached;
 
-/// Inputs smaller than this (elements, all inputs together) run without releasing the GIL:
-/// releasing and taking it back costs more than such a kernel (measured at n = 10 on the
-/// 2-core development machine: ~0.1 µs per release).
+/// Inputs smaller than this (elements, all inputs together) run without releasing the GIL,
+/// whose release and re-acquisition would be a sizeable part of such a short call; larger
+/// calls (a few µs and up) release it. Not tuned by measurement: re-measure with
+/// `benches/percall.py` and `tests/test_threads_memory.py` before changing it.
 const DETACH_MIN_ELEMENTS: usize = 4096;
 
 /// Calls whose inputs hold at least this many elements allocate their result with NumPy

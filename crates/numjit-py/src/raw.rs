@@ -30,9 +30,25 @@ pub(crate) fn is_writeable(arr: &Bound<'_, PyUntypedArray>) -> bool {
     flags(arr) & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0
 }
 
-/// Strides in elements of `size` bytes; `convert::direct` has checked they divide evenly.
-fn element_strides(arr: &Bound<'_, PyUntypedArray>, size: usize) -> Vec<isize> {
-    arr.strides().iter().map(|s| s / size as isize).collect()
+/// Calls `f` with `arr`'s strides in elements of `size` bytes (`convert::direct` has checked
+/// they divide evenly), held on the stack up to 16 axes: this runs on every call.
+fn with_element_strides<R>(
+    arr: &Bound<'_, PyUntypedArray>,
+    size: usize,
+    f: impl FnOnce(&[isize]) -> R,
+) -> R {
+    let strides = arr.strides();
+    let size = size as isize;
+    let mut buf = [0isize; 16];
+    if strides.len() <= buf.len() {
+        for (b, s) in buf.iter_mut().zip(strides) {
+            *b = s / size;
+        }
+        f(&buf[..strides.len()])
+    } else {
+        let v: Vec<isize> = strides.iter().map(|s| s / size).collect();
+        f(&v)
+    }
 }
 
 /// A read-only view of `arr`, whose dtype is `dtype`, for as long as `arr` is borrowed.
@@ -40,23 +56,25 @@ fn element_strides(arr: &Bound<'_, PyUntypedArray>, size: usize) -> Vec<isize> {
 /// The caller (`convert::direct`) has checked that `arr`'s dtype is `dtype` in native byte
 /// order, that its data is aligned and that every stride is a multiple of the element size.
 pub(crate) fn arg<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Arg<'a> {
-    let strides = element_strides(arr, dtype.size());
-    // SAFETY: NumPy guarantees that every element `shape` and `strides` reach from `data` lies
-    // in the array's buffer; the buffer lives as long as the array, which the borrow `'a`
-    // keeps alive (NumPy cannot resize an array others reference). The elements are `dtype`'s
-    // (native order) and aligned (checked by the caller). Python code on other threads may
-    // write the array while a kernel runs without the GIL, exactly as with numexpr or a NumPy
-    // ufunc; no Rust reference to the elements ever exists, only raw reads in kernels.
-    unsafe { Arg::from_raw_parts(dtype, data(arr), arr.shape(), &strides) }
+    with_element_strides(arr, dtype.size(), |strides| {
+        // SAFETY: NumPy guarantees that every element `shape` and `strides` reach from `data` lies
+        // in the array's buffer; the buffer lives as long as the array, which the borrow `'a`
+        // keeps alive (NumPy cannot resize an array others reference). The elements are `dtype`'s
+        // (native order) and aligned (checked by the caller). Python code on other threads may
+        // write the array while a kernel runs without the GIL, exactly as with numexpr or a NumPy
+        // ufunc; no Rust reference to the elements ever exists, only raw reads in kernels.
+        unsafe { Arg::from_raw_parts(dtype, data(arr), arr.shape(), strides) }
+    })
 }
 
 /// A writable view of `arr` (checked writeable, aligned, native, no repeated element).
 pub(crate) fn out<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Out<'a> {
-    let strides = element_strides(arr, dtype.size());
-    // SAFETY: as in `arg`; in addition NumPy's WRITEABLE flag was checked, and the caller
-    // refuses zero strides on axes longer than one, so no two positions are one element.
-    // Inputs may overlap this output: numjit buffers the result then (`Out::from_raw_parts`).
-    unsafe { Out::from_raw_parts(dtype, data(arr), arr.shape(), &strides) }
+    with_element_strides(arr, dtype.size(), |strides| {
+        // SAFETY: as in `arg`; in addition NumPy's WRITEABLE flag was checked, and the caller
+        // refuses zero strides on axes longer than one, so no two positions are one element.
+        // Inputs may overlap this output: numjit buffers the result then (`Out::from_raw_parts`).
+        unsafe { Out::from_raw_parts(dtype, data(arr), arr.shape(), strides) }
+    })
 }
 
 /// Lets a call's bindings (raw views of NumPy memory) move into `Python::detach`, which runs

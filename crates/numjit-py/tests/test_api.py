@@ -309,3 +309,16 @@ def test_byte_strings_of_any_strides_are_read_in_place():
         assert_array_equal(numjit.evaluate("(v == b'a') | contains(v, b'b')", local_dict={"v": v}),
                            (v == b"a") | np.char.find(v, b"b").__ge__(0))
         assert_array_equal(numjit.evaluate("v >= b'b'", local_dict={"v": v}), v >= b"b")
+
+
+def test_scripts_with_one_array_under_two_names_get_numpys_answer():
+    a = np.arange(6.0)
+    numjit.execute("u[1:] = v[:-1] * 2", local_dict={"u": a, "v": a})
+    want = np.arange(6.0)
+    want[1:] = want[:-1] * 2
+    assert_array_equal(a, want)
+    b = np.arange(6.0)
+    numjit.execute("u[::-1] = v + 1", local_dict={"u": b, "v": b[::-1]})
+    want = np.arange(6.0)
+    want[::-1] = want[::-1] + 1
+    assert_array_equal(b, want)

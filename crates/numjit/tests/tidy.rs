@@ -293,7 +293,11 @@ fn unsafe_stays_in_its_modules() {
     // The Python extension keeps the same rule: `unsafe` only in its `raw` module.
     for (rel, text) in sources(&crate_dir("numjit-py/src")) {
         let allowed = rel == "raw.rs";
-        v.extend(unsafe_violations(&format!("numjit-py/src/{rel}"), &text, allowed));
+        v.extend(unsafe_violations(
+            &format!("numjit-py/src/{rel}"),
+            &text,
+            allowed,
+        ));
     }
     fail_on("misplaced or unargued `unsafe`", v);
     let lib = std::fs::read_to_string(crate_dir("numjit-syntax/src/lib.rs")).expect("lib.rs");
