@@ -245,7 +245,11 @@ fn run(
     // the machine runs (wall-clock time on a shared machine measures the other jobs too).
     let cpu = cpu_seconds() - cpu0;
     let mut cpu_total = 0.0f64;
-    comm.all_reduce_into(&cpu, &mut cpu_total, mpi::collective::SystemOperation::sum());
+    comm.all_reduce_into(
+        &cpu,
+        &mut cpu_total,
+        mpi::collective::SystemOperation::sum(),
+    );
 
     let whole = dens.gather();
     if let Some(whole) = whole {
@@ -320,7 +324,12 @@ fn cpu_seconds() -> f64 {
     // The fields after the command name (which may contain spaces) start after its `)`.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 (from 0) after the name.
     (ticks(11) + ticks(12)) / 100.0
 }
