@@ -305,6 +305,13 @@ fn errors(grid: &ProcessGrid) {
     // Found by the engine on each rank's local statement, returned on every rank.
     let e = run("next[1:, :] = dens[:-1, :] + nope", &mut next);
     assert!(e.starts_with("error: unknown name `nope`"), "{e}");
+    // Only the ranks owning row 0 run this statement and meet the error; the others get it
+    // from them, caret and all, instead of going on alone.
+    let e = run("next[:1, :] = dens[:1, :] * nope", &mut next);
+    assert_eq!(
+        e,
+        "error: unknown name `nope`\n  next[:1, :] = dens[:1, :] * nope\n                              ^^^^"
+    );
     let e = run("next[:, :] = dens & 1", &mut next);
     assert!(e.contains("error: "), "{e}");
     let e = run("next[1:, :] = dens", &mut next);
