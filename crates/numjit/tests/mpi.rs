@@ -32,23 +32,34 @@ fn under_mpirun() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("mpirun (install openmpi-bin; see the README)");
+        // Read the output as it comes, so that a full pipe never blocks the ranks.
+        let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                if let Some(mut r) = r {
+                    r.read_to_string(&mut s).ok();
+                }
+                s
+            })
+        };
+        let out_thread = drain(child.stdout.take().map(|r| Box::new(r) as _));
+        let err_thread = drain(child.stderr.take().map(|r| Box::new(r) as _));
         // No deadlock: every scenario, error paths included, ends well within this.
         let limit = Duration::from_secs(180);
-        loop {
-            if child.try_wait().expect("wait").is_some() {
-                break;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
             }
             if t.elapsed() > limit {
                 child.kill().ok();
                 panic!("mpirun -np {np} did not finish within {limit:?} (a deadlock?)");
             }
             std::thread::sleep(Duration::from_millis(50));
-        }
-        let out = child.wait_with_output().expect("output");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        };
+        let stdout = out_thread.join().expect("stdout");
+        let stderr = err_thread.join().expect("stderr");
         assert!(
-            out.status.success(),
+            status.success(),
             "mpirun -np {np} failed:\n{stdout}\n{stderr}"
         );
         for r in 0..np {
