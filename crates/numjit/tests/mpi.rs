@@ -95,6 +95,7 @@ fn worker() {
                 reductions(&grid, &shape);
             }
             errors(&grid);
+            other_dtypes(&grid);
         }
         one_dimensional(&world, size);
         scatter_and_gather(&world);
@@ -431,4 +432,70 @@ fn automatic_grids(world: &mpi::topology::SimpleCommunicator, size: usize) {
         .unwrap_err()
         .to_string();
     assert!(e.contains("does not fit"), "{e}");
+}
+
+/// float32, int32, bool and complex128 blocks through halos (float32 minus int32 is float64) (each dtype's bytes in messages),
+/// against the single-process run.
+fn other_dtypes(grid: &ProcessGrid) {
+    use numjit::Complex64;
+    let shape = [11, 10];
+    let f = |i: &[usize]| value(i) as f32;
+    let n = |i: &[usize]| (i[0] * 7 + i[1] * 3) as i32 % 5 - 2;
+    let b = |i: &[usize]| (i[0] + 2 * i[1]) % 3 == 0;
+    let z = |i: &[usize]| Complex64::new(value(i), -value(&[i[1], i[0]]));
+    let x = DistArray::<f32>::from_fn(grid, &shape, f).unwrap();
+    let k = DistArray::<i32>::from_fn(grid, &shape, n).unwrap();
+    let m = DistArray::<bool>::from_fn(grid, &shape, b).unwrap();
+    let w = DistArray::<Complex64>::from_fn(grid, &shape, z).unwrap();
+    let mut y = DistArray::<f64>::zeros(grid, &shape).unwrap();
+    let mut c = DistArray::<bool>::zeros(grid, &shape).unwrap();
+    let mut v = DistArray::<Complex64>::zeros(grid, &shape).unwrap();
+    let script = "y[1:-1, 1:] = x[2:, :-1] * 0.5 + x[:-2, 1:] - k[1:-1, :-1]; \
+                  c[1:, :-1] = m[:-1, 1:] | (x[1:, :-1] > 0); \
+                  v[:-1, 1:-1] = w[1:, 2:] * 1j + w[:-1, :-2] * k[:-1, 1:-1]";
+    DistScript::new(script)
+        .unwrap()
+        .execute(
+            DistVars::new()
+                .bind_mut("y", &mut y)
+                .bind_mut("c", &mut c)
+                .bind_mut("v", &mut v)
+                .bind("x", &x)
+                .bind("k", &k)
+                .bind("m", &m)
+                .bind("w", &w),
+        )
+        .unwrap();
+    let (gy, gc, gv) = (y.gather(), c.gather(), v.gather());
+    if grid.rank() == 0 {
+        let g =
+            |f: &dyn Fn(&[usize]) -> f32| ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
+        let x0 = g(&f);
+        let k0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| n(i.slice()));
+        let m0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| b(i.slice()));
+        let w0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| z(i.slice()));
+        let mut y0 = ArrayD::<f64>::zeros(IxDyn(&shape));
+        let mut c0 = ArrayD::from_elem(IxDyn(&shape), false);
+        let mut v0 = ArrayD::from_elem(IxDyn(&shape), Complex64::new(0.0, 0.0));
+        numjit::execute(
+            script,
+            Vars::new()
+                .bind_mut("y", &mut y0)
+                .bind_mut("c", &mut c0)
+                .bind_mut("v", &mut v0)
+                .bind("x", &x0)
+                .bind("k", &k0)
+                .bind("m", &m0)
+                .bind("w", &w0),
+        )
+        .unwrap();
+        let (gy, gc, gv) = (gy.unwrap(), gc.unwrap(), gv.unwrap());
+        assert!(gy.iter().zip(&y0).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(gc, c0);
+        assert!(gv
+            .iter()
+            .zip(&v0)
+            .all(|(a, b)| a.re.to_bits() == b.re.to_bits() && a.im.to_bits() == b.im.to_bits()));
+        assert!(c0.iter().any(|&t| t) && v0.iter().any(|t| t.im != 0.0));
+    }
 }
