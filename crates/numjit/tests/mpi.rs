@@ -441,7 +441,7 @@ fn other_dtypes(grid: &ProcessGrid) {
     let shape = [11, 10];
     let f = |i: &[usize]| value(i) as f32;
     let n = |i: &[usize]| (i[0] * 7 + i[1] * 3) as i32 % 5 - 2;
-    let b = |i: &[usize]| (i[0] + 2 * i[1]) % 3 == 0;
+    let b = |i: &[usize]| (i[0] + 2 * i[1]).is_multiple_of(3);
     let z = |i: &[usize]| Complex64::new(value(i), -value(&[i[1], i[0]]));
     let x = DistArray::<f32>::from_fn(grid, &shape, f).unwrap();
     let k = DistArray::<i32>::from_fn(grid, &shape, n).unwrap();
