@@ -96,6 +96,7 @@ fn worker() {
             }
             errors(&grid);
             other_dtypes(&grid);
+            reuse(&grid);
         }
         one_dimensional(&world, size);
         scatter_and_gather(&world);
@@ -497,5 +498,29 @@ fn other_dtypes(grid: &ProcessGrid) {
             .zip(&v0)
             .all(|(a, b)| a.re.to_bits() == b.re.to_bits() && a.im.to_bits() == b.im.to_bits()));
         assert!(c0.iter().any(|&t| t) && v0.iter().any(|t| t.im != 0.0));
+    }
+}
+
+/// One `DistScript` over arrays of different shapes made in turn (likely at the same
+/// addresses): each run gets the plan of its own arrays.
+fn reuse(grid: &ProcessGrid) {
+    let src = "next[1:-1, :-1] = dens[2:, 1:] - dens[:-2, :-1]";
+    let s = DistScript::new(src).unwrap();
+    for shape in [[9, 10], [12, 8], [9, 10], [10, 9]] {
+        let mut next = dist(grid, &shape, 0.0);
+        let dens = dist(grid, &shape, 1.0);
+        s.execute(
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("dens", &dens),
+        )
+        .unwrap();
+        let got = next.gather();
+        if grid.rank() == 0 {
+            let mut n0 = global(&shape, 0.0);
+            let d0 = global(&shape, 1.0);
+            numjit::execute(src, Vars::new().bind_mut("next", &mut n0).bind("dens", &d0)).unwrap();
+            assert!(same_bits(&got.unwrap(), &n0), "{shape:?}");
+        }
     }
 }
