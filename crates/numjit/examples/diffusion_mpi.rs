@@ -223,6 +223,7 @@ fn run(
         println!("simtime {simtime}");
     }
     let mut stepping = Duration::ZERO;
+    let cpu0 = cpu_seconds();
     let mut s = 0;
     while s < p.nsteps {
         let block = p.nper.min(p.nsteps - s);
@@ -240,6 +241,16 @@ fn run(
         }
     }
 
+    // CPU time of the stepping, summed over the ranks: what the steps cost whatever else
+    // the machine runs (wall-clock time on a shared machine measures the other jobs too).
+    let cpu = cpu_seconds() - cpu0;
+    let mut cpu_total = 0.0f64;
+    comm.all_reduce_into(
+        &cpu,
+        &mut cpu_total,
+        mpi::collective::SystemOperation::sum(),
+    );
+
     let whole = dens.gather();
     if let Some(whole) = whole {
         let whole: Array2<f64> = whole.into_dimensionality().expect("2-D");
@@ -256,6 +267,10 @@ fn run(
             if threads == 1 { "" } else { "s" },
             stepping.as_secs_f64(),
             p.nsteps
+        );
+        println!(
+            "cpu time stepping (all ranks): {:.1} µs per step",
+            cpu_total * 1e6 / p.nsteps.max(1) as f64
         );
         let (lo, hi) = whole
             .iter()
@@ -298,4 +313,23 @@ fn run(
         }
     }
     Ok(())
+}
+
+/// This process's CPU time (user + system, all threads) in seconds, from /proc/self/stat
+/// (Linux; 0 elsewhere), in clock ticks of 1/100 s.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name (which may contain spaces) start after its `)`.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 (from 0) after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }

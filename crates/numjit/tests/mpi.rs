@@ -32,23 +32,34 @@ fn under_mpirun() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("mpirun (install openmpi-bin; see the README)");
+        // Read the output as it comes, so that a full pipe never blocks the ranks.
+        let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                if let Some(mut r) = r {
+                    r.read_to_string(&mut s).ok();
+                }
+                s
+            })
+        };
+        let out_thread = drain(child.stdout.take().map(|r| Box::new(r) as _));
+        let err_thread = drain(child.stderr.take().map(|r| Box::new(r) as _));
         // No deadlock: every scenario, error paths included, ends well within this.
         let limit = Duration::from_secs(180);
-        loop {
-            if child.try_wait().expect("wait").is_some() {
-                break;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
             }
             if t.elapsed() > limit {
                 child.kill().ok();
                 panic!("mpirun -np {np} did not finish within {limit:?} (a deadlock?)");
             }
             std::thread::sleep(Duration::from_millis(50));
-        }
-        let out = child.wait_with_output().expect("output");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        };
+        let stdout = out_thread.join().expect("stdout");
+        let stderr = err_thread.join().expect("stderr");
         assert!(
-            out.status.success(),
+            status.success(),
             "mpirun -np {np} failed:\n{stdout}\n{stderr}"
         );
         for r in 0..np {
@@ -84,6 +95,8 @@ fn worker() {
                 reductions(&grid, &shape);
             }
             errors(&grid);
+            other_dtypes(&grid);
+            reuse(&grid);
         }
         one_dimensional(&world, size);
         scatter_and_gather(&world);
@@ -305,6 +318,13 @@ fn errors(grid: &ProcessGrid) {
     // Found by the engine on each rank's local statement, returned on every rank.
     let e = run("next[1:, :] = dens[:-1, :] + nope", &mut next);
     assert!(e.starts_with("error: unknown name `nope`"), "{e}");
+    // Only the ranks owning row 0 run this statement and meet the error; the others get it
+    // from them, caret and all, instead of going on alone.
+    let e = run("next[:1, :] = dens[:1, :] * nope", &mut next);
+    assert_eq!(
+        e,
+        "error: unknown name `nope`\n  next[:1, :] = dens[:1, :] * nope\n                              ^^^^"
+    );
     let e = run("next[:, :] = dens & 1", &mut next);
     assert!(e.contains("error: "), "{e}");
     let e = run("next[1:, :] = dens", &mut next);
@@ -413,4 +433,94 @@ fn automatic_grids(world: &mpi::topology::SimpleCommunicator, size: usize) {
         .unwrap_err()
         .to_string();
     assert!(e.contains("does not fit"), "{e}");
+}
+
+/// float32, int32, bool and complex128 blocks through halos (float32 minus int32 is float64) (each dtype's bytes in messages),
+/// against the single-process run.
+fn other_dtypes(grid: &ProcessGrid) {
+    use numjit::Complex64;
+    let shape = [11, 10];
+    let f = |i: &[usize]| value(i) as f32;
+    let n = |i: &[usize]| (i[0] * 7 + i[1] * 3) as i32 % 5 - 2;
+    let b = |i: &[usize]| (i[0] + 2 * i[1]).is_multiple_of(3);
+    let z = |i: &[usize]| Complex64::new(value(i), -value(&[i[1], i[0]]));
+    let x = DistArray::<f32>::from_fn(grid, &shape, f).unwrap();
+    let k = DistArray::<i32>::from_fn(grid, &shape, n).unwrap();
+    let m = DistArray::<bool>::from_fn(grid, &shape, b).unwrap();
+    let w = DistArray::<Complex64>::from_fn(grid, &shape, z).unwrap();
+    let mut y = DistArray::<f64>::zeros(grid, &shape).unwrap();
+    let mut c = DistArray::<bool>::zeros(grid, &shape).unwrap();
+    let mut v = DistArray::<Complex64>::zeros(grid, &shape).unwrap();
+    let script = "y[1:-1, 1:] = x[2:, :-1] * 0.5 + x[:-2, 1:] - k[1:-1, :-1]; \
+                  c[1:, :-1] = m[:-1, 1:] | (x[1:, :-1] > 0); \
+                  v[:-1, 1:-1] = w[1:, 2:] * 1j + w[:-1, :-2] * k[:-1, 1:-1]";
+    DistScript::new(script)
+        .unwrap()
+        .execute(
+            DistVars::new()
+                .bind_mut("y", &mut y)
+                .bind_mut("c", &mut c)
+                .bind_mut("v", &mut v)
+                .bind("x", &x)
+                .bind("k", &k)
+                .bind("m", &m)
+                .bind("w", &w),
+        )
+        .unwrap();
+    let (gy, gc, gv) = (y.gather(), c.gather(), v.gather());
+    if grid.rank() == 0 {
+        let g =
+            |f: &dyn Fn(&[usize]) -> f32| ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
+        let x0 = g(&f);
+        let k0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| n(i.slice()));
+        let m0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| b(i.slice()));
+        let w0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| z(i.slice()));
+        let mut y0 = ArrayD::<f64>::zeros(IxDyn(&shape));
+        let mut c0 = ArrayD::from_elem(IxDyn(&shape), false);
+        let mut v0 = ArrayD::from_elem(IxDyn(&shape), Complex64::new(0.0, 0.0));
+        numjit::execute(
+            script,
+            Vars::new()
+                .bind_mut("y", &mut y0)
+                .bind_mut("c", &mut c0)
+                .bind_mut("v", &mut v0)
+                .bind("x", &x0)
+                .bind("k", &k0)
+                .bind("m", &m0)
+                .bind("w", &w0),
+        )
+        .unwrap();
+        let (gy, gc, gv) = (gy.unwrap(), gc.unwrap(), gv.unwrap());
+        assert!(gy.iter().zip(&y0).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(gc, c0);
+        assert!(gv
+            .iter()
+            .zip(&v0)
+            .all(|(a, b)| a.re.to_bits() == b.re.to_bits() && a.im.to_bits() == b.im.to_bits()));
+        assert!(c0.iter().any(|&t| t) && v0.iter().any(|t| t.im != 0.0));
+    }
+}
+
+/// One `DistScript` over arrays of different shapes made in turn (likely at the same
+/// addresses): each run gets the plan of its own arrays.
+fn reuse(grid: &ProcessGrid) {
+    let src = "next[1:-1, :-1] = dens[2:, 1:] - dens[:-2, :-1]";
+    let s = DistScript::new(src).unwrap();
+    for shape in [[9, 10], [12, 8], [9, 10], [10, 9]] {
+        let mut next = dist(grid, &shape, 0.0);
+        let dens = dist(grid, &shape, 1.0);
+        s.execute(
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("dens", &dens),
+        )
+        .unwrap();
+        let got = next.gather();
+        if grid.rank() == 0 {
+            let mut n0 = global(&shape, 0.0);
+            let d0 = global(&shape, 1.0);
+            numjit::execute(src, Vars::new().bind_mut("next", &mut n0).bind("dens", &d0)).unwrap();
+            assert!(same_bits(&got.unwrap(), &n0), "{shape:?}");
+        }
+    }
 }

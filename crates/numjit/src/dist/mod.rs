@@ -152,8 +152,19 @@ struct Key {
     local: Vec<(String, DType, Option<i64>)>,
 }
 
-/// A distributed binding in a [`Key`]: name, dtype, writable, address, halo (below, above).
-type DistKey = (String, DType, bool, usize, (Vec<usize>, Vec<usize>));
+/// A distributed binding in a [`Key`]: name, dtype, writable, address, halo (below, above),
+/// global shape, and the grid's dims and this rank's coordinates (an array dropped and
+/// another made at its address must not find the old plan).
+type DistKey = (
+    String,
+    DType,
+    bool,
+    usize,
+    (Vec<usize>, Vec<usize>),
+    Vec<usize>,
+    Vec<usize>,
+    Vec<usize>,
+);
 
 /// A plan for one rank: the global analysis and, per step, the local scripts.
 struct Plan {
@@ -234,9 +245,16 @@ impl DistScript {
         let mut local = Vec::new();
         for (name, b) in &vars.items {
             match b {
-                Binding::Dist(d, w) => {
-                    dist.push((name.to_string(), d.dtype(), *w, d.id(), d.halo()))
-                }
+                Binding::Dist(d, w) => dist.push((
+                    name.to_string(),
+                    d.dtype(),
+                    *w,
+                    d.id(),
+                    d.halo(),
+                    d.shape().to_vec(),
+                    d.grid().dims().to_vec(),
+                    d.grid().coords().to_vec(),
+                )),
                 Binding::Local(a) => {
                     let int = if a.shape().is_empty() && a.dtype().is_int() {
                         Some(raw::read(a, &[]).to_i64())
