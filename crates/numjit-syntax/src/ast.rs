@@ -6,6 +6,10 @@
 use crate::diag::Span;
 use std::fmt;
 
+/// The names that stand for constants unless a binding of that name shadows them: `pi`, `e`
+/// (as NumPy's `np.pi`, `np.e`), `inf` and `nan`. Their values are the engine's business.
+pub const CONSTANTS: [&str; 4] = ["pi", "e", "inf", "nan"];
+
 /// An expression node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {

@@ -36,6 +36,9 @@
 //! See ARCHITECTURE.md for the design and `grammar/numjit.ebnf` for the language.
 #![deny(missing_docs)]
 
+// So that the macros' expansions (`::numjit::...`) also work inside this crate's tests.
+extern crate self as numjit;
+
 // In data-flow order: a module imports only modules above it (tests/tidy.rs holds this).
 mod api;
 mod check;
@@ -55,8 +58,15 @@ pub use api::{
 };
 pub use exec::{num_threads, set_num_threads, Schedule};
 pub use ndarray;
-pub use numjit_syntax::{Error, ErrorKind, Span};
+pub use numjit_macros::{eval, evaluate, execute};
+pub use numjit_syntax::{Error, ErrorKind, Result, Span};
 pub use types::{Arg, Array, Casting, Complex64, DType, Element, IntoArg, IntoOut, Kind, Out};
+
+/// What the macros' expansions name. Not a public interface.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::api::{AsOut, Site};
+}
 
 /// What the `numjit` command, the benchmarks and the tests reach below the public API: the
 /// front end, single stages of the pipeline, NumPy-style printing and the reduction kernels.

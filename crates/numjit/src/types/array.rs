@@ -595,7 +595,6 @@ macro_rules! into_arg_element {
             ['a] &'a $t,
             ['a] &'a [$t],
             ['a, const N: usize] &'a [$t; N],
-            ['a, 'b: 'a] &'a &'b [$t],
             ['a] &'a Vec<$t>,
             ['a, D: Dimension] ndarray::ArrayView<'a, $t, D>,
         );
@@ -609,6 +608,24 @@ into_arg!(
     ['a, const N: usize] &'a Vec<[u8; N]>,
     ['a, T: Element, S: Data<Elem = T>, D: Dimension] &'a ArrayBase<S, D>,
 );
+
+/// A borrowed input is an input (a copy of the view).
+impl<'a, 'b: 'a> IntoArg<'a> for &'a Arg<'b> {
+    fn into_arg(self) -> Arg<'a> {
+        self.clone()
+    }
+}
+
+/// A reference to anything readable by reference is readable: `vars!{x}` with `x: &Vec<f64>`
+/// (a loop variable over `pairs.iter()`, a function parameter) binds `&&Vec<f64>`.
+impl<'a, 'b: 'a, T: ?Sized> IntoArg<'a> for &'a &'b T
+where
+    &'b T: IntoArg<'b>,
+{
+    fn into_arg(self) -> Arg<'a> {
+        (*self).into_arg()
+    }
+}
 
 /// What numjit can write into: everything that converts into an [`Out`]. Implemented for every
 /// such type; it exists so that a type numjit cannot write gets an error saying what it accepts:
@@ -656,3 +673,14 @@ into_out!(
     ['a] &'a mut Array,
     ['a, T: Element, S: DataMut<Elem = T>, D: Dimension] &'a mut ArrayBase<S, D>,
 );
+
+/// A mutable reference to a writable reference is writable: `vars!{mut x}` or `evaluate!(.., x)`
+/// with `x: &mut [f64]` (a function parameter) passes `&mut &mut [f64]`.
+impl<'a, 'b: 'a, T: ?Sized> IntoOut<'a> for &'a mut &'b mut T
+where
+    &'a mut T: IntoOut<'a>,
+{
+    fn into_out(self) -> Out<'a> {
+        (&mut **self).into_out()
+    }
+}

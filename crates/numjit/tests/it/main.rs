@@ -3,6 +3,7 @@ mod api;
 mod corpus;
 mod dtypes;
 mod errors;
+mod macros;
 mod npy;
 #[path = "../support/numpy_cases.rs"]
 #[allow(dead_code)] // shared with the command's tests, which use all of it

@@ -1316,7 +1316,7 @@ fn bare_names_reduce_in_place_as_the_interpreter_does() {
             "prod(a, axis=1)",
         ] {
             let bind = |d: usize| match d {
-                0 => numjit::vars! {"a" => v.view()},
+                0 => numjit::Vars::new().bind("a", v.view()),
                 1 => numjit::vars! {"a" => &f32s},
                 2 => numjit::vars! {"a" => &ints},
                 3 => numjit::vars! {"a" => &i32s},
