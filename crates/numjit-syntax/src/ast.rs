@@ -83,7 +83,7 @@ pub enum ExprKind {
     },
 }
 
-/// The reductions numexpr knows.
+/// The reductions: numexpr's four, and NumPy's `mean`, `any` and `all`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReduceOp {
     /// `sum`.
@@ -94,6 +94,12 @@ pub enum ReduceOp {
     Min,
     /// `max` (NaN propagates, as NumPy's `max`).
     Max,
+    /// `mean` (NumPy's `mean`: integers and bools averaged in float64).
+    Mean,
+    /// `any` (true where some element is nonzero; NaN counts as nonzero).
+    Any,
+    /// `all` (true where every element is nonzero).
+    All,
 }
 
 impl ReduceOp {
@@ -104,6 +110,9 @@ impl ReduceOp {
             ReduceOp::Prod => "prod",
             ReduceOp::Min => "min",
             ReduceOp::Max => "max",
+            ReduceOp::Mean => "mean",
+            ReduceOp::Any => "any",
+            ReduceOp::All => "all",
         }
     }
 
@@ -114,12 +123,23 @@ impl ReduceOp {
             "prod" => ReduceOp::Prod,
             "min" => ReduceOp::Min,
             "max" => ReduceOp::Max,
+            "mean" => ReduceOp::Mean,
+            "any" => ReduceOp::Any,
+            "all" => ReduceOp::All,
             _ => return None,
         })
     }
 
     /// Every reduction.
-    pub const ALL: [ReduceOp; 4] = [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Min, ReduceOp::Max];
+    pub const ALL: [ReduceOp; 7] = [
+        ReduceOp::Sum,
+        ReduceOp::Prod,
+        ReduceOp::Min,
+        ReduceOp::Max,
+        ReduceOp::Mean,
+        ReduceOp::Any,
+        ReduceOp::All,
+    ];
 }
 
 /// One position of a subscript.

@@ -21,7 +21,7 @@
 
 use super::bindings::{Scope, Vars};
 use super::lift::{free_names, has_reduction, is_hidden, lift, Reduction};
-use crate::check::{self, broadcast};
+use crate::check::{self, broadcast, is_constant};
 use crate::codegen::{self, Access, Kernel};
 use crate::exec::{self, Schedule};
 use crate::interp;
@@ -85,7 +85,8 @@ pub(super) enum Mode<'m> {
 /// A program for one combination of input dtypes, with its kernels per layout.
 #[derive(Debug)]
 pub(super) struct Typed {
-    dtypes: Vec<DType>,
+    /// Each free name's dtype, `None` for a constant (`pi`) that no binding shadows.
+    dtypes: Vec<Option<DType>>,
     pub(super) program: Program,
     kernels: Mutex<Vec<(Vec<Access>, Arc<Kernel>)>>,
 }
@@ -364,7 +365,7 @@ impl Compiled {
             .inner
             .names
             .iter()
-            .any(|(n, _)| !is_hidden(n) && scope.get(n).is_none());
+            .any(|(n, _)| !is_hidden(n) && !is_constant(n) && scope.get(n).is_none());
         if unbound && !matches!(mode, Mode::Check) {
             let values = self.reduce_all(scope, Mode::Check)?;
             let env = self.hidden_env(scope, &values);
@@ -471,10 +472,14 @@ impl Compiled {
 
     fn prepare_inner<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
         let inner = &*self.inner;
-        let mut bound: SmallVec<[&'s Arg<'a>; 8]> = SmallVec::with_capacity(inner.names.len());
+        // A free name is bound, or a constant (`pi`) nobody bound: the typed program depends
+        // on which, so the key is each name's dtype or `None`.
+        let mut bound: SmallVec<[Option<&'s Arg<'a>>; 8]> =
+            SmallVec::with_capacity(inner.names.len());
         for (name, _) in &inner.names {
             match scope.get(name) {
-                Some(a) => bound.push(a),
+                Some(a) => bound.push(Some(a)),
+                None if is_constant(name) => bound.push(None),
                 None => break,
             }
         }
@@ -484,7 +489,12 @@ impl Compiled {
             let typed = inner.typed.lock().unwrap_or_else(|e| e.into_inner());
             typed
                 .iter()
-                .find(|t| t.dtypes.iter().zip(&bound).all(|(d, a)| *d == a.dtype()))
+                .find(|t| {
+                    t.dtypes
+                        .iter()
+                        .zip(&bound)
+                        .all(|(d, a)| *d == a.map(|a| a.dtype()))
+                })
                 .cloned()
         };
         let typed = match typed {
@@ -496,7 +506,7 @@ impl Compiled {
                 let ast = inner.lifted.as_ref().unwrap_or(&inner.ast);
                 let program = check::check(ast, &lookup, &known)?;
                 let t = Arc::new(Typed {
-                    dtypes: bound.iter().map(|a| a.dtype()).collect(),
+                    dtypes: bound.iter().map(|a| a.map(|a| a.dtype())).collect(),
                     program,
                     kernels: Mutex::new(Vec::new()),
                 });
@@ -516,7 +526,7 @@ impl Compiled {
                 .iter()
                 .position(|(n, _)| *n == input.name)
                 .expect("program inputs are free names");
-            let base = bound[i];
+            let base = bound[i].expect("program inputs are bound names");
             if input.view.is_empty() {
                 args.push(Cow::Borrowed(base));
             } else {
@@ -663,7 +673,7 @@ pub(super) fn copy_into(dst: &mut Out<'_>, src: &Array, sched: &Schedule) -> Res
                 let x = b.input("x", from, Vec::new(), Span::default());
                 let root = b.cast(x, to);
                 let t = Arc::new(Typed {
-                    dtypes: vec![from],
+                    dtypes: vec![Some(from)],
                     program: b.finish(root),
                     kernels: Mutex::new(Vec::new()),
                 });
