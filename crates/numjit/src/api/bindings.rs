@@ -146,7 +146,8 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Err(Error::new(
                 ErrorKind::Shape,
                 format!(
-                    "subscript bounds must be scalars; `{name}` has shape {}",
+                    "subscript bounds must be scalars; `{name}` has shape {} (index arrays and \
+                     boolean masks are not supported: use `where(...)` to select values)",
                     shape_str(arg.shape())
                 ),
                 Some(span),
@@ -162,6 +163,14 @@ impl<'s, 'a> Scope<'s, 'a> {
         match raw::read(arg, &[]) {
             crate::types::Scalar::Int(v) => Ok(v),
             crate::types::Scalar::Int32(v) => Ok(v as i64),
+            crate::types::Scalar::Bool(_) => Err(Error::new(
+                ErrorKind::DType,
+                format!(
+                    "subscript bounds must be integers; `{name}` is bool (boolean masks are not \
+                     supported: use `where({name}, x, 0)`)"
+                ),
+                Some(span),
+            )),
             _ => Err(Error::new(
                 ErrorKind::DType,
                 format!(

@@ -541,13 +541,20 @@ impl Compiled {
         let shape = shape.map_err(|(i, j)| {
             let shapes: SmallVec<[&[usize]; 8]> = args.iter().map(|a| a.shape()).collect();
             let (a, b) = (&typed.program.inputs[i], &typed.program.inputs[j]);
+            // Each operand as the user typed it (`d[::-1]`), where its text is at hand.
+            let typed_text = |inp: &crate::ir::Input| {
+                self.source()
+                    .get(inp.span.start..inp.span.end)
+                    .filter(|t| !t.is_empty())
+                    .map_or_else(|| view_text(&inp.name, &inp.view), str::to_string)
+            };
             Error::new(
                 ErrorKind::Shape,
                 format!(
                     "shapes do not broadcast: `{}` has shape {} but `{}` has shape {}",
-                    view_text(&a.name, &a.view),
+                    typed_text(a),
                     shape_str(shapes[i]),
-                    view_text(&b.name, &b.view),
+                    typed_text(b),
                     shape_str(shapes[j])
                 ),
                 Some(b.span),

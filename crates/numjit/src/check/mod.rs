@@ -449,7 +449,9 @@ impl Checker<'_> {
 
     fn unknown_name(&self, name: &str, span: Span) -> Error {
         let mut msg = format!("unknown name `{name}`");
-        if Func::from_name(name).is_some() {
+        if name == "None" {
+            msg.push_str("; `None` is accepted only as `axis=None` of a reduction");
+        } else if Func::from_name(name).is_some() || COMPOSED.iter().any(|(c, _)| *c == name) {
             msg.push_str(&format!(
                 "; `{name}` is a function, call it as `{name}(...)`"
             ));

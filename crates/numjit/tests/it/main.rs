@@ -3,6 +3,7 @@ mod api;
 mod corpus;
 mod dtypes;
 mod errors;
+mod language;
 mod macros;
 mod npy;
 #[path = "../support/numpy_cases.rs"]
