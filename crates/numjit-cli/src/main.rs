@@ -396,6 +396,21 @@ fn parse_value(text: &str) -> Result<Value, Failure> {
             return typed_number(dtype, number)
                 .map_err(|why| Failure::Other(format!("error: {text}: {why}")));
         }
+        // `int8:3`: a dtype-like prefix numjit does not compute in (not a Windows drive or
+        // a path, which have no such prefix).
+        let p = prefix.strip_prefix("np.").unwrap_or(prefix);
+        let numpy_like = [
+            "int", "uint", "float", "complex", "bool", "str", "bytes", "object",
+        ]
+        .iter()
+        .any(|k| p.starts_with(k) && p[k.len()..].bytes().all(|b| b.is_ascii_digit()));
+        if numpy_like {
+            let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
+            return Err(Failure::Other(format!(
+                "error: {text}: unknown dtype '{prefix}' (a scalar is one of {})",
+                names.join(", ")
+            )));
+        }
     }
     match number(text) {
         Ok(Some(v)) => Ok(v),
@@ -563,6 +578,12 @@ mod tests {
     #[test]
     fn typed_literals() {
         assert!(matches!(parse_value("int32:3"), Ok(Value::Int32(3))));
+        for v in ["int8:3", "uint16:1", "float16:0.5", "np.int8:3"] {
+            match parse_value(v) {
+                Err(Failure::Other(m)) => assert!(m.contains("unknown dtype"), "{m}"),
+                _ => panic!("{v} should be refused"),
+            }
+        }
         assert!(matches!(
             parse_value("int32:-2147483648"),
             Ok(Value::Int32(i32::MIN))

@@ -78,7 +78,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             if arg == "--" {
                 options_done = true;
             } else if is("--n") {
-                opts.ns = Some(parse_list("--n", &value("--n")?, 0)?);
+                // An empty problem measures nothing: n starts at 1.
+                opts.ns = Some(parse_list("--n", &value("--n")?, 1)?);
             } else if is("--threads") {
                 let list = parse_list("--threads", &value("--threads")?, 1)?;
                 if let Some(t) = list.iter().find(|&&t| t > MAX_THREADS) {
@@ -102,7 +103,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("--ms needs a number of milliseconds, got '{v}'"))?;
                 opts.budget = Duration::from_secs_f64(ms / 1000.0);
             } else {
-                return Err(format!("unknown option '{arg}'"));
+                let flag = arg.split('=').next().unwrap_or(arg);
+                let known = ["--n", "--threads", "--dtype", "--json", "--plot", "--ms"];
+                return Err(match known.iter().find(|k| near_flag(flag, k)) {
+                    Some(k) => format!("unknown option '{arg}'; did you mean '{k}'?"),
+                    None => format!("unknown option '{arg}' (options: {})", known.join(", ")),
+                });
             }
             continue;
         }
@@ -138,6 +144,26 @@ pub fn parse_dtype(text: &str) -> Option<DType> {
 }
 
 /// A comma-separated list of counts, each at least `min`; `1e6` and `1_000_000` are accepted.
+/// Whether a mistyped flag is close to `known` (at most two edits, or a prefix of it).
+pub fn near_flag(flag: &str, known: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (flag.chars().collect(), known.chars().collect());
+    if a.len() >= 3 && b.starts_with(&a) {
+        return true;
+    }
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + (ca != cb) as usize).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()] <= 2
+}
+
 fn parse_list(name: &str, text: &str, min: usize) -> Result<Vec<usize>, String> {
     let mut out = Vec::new();
     for item in text.split(',') {
@@ -559,6 +585,21 @@ mod tests {
     }
 
     #[test]
+    fn mistyped_flags_get_a_suggestion() {
+        let e = parse_args(&args(&["a", "--thread", "2"])).unwrap_err();
+        assert_eq!(e, "unknown option '--thread'; did you mean '--threads'?");
+        let e = parse_args(&args(&["a", "--dtyp=int64"])).unwrap_err();
+        assert_eq!(e, "unknown option '--dtyp=int64'; did you mean '--dtype'?");
+        let e = parse_args(&args(&["a", "--bogus"])).unwrap_err();
+        assert!(
+            e.starts_with("unknown option '--bogus' (options: --n,"),
+            "{e}"
+        );
+        let e = parse_args(&args(&["a", "--n", "0"])).unwrap_err();
+        assert!(e.contains(">= 1"), "{e}");
+    }
+
+    #[test]
     fn arguments() {
         let o = parse_args(&args(&[
             "a*b",
@@ -591,6 +632,8 @@ mod tests {
             &["a", "--threads", "100000"],
             &["a", "--n"],
             &["a", "--n", "-5"],
+            &["a", "--n", "0"],
+            &["a", "--n", "1000,0"],
             &["a", "--dtype", "int8"],
             &["a", "--dtype", "float16"],
             &["a", "--bogus"],

@@ -205,21 +205,41 @@ impl Array {
 }
 
 macro_rules! array_from {
-    ($($t:ty => $variant:ident),* $(,)?) => {
+    ($($t:ty => $variant:ident, $into:ident),* $(,)?) => {
         $(impl From<ArrayD<$t>> for Array {
             fn from(a: ArrayD<$t>) -> Self {
                 Array::$variant(a)
+            }
+        }
+
+        /// The ndarray inside an [`Array`] of this element type; an array of another dtype
+        /// comes back unchanged as the error (see [`Array::dtype`]).
+        impl TryFrom<Array> for ArrayD<$t> {
+            type Error = Array;
+            fn try_from(a: Array) -> Result<Self, Array> {
+                match a {
+                    Array::$variant(x) => Ok(x),
+                    other => Err(other),
+                }
+            }
+        }
+
+        impl Array {
+            #[doc = concat!("The owned `ArrayD<", stringify!($t), ">` (no copy), if this is a ",
+                stringify!($variant), " array: `numjit::eval(...)?.", stringify!($into), "()`.")]
+            pub fn $into(self) -> Option<ArrayD<$t>> {
+                ArrayD::<$t>::try_from(self).ok()
             }
         })*
     };
 }
 array_from!(
-    bool => Bool,
-    i32 => Int32,
-    i64 => Int64,
-    f32 => Float32,
-    f64 => Float64,
-    Complex64 => Complex128,
+    bool => Bool, into_bool,
+    i32 => Int32, into_i32,
+    i64 => Int64, into_i64,
+    f32 => Float32, into_f32,
+    f64 => Float64, into_f64,
+    Complex64 => Complex128, into_c128,
 );
 
 /// Where a scalar argument's value lives: arrays borrow the caller's memory, scalars are copied

@@ -8,8 +8,23 @@ use ndarray::array;
 use numjit::{Array, DType, ErrorKind};
 
 const X: [f64; 17] = [
-    -27.0, -1.5, -0.0, 0.0, 0.3, 1.0, 2.0, 8.0, 100.5, 1e+300, 1e-310, inf, -inf, nan, 1023.5,
-    -1075.0, 0.7,
+    -27.0,
+    -1.5,
+    -0.0,
+    0.0,
+    0.3,
+    1.0,
+    2.0,
+    8.0,
+    100.5,
+    1e+300,
+    1e-310,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    1023.5,
+    -1075.0,
+    0.7,
 ];
 const F64: &[(&str, &[u64])] = &[
     (
@@ -293,7 +308,7 @@ const F32: &[(&str, &[u32])] = &[
 ];
 
 /// `expr` through the JIT and the interpreter, which must agree exactly.
-fn both(expr: &str, vars: impl Fn() -> numjit::Vars<'static>) -> Array {
+fn both<'v>(expr: &str, vars: impl Fn() -> numjit::Vars<'v>) -> Array {
     let jit = numjit::eval(expr, vars()).unwrap_or_else(|e| panic!("{expr}: {e}"));
     let oracle = numjit::interpret(expr, vars()).unwrap();
     assert_eq!(jit.dtype(), oracle.dtype(), "{expr}");
@@ -312,6 +327,16 @@ fn both(expr: &str, vars: impl Fn() -> numjit::Vars<'static>) -> Array {
                     x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
                     "{expr}: {x} vs {y}"
                 );
+            }
+        }
+        (Array::Complex128(a), Array::Complex128(b)) => {
+            for (x, y) in a.iter().zip(b) {
+                for (p, q) in [(x.re, y.re), (x.im, y.im)] {
+                    assert!(
+                        p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
+                        "{expr}: {x} vs {y}"
+                    );
+                }
             }
         }
         (a, b) => assert_eq!(a, b, "{expr}"),
