@@ -49,7 +49,7 @@ fn references_and_parameters_bind() {
     let mut out = vec![0.0; 2];
     scaled(&[1.0, 2.0], &mut out, 3.0).unwrap();
     assert_eq!(out, vec![3.0, 6.0]);
-    let pairs = vec![(vec![1.0, 2.0], vec![3.0, 4.0]), (vec![5.0], vec![6.0])];
+    let pairs = [(vec![1.0, 2.0], vec![3.0, 4.0]), (vec![5.0], vec![6.0])];
     for (x, y) in pairs.iter() {
         let r = numjit::eval!("x * y").unwrap();
         let want: Vec<f64> = x.iter().zip(y).map(|(a, b)| a * b).collect();
