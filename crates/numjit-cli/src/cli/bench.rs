@@ -397,6 +397,28 @@ pub fn random_array(dtype: DType, n: usize, seed: u64) -> Result<Array, String> 
     }
 }
 
+/// Whether a file can be written at `path`: its directory exists and it is not a directory.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write the chart to {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "cannot write the chart to {}: it is a directory",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 /// The default thread counts: 1 up to the number of cores.
 pub fn default_threads() -> Vec<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -437,6 +459,17 @@ pub fn run(
     if threads.is_empty() {
         return Err(BenchError::Other("no thread counts to measure".into()));
     }
+    // The chart's path is checked before minutes of measuring, not after.
+    if let Some(path) = &opts.plot {
+        check_writable(path).map_err(BenchError::Other)?;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(&most) = threads.last().filter(|&&t| t > cores) {
+        eprintln!(
+            "warning: {most} threads on {cores} cores: threads beyond the cores share them, so \
+             their speedup measures the sharing, not the code"
+        );
+    }
 
     // What each row group runs on: the session's arrays (`None`) or random inputs of n
     // elements, made when their turn comes so that only one n is in memory at a time.
@@ -461,7 +494,6 @@ pub fn run(
     };
 
     if !opts.json {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let _ = writeln!(
             out,
             "{}  [{what}; {cores} cores; median of repeated calls, ~{} ms per point]",
@@ -582,6 +614,24 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_bad_chart_path_fails_before_measuring() {
+        let mut o =
+            parse_args(&args(&["a*b", "--n", "10", "--plot", "/no/such/dir/x.png"])).unwrap();
+        o.budget = Duration::from_secs(3600);
+        let t = Instant::now();
+        match run(&o, None, &mut Vec::new()) {
+            Err(BenchError::Other(m)) => {
+                assert!(
+                    m.contains("the directory /no/such/dir does not exist"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(t.elapsed() < Duration::from_secs(60));
     }
 
     #[test]
