@@ -401,3 +401,18 @@ fn the_checks_catch_what_they_should() {
     );
     assert!(doc_violations("x.rs", "//! Owns x,\n//! and z.\n//! Must not y.\n").is_empty());
 }
+
+/// Examples explain themselves: each starts with its `//! Usage:` line and answers `--help`.
+#[test]
+fn every_example_answers_help() {
+    let mut v = Vec::new();
+    for (rel, text) in sources(&crate_dir("numjit/examples")) {
+        if !text.starts_with("//! Usage: ") {
+            v.push(format!("{rel}: must start with `//! Usage: ...`"));
+        }
+        if !text.contains("\"--help\"") {
+            v.push(format!("{rel}: must answer `--help`"));
+        }
+    }
+    fail_on("examples that do not explain themselves", v);
+}
