@@ -56,8 +56,8 @@ macro_rules! bench_options {
                       default), float32 (the same), int64 or int32 (1 to 100),
                       complex128 (both parts uniform in [0, 1)) or bool.
   --json              One JSON object per point instead of the table, with
-                      keys threads, n, us_per_call, ns_per_elem, gb_per_s and
-                      speedup.
+                      keys threads, n, us_per_call, us_min, us_max,
+                      ns_per_elem, gb_per_s and speedup.
   --plot FILE.png     Also draw the speedup chart (one line per n).
   --ms MS             Measuring time per point (default 150)."
     };
@@ -84,8 +84,9 @@ Commands:
           lap), the new array of `x = ...`, or a bare expression's value.
           Input files are never modified.
   bench   Time EXPR on random inputs (one per free name, fixed seed) for every
-          n and thread count: median us per call, ns per element, GB/s of
-          array traffic, speedup against one thread.
+          n and thread count: median us per call (and the fastest and slowest
+          batch), ns per element, GB/s of array traffic, speedup against one
+          thread.
 \n",
     "Options of eval:\n",
     eval_options!(),

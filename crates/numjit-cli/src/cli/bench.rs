@@ -5,7 +5,8 @@
 //! allocate the result, then times repeated calls of the compiled handle into that
 //! preallocated result with `Schedule { threads: Some(t), .. }` for every thread count,
 //! interleaved. A point's time is the median over timed batches (see
-//! [`measure_interleaved`]); it reports µs per call, ns per element, GB/s of array traffic
+//! [`measure_interleaved`]), its spread the fastest and slowest batch (min, max); it
+//! reports µs per call, ns per element, GB/s of array traffic
 //! (every input read once and the result written once, per call) and the speedup against one
 //! thread for the same n.
 
@@ -195,6 +196,10 @@ pub struct Point {
     pub n: usize,
     /// Median time per call in microseconds.
     pub us_per_call: f64,
+    /// The fastest batch's time per call, in microseconds.
+    pub us_min: f64,
+    /// The slowest batch's time per call, in microseconds.
+    pub us_max: f64,
     /// Median time per result element in nanoseconds.
     pub ns_per_elem: f64,
     /// Bytes of array traffic per call (inputs read once, result written once) per second,
@@ -208,10 +213,12 @@ impl Point {
     /// The point as one line of JSON.
     pub fn json(&self) -> String {
         format!(
-            "{{\"threads\": {}, \"n\": {}, \"us_per_call\": {}, \"ns_per_elem\": {}, \"gb_per_s\": {}, \"speedup\": {}}}",
+            "{{\"threads\": {}, \"n\": {}, \"us_per_call\": {}, \"us_min\": {}, \"us_max\": {}, \"ns_per_elem\": {}, \"gb_per_s\": {}, \"speedup\": {}}}",
             self.threads,
             self.n,
             json_number(self.us_per_call),
+            json_number(self.us_min),
+            json_number(self.us_max),
             json_number(self.ns_per_elem),
             json_number(self.gb_per_s),
             json_number(self.speedup)
@@ -248,6 +255,10 @@ impl From<numjit::Error> for BenchError {
 pub struct Timing {
     /// Median seconds per call.
     pub median: f64,
+    /// The fastest batch's seconds per call.
+    pub min: f64,
+    /// The slowest batch's seconds per call.
+    pub max: f64,
     /// Calls timed (not counting the warm-up).
     pub calls: usize,
 }
@@ -314,6 +325,8 @@ pub fn measure_interleaved<E>(
             };
             Timing {
                 median: median.max(1e-12),
+                min: s[0].max(1e-12),
+                max: s[s.len() - 1].max(1e-12),
                 calls: b * s.len(),
             }
         })
@@ -502,8 +515,8 @@ pub fn run(
         );
         let _ = writeln!(
             out,
-            "{:>10} {:>8} {:>12} {:>10} {:>9} {:>8}",
-            "n", "threads", "µs/call", "ns/elem", "GB/s", "speedup"
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8}",
+            "n", "threads", "µs/call", "min", "max", "ns/elem", "GB/s", "speedup"
         );
         let _ = out.flush();
     }
@@ -570,6 +583,8 @@ pub fn run(
                 threads: t,
                 n,
                 us_per_call: secs * 1e6,
+                us_min: timing.min * 1e6,
+                us_max: timing.max * 1e6,
                 ns_per_elem: secs * 1e9 / n.max(1) as f64,
                 gb_per_s: bytes as f64 / secs / 1e9,
                 speedup: base_secs / secs,
@@ -579,10 +594,12 @@ pub fn run(
             } else {
                 let _ = writeln!(
                     out,
-                    "{:>10} {:>8} {:>12} {:>10} {:>9} {:>8.2}",
+                    "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8.2}",
                     p.n,
                     p.threads,
                     sig(p.us_per_call),
+                    sig(p.us_min),
+                    sig(p.us_max),
                     sig(p.ns_per_elem),
                     sig(p.gb_per_s),
                     p.speedup
@@ -736,13 +753,15 @@ mod tests {
             threads: 2,
             n: 1000,
             us_per_call: 1.5,
+            us_min: 1.25,
+            us_max: 2.0,
             ns_per_elem: 1.5,
             gb_per_s: 16.0,
             speedup: 0.98765432,
         };
         assert_eq!(
             p.json(),
-            "{\"threads\": 2, \"n\": 1000, \"us_per_call\": 1.5, \"ns_per_elem\": 1.5, \"gb_per_s\": 16, \"speedup\": 0.98765432}"
+            "{\"threads\": 2, \"n\": 1000, \"us_per_call\": 1.5, \"us_min\": 1.25, \"us_max\": 2, \"ns_per_elem\": 1.5, \"gb_per_s\": 16, \"speedup\": 0.98765432}"
         );
     }
 }
