@@ -86,7 +86,8 @@ Commands:
   bench   Time EXPR on random inputs (one per free name, fixed seed) for every
           n and thread count: median us per call (and the fastest and slowest
           batch), ns per element, GB/s of array traffic, speedup against one
-          thread.
+          thread. EXPR may be a script with assignments (a stencil step): its
+          subscripted names get n-d arrays, other names scalars.
 \n",
     "Options of eval:\n",
     eval_options!(),

@@ -356,12 +356,134 @@ pub fn free_names(expr: &str) -> Vec<String> {
             && !is_keyword
             && text != "True"
             && text != "False"
+            && !numjit::internals::syntax::ast::CONSTANTS.contains(&text)
             && !names.iter().any(|n| n == text)
         {
             names.push(text.to_string());
         }
     }
     names
+}
+
+/// What a script reads, writes into and makes (`x[...] = ...` targets are written, `t = ...`
+/// names are the script's own), and the most subscript positions any view has (the rank its
+/// inputs need); `None` if `text` is a plain expression.
+pub struct ScriptRoles {
+    /// Names read before the script assigns them (random read-only inputs).
+    pub reads: Vec<String>,
+    /// Names assigned into through a subscript (random writable inputs).
+    pub writes: Vec<String>,
+    /// The inputs' rank.
+    pub rank: usize,
+    /// The names the script subscripts: arrays; a name it never subscripts is a scalar
+    /// (`c` in `next[1:-1] = d[1:-1] + c*d[:-2]`).
+    pub arrays: Vec<String>,
+}
+
+/// The roles of the names of `text` if it is a script with assignments.
+pub fn script_roles(text: &str) -> Option<ScriptRoles> {
+    use numjit::internals::syntax::ast::{Expr, ExprKind, StmtKind, SubItem, CONSTANTS};
+    let stmts = numjit::internals::syntax::parse_script(text).ok()?;
+    if !stmts
+        .iter()
+        .any(|s| matches!(s.kind, StmtKind::Assign { .. }))
+    {
+        return None;
+    }
+    fn walk(e: &Expr, names: &mut Vec<String>, rank: &mut (usize, Vec<String>)) {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if !CONSTANTS.contains(&n.as_str()) && !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+            ExprKind::Unary { arg, .. } | ExprKind::Reduce { arg, .. } => walk(arg, names, rank),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, names, rank);
+                walk(rhs, names, rank);
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(a, names, rank)),
+            ExprKind::Subscript { base, items } => {
+                let positions = items
+                    .iter()
+                    .filter(|i| !matches!(i, SubItem::Ellipsis(_)))
+                    .count();
+                rank.0 = rank.0.max(positions);
+                if let ExprKind::Name(n) = &base.kind {
+                    if !rank.1.contains(n) {
+                        rank.1.push(n.clone());
+                    }
+                }
+                walk(base, names, rank);
+                for it in items {
+                    match it {
+                        SubItem::Index(x) => walk(x, names, rank),
+                        SubItem::Slice {
+                            start, stop, step, ..
+                        } => {
+                            for x in [start, stop, step].into_iter().flatten() {
+                                walk(x, names, rank);
+                            }
+                        }
+                        SubItem::Ellipsis(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn base(e: &Expr) -> Option<&str> {
+        match &e.kind {
+            ExprKind::Subscript { base: b, .. } => base(b),
+            ExprKind::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+    let (mut own, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rank = (1, Vec::new());
+    for st in &stmts {
+        let mut found = Vec::new();
+        match &st.kind {
+            StmtKind::Expr(e) => walk(e, &mut found, &mut rank),
+            StmtKind::Assign { target, value } => {
+                walk(value, &mut found, &mut rank);
+                match &target.kind {
+                    ExprKind::Name(n) => {
+                        for f in found.drain(..) {
+                            if !own.contains(&f) && !reads.contains(&f) {
+                                reads.push(f);
+                            }
+                        }
+                        own.push(n.clone());
+                        continue;
+                    }
+                    _ => {
+                        let mut in_target = Vec::new();
+                        walk(target, &mut in_target, &mut rank);
+                        if let Some(b) = base(target) {
+                            if !own.iter().any(|o| o == b) && !writes.iter().any(|w| w == b) {
+                                writes.push(b.to_string());
+                            }
+                            in_target.retain(|n| n != b);
+                        }
+                        found.extend(in_target);
+                    }
+                }
+            }
+        }
+        for f in found {
+            if !own.contains(&f) && !reads.contains(&f) {
+                reads.push(f);
+            }
+        }
+    }
+    reads.retain(|r| !writes.contains(r));
+    Some(ScriptRoles {
+        reads,
+        writes,
+        rank: rank.0,
+        arrays: rank.1,
+    })
 }
 
 /// A 1-D array of `n` random values of `dtype` from `seed`: floats uniform in [0, 1), integers
@@ -464,8 +586,6 @@ pub fn run(
     session: Option<&BTreeMap<String, Array>>,
     out: &mut dyn Write,
 ) -> Result<Vec<Point>, BenchError> {
-    let compiled = numjit::compile(&opts.expr)?;
-    let names = free_names(&opts.expr);
     let mut threads = opts.threads.clone().unwrap_or_else(default_threads);
     threads.sort_unstable();
     threads.dedup();
@@ -483,6 +603,11 @@ pub fn run(
              their speedup measures the sharing, not the code"
         );
     }
+    if let Some(roles) = script_roles(&opts.expr) {
+        return run_script(opts, &threads, &roles, out);
+    }
+    let compiled = numjit::compile(&opts.expr)?;
+    let names = free_names(&opts.expr);
 
     // What each row group runs on: the session's arrays (`None`) or random inputs of n
     // elements, made when their turn comes so that only one n is in memory at a time.
@@ -625,12 +750,176 @@ pub fn run(
     Ok(points)
 }
 
+/// Prints one row of the table (or a JSON line).
+fn print_point(opts: &Options, p: &Point, out: &mut dyn Write) {
+    if opts.json {
+        let _ = writeln!(out, "{}", p.json());
+    } else {
+        let _ = writeln!(
+            out,
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8.2}",
+            p.n,
+            p.threads,
+            sig(p.us_per_call),
+            sig(p.us_min),
+            sig(p.us_max),
+            sig(p.ns_per_elem),
+            sig(p.gb_per_s),
+            p.speedup
+        );
+    }
+    let _ = out.flush();
+}
+
+/// [`run`] for a script (the diffusion step): for each n, random inputs of `rank` axes of
+/// about n^(1/rank) each (at least 3) for the names it subscripts, random scalars for the
+/// others, the targets bound writably; each call runs the whole script.
+fn run_script(
+    opts: &Options,
+    threads: &[usize],
+    roles: &ScriptRoles,
+    out: &mut dyn Write,
+) -> Result<Vec<Point>, BenchError> {
+    let script = numjit::compile_script(&opts.expr)?;
+    if !opts.json {
+        let _ = writeln!(
+            out,
+            "{}  [script: random {} {} (seed {SEED}), {}-d; {} cores; median of repeated calls, ~{} ms per point]",
+            opts.expr.replace('\n', "; "),
+            opts.dtype,
+            roles.reads.iter().chain(&roles.writes).cloned().collect::<Vec<_>>().join(", "),
+            roles.rank,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            opts.budget.as_millis()
+        );
+        let _ = writeln!(
+            out,
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8}",
+            "n", "threads", "µs/call", "min", "max", "ns/elem", "GB/s", "speedup"
+        );
+    }
+    let mut points = Vec::new();
+    let mut series = Vec::new();
+    for &n in opts.ns.as_deref().unwrap_or(&DEFAULT_NS) {
+        let side = ((n as f64).powf(1.0 / roles.rank as f64).round() as usize).max(3);
+        let shape = vec![side; roles.rank];
+        let total: usize = shape.iter().product();
+        let make = |k: usize, name: &str| -> Result<Array, BenchError> {
+            let array = roles.arrays.iter().any(|a| a == name);
+            let len = if array { total } else { 1 };
+            let dims: &[usize] = if array { &shape } else { &[] };
+            let a = random_array(opts.dtype, len, SEED + k as u64).map_err(BenchError::Other)?;
+            Ok(numjit::each_array!(a, x => x
+                .into_shape_with_order(IxDyn(dims))
+                .expect("the sizes match")
+                .into()))
+        };
+        let mut k = 0;
+        let mut reads = Vec::new();
+        for name in &roles.reads {
+            reads.push((name.as_str(), make(k, name)?));
+            k += 1;
+        }
+        let mut writes = Vec::new();
+        for name in &roles.writes {
+            writes.push((name.as_str(), make(k, name)?));
+            k += 1;
+        }
+        let bytes: usize = reads
+            .iter()
+            .chain(&writes)
+            .map(|(_, a)| a.len() * a.dtype().size())
+            .sum();
+        let mut measured = threads.to_vec();
+        if measured[0] != 1 {
+            measured.insert(0, 1);
+        }
+        let schedules: Vec<Schedule> = measured
+            .iter()
+            .map(|&t| Schedule {
+                threads: Some(t),
+                ..Default::default()
+            })
+            .collect();
+        let mut call = |v: usize| {
+            let mut vars = Vars::new();
+            for (name, a) in &reads {
+                vars = vars.bind(name, a);
+            }
+            for (name, a) in writes.iter_mut() {
+                vars = vars.bind_mut(name, a);
+            }
+            script.execute_with(vars, &schedules[v]).map(|_| ())
+        };
+        let timings = measure_interleaved(measured.len(), &mut call, opts.budget)?;
+        let base_secs = timings[0].median;
+        let mut line = Vec::new();
+        for (&t, timing) in measured.iter().zip(&timings) {
+            if !threads.contains(&t) {
+                continue;
+            }
+            let secs = timing.median;
+            let p = Point {
+                threads: t,
+                n: total,
+                us_per_call: secs * 1e6,
+                us_min: timing.min * 1e6,
+                us_max: timing.max * 1e6,
+                ns_per_elem: secs * 1e9 / total.max(1) as f64,
+                gb_per_s: bytes as f64 / secs / 1e9,
+                speedup: base_secs / secs,
+            };
+            print_point(opts, &p, out);
+            line.push((t as f64, p.speedup));
+            points.push(p);
+        }
+        series.push(plot::Series {
+            label: format!("n = {total}"),
+            points: line,
+        });
+    }
+    if let Some(path) = &opts.plot {
+        plot::speedup_chart(path, &format!("numjit bench: {}", opts.expr), &series)
+            .map_err(BenchError::Other)?;
+        if !opts.json {
+            let _ = writeln!(out, "wrote {}", path.display());
+        }
+    }
+    Ok(points)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn scripts_with_assignments_are_measured() {
+        // The diffusion step: `next` is written, `dens` read, `c` a scalar; 2-d inputs.
+        let step = "next[1:-1, 1:-1] = dens[1:-1, 1:-1] + c*(dens[2:, 1:-1] + dens[:-2, 1:-1] \
+                    + dens[1:-1, 2:] + dens[1:-1, :-2] - 4*dens[1:-1, 1:-1])";
+        let roles = script_roles(step).expect("a script");
+        assert_eq!(roles.reads, ["dens", "c"]);
+        assert_eq!(roles.writes, ["next"]);
+        assert_eq!(roles.rank, 2);
+        assert_eq!(roles.arrays, ["dens", "next"]);
+        let r = script_roles("t = a * 2; b[1:] = t[:-1] + k").unwrap();
+        assert_eq!(
+            (r.reads, r.writes, r.rank),
+            (vec!["a".into(), "k".into()], vec!["b".to_string()], 1)
+        );
+        assert!(script_roles("a * 2").is_none());
+        let mut o =
+            parse_args(&args(&[step, "--n", "400", "--threads", "1", "--ms", "5"])).unwrap();
+        o.json = true;
+        let mut text = Vec::new();
+        let points = run(&o, None, &mut text).unwrap();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].n, 400); // 20 x 20
+        assert!(points[0].us_per_call > 0.0 && points[0].us_min <= points[0].us_per_call);
     }
 
     #[test]
