@@ -392,10 +392,8 @@ pub fn script_roles(text: &str) -> Option<ScriptRoles> {
     }
     fn walk(e: &Expr, names: &mut Vec<String>, rank: &mut (usize, Vec<String>)) {
         match &e.kind {
-            ExprKind::Name(n) => {
-                if !CONSTANTS.contains(&n.as_str()) && !names.contains(n) {
-                    names.push(n.clone());
-                }
+            ExprKind::Name(n) if !CONSTANTS.contains(&n.as_str()) && !names.contains(n) => {
+                names.push(n.clone());
             }
             ExprKind::Unary { arg, .. } | ExprKind::Reduce { arg, .. } => walk(arg, names, rank),
             ExprKind::Binary { lhs, rhs, .. } => {
