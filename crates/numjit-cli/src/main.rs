@@ -377,7 +377,14 @@ fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {
             }
             // A leading single `-` may start an expression (`-a * b`); a `--` never does.
             if arg.starts_with("--") {
-                return Err(Failure::Usage(format!("unknown option '{arg}'")));
+                let flag = arg.split('=').next().unwrap_or(arg);
+                let known = ["--output", "--threads", "--help"];
+                return Err(Failure::Usage(
+                    match known.iter().find(|k| bench::near_flag(flag, k)) {
+                        Some(k) => format!("unknown option '{arg}'; did you mean '{k}'?"),
+                        None => format!("unknown option '{arg}' (options: -o/--output, --threads)"),
+                    },
+                ));
             }
         }
         if expr.is_none() {
@@ -553,6 +560,23 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn mistyped_eval_flags_get_a_suggestion() {
+        let usage = |a: &[&str]| match parse_eval_args(&args(a)) {
+            Err(Failure::Usage(m)) => m,
+            _ => panic!("{a:?} should be a usage error"),
+        };
+        assert_eq!(
+            usage(&["x", "--thread", "2"]),
+            "unknown option '--thread'; did you mean '--threads'?"
+        );
+        assert_eq!(
+            usage(&["x", "--ouptut=a.npy"]),
+            "unknown option '--ouptut=a.npy'; did you mean '--output'?"
+        );
+        assert!(usage(&["x", "--bogus"]).contains("options: -o/--output, --threads"));
     }
 
     #[test]
