@@ -646,6 +646,7 @@ pub fn run(
 
     let mut points = Vec::new();
     let mut series = Vec::new();
+    let mut progress = Progress::new();
     for size in plan {
         let mut inputs: Vec<(&str, Cow<'_, Array>)> = Vec::new();
         for (k, name) in names.iter().enumerate() {
@@ -694,7 +695,9 @@ pub fn run(
             })
             .collect();
         let mut call = |v: usize| compiled.evaluate_with(&mut result, vars(), &schedules[v]);
+        progress.show(&format!("n = {n}"));
         let timings = measure_interleaved(measured.len(), &mut call, opts.budget)?;
+        progress.clear();
         let base_secs = timings[0].median;
         let mut line = Vec::new();
         for (&t, timing) in measured.iter().zip(&timings) {
@@ -748,6 +751,43 @@ pub fn run(
     Ok(points)
 }
 
+/// A progress line on a terminal's stderr, once a run has taken more than a second: which
+/// point is being measured, erased before the row is printed. Nothing when stderr is not a
+/// terminal (pipes, tests).
+struct Progress {
+    start: Instant,
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            start: Instant::now(),
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, what: &str) {
+        if self.on && self.start.elapsed() > Duration::from_secs(1) {
+            eprint!(
+                "\r\x1b[2Kmeasuring {what} ({:.0} s so far)...",
+                self.start.elapsed().as_secs_f64()
+            );
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}
+
 /// Prints one row of the table (or a JSON line).
 fn print_point(opts: &Options, p: &Point, out: &mut dyn Write) {
     if opts.json {
@@ -798,6 +838,7 @@ fn run_script(
     }
     let mut points = Vec::new();
     let mut series = Vec::new();
+    let mut progress = Progress::new();
     for &n in opts.ns.as_deref().unwrap_or(&DEFAULT_NS) {
         let side = ((n as f64).powf(1.0 / roles.rank as f64).round() as usize).max(3);
         let shape = vec![side; roles.rank];
@@ -849,7 +890,9 @@ fn run_script(
             }
             script.execute_with(vars, &schedules[v]).map(|_| ())
         };
+        progress.show(&format!("n = {total}"));
         let timings = measure_interleaved(measured.len(), &mut call, opts.budget)?;
+        progress.clear();
         let base_secs = timings[0].median;
         let mut line = Vec::new();
         for (&t, timing) in measured.iter().zip(&timings) {
