@@ -25,8 +25,46 @@ Usage: numjit [repl]
        numjit bench EXPR [--n N,...] [--threads T,...] [--dtype D] [--json] [--plot FILE.png]
        numjit --help | --version";
 
-const HELP: &str = "\
-numexpr-style array expressions compiled with Cranelift.
+macro_rules! eval_options {
+    () => {
+        "  NAME=VALUE          Bind NAME to VALUE: a .npy file or a number.
+                      Numbers: 3 is an int64 scalar; 2.5, 1e-3, nan and inf
+                      are float64; 2j, 1+2j, (1-2j) and inf+nanj are
+                      complex128; True and False are bool. DTYPE:NUMBER
+                      gives the number a dtype, as np.int32(3) does:
+                      int32:3, float32:2.5, complex128:1, bool:True (DTYPE
+                      is bool, int32, int64, float32, float64 or complex128).
+                      Files hold arrays of those dtypes, of any rank, either
+                      byte order, C or Fortran order; narrower dtypes are
+                      widened as numexpr widens them (int8, int16, uint8 and
+                      uint16 to int32, uint32 to int64, float16 to float32,
+                      complex64 to complex128). Files of byte strings (S3)
+                      are inputs to compare. Write ./3 for a file named 3.
+                      Names EXPR does not use are ignored.
+  -o, --output FILE   Write the result to FILE in .npy format instead of
+                      printing it.
+  --threads N         Evaluate on N threads.
+  -h, --help          Print this help."
+    };
+}
+
+macro_rules! bench_options {
+    () => {
+        "  --n N,...           Element counts (default 1000,100000,1000000).
+  --threads T,...     Thread counts (default 1 up to the number of cores).
+  --dtype D           The inputs' dtype: float64 (uniform in [0, 1), the
+                      default), float32 (the same), int64 or int32 (1 to 100),
+                      complex128 (both parts uniform in [0, 1)) or bool.
+  --json              One JSON object per point instead of the table, with
+                      keys threads, n, us_per_call, us_min, us_max,
+                      ns_per_elem, gb_per_s and speedup.
+  --plot FILE.png     Also draw the speedup chart (one line per n).
+  --ms MS             Measuring time per point (default 150)."
+    };
+}
+
+const HELP: &str = concat!(
+    "numexpr-style array expressions compiled with Cranelift.
 
 Usage: numjit [repl]
        numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]
@@ -46,56 +84,44 @@ Commands:
           lap), the new array of `x = ...`, or a bare expression's value.
           Input files are never modified.
   bench   Time EXPR on random inputs (one per free name, fixed seed) for every
-          n and thread count: median us per call, ns per element, GB/s of
-          array traffic, speedup against one thread.
+          n and thread count: median us per call (and the fastest and slowest
+          batch), ns per element, GB/s of array traffic, speedup against one
+          thread. EXPR may be a script with assignments (a stencil step): its
+          subscripted names get n-d arrays, other names scalars.
+\n",
+    "Options of eval:\n",
+    eval_options!(),
+    "\n\nOptions of bench:\n",
+    bench_options!(),
+    "\n\nOptions:\n  -h, --help          Print this help.\n  -V, --version       Print the version.\n\nExamples:\n  numjit\n  numjit < script.txt\n  numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy\n  numjit eval \"x * k + 1\" x=x.npy k=2.5\n  numjit eval \"z * w\" z=z.npy w=1-2j\n  numjit eval \"x * k\" x=x32.npy k=float32:0.5\n  numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4\n  numjit eval \"lap[1:-1,1:-1] = d[2:,1:-1] + d[:-2,1:-1] - 2*d[1:-1,1:-1]\" lap=lap.npy d=d.npy -o lap2.npy\n  numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000\n  numjit bench \"sin(a)**2 + cos(b)**2\" --threads 1,2 --json --plot scaling.png"
+);
 
-Options of eval:
-  NAME=VALUE          Bind NAME to VALUE: a .npy file or a number.
-                      Numbers: 3 is an int64 scalar; 2.5, 1e-3, nan and inf
-                      are float64; 2j, 1+2j, (1-2j) and inf+nanj are
-                      complex128; True and False are bool. DTYPE:NUMBER
-                      gives the number a dtype, as np.int32(3) does:
-                      int32:3, float32:2.5, complex128:1, bool:True (DTYPE
-                      is bool, int32, int64, float32, float64 or complex128).
-                      Files hold arrays of those dtypes, of any rank, either
-                      byte order, C or Fortran order; narrower dtypes are
-                      widened as numexpr widens them (int8, int16, uint8 and
-                      uint16 to int32, uint32 to int64, float16 to float32,
-                      complex64 to complex128). Files of byte strings (S3)
-                      are inputs to compare. Write ./3 for a file named 3.
-                      Names EXPR does not use are ignored.
-  -o, --output FILE   Write the result to FILE in .npy format instead of
-                      printing it.
-  --threads N         Evaluate on N threads.
-  -h, --help          Print this help.
+/// `numjit eval --help`: that command alone.
+const EVAL_HELP: &str = concat!(
+    "Evaluate EXPR over the given inputs and print the result the way NumPy's\nrepr() does, or save it to a .npy file with -o. EXPR may be a script (see\n`numjit --help`).\n\n",
+    "Usage: numjit eval EXPR [NAME=VALUE]... [-o OUT.npy] [--threads N]\n\nOptions:\n",
+    eval_options!(),
+    "\n\nExamples:\n  numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy\n  numjit eval \"x * k + 1\" x=x.npy k=2.5\n  numjit eval \"z * w\" z=z.npy w=1-2j\n  numjit eval \"x * k\" x=x32.npy k=float32:0.5\n  numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4\n  numjit eval \"lap[1:-1,1:-1] = d[2:,1:-1] + d[:-2,1:-1] - 2*d[1:-1,1:-1]\" lap=lap.npy d=d.npy -o lap2.npy"
+);
 
-Options of bench:
-  --n N,...           Element counts (default 1000,100000,1000000).
-  --threads T,...     Thread counts (default 1 up to the number of cores).
-  --dtype D           The inputs' dtype: float64 (uniform in [0, 1), the
-                      default), float32 (the same), int64 or int32 (1 to 100),
-                      complex128 (both parts uniform in [0, 1)) or bool.
-  --json              One JSON object per point instead of the table, with
-                      keys threads, n, us_per_call, ns_per_elem, gb_per_s and
-                      speedup.
-  --plot FILE.png     Also draw the speedup chart (one line per n).
-  --ms MS             Measuring time per point (default 150).
+/// `numjit bench --help`: that command alone.
+const BENCH_HELP: &str = concat!(
+    "Time EXPR on random inputs (one per free name, fixed seed) for every n and\nthread count: median us per call, ns per element, GB/s of array traffic,\nspeedup against one thread.\n\n",
+    "Usage: numjit bench EXPR [--n N,...] [--threads T,...] [--dtype D] [--json] [--plot FILE.png] [--ms MS]\n\nOptions:\n",
+    bench_options!(),
+    "\n  -h, --help          Print this help.\n\nExamples:\n  numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000\n  numjit bench \"sin(a)**2 + cos(b)**2\" --threads 1,2 --json --plot scaling.png"
+);
 
-Options:
-  -h, --help          Print this help.
-  -V, --version       Print the version.
+/// `numjit repl --help`.
+const REPL_HELP: &str = "\
+An interactive session (also plain `numjit` on a terminal): build arrays,
+evaluate expressions, time them. Type :help inside. When stdin is not a
+terminal, runs the statements it reads, one per line, and exits with status 1
+if any failed.
 
-Examples:
-  numjit
-  numjit < script.txt
-  numjit eval \"a**2 + b**2 + 2*a*b\" a=a.npy b=b.npy -o c.npy
-  numjit eval \"x * k + 1\" x=x.npy k=2.5
-  numjit eval \"z * w\" z=z.npy w=1-2j
-  numjit eval \"x * k\" x=x32.npy k=float32:0.5
-  numjit eval \"(x > 0) & mask\" x=x.npy mask=mask.npy --threads 4
-  numjit eval \"lap[1:-1,1:-1] = d[2:,1:-1] + d[:-2,1:-1] - 2*d[1:-1,1:-1]\" lap=lap.npy d=d.npy -o lap2.npy
-  numjit bench \"a**2 + b**2 + 2*a*b\" --n 1000,1000000
-  numjit bench \"sin(a)**2 + cos(b)**2\" --threads 1,2 --json --plot scaling.png";
+Usage: numjit [repl]
+       numjit < script.txt
+";
 
 /// Why the command failed: a usage error (print the usage too), any other error, or failed
 /// statements of a script (already reported).
@@ -139,7 +165,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "repl" => match args.get(1).map(String::as_str) {
             None => interactive(false),
             Some("-h" | "--help") => {
-                print_out(HELP);
+                print_out(REPL_HELP);
                 Ok(())
             }
             Some(other) => Err(Failure::Usage(format!(
@@ -180,7 +206,7 @@ fn interactive(bare: bool) -> Result<(), Failure> {
 
 fn bench_command(args: &[String]) -> Result<(), Failure> {
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        print_out(HELP);
+        print_out(BENCH_HELP);
         return Ok(());
     }
     let opts = bench::parse_args(args).map_err(Failure::Usage)?;
@@ -216,7 +242,7 @@ enum Value {
 
 fn eval(args: &[String]) -> Result<(), Failure> {
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        print_out(HELP);
+        print_out(EVAL_HELP);
         return Ok(());
     }
     let parsed = parse_eval_args(args)?;
@@ -351,7 +377,14 @@ fn parse_eval_args(args: &[String]) -> Result<EvalArgs, Failure> {
             }
             // A leading single `-` may start an expression (`-a * b`); a `--` never does.
             if arg.starts_with("--") {
-                return Err(Failure::Usage(format!("unknown option '{arg}'")));
+                let flag = arg.split('=').next().unwrap_or(arg);
+                let known = ["--output", "--threads", "--help"];
+                return Err(Failure::Usage(
+                    match known.iter().find(|k| bench::near_flag(flag, k)) {
+                        Some(k) => format!("unknown option '{arg}'; did you mean '{k}'?"),
+                        None => format!("unknown option '{arg}' (options: -o/--output, --threads)"),
+                    },
+                ));
             }
         }
         if expr.is_none() {
@@ -395,6 +428,21 @@ fn parse_value(text: &str) -> Result<Value, Failure> {
         if let Some(dtype) = typed_prefix(prefix) {
             return typed_number(dtype, number)
                 .map_err(|why| Failure::Other(format!("error: {text}: {why}")));
+        }
+        // `int8:3`: a dtype-like prefix numjit does not compute in (not a Windows drive or
+        // a path, which have no such prefix).
+        let p = prefix.strip_prefix("np.").unwrap_or(prefix);
+        let numpy_like = [
+            "int", "uint", "float", "complex", "bool", "str", "bytes", "object",
+        ]
+        .iter()
+        .any(|k| p.starts_with(k) && p[k.len()..].bytes().all(|b| b.is_ascii_digit()));
+        if numpy_like {
+            let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
+            return Err(Failure::Other(format!(
+                "error: {text}: unknown dtype '{prefix}' (a scalar is one of {})",
+                names.join(", ")
+            )));
         }
     }
     match number(text) {
@@ -515,6 +563,38 @@ mod tests {
     }
 
     #[test]
+    fn mistyped_eval_flags_get_a_suggestion() {
+        let usage = |a: &[&str]| match parse_eval_args(&args(a)) {
+            Err(Failure::Usage(m)) => m,
+            _ => panic!("{a:?} should be a usage error"),
+        };
+        assert_eq!(
+            usage(&["x", "--thread", "2"]),
+            "unknown option '--thread'; did you mean '--threads'?"
+        );
+        assert_eq!(
+            usage(&["x", "--ouptut=a.npy"]),
+            "unknown option '--ouptut=a.npy'; did you mean '--output'?"
+        );
+        assert!(usage(&["x", "--bogus"]).contains("options: -o/--output, --threads"));
+    }
+
+    #[test]
+    fn each_command_has_its_own_help() {
+        assert!(EVAL_HELP.contains("Usage: numjit eval EXPR"));
+        assert!(EVAL_HELP.contains("NAME=VALUE"));
+        assert!(!EVAL_HELP.contains("--dtype"));
+        assert!(BENCH_HELP.contains("Usage: numjit bench EXPR"));
+        assert!(BENCH_HELP.contains("--dtype D"));
+        assert!(!BENCH_HELP.contains("NAME=VALUE"));
+        assert!(REPL_HELP.contains("Usage: numjit [repl]"));
+        // The general help has everything, indentation intact.
+        assert!(HELP.contains("Options of eval:\n  NAME=VALUE"));
+        assert!(HELP.contains("\n       numjit eval EXPR"));
+        assert!(HELP.contains("Options of bench:\n  --n N,..."));
+    }
+
+    #[test]
     fn number_literals() {
         assert!(matches!(parse_value("3"), Ok(Value::Int(3))));
         assert!(matches!(parse_value("-12"), Ok(Value::Int(-12))));
@@ -563,6 +643,12 @@ mod tests {
     #[test]
     fn typed_literals() {
         assert!(matches!(parse_value("int32:3"), Ok(Value::Int32(3))));
+        for v in ["int8:3", "uint16:1", "float16:0.5", "np.int8:3"] {
+            match parse_value(v) {
+                Err(Failure::Other(m)) => assert!(m.contains("unknown dtype"), "{m}"),
+                _ => panic!("{v} should be refused"),
+            }
+        }
         assert!(matches!(
             parse_value("int32:-2147483648"),
             Ok(Value::Int32(i32::MIN))

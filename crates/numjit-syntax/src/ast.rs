@@ -6,6 +6,10 @@
 use crate::diag::Span;
 use std::fmt;
 
+/// The names that stand for constants unless a binding of that name shadows them: `pi`, `e`
+/// (as NumPy's `np.pi`, `np.e`), `inf` and `nan`. Their values are the engine's business.
+pub const CONSTANTS: [&str; 4] = ["pi", "e", "inf", "nan"];
+
 /// An expression node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
@@ -79,7 +83,7 @@ pub enum ExprKind {
     },
 }
 
-/// The reductions numexpr knows.
+/// The reductions: numexpr's four, and NumPy's `mean`, `any` and `all`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReduceOp {
     /// `sum`.
@@ -90,6 +94,12 @@ pub enum ReduceOp {
     Min,
     /// `max` (NaN propagates, as NumPy's `max`).
     Max,
+    /// `mean` (NumPy's `mean`: integers and bools averaged in float64).
+    Mean,
+    /// `any` (true where some element is nonzero; NaN counts as nonzero).
+    Any,
+    /// `all` (true where every element is nonzero).
+    All,
 }
 
 impl ReduceOp {
@@ -100,6 +110,9 @@ impl ReduceOp {
             ReduceOp::Prod => "prod",
             ReduceOp::Min => "min",
             ReduceOp::Max => "max",
+            ReduceOp::Mean => "mean",
+            ReduceOp::Any => "any",
+            ReduceOp::All => "all",
         }
     }
 
@@ -110,12 +123,23 @@ impl ReduceOp {
             "prod" => ReduceOp::Prod,
             "min" => ReduceOp::Min,
             "max" => ReduceOp::Max,
+            "mean" => ReduceOp::Mean,
+            "any" => ReduceOp::Any,
+            "all" => ReduceOp::All,
             _ => return None,
         })
     }
 
     /// Every reduction.
-    pub const ALL: [ReduceOp; 4] = [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Min, ReduceOp::Max];
+    pub const ALL: [ReduceOp; 7] = [
+        ReduceOp::Sum,
+        ReduceOp::Prod,
+        ReduceOp::Min,
+        ReduceOp::Max,
+        ReduceOp::Mean,
+        ReduceOp::Any,
+        ReduceOp::All,
+    ];
 }
 
 /// One position of a subscript.

@@ -56,7 +56,10 @@ pub enum ErrorKind {
 }
 
 /// A user-facing error: what went wrong and where in the expression.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// `Display` and `Debug` both print the caret display (so `fn main() -> Result<(), Error>`
+/// and `unwrap` show the pointed message); `{:#?}` prints the fields.
+#[derive(Clone, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -130,7 +133,41 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("span", &self.span)
+                .field("source", &self.source)
+                .finish();
+        }
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for Error {}
 
 /// Shorthand for results with numjit's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_the_caret_display() {
+        let e = Error::new(
+            ErrorKind::UnknownName,
+            "unknown name `ab`",
+            Some(Span::new(4, 6)),
+        )
+        .with_source("a + ab");
+        let shown = "error: unknown name `ab`\n  a + ab\n      ^^";
+        assert_eq!(format!("{e}"), shown);
+        assert_eq!(format!("{e:?}"), shown);
+        assert!(format!("{e:#?}").starts_with("Error {\n    kind: UnknownName,"));
+    }
+}

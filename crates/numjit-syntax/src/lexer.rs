@@ -132,6 +132,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>> {
                         Some(Span::new(r.start, line_end)),
                     ));
                 }
+                if c == '.' {
+                    if let Some(e) = attribute_error(src, r.start) {
+                        return Err(e);
+                    }
+                }
                 return Err(Error::new(
                     ErrorKind::Syntax,
                     format!("unexpected character `{c}`"),
@@ -141,6 +146,69 @@ pub fn lex(src: &str) -> Result<Vec<Token>> {
         }
     }
     Ok(out)
+}
+
+/// The error for an attribute `x.name` (the `.` at byte `dot`), which numjit spells as a
+/// function: `x.sum()` → `sum(x)`. `None` if no name follows the dot.
+fn attribute_error(src: &str, dot: usize) -> Option<Error> {
+    let rest = &src[dot + 1..];
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..len];
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    // The receiver as typed, if it is a plain name (else `x`).
+    let before = &src[..dot];
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let recv = match &before[start..] {
+        "" => "x",
+        r => r,
+    };
+    let as_function = [
+        "sum", "prod", "min", "max", "mean", "any", "all", "real", "imag", "conj", "copy", "round",
+        "clip", "cbrt", "square", "sqrt", "exp", "log", "abs",
+    ];
+    let msg = if as_function.contains(&name) {
+        format!("numjit has no methods or attributes; `{recv}.{name}` is written `{name}({recv})`")
+    } else if let Some(f) = as_function.iter().find(|f| near(name, f)) {
+        format!("numjit has no methods or attributes; did you mean `{f}({recv})`?")
+    } else {
+        format!(
+            "numjit has no methods or attributes (`.{name}`); functions are called as `f({recv})`"
+        )
+    };
+    Some(Error::new(
+        ErrorKind::Syntax,
+        msg,
+        Some(Span::new(dot, dot + 1 + len)),
+    ))
+}
+
+/// Whether `a` is one edit (or a swap) away from `b`: the attribute typos worth a suggestion.
+fn near(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    prefix + suffix + 1 >= a.len().max(b.len())
+        || (a.len() == b.len() && {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            diff.len() == 2
+                && diff[1] == diff[0] + 1
+                && a[diff[0]] == b[diff[1]]
+                && a[diff[1]] == b[diff[0]]
+        })
 }
 
 /// The bytes of a string literal token (`text` is the token, `start` its byte offset in the

@@ -269,7 +269,14 @@ impl<'s> Parser<'s> {
             let hint = match word {
                 "and" => Some("`&`"),
                 "or" => Some("`|`"),
-                "not" | "is" | "in" | "if" => None,
+                "not" | "is" | "in" => None,
+                "if" => {
+                    return Err(Error::new(
+                        ErrorKind::Syntax,
+                        "conditional expressions are not supported; write `a if c else b` as `where(c, a, b)`",
+                        Some(tspan),
+                    ))
+                }
                 _ => return Ok(Infix::Stop),
             };
             let msg = match hint {
@@ -441,6 +448,12 @@ impl<'s> Parser<'s> {
                 "`!` is not an operator; use `~` for logical not",
                 Some(span),
             )),
+            Tok::LBracket => Err(Error::new(
+                ErrorKind::Syntax,
+                "lists are not supported: fancy indexing `x[[0, 2]]` cannot be a view; use a slice \
+                 (`x[0:3:2]`) or one index at a time (`x[0]`, `x[2]`)",
+                Some(span),
+            )),
             _ => Err(Error::new(
                 ErrorKind::Syntax,
                 format!("expected an operand, found `{text}`"),
@@ -556,9 +569,29 @@ impl<'s> Parser<'s> {
         if self.next_is(Tok::RBracket) || self.next_is(Tok::Comma) {
             return sub_item_error("expected an index, a slice or `...`", begin);
         }
+        if self
+            .peek()
+            .is_some_and(|t| t.tok == Tok::Name && self.text(t.span) == "None")
+        {
+            return sub_item_error(
+                "`None` (NumPy's newaxis) is not supported in subscripts; broadcasting already \
+                 aligns trailing axes, so bind a column as an array of shape (n, 1)",
+                begin,
+            );
+        }
         let start = self.sub_part(level)?;
         if !self.next_is(Tok::Colon) {
             return match start {
+                Some(e) if is_mask(&e) => sub_item_error(
+                    &format!(
+                        "boolean masks are not supported (a mask selects elements, which no view \
+                         can); keep the shape with `where({}, x, 0)`, or reduce with \
+                         `sum(where({}, x, 0))`",
+                        self.text(e.span),
+                        self.text(e.span)
+                    ),
+                    e.span,
+                ),
                 Some(e) => Ok(SubItem::Index(e)),
                 None => sub_item_error("expected an index", begin),
             };
@@ -836,6 +869,25 @@ fn subscript_node(base: Expr, items: Vec<SubItem>, close: Span) -> Result<Expr> 
 
 #[cold]
 #[inline(never)]
+/// Whether a subscript item is a condition (`x > 0`, `~m`, `(a > 0) & (b < 1)`): a boolean
+/// mask, which numjit refuses with a suggestion.
+fn is_mask(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Binary { op, .. } if op.is_comparison() => true,
+        ExprKind::Binary {
+            op: BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor,
+            lhs,
+            rhs,
+        } => is_mask(lhs) || is_mask(rhs),
+        ExprKind::Unary {
+            op: UnaryOp::Invert,
+            arg,
+        } => is_mask(arg),
+        ExprKind::Bool(_) => true,
+        _ => false,
+    }
+}
+
 fn sub_item_error(msg: &str, at: Span) -> Result<SubItem> {
     Err(Error::new(ErrorKind::Syntax, msg, Some(at)))
 }
@@ -986,6 +1038,60 @@ mod tests {
         assert!(p("a b").contains("expected an operator"));
         assert!(p("a $ b").contains("unexpected character"));
         assert!(p("").contains("empty"));
+    }
+
+    #[test]
+    fn numpy_habits_are_refused_with_the_numjit_spelling() {
+        // The message, and the text the caret is under (as typed).
+        let (m, at) = e("x[x > 0]");
+        assert!(m.starts_with("boolean masks are not supported"), "{m}");
+        assert!(m.contains("`where(x > 0, x, 0)`"), "{m}");
+        assert_eq!(at, "x > 0");
+        let (m, at) = e("d[(d > 0) & ~(d < -1.5)] + 1");
+        assert!(m.contains("where((d > 0) & ~(d < -1.5), x, 0)"), "{m}");
+        assert_eq!(at, "(d > 0) & ~(d < -1.5)");
+        let (m, at) = e("x[[0, 2]]");
+        assert!(
+            m.starts_with("lists are not supported: fancy indexing"),
+            "{m}"
+        );
+        assert_eq!(at, "[");
+        let (m, at) = e("x[None, :]");
+        assert!(
+            m.starts_with("`None` (NumPy's newaxis) is not supported"),
+            "{m}"
+        );
+        assert_eq!(at, "None");
+        let (m, at) = e("a if c else b");
+        assert_eq!(
+            m,
+            "conditional expressions are not supported; write `a if c else b` as `where(c, a, b)`"
+        );
+        assert_eq!(at, "if");
+        let (m, at) = e("d.sum() + 1");
+        assert_eq!(
+            m,
+            "numjit has no methods or attributes; `d.sum` is written `sum(d)`"
+        );
+        assert_eq!(at, ".sum");
+        let (m, _) = e("d.mean");
+        assert_eq!(
+            m,
+            "numjit has no methods or attributes; `d.mean` is written `mean(d)`"
+        );
+        let (m, at) = e("temp.smu()");
+        assert_eq!(
+            m,
+            "numjit has no methods or attributes; did you mean `sum(temp)`?"
+        );
+        assert_eq!(at, ".smu");
+        let (m, _) = e("x.shape");
+        assert_eq!(
+            m,
+            "numjit has no methods or attributes (`.shape`); functions are called as `f(x)`"
+        );
+        // A float literal's dot is not an attribute; `...` is a subscript item.
+        assert!(parse("x[..., 0] * 1.5 + .5").is_ok());
     }
 
     /// The error's message and the text under its caret.

@@ -32,7 +32,14 @@ fn parse_n() -> usize {
     }
 }
 
+/// What `--help` prints.
+const HELP: &str = "Usage: cargo run --release --example area_under_curve [-- --n N]\n\nThe area under f(x) = 0.7x^3 - 2x^2 + 4 on [0, 3] by the midpoint rule with N intervals\n(default 1,000,000), as one numjit expression `sum(0.7*x**3 - 2*x**2 + 4)*dx`; prints the\nerror next to the midpoint rule's bound and asserts it holds.";
+
 fn main() -> Result<(), numjit::Error> {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return Ok(());
+    }
     let n = parse_n();
     let dx = (B - A) / n as f64;
     let x: Vec<f64> = (0..n).map(|k| A + (k as f64 + 0.5) * dx).collect();

@@ -21,8 +21,9 @@
 //! - `--steps N`: number of time steps instead of `int(runtime/dt)`.
 //! - `--threads T`: numjit threads (`Schedule::threads`); default numjit's pool.
 //! - `--png DIR`: writes `DIR/diffusion_NNNN.png` at t = 0 and every output time: the density
-//!   in matplotlib's `nipy_spectral` colour map over [min of the initial density, 1] with a
-//!   colour bar, as the seed's `plotdens` shows it.
+//!   in matplotlib's `nipy_spectral` colour map over [min of the initial density, 1], as the
+//!   seed's `plotdens` shows it, with x and y axes ticked in the domain's coordinates, a colour
+//!   bar labelled "density", and the simulation time in the title.
 //! - `--check`: also runs the same scheme as a plain Rust loop (one thread), prints its
 //!   checksum and time, and asserts every element agrees to 1e-12 relative.
 //!
@@ -299,7 +300,7 @@ fn run(o: &Options) -> Result<(), Box<dyn std::error::Error>> {
         if let Some(dir) = &o.png {
             if png_error.is_none() {
                 let path = dir.join(format!("diffusion_{k:04}.png"));
-                if let Err(e) = write_png(&path, dens, vmin, vmax, simtime) {
+                if let Err(e) = write_png(&path, dens, vmin, vmax, simtime, (p.x1, p.x2)) {
                     png_error = Some(format!("error: cannot write {}: {e}", path.display()));
                 }
             }
@@ -554,28 +555,48 @@ fn glyph(ch: char) -> [u8; 5] {
         '-' => [0b000, 0b000, 0b111, 0b000, 0b000],
         '=' => [0b000, 0b111, 0b000, 0b111, 0b000],
         't' => [0b010, 0b111, 0b010, 0b010, 0b011],
+        'a' => [0b000, 0b011, 0b101, 0b101, 0b011],
+        'd' => [0b001, 0b011, 0b101, 0b101, 0b011],
+        'e' => [0b000, 0b111, 0b111, 0b100, 0b011],
+        'f' => [0b011, 0b100, 0b110, 0b100, 0b100],
+        'i' => [0b010, 0b000, 0b010, 0b010, 0b010],
+        'n' => [0b000, 0b110, 0b101, 0b101, 0b101],
+        'o' => [0b000, 0b010, 0b101, 0b101, 0b010],
+        's' => [0b000, 0b011, 0b110, 0b011, 0b110],
+        'u' => [0b000, 0b101, 0b101, 0b101, 0b011],
+        'x' => [0b000, 0b101, 0b010, 0b010, 0b101],
+        'y' => [0b101, 0b101, 0b011, 0b001, 0b110],
+        ':' => [0b000, 0b010, 0b000, 0b010, 0b000],
+        ',' => [0b000, 0b000, 0b000, 0b010, 0b100],
+        ' ' => [0; 5],
         _ => [0; 5],
     }
 }
 
 /// Writes `dens` as a PNG: the array as an image (row 0 at the top, like imshow), each cell
-/// a square of pixels, a colour bar with ticks at every fifth of [vmin, vmax] to its right,
-/// and `t=<simtime>` above.
+/// a square of pixels, with x and y axes ticked in the domain's coordinates `extent` (x to
+/// the right along columns, y upwards along rows), a colour bar labelled "density" with ticks
+/// at every fifth of [vmin, vmax] to its right, and the title "diffusion, t=<simtime>" above.
 fn write_png(
     path: &Path,
     dens: &Array2<f64>,
     vmin: f64,
     vmax: f64,
     simtime: f64,
+    extent: (f64, f64),
 ) -> Result<(), Box<dyn std::error::Error>> {
     let n = dens.nrows();
     let cell = if n < 600 { (600 + n / 2) / n } else { 1 };
     let side = n * cell;
-    let (margin, top, font) = (20, 40, 2);
+    let font = 2;
+    let glyph_w = |s: &str| s.chars().count() * 4 * font;
+    // Room for the y tick labels (`-10`) and the axis name left of the image.
+    let margin = 20 + glyph_w("-10") + 8 + 5 * font + 10;
+    let (top, bottom) = (50, 20 + 5 + 6 * font + 8 + 6 * font + 10);
     let (bar_x, bar_w) = (margin + side + 24, 24);
     let label_x = bar_x + bar_w + 10;
-    let width = label_x + 4 * 4 * font + margin;
-    let height = top + side + margin;
+    let width = label_x + glyph_w("0.00") + 12 + 5 * font + 20;
+    let height = top + side + bottom;
     let mut cv = Canvas::new(width, height);
 
     for ((i, j), &v) in dens.indexed_iter() {
@@ -588,6 +609,36 @@ fn write_png(
         );
     }
     cv.frame(margin, top, side, side);
+
+    // Axes: five ticks over [x1, x2] along the bottom (x) and the left (y, upwards).
+    let (x1, x2) = extent;
+    for k in 0..=4 {
+        let v = x1 + (x2 - x1) * k as f64 / 4.0;
+        let label = format!("{v}");
+        let px = margin + (side - 1) * k / 4;
+        cv.fill(px, top + side, 1, 5, [0, 0, 0]);
+        cv.text(
+            (px + 1).saturating_sub(glyph_w(&label) / 2),
+            top + side + 8,
+            &label,
+            font,
+        );
+        let py = top + (side - 1) * (4 - k) / 4;
+        cv.fill(margin - 6, py, 5, 1, [0, 0, 0]);
+        cv.text(
+            margin - 8 - glyph_w(&label),
+            (py + 1).saturating_sub(5 * font / 2),
+            &label,
+            font,
+        );
+    }
+    cv.text(
+        margin + side / 2 - glyph_w("x") / 2,
+        top + side + 8 + 6 * font + 6,
+        "x",
+        font,
+    );
+    cv.text(20, top + side / 2, "y", font);
 
     for y in 0..side {
         let v = vmax - (vmax - vmin) * y as f64 / (side - 1).max(1) as f64;
@@ -605,7 +656,14 @@ fn write_png(
             font,
         );
     }
-    cv.text(margin, (top - 5 * 3) / 2, &format!("t={simtime:.3}"), 3);
+    // The colour bar's label, above it.
+    cv.text(bar_x - 8, top - 6 * font - 6, "density", font);
+    cv.text(
+        margin,
+        (top - 5 * 3) / 2 - 6,
+        &format!("diffusion, t={simtime:.3}"),
+        3,
+    );
 
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut enc = png::Encoder::new(file, width as u32, height as u32);

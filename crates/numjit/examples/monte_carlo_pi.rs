@@ -64,7 +64,14 @@ fn median_time(mut f: impl FnMut()) -> Duration {
     times[times.len() / 2]
 }
 
+/// What `--help` prints.
+const HELP: &str = "Usage: cargo run --release --example monte_carlo_pi [-- --n N]\n\nEstimates pi as `4*sum(x**2 + y**2 < 1)/n` over N random points (default 10,000,000) at each\nthread count, and asserts the estimate is within its statistical error.";
+
 fn main() -> Result<(), numjit::Error> {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return Ok(());
+    }
     let n = parse_n();
     let mut rng = SplitMix64(2024);
     let (x, y): (Vec<f64>, Vec<f64>) = (0..n).map(|_| (rng.next_f64(), rng.next_f64())).unzip();

@@ -1,6 +1,13 @@
-//! Usage: valgrind --tool=callgrind target/release/examples/overhead_probe
+//! Usage: cargo build --profile profiling --example overhead_probe && valgrind --tool=callgrind target/profiling/examples/overhead_probe
 //! 20 000 cached calls at n = 10, for instruction counts of the per-call path.
+/// What `--help` prints.
+const HELP: &str = "Usage: cargo build --profile profiling --example overhead_probe && valgrind --tool=callgrind target/profiling/examples/overhead_probe\n\n20,000 cached calls at n = 10, for instruction counts of the per-call path.";
+
 fn main() {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return;
+    }
     let a = vec![0.5; 10];
     let b = vec![0.25; 10];
     let mut out = vec![0.0f64; 10];

@@ -176,7 +176,14 @@ fn run_script(o: &Opts, sched: &Schedule) -> Result<(f64, f64, f64), Box<dyn Err
     Ok((t, v.sum(), first))
 }
 
+/// What `--help` prints.
+const HELP: &str = "Usage: cargo run --release --example peers -- --kind expr|script --text TEXT --data DIR [--strided] [--threads T] [--reps R]\n\nTimes one expression or script on the .npy inputs in DIR for crates/numjit/benches/peers.py,\nwhich compares numjit with numexpr, NumPy and numba.";
+
 fn main() {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return;
+    }
     let o = match parse() {
         Ok(o) => o,
         Err(e) => {

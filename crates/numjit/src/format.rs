@@ -42,6 +42,14 @@ const EDGE_ITEMS: usize = 3;
 /// NumPy's default `precision`: at most this many fractional digits.
 const PRECISION: usize = 8;
 
+/// NumPy's `repr`: `array([1., 2.])`, `array([[1, 2], [3, 4]], dtype=int32)`, summarised past
+/// 1000 elements.
+impl std::fmt::Display for Array {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
 /// The text NumPy 2's `repr()` gives for the array, e.g. `array([1. , 2.5])`.
 pub fn repr(a: &Array) -> String {
     const PREFIX: &str = "array(";

@@ -3,38 +3,102 @@
 //! Must not touch terminals or files other than .npy (`npy`): the `numjit` command lives in
 //! numjit-cli.
 //!
+//! # A tour
+//!
+//! **Evaluate into an output.** [`evaluate!`] parses the expression when your crate compiles
+//! (a syntax error is a compile error) and binds every name it reads from the enclosing
+//! scope, as numexpr takes names from the caller's frame; the parse and the compiled kernels
+//! are cached at the call site:
+//!
 //! ```
 //! let a = vec![1.0, 2.0, 3.0];
 //! let b = vec![10.0, 20.0, 30.0];
 //! let mut out = vec![0.0; 3];
-//! numjit::evaluate("a**2 + b**2 + 2*a*b", &mut out, numjit::vars! {a, b})?;
+//! numjit::evaluate!("a**2 + b**2 + 2*a*b", out)?;
 //! assert_eq!(out, vec![121.0, 484.0, 1089.0]);
-//!
-//! // `eval` allocates the result; inputs broadcast as in NumPy, scalars included.
-//! let m = ndarray::array![[1i64, 2], [3, 4]];
-//! let k = 10i64;
-//! let r = numjit::eval("m * k + (m % 2 == 0)", numjit::vars! {m, k})?;
-//! assert_eq!(r.as_i64().unwrap(), &ndarray::array![[10i64, 21], [30, 41]].into_dyn());
-//!
-//! // A compiled handle skips the cache lookup when one expression runs many times.
-//! let f = numjit::compile("where(x > 0, sqrt(x), -1.0)")?;
-//! for x in [4.0, -2.0] {
-//!     let r = f.eval(numjit::vars! {"x" => x})?;
-//!     assert_eq!(r.as_f64().unwrap().first(), Some(&if x > 0.0 { 2.0 } else { -1.0 }));
-//! }
-//!
-//! // Errors point at the mistake.
-//! let err = numjit::eval("a + ab", numjit::vars! {a}).unwrap_err();
-//! assert_eq!(err.to_string(), "error: unknown name `ab`; did you mean `a`?\n  a + ab\n      ^^");
 //! # Ok::<(), numjit::Error>(())
 //! ```
 //!
-//! The pipeline, one folder per stage, data flowing one way: `numjit_syntax` (text → AST),
-//! `check` (names, dtypes, shapes → typed `ir`), `codegen` (IR → Cranelift → native kernel),
-//! `exec` (chunks on a thread pool); `semantics` is the table of every operation the stages
-//! follow, `interp` the reference interpreter the JIT is tested against, `api` what users call.
-//! See ARCHITECTURE.md for the design and `grammar/numjit.ebnf` for the language.
+//! The function forms take the text at run time and the names from [`vars!`]:
+//! [`evaluate`]`("a + b", &mut out, vars!{a, b})`.
+//!
+//! **Allocate the result.** [`eval!`] and [`eval`] return an [`Array`] (one variant per
+//! dtype; it prints as NumPy's `repr` and converts into an owned ndarray array). Inputs are
+//! slices, `Vec`s, ndarray arrays and views of any strides, and scalars, broadcast as in
+//! NumPy:
+//!
+//! ```
+//! let m = ndarray::array![[1i64, 2], [3, 4]];
+//! let k = 10i64;
+//! let r = numjit::eval!("where(m % 2 == 0, m, -m) * k")?;
+//! assert_eq!(r.to_string(), "array([[-10,  20],\n       [-30,  40]])");
+//! let r: ndarray::ArrayD<i64> = r.try_into().unwrap();
+//! assert_eq!(r, ndarray::array![[-10i64, 20], [-30, 40]].into_dyn());
+//!
+//! // NumPy's functions, constants, dtypes and reductions (anywhere in an expression).
+//! let x: Vec<f32> = vec![1.5, -3.0, 2.25];
+//! let r = numjit::eval("clip(x, -1, 1) * pi - mean(x)", numjit::vars! {x})?;
+//! assert_eq!(r.dtype(), numjit::DType::Float32);
+//! # Ok::<(), numjit::Error>(())
+//! ```
+//!
+//! **Scripts.** [`execute!`] and [`execute`] run statements: `name = expr` makes a new array,
+//! `x[1:-1] = expr` writes into a view of `x` (bound writably; NumPy's semantics when the
+//! sides overlap). A stencil is one fused loop with no copies:
+//!
+//! ```
+//! let dens = ndarray::Array2::<f64>::ones((6, 6));
+//! let mut next = dens.clone();
+//! let c = 0.25;
+//! numjit::execute!(
+//!     "next[1:-1,1:-1] = dens[1:-1,1:-1] + c*(dens[2:,1:-1] + dens[:-2,1:-1] + dens[1:-1,2:] + dens[1:-1,:-2] - 4*dens[1:-1,1:-1])"
+//! )?;
+//! assert_eq!(next, dens);
+//! # Ok::<(), numjit::Error>(())
+//! ```
+//!
+//! **Compiled handles.** [`compile`] returns a [`Compiled`] that re-runs one expression
+//! without the text lookup; [`compile_script`] a [`Script`]:
+//!
+//! ```
+//! let f = numjit::compile("where(x > 0, sqrt(x), -1.0)")?;
+//! for x in [4.0, -2.0] {
+//!     let r = f.eval(numjit::vars! {x})?;
+//!     assert_eq!(r.into_f64().unwrap().first(), Some(&if x > 0.0 { 2.0 } else { -1.0 }));
+//! }
+//! # Ok::<(), numjit::Error>(())
+//! ```
+//!
+//! **Errors** are [`Error`] values with a kind and a byte span; `Display` and `Debug` print the
+//! expression with a caret under the mistake, so `fn main() -> Result<(), numjit::Error>` shows
+//! it, and a failed call never writes to its output:
+//!
+//! ```
+//! let a = vec![1.0];
+//! let err = numjit::eval("a + ab", numjit::vars! {a}).unwrap_err();
+//! assert_eq!(err.to_string(), "error: unknown name `ab`; did you mean `a`?\n  a + ab\n      ^^");
+//! ```
+//!
+//! A name the expression of a macro reads must be in scope, or the crate does not compile:
+//!
+//! ```compile_fail
+//! let a = vec![1.0];
+//! let r = numjit::eval!("a + ab"); // error[E0425]: cannot find value `ab` in this scope
+//! ```
+//!
+//! **Threads.** [`set_num_threads`] (numexpr's, returning the previous count) sizes the pool;
+//! [`Schedule`] sets threads and chunk size per call. Results are bit-identical for every
+//! thread count.
+//!
+//! **The language** — every operator, function, constant, dtype rule, reduction, subscript
+//! rule and each deliberate difference from numexpr — is [`language`]. The pipeline:
+//! `numjit_syntax` (text → AST), `check` (names, dtypes, shapes → typed IR), `codegen`
+//! (IR → Cranelift → native kernel), `exec` (chunks on a thread pool), with a reference
+//! interpreter the JIT is tested against; ARCHITECTURE.md in the repository has the design.
 #![deny(missing_docs)]
+
+// So that the macros' expansions (`::numjit::...`) also work inside this crate's tests.
+extern crate self as numjit;
 
 // In data-flow order: a module imports only modules above it (tests/tidy.rs holds this).
 mod api;
@@ -57,12 +121,24 @@ pub use api::{
 };
 pub use exec::{num_threads, set_num_threads, Schedule};
 pub use ndarray;
-pub use numjit_syntax::{Error, ErrorKind, Span};
+pub use numjit_macros::{eval, evaluate, execute};
+pub use numjit_syntax::{Error, ErrorKind, Result, Span};
 pub use types::{Arg, Array, Casting, Complex64, DType, Element, IntoArg, IntoOut, Kind, Out};
+
+/// The language reference: docs/language.md of the repository.
+#[doc = include_str!("../../../docs/language.md")]
+pub mod language {}
+
+/// What the macros' expansions name. Not a public interface.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::api::{AsOut, Site};
+}
 
 /// What the `numjit` command, the benchmarks and the tests reach below the public API: the
 /// front end, single stages of the pipeline, NumPy-style printing and the reduction kernels.
-/// Not a stable interface.
+/// Not a stable interface (hidden from the documentation).
+#[doc(hidden)]
 pub mod internals {
     pub use crate::check::check;
     pub use crate::codegen::{

@@ -310,7 +310,7 @@ fn unsafe_stays_in_its_modules() {
 #[test]
 fn every_module_says_what_it_owns_and_must_not_touch() {
     let mut v = Vec::new();
-    for krate in ["numjit/src", "numjit-syntax/src", "numjit-py/src"] {
+    for krate in ["numjit/src", "numjit-syntax/src", "numjit-py/src", "numjit-macros/src"] {
         for (rel, text) in sources(&crate_dir(krate)) {
             v.extend(doc_violations(&format!("{krate}/{rel}"), &text));
         }
@@ -411,4 +411,19 @@ fn the_checks_catch_what_they_should() {
         1
     );
     assert!(doc_violations("x.rs", "//! Owns x,\n//! and z.\n//! Must not y.\n").is_empty());
+}
+
+/// Examples explain themselves: each starts with its `//! Usage:` line and answers `--help`.
+#[test]
+fn every_example_answers_help() {
+    let mut v = Vec::new();
+    for (rel, text) in sources(&crate_dir("numjit/examples")) {
+        if !text.starts_with("//! Usage: ") {
+            v.push(format!("{rel}: must start with `//! Usage: ...`"));
+        }
+        if !text.contains("\"--help\"") {
+            v.push(format!("{rel}: must answer `--help`"));
+        }
+    }
+    fail_on("examples that do not explain themselves", v);
 }

@@ -5,7 +5,8 @@
 //! allocate the result, then times repeated calls of the compiled handle into that
 //! preallocated result with `Schedule { threads: Some(t), .. }` for every thread count,
 //! interleaved. A point's time is the median over timed batches (see
-//! [`measure_interleaved`]); it reports µs per call, ns per element, GB/s of array traffic
+//! [`measure_interleaved`]), its spread the fastest and slowest batch (min, max); it
+//! reports µs per call, ns per element, GB/s of array traffic
 //! (every input read once and the result written once, per call) and the speedup against one
 //! thread for the same n.
 
@@ -78,7 +79,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             if arg == "--" {
                 options_done = true;
             } else if is("--n") {
-                opts.ns = Some(parse_list("--n", &value("--n")?, 0)?);
+                // An empty problem measures nothing: n starts at 1.
+                opts.ns = Some(parse_list("--n", &value("--n")?, 1)?);
             } else if is("--threads") {
                 let list = parse_list("--threads", &value("--threads")?, 1)?;
                 if let Some(t) = list.iter().find(|&&t| t > MAX_THREADS) {
@@ -102,7 +104,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("--ms needs a number of milliseconds, got '{v}'"))?;
                 opts.budget = Duration::from_secs_f64(ms / 1000.0);
             } else {
-                return Err(format!("unknown option '{arg}'"));
+                let flag = arg.split('=').next().unwrap_or(arg);
+                let known = ["--n", "--threads", "--dtype", "--json", "--plot", "--ms"];
+                return Err(match known.iter().find(|k| near_flag(flag, k)) {
+                    Some(k) => format!("unknown option '{arg}'; did you mean '{k}'?"),
+                    None => format!("unknown option '{arg}' (options: {})", known.join(", ")),
+                });
             }
             continue;
         }
@@ -138,6 +145,26 @@ pub fn parse_dtype(text: &str) -> Option<DType> {
 }
 
 /// A comma-separated list of counts, each at least `min`; `1e6` and `1_000_000` are accepted.
+/// Whether a mistyped flag is close to `known` (at most two edits, or a prefix of it).
+pub fn near_flag(flag: &str, known: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (flag.chars().collect(), known.chars().collect());
+    if a.len() >= 3 && b.starts_with(&a) {
+        return true;
+    }
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + (ca != cb) as usize).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()] <= 2
+}
+
 fn parse_list(name: &str, text: &str, min: usize) -> Result<Vec<usize>, String> {
     let mut out = Vec::new();
     for item in text.split(',') {
@@ -169,6 +196,10 @@ pub struct Point {
     pub n: usize,
     /// Median time per call in microseconds.
     pub us_per_call: f64,
+    /// The fastest batch's time per call, in microseconds.
+    pub us_min: f64,
+    /// The slowest batch's time per call, in microseconds.
+    pub us_max: f64,
     /// Median time per result element in nanoseconds.
     pub ns_per_elem: f64,
     /// Bytes of array traffic per call (inputs read once, result written once) per second,
@@ -182,10 +213,12 @@ impl Point {
     /// The point as one line of JSON.
     pub fn json(&self) -> String {
         format!(
-            "{{\"threads\": {}, \"n\": {}, \"us_per_call\": {}, \"ns_per_elem\": {}, \"gb_per_s\": {}, \"speedup\": {}}}",
+            "{{\"threads\": {}, \"n\": {}, \"us_per_call\": {}, \"us_min\": {}, \"us_max\": {}, \"ns_per_elem\": {}, \"gb_per_s\": {}, \"speedup\": {}}}",
             self.threads,
             self.n,
             json_number(self.us_per_call),
+            json_number(self.us_min),
+            json_number(self.us_max),
             json_number(self.ns_per_elem),
             json_number(self.gb_per_s),
             json_number(self.speedup)
@@ -222,6 +255,10 @@ impl From<numjit::Error> for BenchError {
 pub struct Timing {
     /// Median seconds per call.
     pub median: f64,
+    /// The fastest batch's seconds per call.
+    pub min: f64,
+    /// The slowest batch's seconds per call.
+    pub max: f64,
     /// Calls timed (not counting the warm-up).
     pub calls: usize,
 }
@@ -288,6 +325,8 @@ pub fn measure_interleaved<E>(
             };
             Timing {
                 median: median.max(1e-12),
+                min: s[0].max(1e-12),
+                max: s[s.len() - 1].max(1e-12),
                 calls: b * s.len(),
             }
         })
@@ -317,12 +356,132 @@ pub fn free_names(expr: &str) -> Vec<String> {
             && !is_keyword
             && text != "True"
             && text != "False"
+            && !numjit::internals::syntax::ast::CONSTANTS.contains(&text)
             && !names.iter().any(|n| n == text)
         {
             names.push(text.to_string());
         }
     }
     names
+}
+
+/// What a script reads, writes into and makes (`x[...] = ...` targets are written, `t = ...`
+/// names are the script's own), and the most subscript positions any view has (the rank its
+/// inputs need); `None` if `text` is a plain expression.
+pub struct ScriptRoles {
+    /// Names read before the script assigns them (random read-only inputs).
+    pub reads: Vec<String>,
+    /// Names assigned into through a subscript (random writable inputs).
+    pub writes: Vec<String>,
+    /// The inputs' rank.
+    pub rank: usize,
+    /// The names the script subscripts: arrays; a name it never subscripts is a scalar
+    /// (`c` in `next[1:-1] = d[1:-1] + c*d[:-2]`).
+    pub arrays: Vec<String>,
+}
+
+/// The roles of the names of `text` if it is a script with assignments.
+pub fn script_roles(text: &str) -> Option<ScriptRoles> {
+    use numjit::internals::syntax::ast::{Expr, ExprKind, StmtKind, SubItem, CONSTANTS};
+    let stmts = numjit::internals::syntax::parse_script(text).ok()?;
+    if !stmts
+        .iter()
+        .any(|s| matches!(s.kind, StmtKind::Assign { .. }))
+    {
+        return None;
+    }
+    fn walk(e: &Expr, names: &mut Vec<String>, rank: &mut (usize, Vec<String>)) {
+        match &e.kind {
+            ExprKind::Name(n) if !CONSTANTS.contains(&n.as_str()) && !names.contains(n) => {
+                names.push(n.clone());
+            }
+            ExprKind::Unary { arg, .. } | ExprKind::Reduce { arg, .. } => walk(arg, names, rank),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, names, rank);
+                walk(rhs, names, rank);
+            }
+            ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(a, names, rank)),
+            ExprKind::Subscript { base, items } => {
+                let positions = items
+                    .iter()
+                    .filter(|i| !matches!(i, SubItem::Ellipsis(_)))
+                    .count();
+                rank.0 = rank.0.max(positions);
+                if let ExprKind::Name(n) = &base.kind {
+                    if !rank.1.contains(n) {
+                        rank.1.push(n.clone());
+                    }
+                }
+                walk(base, names, rank);
+                for it in items {
+                    match it {
+                        SubItem::Index(x) => walk(x, names, rank),
+                        SubItem::Slice {
+                            start, stop, step, ..
+                        } => {
+                            for x in [start, stop, step].into_iter().flatten() {
+                                walk(x, names, rank);
+                            }
+                        }
+                        SubItem::Ellipsis(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn base(e: &Expr) -> Option<&str> {
+        match &e.kind {
+            ExprKind::Subscript { base: b, .. } => base(b),
+            ExprKind::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+    let (mut own, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rank = (1, Vec::new());
+    for st in &stmts {
+        let mut found = Vec::new();
+        match &st.kind {
+            StmtKind::Expr(e) => walk(e, &mut found, &mut rank),
+            StmtKind::Assign { target, value } => {
+                walk(value, &mut found, &mut rank);
+                match &target.kind {
+                    ExprKind::Name(n) => {
+                        for f in found.drain(..) {
+                            if !own.contains(&f) && !reads.contains(&f) {
+                                reads.push(f);
+                            }
+                        }
+                        own.push(n.clone());
+                        continue;
+                    }
+                    _ => {
+                        let mut in_target = Vec::new();
+                        walk(target, &mut in_target, &mut rank);
+                        if let Some(b) = base(target) {
+                            if !own.iter().any(|o| o == b) && !writes.iter().any(|w| w == b) {
+                                writes.push(b.to_string());
+                            }
+                            in_target.retain(|n| n != b);
+                        }
+                        found.extend(in_target);
+                    }
+                }
+            }
+        }
+        for f in found {
+            if !own.contains(&f) && !reads.contains(&f) {
+                reads.push(f);
+            }
+        }
+    }
+    reads.retain(|r| !writes.contains(r));
+    Some(ScriptRoles {
+        reads,
+        writes,
+        rank: rank.0,
+        arrays: rank.1,
+    })
 }
 
 /// A 1-D array of `n` random values of `dtype` from `seed`: floats uniform in [0, 1), integers
@@ -371,6 +530,28 @@ pub fn random_array(dtype: DType, n: usize, seed: u64) -> Result<Array, String> 
     }
 }
 
+/// Whether a file can be written at `path`: its directory exists and it is not a directory.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write the chart to {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "cannot write the chart to {}: it is a directory",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 /// The default thread counts: 1 up to the number of cores.
 pub fn default_threads() -> Vec<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -403,14 +584,28 @@ pub fn run(
     session: Option<&BTreeMap<String, Array>>,
     out: &mut dyn Write,
 ) -> Result<Vec<Point>, BenchError> {
-    let compiled = numjit::compile(&opts.expr)?;
-    let names = free_names(&opts.expr);
     let mut threads = opts.threads.clone().unwrap_or_else(default_threads);
     threads.sort_unstable();
     threads.dedup();
     if threads.is_empty() {
         return Err(BenchError::Other("no thread counts to measure".into()));
     }
+    // The chart's path is checked before minutes of measuring, not after.
+    if let Some(path) = &opts.plot {
+        check_writable(path).map_err(BenchError::Other)?;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(&most) = threads.last().filter(|&&t| t > cores) {
+        eprintln!(
+            "warning: {most} threads on {cores} cores: threads beyond the cores share them, so \
+             their speedup measures the sharing, not the code"
+        );
+    }
+    if let Some(roles) = script_roles(&opts.expr) {
+        return run_script(opts, &threads, &roles, out);
+    }
+    let compiled = numjit::compile(&opts.expr)?;
+    let names = free_names(&opts.expr);
 
     // What each row group runs on: the session's arrays (`None`) or random inputs of n
     // elements, made when their turn comes so that only one n is in memory at a time.
@@ -435,7 +630,6 @@ pub fn run(
     };
 
     if !opts.json {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let _ = writeln!(
             out,
             "{}  [{what}; {cores} cores; median of repeated calls, ~{} ms per point]",
@@ -444,14 +638,15 @@ pub fn run(
         );
         let _ = writeln!(
             out,
-            "{:>10} {:>8} {:>12} {:>10} {:>9} {:>8}",
-            "n", "threads", "µs/call", "ns/elem", "GB/s", "speedup"
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8}",
+            "n", "threads", "µs/call", "min", "max", "ns/elem", "GB/s", "speedup"
         );
         let _ = out.flush();
     }
 
     let mut points = Vec::new();
     let mut series = Vec::new();
+    let mut progress = Progress::new();
     for size in plan {
         let mut inputs: Vec<(&str, Cow<'_, Array>)> = Vec::new();
         for (k, name) in names.iter().enumerate() {
@@ -500,7 +695,9 @@ pub fn run(
             })
             .collect();
         let mut call = |v: usize| compiled.evaluate_with(&mut result, vars(), &schedules[v]);
+        progress.show(&format!("n = {n}"));
         let timings = measure_interleaved(measured.len(), &mut call, opts.budget)?;
+        progress.clear();
         let base_secs = timings[0].median;
         let mut line = Vec::new();
         for (&t, timing) in measured.iter().zip(&timings) {
@@ -512,6 +709,8 @@ pub fn run(
                 threads: t,
                 n,
                 us_per_call: secs * 1e6,
+                us_min: timing.min * 1e6,
+                us_max: timing.max * 1e6,
                 ns_per_elem: secs * 1e9 / n.max(1) as f64,
                 gb_per_s: bytes as f64 / secs / 1e9,
                 speedup: base_secs / secs,
@@ -521,10 +720,12 @@ pub fn run(
             } else {
                 let _ = writeln!(
                     out,
-                    "{:>10} {:>8} {:>12} {:>10} {:>9} {:>8.2}",
+                    "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8.2}",
                     p.n,
                     p.threads,
                     sig(p.us_per_call),
+                    sig(p.us_min),
+                    sig(p.us_max),
                     sig(p.ns_per_elem),
                     sig(p.gb_per_s),
                     p.speedup
@@ -550,12 +751,249 @@ pub fn run(
     Ok(points)
 }
 
+/// A progress line on a terminal's stderr, once a run has taken more than a second: which
+/// point is being measured, erased before the row is printed. Nothing when stderr is not a
+/// terminal (pipes, tests).
+struct Progress {
+    start: Instant,
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            start: Instant::now(),
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, what: &str) {
+        if self.on && self.start.elapsed() > Duration::from_secs(1) {
+            eprint!(
+                "\r\x1b[2Kmeasuring {what} ({:.0} s so far)...",
+                self.start.elapsed().as_secs_f64()
+            );
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}
+
+/// Prints one row of the table (or a JSON line).
+fn print_point(opts: &Options, p: &Point, out: &mut dyn Write) {
+    if opts.json {
+        let _ = writeln!(out, "{}", p.json());
+    } else {
+        let _ = writeln!(
+            out,
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8.2}",
+            p.n,
+            p.threads,
+            sig(p.us_per_call),
+            sig(p.us_min),
+            sig(p.us_max),
+            sig(p.ns_per_elem),
+            sig(p.gb_per_s),
+            p.speedup
+        );
+    }
+    let _ = out.flush();
+}
+
+/// [`run`] for a script (the diffusion step): for each n, random inputs of `rank` axes of
+/// about n^(1/rank) each (at least 3) for the names it subscripts, random scalars for the
+/// others, the targets bound writably; each call runs the whole script.
+fn run_script(
+    opts: &Options,
+    threads: &[usize],
+    roles: &ScriptRoles,
+    out: &mut dyn Write,
+) -> Result<Vec<Point>, BenchError> {
+    let script = numjit::compile_script(&opts.expr)?;
+    if !opts.json {
+        let _ = writeln!(
+            out,
+            "{}  [script: random {} {} (seed {SEED}), {}-d; {} cores; median of repeated calls, ~{} ms per point]",
+            opts.expr.replace('\n', "; "),
+            opts.dtype,
+            roles.reads.iter().chain(&roles.writes).cloned().collect::<Vec<_>>().join(", "),
+            roles.rank,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            opts.budget.as_millis()
+        );
+        let _ = writeln!(
+            out,
+            "{:>10} {:>8} {:>12} {:>10} {:>10} {:>10} {:>9} {:>8}",
+            "n", "threads", "µs/call", "min", "max", "ns/elem", "GB/s", "speedup"
+        );
+    }
+    let mut points = Vec::new();
+    let mut series = Vec::new();
+    let mut progress = Progress::new();
+    for &n in opts.ns.as_deref().unwrap_or(&DEFAULT_NS) {
+        let side = ((n as f64).powf(1.0 / roles.rank as f64).round() as usize).max(3);
+        let shape = vec![side; roles.rank];
+        let total: usize = shape.iter().product();
+        let make = |k: usize, name: &str| -> Result<Array, BenchError> {
+            let array = roles.arrays.iter().any(|a| a == name);
+            let len = if array { total } else { 1 };
+            let dims: &[usize] = if array { &shape } else { &[] };
+            let a = random_array(opts.dtype, len, SEED + k as u64).map_err(BenchError::Other)?;
+            Ok(numjit::each_array!(a, x => x
+                .into_shape_with_order(IxDyn(dims))
+                .expect("the sizes match")
+                .into()))
+        };
+        let mut k = 0;
+        let mut reads = Vec::new();
+        for name in &roles.reads {
+            reads.push((name.as_str(), make(k, name)?));
+            k += 1;
+        }
+        let mut writes = Vec::new();
+        for name in &roles.writes {
+            writes.push((name.as_str(), make(k, name)?));
+            k += 1;
+        }
+        let bytes: usize = reads
+            .iter()
+            .chain(&writes)
+            .map(|(_, a)| a.len() * a.dtype().size())
+            .sum();
+        let mut measured = threads.to_vec();
+        if measured[0] != 1 {
+            measured.insert(0, 1);
+        }
+        let schedules: Vec<Schedule> = measured
+            .iter()
+            .map(|&t| Schedule {
+                threads: Some(t),
+                ..Default::default()
+            })
+            .collect();
+        let mut call = |v: usize| {
+            let mut vars = Vars::new();
+            for (name, a) in &reads {
+                vars = vars.bind(name, a);
+            }
+            for (name, a) in writes.iter_mut() {
+                vars = vars.bind_mut(name, a);
+            }
+            script.execute_with(vars, &schedules[v]).map(|_| ())
+        };
+        progress.show(&format!("n = {total}"));
+        let timings = measure_interleaved(measured.len(), &mut call, opts.budget)?;
+        progress.clear();
+        let base_secs = timings[0].median;
+        let mut line = Vec::new();
+        for (&t, timing) in measured.iter().zip(&timings) {
+            if !threads.contains(&t) {
+                continue;
+            }
+            let secs = timing.median;
+            let p = Point {
+                threads: t,
+                n: total,
+                us_per_call: secs * 1e6,
+                us_min: timing.min * 1e6,
+                us_max: timing.max * 1e6,
+                ns_per_elem: secs * 1e9 / total.max(1) as f64,
+                gb_per_s: bytes as f64 / secs / 1e9,
+                speedup: base_secs / secs,
+            };
+            print_point(opts, &p, out);
+            line.push((t as f64, p.speedup));
+            points.push(p);
+        }
+        series.push(plot::Series {
+            label: format!("n = {total}"),
+            points: line,
+        });
+    }
+    if let Some(path) = &opts.plot {
+        plot::speedup_chart(path, &format!("numjit bench: {}", opts.expr), &series)
+            .map_err(BenchError::Other)?;
+        if !opts.json {
+            let _ = writeln!(out, "wrote {}", path.display());
+        }
+    }
+    Ok(points)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn scripts_with_assignments_are_measured() {
+        // The diffusion step: `next` is written, `dens` read, `c` a scalar; 2-d inputs.
+        let step = "next[1:-1, 1:-1] = dens[1:-1, 1:-1] + c*(dens[2:, 1:-1] + dens[:-2, 1:-1] \
+                    + dens[1:-1, 2:] + dens[1:-1, :-2] - 4*dens[1:-1, 1:-1])";
+        let roles = script_roles(step).expect("a script");
+        assert_eq!(roles.reads, ["dens", "c"]);
+        assert_eq!(roles.writes, ["next"]);
+        assert_eq!(roles.rank, 2);
+        assert_eq!(roles.arrays, ["dens", "next"]);
+        let r = script_roles("t = a * 2; b[1:] = t[:-1] + k").unwrap();
+        assert_eq!(
+            (r.reads, r.writes, r.rank),
+            (vec!["a".into(), "k".into()], vec!["b".to_string()], 1)
+        );
+        assert!(script_roles("a * 2").is_none());
+        let mut o =
+            parse_args(&args(&[step, "--n", "400", "--threads", "1", "--ms", "5"])).unwrap();
+        o.json = true;
+        let mut text = Vec::new();
+        let points = run(&o, None, &mut text).unwrap();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].n, 400); // 20 x 20
+        assert!(points[0].us_per_call > 0.0 && points[0].us_min <= points[0].us_per_call);
+    }
+
+    #[test]
+    fn a_bad_chart_path_fails_before_measuring() {
+        let mut o =
+            parse_args(&args(&["a*b", "--n", "10", "--plot", "/no/such/dir/x.png"])).unwrap();
+        o.budget = Duration::from_secs(3600);
+        let t = Instant::now();
+        match run(&o, None, &mut Vec::new()) {
+            Err(BenchError::Other(m)) => {
+                assert!(
+                    m.contains("the directory /no/such/dir does not exist"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(t.elapsed() < Duration::from_secs(60));
+    }
+
+    #[test]
+    fn mistyped_flags_get_a_suggestion() {
+        let e = parse_args(&args(&["a", "--thread", "2"])).unwrap_err();
+        assert_eq!(e, "unknown option '--thread'; did you mean '--threads'?");
+        let e = parse_args(&args(&["a", "--dtyp=int64"])).unwrap_err();
+        assert_eq!(e, "unknown option '--dtyp=int64'; did you mean '--dtype'?");
+        let e = parse_args(&args(&["a", "--bogus"])).unwrap_err();
+        assert!(
+            e.starts_with("unknown option '--bogus' (options: --n,"),
+            "{e}"
+        );
+        let e = parse_args(&args(&["a", "--n", "0"])).unwrap_err();
+        assert!(e.contains(">= 1"), "{e}");
     }
 
     #[test]
@@ -591,6 +1029,8 @@ mod tests {
             &["a", "--threads", "100000"],
             &["a", "--n"],
             &["a", "--n", "-5"],
+            &["a", "--n", "0"],
+            &["a", "--n", "1000,0"],
             &["a", "--dtype", "int8"],
             &["a", "--dtype", "float16"],
             &["a", "--bogus"],
@@ -643,13 +1083,15 @@ mod tests {
             threads: 2,
             n: 1000,
             us_per_call: 1.5,
+            us_min: 1.25,
+            us_max: 2.0,
             ns_per_elem: 1.5,
             gb_per_s: 16.0,
             speedup: 0.98765432,
         };
         assert_eq!(
             p.json(),
-            "{\"threads\": 2, \"n\": 1000, \"us_per_call\": 1.5, \"ns_per_elem\": 1.5, \"gb_per_s\": 16, \"speedup\": 0.98765432}"
+            "{\"threads\": 2, \"n\": 1000, \"us_per_call\": 1.5, \"us_min\": 1.25, \"us_max\": 2, \"ns_per_elem\": 1.5, \"gb_per_s\": 16, \"speedup\": 0.98765432}"
         );
     }
 }

@@ -64,8 +64,8 @@ Commands:
 const COMMANDS: [&str; 10] = [
     ":threads", ":time", ":bench", ":vars", ":del", ":ast", ":ir", ":clif", ":help", ":quit",
 ];
-pub const CONSTRUCTORS: [&str; 9] = [
-    "zeros", "ones", "full", "arange", "linspace", "random", "eye", "load", "astype",
+pub const CONSTRUCTORS: [&str; 10] = [
+    "zeros", "ones", "full", "arange", "linspace", "random", "eye", "load", "astype", "reshape",
 ];
 /// Names the language reserves; they cannot be assigned.
 const KEYWORDS: [&str; 10] = [
@@ -216,13 +216,23 @@ impl Session {
 
     /// Handles one input (one or more statements), writing results to `out`. Stops at the
     /// first failing statement and returns its error rendered with a caret under `input`.
+    ///
+    /// A line that fails binds nothing: when it has several statements, the session's arrays
+    /// are restored to what they were before the line (`x = 1; y =` leaves no `x`).
     pub fn handle(&mut self, input: &str, out: &mut dyn Write) -> Result<Flow, String> {
         let src = preprocess(input);
-        for (s, e) in statements(&src) {
+        let stmts = statements(&src);
+        let before = (stmts.len() > 1).then(|| self.env.clone());
+        for (s, e) in stmts {
             match self.statement(&src, s, e, out) {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Quit) => return Ok(Flow::Quit),
-                Err(f) => return Err(f.render(input)),
+                Err(f) => {
+                    if let Some(env) = before {
+                        self.env = env;
+                    }
+                    return Err(f.render(input));
+                }
             }
         }
         let _ = out.flush();
@@ -239,6 +249,15 @@ impl Session {
         let text = &src[s..e];
         if text.starts_with(':') {
             return self.command(src, s, e, out);
+        }
+        // Python's ways out, unless the session has an array of that name.
+        if let Some(word) = ["quit", "exit", "quit()", "exit()"]
+            .into_iter()
+            .find(|w| text == *w)
+        {
+            if !self.env.contains_key(word.trim_end_matches("()")) {
+                return Ok(Flow::Quit);
+            }
         }
         if let Some(call) = parse_call(src, s, e) {
             if call.name == "save" {
@@ -866,6 +885,36 @@ impl Session {
                 }
                 Ok(a)
             }
+            "reshape" => {
+                let usage = "reshape(x, 3, 4), reshape(x, (3, 4)) or x.reshape(3, 4)";
+                if positional.len() < 2 {
+                    return Err(Failure::at(format!("usage: {usage}"), call.span));
+                }
+                let (vs, ve) = trim(src, positional[0].0, positional[0].1);
+                let a = match self.env.get(&src[vs..ve]) {
+                    Some(a) => a.clone(),
+                    None => self.evaluate(src, vs, ve)?,
+                };
+                let shape = self.shape(src, &positional[1..])?;
+                let n: usize = shape.iter().product();
+                if n != a.len() {
+                    return Err(Failure::at(
+                        format!(
+                            "cannot reshape array of size {} into shape {}",
+                            a.len(),
+                            shape_repr(&shape)
+                        ),
+                        call.span,
+                    ));
+                }
+                // C order, as NumPy's default.
+                Ok(numjit::each_array!(a, x => {
+                    let v: Vec<_> = x.iter().copied().collect();
+                    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), v)
+                        .expect("the sizes match")
+                        .into()
+                }))
+            }
             "astype" => {
                 arity(
                     1,
@@ -1017,7 +1066,7 @@ pub fn run_script(
 /// Line editing for the terminal: multi-line input while brackets are open, completion of
 /// commands, constructors, functions and the session's names.
 mod editor {
-    use super::{needs_more, COMMANDS, CONSTRUCTORS};
+    use super::{COMMANDS, CONSTRUCTORS};
     use rustyline::completion::Completer;
     use rustyline::highlight::Highlighter;
     use rustyline::hint::Hinter;
@@ -1086,13 +1135,11 @@ mod editor {
 
     impl Highlighter for ReplHelper {}
 
+    // Every line is accepted as typed; an open bracket or a trailing `\\` makes the loop in
+    // `run_terminal` read the continuation with a `... ` prompt, as Python's REPL does.
     impl Validator for ReplHelper {
-        fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-            Ok(if needs_more(ctx.input()) {
-                ValidationResult::Incomplete
-            } else {
-                ValidationResult::Valid(None)
-            })
+        fn validate(&self, _: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+            Ok(ValidationResult::Valid(None))
         }
     }
 
@@ -1142,8 +1189,27 @@ pub fn run_terminal(session: &mut Session) -> bool {
     let mut stdout = std::io::stdout();
     loop {
         match rl.readline(">>> ") {
-            Ok(line) => {
+            Ok(mut line) => {
                 if line.trim().is_empty() {
+                    continue;
+                }
+                // Continuation lines, until the statement is complete (Ctrl-C drops it,
+                // Ctrl-D runs what there is).
+                let mut dropped = false;
+                while needs_more(&line) {
+                    match rl.readline("... ") {
+                        Ok(more) => {
+                            line.push('\n');
+                            line.push_str(&more);
+                        }
+                        Err(ReadlineError::Interrupted) => {
+                            dropped = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if dropped {
                     continue;
                 }
                 let _ = rl.add_history_entry(line.as_str());
@@ -1193,6 +1259,50 @@ mod tests {
         let mut out = Vec::new();
         session.handle(input, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn quit_and_exit_leave_unless_they_are_names() {
+        for w in ["quit", "exit", "quit()", "exit()", "  exit  "] {
+            let mut s = Session::new();
+            assert_eq!(s.handle(w, &mut Vec::new()), Ok(Flow::Quit), "{w}");
+        }
+        let mut s = Session::new();
+        run(&mut s, "exit = 3").unwrap();
+        assert_eq!(run(&mut s, "exit").unwrap(), "array(3)\n");
+    }
+
+    #[test]
+    fn reshape_makes_nd_arrays_in_c_order() {
+        let mut s = Session::new();
+        run(&mut s, "x = arange(6)").unwrap();
+        let want = "array([[0, 1, 2],\n       [3, 4, 5]])\n";
+        assert_eq!(run(&mut s, "reshape(x, 2, 3)").unwrap(), want);
+        assert_eq!(run(&mut s, "reshape(x, (2, 3))").unwrap(), want);
+        assert_eq!(run(&mut s, "x.reshape(2, 3)").unwrap(), want);
+        run(&mut s, "m = x.reshape(3, 2); y = m * 10").unwrap();
+        assert_eq!(run(&mut s, "y[2, 1]").unwrap(), "array(50)\n");
+        let e = run(&mut s, "reshape(x, 4, 2)").unwrap_err();
+        assert!(
+            e.contains("cannot reshape array of size 6 into shape (4, 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_failing_line_binds_nothing() {
+        let mut s = Session::new();
+        run(&mut s, "y = 5").unwrap();
+        assert!(run(&mut s, "x = 1; y = 2; z =").is_err());
+        assert!(!s.env().contains_key("x"));
+        assert_eq!(run(&mut s, "y").unwrap(), "array(5)\n");
+        // In-place writes of the failed line are undone too.
+        run(&mut s, "u = zeros(3)").unwrap();
+        assert!(run(&mut s, "u[0] = 7; v = nosuch").is_err());
+        assert_eq!(run(&mut s, "u").unwrap(), "array([0., 0., 0.])\n");
+        // A line that succeeds keeps everything.
+        run(&mut s, "x = 1; w = x + 1").unwrap();
+        assert_eq!(run(&mut s, "w").unwrap(), "array(2)\n");
     }
 
     #[test]

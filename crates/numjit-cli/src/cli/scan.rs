@@ -58,7 +58,7 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
         let (open, _) = trim(src, j, e);
         let after_dot = i > s && b[i - 1] == b'.';
         let start = if after_dot {
-            method_receiver(src, s, i - 1).filter(|_| word == METHOD)
+            method_receiver(src, s, i - 1).filter(|_| METHODS.contains(&word))
         } else {
             CONSTRUCTORS.contains(&word).then_some(i)
         };
@@ -74,8 +74,8 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
     calls
 }
 
-/// The one constructor that also has a method form, `x.astype(dtype)`.
-const METHOD: &str = "astype";
+/// The constructors that also have a method form, `x.astype(dtype)`, `x.reshape(3, 4)`.
+const METHODS: [&str; 2] = ["astype", "reshape"];
 
 /// Where the name before the `.` at `dot` starts, if a plain name (not a number, not an
 /// attribute of something else) ends there.
@@ -104,11 +104,13 @@ pub fn parse_call(src: &str, s: usize, e: usize) -> Option<Call> {
     if !is_identifier(name) {
         return None;
     }
-    let method = format!(".{METHOD}");
-    if text[name_len..].starts_with(&method) {
+    if METHODS
+        .iter()
+        .any(|m| text[name_len..].starts_with(&format!(".{m}(")))
+    {
         let m = s + name_len + 1;
         let mut call = parse_call(src, m, e)?;
-        if call.name != METHOD {
+        if !METHODS.contains(&call.name.as_str()) {
             return None;
         }
         call.args.insert(

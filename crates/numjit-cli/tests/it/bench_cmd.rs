@@ -49,6 +49,8 @@ fn json_lines() {
         "ns_per_elem",
         "speedup",
         "threads",
+        "us_max",
+        "us_min",
         "us_per_call",
     ];
     for (p, (n, t)) in points
@@ -62,6 +64,13 @@ fn json_lines() {
         );
         assert!(p.values().all(|v| v.is_finite() && *v > 0.0), "{text}");
         assert_eq!((p["n"], p["threads"]), (n as f64, t as f64), "{text}");
+    }
+    // The median lies within the spread.
+    for p in &points {
+        assert!(
+            p["us_min"] <= p["us_per_call"] && p["us_per_call"] <= p["us_max"],
+            "{text}"
+        );
     }
     // Speedups are relative to one thread of the same n.
     assert_eq!(points[0]["speedup"], 1.0);
@@ -95,7 +104,7 @@ fn table_and_chart() {
     );
     assert_eq!(
         lines[1].split_whitespace().collect::<Vec<_>>(),
-        ["n", "threads", "µs/call", "ns/elem", "GB/s", "speedup"]
+        ["n", "threads", "µs/call", "min", "max", "ns/elem", "GB/s", "speedup"]
     );
     let row: Vec<&str> = lines[2].split_whitespace().collect();
     assert_eq!(row[..2], ["64", "2"], "{text}");

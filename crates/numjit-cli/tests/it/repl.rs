@@ -423,7 +423,7 @@ fn history_file_location() {
 }
 
 /// The terminal path, through a pseudo-terminal made by util-linux's `script`: line editing,
-/// a statement continued over two lines, Ctrl-D to leave, and the history file written
+/// a statement continued over two lines (at a `... ` prompt), Ctrl-D to leave, and the history file written
 /// (directory created) where `NUMJIT_HISTORY` says.
 #[cfg(target_os = "linux")]
 #[test]
@@ -468,6 +468,8 @@ fn terminal_session_writes_history() {
     let out = child.wait_with_output().unwrap();
     let text = stdout(&out);
     assert!(text.contains("array([2, 4, 6])"), "{text}");
+    // The continuation line was read at Python's `... ` prompt.
+    assert!(text.contains("... 1) * 2"), "{text}");
     let saved = std::fs::read_to_string(&history).expect("the history file exists");
     for entry in ["a = arange(3)", "b = (a +\\n1) * 2", "b"] {
         assert!(

@@ -74,7 +74,21 @@ impl<'a> Vars<'a> {
 
 /// Binds local variables by their own names: `vars!{a, b}` is
 /// `Vars::new().bind("a", &a).bind("b", &b)`; `mut x` binds `&mut x` writably (a script's
-/// assignment target); `"name" => value` pairs may be mixed in.
+/// assignment target); `"name" => value` pairs may be mixed in, and bind `&value`, so owned
+/// temporaries work where the `Vars` is used in the same statement
+/// (`eval("b * 2", vars!{"b" => vec![1.0, 2.0]})`). Locals that are themselves references
+/// (`for (x, y) in pairs.iter() { eval("x + y", vars!{x, y}) }`) bind as well.
+///
+/// ```
+/// let pairs = vec![(vec![1.0, 2.0], vec![10.0, 20.0])];
+/// for (x, y) in pairs.iter() {
+///     let r = numjit::eval("x + y", numjit::vars! {x, y})?;
+///     assert_eq!(r.as_f64().unwrap().as_slice().unwrap(), &[11.0, 22.0]);
+/// }
+/// let r = numjit::eval("b * k", numjit::vars! {"b" => vec![1.0, 2.0], "k" => 3.0})?;
+/// assert_eq!(r.as_f64().unwrap().as_slice().unwrap(), &[3.0, 6.0]);
+/// # Ok::<(), numjit::Error>(())
+/// ```
 #[macro_export]
 macro_rules! vars {
     (@acc $v:expr ;) => { $v };
@@ -84,8 +98,11 @@ macro_rules! vars {
     (@acc $v:expr ; $name:ident $(, $($rest:tt)*)?) => {
         $crate::vars!(@acc $v.bind(stringify!($name), &$name) ; $($($rest)*)?)
     };
+    (@acc $v:expr ; $key:literal => & $value:expr $(, $($rest:tt)*)?) => {
+        $crate::vars!(@acc $v.bind($key, &$value) ; $($($rest)*)?)
+    };
     (@acc $v:expr ; $key:literal => $value:expr $(, $($rest:tt)*)?) => {
-        $crate::vars!(@acc $v.bind($key, $value) ; $($($rest)*)?)
+        $crate::vars!(@acc $v.bind($key, &$value) ; $($($rest)*)?)
     };
     ($($t:tt)*) => { $crate::vars!(@acc $crate::Vars::new() ; $($t)*) };
 }
@@ -129,7 +146,8 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Err(Error::new(
                 ErrorKind::Shape,
                 format!(
-                    "subscript bounds must be scalars; `{name}` has shape {}",
+                    "subscript bounds must be scalars; `{name}` has shape {} (index arrays and \
+                     boolean masks are not supported: use `where(...)` to select values)",
                     shape_str(arg.shape())
                 ),
                 Some(span),
@@ -145,6 +163,14 @@ impl<'s, 'a> Scope<'s, 'a> {
         match raw::read(arg, &[]) {
             crate::types::Scalar::Int(v) => Ok(v),
             crate::types::Scalar::Int32(v) => Ok(v as i64),
+            crate::types::Scalar::Bool(_) => Err(Error::new(
+                ErrorKind::DType,
+                format!(
+                    "subscript bounds must be integers; `{name}` is bool (boolean masks are not \
+                     supported: use `where({name}, x, 0)`)"
+                ),
+                Some(span),
+            )),
             _ => Err(Error::new(
                 ErrorKind::DType,
                 format!(

@@ -21,7 +21,7 @@
 
 use super::bindings::{Scope, Vars};
 use super::lift::{free_names, has_reduction, is_hidden, lift, Reduction};
-use crate::check::{self, broadcast};
+use crate::check::{self, broadcast, is_constant};
 use crate::codegen::{self, Access, Kernel};
 use crate::exec::{self, Schedule};
 use crate::interp;
@@ -87,7 +87,8 @@ pub(super) enum Mode<'m> {
 /// A program for one combination of input dtypes, with its kernels per layout.
 #[derive(Debug)]
 pub(super) struct Typed {
-    dtypes: Vec<DType>,
+    /// Each free name's dtype, `None` for a constant (`pi`) that no binding shadows.
+    dtypes: Vec<Option<DType>>,
     pub(super) program: Program,
     kernels: Mutex<Vec<(Vec<Access>, Arc<Kernel>)>>,
 }
@@ -391,7 +392,7 @@ impl Compiled {
             .inner
             .names
             .iter()
-            .any(|(n, _)| !is_hidden(n) && scope.get(n).is_none());
+            .any(|(n, _)| !is_hidden(n) && !is_constant(n) && scope.get(n).is_none());
         if unbound && !matches!(mode, Mode::Check) {
             let values = self.reduce_all(scope, Mode::Check)?;
             let env = self.hidden_env(scope, &values);
@@ -499,10 +500,14 @@ impl Compiled {
 
     fn prepare_inner<'s, 'a>(&self, scope: &Scope<'s, 'a>) -> Result<Prepared<'s, 'a>> {
         let inner = &*self.inner;
-        let mut bound: SmallVec<[&'s Arg<'a>; 8]> = SmallVec::with_capacity(inner.names.len());
+        // A free name is bound, or a constant (`pi`) nobody bound: the typed program depends
+        // on which, so the key is each name's dtype or `None`.
+        let mut bound: SmallVec<[Option<&'s Arg<'a>>; 8]> =
+            SmallVec::with_capacity(inner.names.len());
         for (name, _) in &inner.names {
             match scope.get(name) {
-                Some(a) => bound.push(a),
+                Some(a) => bound.push(Some(a)),
+                None if is_constant(name) => bound.push(None),
                 None => break,
             }
         }
@@ -512,7 +517,12 @@ impl Compiled {
             let typed = inner.typed.lock().unwrap_or_else(|e| e.into_inner());
             typed
                 .iter()
-                .find(|t| t.dtypes.iter().zip(&bound).all(|(d, a)| *d == a.dtype()))
+                .find(|t| {
+                    t.dtypes
+                        .iter()
+                        .zip(&bound)
+                        .all(|(d, a)| *d == a.map(|a| a.dtype()))
+                })
                 .cloned()
         };
         let typed = match typed {
@@ -524,7 +534,7 @@ impl Compiled {
                 let ast = inner.lifted.as_ref().unwrap_or(&inner.ast);
                 let program = check::check(ast, &lookup, &known)?;
                 let t = Arc::new(Typed {
-                    dtypes: bound.iter().map(|a| a.dtype()).collect(),
+                    dtypes: bound.iter().map(|a| a.map(|a| a.dtype())).collect(),
                     program,
                     kernels: Mutex::new(Vec::new()),
                 });
@@ -544,7 +554,7 @@ impl Compiled {
                 .iter()
                 .position(|(n, _)| *n == input.name)
                 .expect("program inputs are free names");
-            let base = bound[i];
+            let base = bound[i].expect("program inputs are bound names");
             if input.view.is_empty() {
                 args.push(Cow::Borrowed(base));
             } else {
@@ -559,13 +569,20 @@ impl Compiled {
         let shape = shape.map_err(|(i, j)| {
             let shapes: SmallVec<[&[usize]; 8]> = args.iter().map(|a| a.shape()).collect();
             let (a, b) = (&typed.program.inputs[i], &typed.program.inputs[j]);
+            // Each operand as the user typed it (`d[::-1]`), where its text is at hand.
+            let typed_text = |inp: &crate::ir::Input| {
+                self.source()
+                    .get(inp.span.start..inp.span.end)
+                    .filter(|t| !t.is_empty())
+                    .map_or_else(|| view_text(&inp.name, &inp.view), str::to_string)
+            };
             Error::new(
                 ErrorKind::Shape,
                 format!(
                     "shapes do not broadcast: `{}` has shape {} but `{}` has shape {}",
-                    view_text(&a.name, &a.view),
+                    typed_text(a),
                     shape_str(shapes[i]),
-                    view_text(&b.name, &b.view),
+                    typed_text(b),
                     shape_str(shapes[j])
                 ),
                 Some(b.span),
@@ -697,7 +714,7 @@ pub(super) fn copy_into(dst: &mut Out<'_>, src: &Array, sched: &Schedule) -> Res
                 let x = b.input("x", from, Vec::new(), Span::default());
                 let root = b.cast(x, to);
                 let t = Arc::new(Typed {
-                    dtypes: vec![from],
+                    dtypes: vec![Some(from)],
                     program: b.finish(root),
                     kernels: Mutex::new(Vec::new()),
                 });

@@ -19,10 +19,12 @@ mod cache;
 mod compiled;
 mod lift;
 mod script;
+mod site;
 
 pub use bindings::Vars;
 pub use compiled::Compiled;
 pub use script::{Outputs, Script};
+pub use site::{AsOut, Site};
 
 use crate::types::{Array, Casting, IntoOut};
 use cache::Cache;

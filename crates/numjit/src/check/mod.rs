@@ -15,7 +15,7 @@ use crate::semantics::{Func, Sig};
 use crate::types::Scalar;
 use crate::types::Strided;
 use crate::types::{DType, Dims, Steps};
-use numjit_syntax::ast::{BinOp, Expr, ExprKind, SubItem, UnaryOp};
+use numjit_syntax::ast::{BinOp, Expr, ExprKind, SubItem, UnaryOp, CONSTANTS};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use smallvec::SmallVec;
 
@@ -78,6 +78,27 @@ struct Checker<'a> {
     known: &'a [&'a str],
 }
 
+/// The value of the constant `name` (`pi`, `e`, `inf`, `nan`), a weak float like NumPy's
+/// `np.pi` (a Python float), used where no binding of that name shadows it.
+pub fn constant(name: &str) -> Option<f64> {
+    Some(match name {
+        "pi" => std::f64::consts::PI,
+        "e" => std::f64::consts::E,
+        "inf" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => return None,
+    })
+}
+
+/// Whether `name` is one of the constants (bound or not).
+pub fn is_constant(name: &str) -> bool {
+    CONSTANTS.contains(&name)
+}
+
+/// Functions that are compositions of other operations (checked into them, so the JIT and the
+/// interpreter need nothing of their own), with their arities.
+const COMPOSED: [(&str, usize); 4] = [("square", 1), ("deg2rad", 1), ("rad2deg", 1), ("clip", 3)];
+
 /// Whether `e` is a Python literal, or operators on literals only (`2`, `-1.5`, `2*3j`): NumPy
 /// 2 treats such values as weak scalars that take the other operand's dtype within its kind.
 /// A function of literals (`cos(3)`) is a typed float64, as NumPy's function returns.
@@ -87,6 +108,17 @@ pub(crate) fn is_weak(e: &Expr) -> bool {
         ExprKind::Unary { arg, .. } => is_weak(arg),
         ExprKind::Binary { lhs, rhs, .. } => is_weak(lhs) && is_weak(rhs),
         _ => false,
+    }
+}
+
+/// [`is_weak`], where an unbound constant (`pi`, `nan`) is a literal too (NumPy's `np.pi` is a
+/// Python float); `lookup` says which names are bound.
+pub(crate) fn is_weak_in(e: &Expr, lookup: &dyn Fn(&str) -> Option<DType>) -> bool {
+    match &e.kind {
+        ExprKind::Name(n) => is_constant(n) && lookup(n).is_none(),
+        ExprKind::Unary { arg, .. } => is_weak_in(arg, lookup),
+        ExprKind::Binary { lhs, rhs, .. } => is_weak_in(lhs, lookup) && is_weak_in(rhs, lookup),
+        _ => is_weak(e),
     }
 }
 
@@ -104,6 +136,41 @@ fn is_bytes(dt: DType) -> bool {
 
 fn dtype_err(msg: String, span: Span) -> Error {
     Error::new(ErrorKind::DType, msg, Some(span))
+}
+
+fn arity_err(name: &str, n: usize, got: usize, span: Span) -> Error {
+    Error::new(
+        ErrorKind::Arity,
+        format!(
+            "`{name}` takes {n} argument{}, got {got}",
+            if n == 1 { "" } else { "s" },
+        ),
+        Some(span),
+    )
+}
+
+/// What to write instead of a NumPy or Python name numjit spells differently.
+fn numpy_spelling(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "absolute" | "fabs" => "numjit spells it `abs(x)`",
+        "power" | "pow" => "numjit spells it `x ** y`",
+        "arcsin2" | "atan2" => "numjit spells it `arctan2(y, x)`",
+        "asin" | "acos" | "atan" | "asinh" | "acosh" | "atanh" => {
+            "numjit spells the inverse functions `arcsin`, `arccos`, `arctan`, `arcsinh`, `arccosh`, `arctanh`"
+        }
+        "clamp" | "clip_by_value" => "numjit spells it `clip(x, lo, hi)`",
+        "fmax" | "amax" | "nanmax" => "numjit has `maximum(x, y)` (elementwise) and `max(x)` (a reduction)",
+        "fmin" | "amin" | "nanmin" => "numjit has `minimum(x, y)` (elementwise) and `min(x)` (a reduction)",
+        "average" | "nanmean" => "numjit has `mean(x)` and `mean(x, axis=k)`",
+        "sqr" => "numjit spells it `square(x)` or `x**2`",
+        "ln" => "numjit spells it `log(x)`",
+        "select" | "ifelse" | "if_else" => "numjit spells it `where(condition, x, y)`",
+        "isclose" | "allclose" => "write `abs(a - b) <= atol + rtol*abs(b)`",
+        "float" | "int" | "bool" | "float64" | "float32" | "int32" | "int64" | "astype" => {
+            "numjit has no casts inside expressions; arithmetic promotes as NumPy's does"
+        }
+        _ => return None,
+    })
 }
 
 impl Checker<'_> {
@@ -130,7 +197,10 @@ impl Checker<'_> {
             )),
             ExprKind::Name(n) => match (self.lookup)(n) {
                 Some(dt) => Ok(self.b.input(n, dt, Vec::new(), e.span)),
-                None => Err(self.unknown_name(n, e.span)),
+                None => match constant(n) {
+                    Some(v) => Ok(self.b.constant_node(Scalar::Float(v))),
+                    None => Err(self.unknown_name(n, e.span)),
+                },
             },
             ExprKind::Subscript { .. } => {
                 let (name, view) = self.view(e)?;
@@ -158,7 +228,7 @@ impl Checker<'_> {
             ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs)?;
                 let r = self.expr(rhs)?;
-                let weak = [is_weak(lhs), is_weak(rhs)];
+                let weak = [self.weak(lhs), self.weak(rhs)];
                 self.binary(*op, l, r, weak, e.span, rhs.span)
             }
             ExprKind::Call {
@@ -166,9 +236,30 @@ impl Checker<'_> {
                 name_span,
                 args,
             } => {
+                if let Some(&(_, n)) = COMPOSED.iter().find(|(c, _)| c == name) {
+                    if args.len() != n {
+                        return Err(arity_err(name, n, args.len(), e.span));
+                    }
+                    let mut ids = Vec::with_capacity(args.len());
+                    for a in args {
+                        ids.push(self.expr(a)?);
+                    }
+                    let weak: Vec<bool> = args.iter().map(|a| self.weak(a)).collect();
+                    return self.composed(name, ids, &weak, e.span);
+                }
                 let Some(f) = Func::from_name(name) else {
                     let mut msg = format!("unknown function `{name}`");
-                    let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                    let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                    names.extend(COMPOSED.iter().map(|(c, _)| *c));
+                    names.extend(["sum", "prod", "min", "max", "mean", "any", "all"]);
+                    if let Some(hint) = numpy_spelling(name) {
+                        msg.push_str(&format!("; {hint}"));
+                        return Err(Error::new(
+                            ErrorKind::UnknownFunction,
+                            msg,
+                            Some(*name_span),
+                        ));
+                    }
                     if let Some(s) = suggest(name, &names) {
                         msg.push_str(&format!("; did you mean `{s}`?"));
                     }
@@ -179,25 +270,117 @@ impl Checker<'_> {
                     ));
                 };
                 if args.len() != f.arity() {
-                    let n = f.arity();
-                    return Err(Error::new(
-                        ErrorKind::Arity,
-                        format!(
-                            "`{name}` takes {n} argument{}, got {}",
-                            if n == 1 { "" } else { "s" },
-                            args.len()
-                        ),
-                        Some(e.span),
-                    ));
+                    return Err(arity_err(name, f.arity(), args.len(), e.span));
                 }
                 let mut ids = Vec::with_capacity(args.len());
                 for a in args {
                     ids.push(self.expr(a)?);
                 }
-                let weak: Vec<bool> = args.iter().map(is_weak).collect();
+                let weak: Vec<bool> = args.iter().map(|a| self.weak(a)).collect();
+                if f == Func::Exp2 && self.result_type(&ids, &weak) == DType::Complex128 {
+                    return self.complex_exp2(ids[0], e.span);
+                }
                 self.call(f, ids, &weak, e.span)
             }
         }
+    }
+
+    /// [`is_weak_in`] with this checker's bindings.
+    fn weak(&self, e: &Expr) -> bool {
+        is_weak_in(e, self.lookup)
+    }
+
+    /// A function that is a composition of other operations (see [`COMPOSED`]), each with
+    /// NumPy's answers bit for bit.
+    fn composed(
+        &mut self,
+        name: &str,
+        args: Vec<NodeId>,
+        weak: &[bool],
+        span: Span,
+    ) -> Result<NodeId> {
+        let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
+        if dts.iter().any(|&d| is_bytes(d)) {
+            return Err(bytes_err(span));
+        }
+        match name {
+            // NumPy's `square` is `x*x` (complex: the same product as `*`); bool gives int64
+            // (NumPy: int8), as `x**2` does.
+            "square" => {
+                let two = self.b.constant_node(Scalar::Int(2));
+                self.binary(BinOp::Pow, args[0], two, [weak[0], true], span, span)
+            }
+            // NumPy computes `x * (pi/180)` and `x * (180/pi)` with the constant in the
+            // argument's float type (float32: `NPY_PIf/180.0f`, `180.0f/NPY_PIf`).
+            "deg2rad" | "rad2deg" => {
+                let t = self.result_type(&args, weak).float_of();
+                let f32 = t == DType::Float32;
+                let c = match (name, f32) {
+                    ("deg2rad", false) => std::f64::consts::PI / 180.0,
+                    ("deg2rad", true) => (std::f64::consts::PI as f32 / 180.0f32) as f64,
+                    (_, false) => 180.0 / std::f64::consts::PI,
+                    (_, true) => (180.0f32 / std::f64::consts::PI as f32) as f64,
+                };
+                if t == DType::Complex128 {
+                    return Err(dtype_err(
+                        format!("`{name}` is not defined for complex128 (NumPy refuses it too)"),
+                        span,
+                    ));
+                }
+                let x = self.cast_to(args[0], t, span)?;
+                let c = self.b.constant_node(Scalar::Float(c));
+                let c = self.b.cast(c, t);
+                Ok(self.b.add(Op::Mul, t, vec![x, c]))
+            }
+            // NumPy's clip: `min(max(x, lo), hi)` where a tie keeps the first operand and a NaN
+            // anywhere propagates (x's first); in the dtype all three promote to.
+            "clip" => {
+                let t = self.result_type(&args, weak);
+                let mut a = Vec::with_capacity(3);
+                for &x in &args {
+                    a.push(self.cast_to(x, t, span)?);
+                }
+                let lower = self.clip_step(BinOp::Lt, a[0], a[1], t, span)?;
+                self.clip_step(BinOp::Gt, lower, a[2], t, span)
+            }
+            _ => unreachable!("every composed function has an arm"),
+        }
+    }
+
+    /// `where(x OP bound | (isnan(bound) & ~isnan(x)), bound, x)` (the comparison alone for
+    /// dtypes without NaN): one side of `clip`.
+    fn clip_step(
+        &mut self,
+        op: BinOp,
+        x: NodeId,
+        bound: NodeId,
+        t: DType,
+        span: Span,
+    ) -> Result<NodeId> {
+        let mut take = self.binary(op, x, bound, [false, false], span, span)?;
+        if t.is_float() || t == DType::Complex128 {
+            let nan_b = self.call(Func::Isnan, vec![bound], &[false], span)?;
+            let nan_x = self.call(Func::Isnan, vec![x], &[false], span)?;
+            let not = Op::from_symbol("~", 1).expect("`~` has a row");
+            let num_x = self.b.add(not, DType::Bool, vec![nan_x]);
+            let both = self.binary(BinOp::BitAnd, nan_b, num_x, [false, false], span, span)?;
+            take = self.binary(BinOp::BitOr, take, both, [false, false], span, span)?;
+        }
+        self.call(Func::Where, vec![take, bound, x], &[false; 3], span)
+    }
+
+    /// NumPy's complex `exp2(z)`: `exp(complex(real(z)*ln 2, imag(z)*ln 2))`.
+    fn complex_exp2(&mut self, z: NodeId, span: Span) -> Result<NodeId> {
+        let z = self.cast_to(z, DType::Complex128, span)?;
+        let re = self.b.add(Op::Call(Func::Real), DType::Float64, vec![z]);
+        let im = self.b.add(Op::Call(Func::Imag), DType::Float64, vec![z]);
+        let ln2 = self.b.constant_node(Scalar::Float(std::f64::consts::LN_2));
+        let re = self.b.add(Op::Mul, DType::Float64, vec![re, ln2]);
+        let im = self.b.add(Op::Mul, DType::Float64, vec![im, ln2]);
+        let w = self
+            .b
+            .add(Op::Call(Func::Complex), DType::Complex128, vec![re, im]);
+        Ok(self.b.add(Op::Call(Func::Exp), DType::Complex128, vec![w]))
     }
 
     /// The name and subscripts of `x[...]...[...]`.
@@ -296,7 +479,9 @@ impl Checker<'_> {
 
     fn unknown_name(&self, name: &str, span: Span) -> Error {
         let mut msg = format!("unknown name `{name}`");
-        if Func::from_name(name).is_some() {
+        if name == "None" {
+            msg.push_str("; `None` is accepted only as `axis=None` of a reduction");
+        } else if Func::from_name(name).is_some() || COMPOSED.iter().any(|(c, _)| *c == name) {
             msg.push_str(&format!(
                 "; `{name}` is a function, call it as `{name}(...)`"
             ));

@@ -29,6 +29,7 @@ unary_helpers! {
     Arcsinh => h_asinh = libm::asinh, Arccosh => h_acosh = sc::acosh_f64,
     Arctanh => h_atanh = libm::atanh,
     Sign => h_sign = sc::sign_f64,
+    Cbrt => h_cbrt = f64::cbrt, Exp2 => h_exp2 = f64::exp2,
 }
 
 pub(super) extern "C" fn h_floordiv_f32(a: f32, b: f32) -> f32 {

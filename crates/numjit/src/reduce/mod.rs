@@ -48,6 +48,7 @@
 //! has the same bits for every thread count and schedule.
 
 use crate::exec::{self, Schedule};
+use crate::semantics::cmath;
 use crate::types::{out_of_memory, raw, try_with_capacity, Arg, Array, Complex64, DType};
 use ndarray::{ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn};
 use numjit_syntax::ast::ReduceOp;
@@ -69,6 +70,11 @@ pub fn result_dtype(dtype: DType, op: ReduceOp) -> DType {
             d => d,
         },
         ReduceOp::Min | ReduceOp::Max => dtype,
+        ReduceOp::Mean => match dtype {
+            DType::Bool | DType::Int32 | DType::Int64 => DType::Float64,
+            d => d,
+        },
+        ReduceOp::Any | ReduceOp::All => DType::Bool,
     }
 }
 
@@ -89,7 +95,7 @@ pub fn result_shape(
         let name = match op {
             ReduceOp::Min => Some("minimum"),
             ReduceOp::Max => Some("maximum"),
-            ReduceOp::Sum | ReduceOp::Prod => None,
+            ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean | ReduceOp::Any | ReduceOp::All => None,
         };
         if let Some(name) = name {
             return Err(format!(
@@ -274,7 +280,54 @@ fn reduce_views(
         in_dtype: a.dtype(),
     };
     use ReduceOp::*;
+    // The number of elements each result averages (NumPy's `rcount`).
+    let rcount = match ax {
+        Some(k) => a.shape()[k],
+        None => a.shape().iter().product(),
+    };
     match (a, op) {
+        (a, Any | All) => {
+            let all = op == All;
+            // Nonzero is true (NaN included), as NumPy's `logical_or`/`logical_and` reduce.
+            match a {
+                Views::Bool(x) => r.truth(&x, all, &|v| v),
+                Views::Int32(x) => r.truth(&x, all, &|v| v != 0),
+                Views::Int64(x) => r.truth(&x, all, &|v| v != 0),
+                Views::Float32(x) => r.truth(&x, all, &|v| v != 0.0),
+                Views::Float64(x) => r.truth(&x, all, &|v| v != 0.0),
+                Views::Complex128(x) => r.truth(&x, all, &|v| v.re != 0.0 || v.im != 0.0),
+            }
+            .map(Array::Bool)
+        }
+        (a, Mean) => match a {
+            // NumPy sums bool and integers in float64 (`dtype='f8'`), then divides by the count.
+            Views::Bool(x) => mean_f64(&r, &x.mapv(|v| v as u8 as f64).view(), rcount),
+            Views::Int32(x) => mean_f64(&r, &x.mapv(|v| v as f64).view(), rcount),
+            Views::Int64(x) => mean_f64(&r, &x.mapv(|v| v as f64).view(), rcount),
+            Views::Float64(x) => mean_f64(&r, &x, rcount),
+            // float32 sums in float32 and divides by the count as a float32.
+            Views::Float32(x) => r
+                .pairwise(
+                    &x,
+                    &pairwise::<f32>,
+                    &|p, q| p + q,
+                    &|v| 0.0 + v,
+                    split_real,
+                )
+                .map(|sums| Array::Float32(sums.mapv(|v| v / rcount as f32))),
+            // Complex: NumPy's complex division by `count + 0j`.
+            Views::Complex128(x) => {
+                let n = Complex64::new(rcount as f64, 0.0);
+                r.pairwise(
+                    &x,
+                    &pairwise_complex,
+                    &|p: Complex64, q: Complex64| Complex64::new(p.re + q.re, p.im + q.im),
+                    &|v| Complex64::new(0.0 + v.re, 0.0 + v.im),
+                    split_complex,
+                )
+                .map(|sums| Array::Complex128(sums.mapv(|v| cmath::div(v, n))))
+            }
+        },
         (Views::Bool(x), Sum) => r
             .blocks(&x, &|s| count(s), &add_i64, &|v| v)
             .map(Array::Int64),
@@ -379,6 +432,12 @@ fn reduce_views(
         (Views::Complex128(x), Min) => r.extremum(&x, &cmin).map(Array::Complex128),
         (Views::Complex128(x), Max) => r.extremum(&x, &cmax).map(Array::Complex128),
     }
+}
+
+/// NumPy's float64 `mean`: the pairwise sum divided by the count.
+fn mean_f64(r: &Reducer<'_>, x: &ArrayViewD<'_, f64>, count: usize) -> Result<Array, Error> {
+    let sums = r.pairwise(x, &pairwise::<f64>, &|p, q| p + q, &|v| 0.0 + v, split_real)?;
+    Ok(Array::Float64(sums.mapv(|v| v / count as f64)))
 }
 
 fn add_i64(p: i64, q: i64) -> i64 {
@@ -732,6 +791,24 @@ impl Reducer<'_> {
         R: Send + Sync,
     {
         self.run(x, Plan::Blocks, leaf, combine, finish)
+    }
+
+    /// `any` (`all` false) or `all` of `truth` over the elements (an empty `any` is false, an
+    /// empty `all` true, as NumPy's).
+    fn truth<T>(
+        &self,
+        x: &ArrayViewD<'_, T>,
+        all: bool,
+        truth: &(dyn Fn(T) -> bool + Sync),
+    ) -> Result<ArrayD<bool>, Error>
+    where
+        T: Copy + Send + Sync,
+    {
+        if all {
+            self.blocks(x, &|s| s.iter().all(|&v| truth(v)), &|p, q| p & q, &|v| v)
+        } else {
+            self.blocks(x, &|s| s.iter().any(|&v| truth(v)), &|p, q| p | q, &|v| v)
+        }
     }
 
     /// A pairwise sum cut along NumPy's tree with `split`.

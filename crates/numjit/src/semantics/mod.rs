@@ -110,6 +110,8 @@ pub enum Func {
     Copy,
     OnesLike,
     Contains,
+    Cbrt,
+    Exp2,
     /// `1/x` as NumPy's `reciprocal` computes it (complex `x ** -1`); not callable by name.
     /// Stays the last variant (the table's compile-time check counts on it).
     Reciprocal,
@@ -282,6 +284,10 @@ pub(crate) const FUNCS: &[FuncSpec] = {
     row(Copy,       "copy",       1, Sig::Part,        true,  F::Rule,                        C::Rule),
     row(OnesLike,   "ones_like",  1, Sig::Part,        true,  F::Rule,                        C::Rule),
     row(Contains,   "contains",   2, Sig::Contains,    true,  F::No,                          C::No),
+    // The platform's libm, as NumPy calls it (std's cbrt and exp2 call it too).
+    row(Cbrt,       "cbrt",       1, Sig::Float,       true,  F::Lib(f64::cbrt),              C::No),
+    // Complex exp2 is checked into `exp(complex(real(z)*ln2, imag(z)*ln2))`, NumPy's formula.
+    row(Exp2,       "exp2",       1, Sig::Float,       true,  F::Lib(f64::exp2),              C::No),
     // Built by checking (`x ** -1` on complex128); not callable by name.
     internal(row(Reciprocal, "reciprocal", 1, Sig::Part, true, F::No, C::Map(cmath::reciprocal))),
     ]
@@ -1018,10 +1024,11 @@ mod tests {
     #[test]
     fn loops_are_numpys() {
         use Func::*;
-        // NumPy has no complex loops for these, and no bool loop for sign.
+        // NumPy has no complex loops for these, and no bool loop for sign. (NumPy's complex
+        // exp2 is checked into `exp(z*ln 2)` by `check`, so its row has no complex routine.)
         let no_complex = [
             Arctan2, Fmod, Hypot, Copysign, Nextafter, Floor, Ceil, Trunc, Signbit, Complex,
-            Contains,
+            Contains, Cbrt, Exp2,
         ];
         for spec in FUNCS {
             let f = spec.func;

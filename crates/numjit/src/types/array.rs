@@ -267,21 +267,41 @@ impl Array {
 }
 
 macro_rules! array_from {
-    ($($t:ty => $variant:ident),* $(,)?) => {
+    ($($t:ty => $variant:ident, $into:ident),* $(,)?) => {
         $(impl From<ArrayD<$t>> for Array {
             fn from(a: ArrayD<$t>) -> Self {
                 Array::$variant(a)
+            }
+        }
+
+        /// The ndarray inside an [`Array`] of this element type; an array of another dtype
+        /// comes back unchanged as the error (see [`Array::dtype`]).
+        impl TryFrom<Array> for ArrayD<$t> {
+            type Error = Array;
+            fn try_from(a: Array) -> Result<Self, Array> {
+                match a {
+                    Array::$variant(x) => Ok(x),
+                    other => Err(other),
+                }
+            }
+        }
+
+        impl Array {
+            #[doc = concat!("The owned `ArrayD<", stringify!($t), ">` (no copy), if this is a ",
+                stringify!($variant), " array: `numjit::eval(...)?.", stringify!($into), "()`.")]
+            pub fn $into(self) -> Option<ArrayD<$t>> {
+                ArrayD::<$t>::try_from(self).ok()
             }
         })*
     };
 }
 array_from!(
-    bool => Bool,
-    i32 => Int32,
-    i64 => Int64,
-    f32 => Float32,
-    f64 => Float64,
-    Complex64 => Complex128,
+    bool => Bool, into_bool,
+    i32 => Int32, into_i32,
+    i64 => Int64, into_i64,
+    f32 => Float32, into_f32,
+    f64 => Float64, into_f64,
+    Complex64 => Complex128, into_c128,
 );
 
 /// Where a scalar argument's value lives: arrays borrow the caller's memory, scalars are copied
@@ -657,7 +677,6 @@ macro_rules! into_arg_element {
             ['a] &'a $t,
             ['a] &'a [$t],
             ['a, const N: usize] &'a [$t; N],
-            ['a, 'b: 'a] &'a &'b [$t],
             ['a] &'a Vec<$t>,
             ['a, D: Dimension] ndarray::ArrayView<'a, $t, D>,
         );
@@ -671,6 +690,24 @@ into_arg!(
     ['a, const N: usize] &'a Vec<[u8; N]>,
     ['a, T: Element, S: Data<Elem = T>, D: Dimension] &'a ArrayBase<S, D>,
 );
+
+/// A borrowed input is an input (a copy of the view).
+impl<'a, 'b: 'a> IntoArg<'a> for &'a Arg<'b> {
+    fn into_arg(self) -> Arg<'a> {
+        self.clone()
+    }
+}
+
+/// A reference to anything readable by reference is readable: `vars!{x}` with `x: &Vec<f64>`
+/// (a loop variable over `pairs.iter()`, a function parameter) binds `&&Vec<f64>`.
+impl<'a, 'b: 'a, T: ?Sized> IntoArg<'a> for &'a &'b T
+where
+    &'b T: IntoArg<'b>,
+{
+    fn into_arg(self) -> Arg<'a> {
+        (*self).into_arg()
+    }
+}
 
 /// What numjit can write into: everything that converts into an [`Out`]. Implemented for every
 /// such type; it exists so that a type numjit cannot write gets an error saying what it accepts:
@@ -718,3 +755,14 @@ into_out!(
     ['a] &'a mut Array,
     ['a, T: Element, S: DataMut<Elem = T>, D: Dimension] &'a mut ArrayBase<S, D>,
 );
+
+/// A mutable reference to a writable reference is writable: `vars!{mut x}` or `evaluate!(.., x)`
+/// with `x: &mut [f64]` (a function parameter) passes `&mut &mut [f64]`.
+impl<'a, 'b: 'a, T: ?Sized> IntoOut<'a> for &'a mut &'b mut T
+where
+    &'a mut T: IntoOut<'a>,
+{
+    fn into_out(self) -> Out<'a> {
+        (&mut **self).into_out()
+    }
+}

@@ -5,6 +5,8 @@ mod dtypes;
 mod errors;
 mod fuzz;
 mod hostile;
+mod language;
+mod macros;
 mod npy;
 #[path = "../support/numpy_cases.rs"]
 #[allow(dead_code)] // shared with the command's tests, which use all of it

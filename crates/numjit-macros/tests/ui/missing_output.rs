@@ -1,0 +1,3 @@
+fn main() {
+    let _ = numjit_macros::evaluate!("a + b");
+}

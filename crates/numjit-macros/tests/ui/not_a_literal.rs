@@ -1,0 +1,4 @@
+fn main() {
+    let text = "a + b";
+    let _ = numjit_macros::eval!(text);
+}

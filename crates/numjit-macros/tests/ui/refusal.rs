@@ -1,0 +1,3 @@
+fn main() {
+    let _ = numjit_macros::eval!("a > 1 and b < 2");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = numjit_macros::execute!("x[1:] = y\nz = (y + 1");
+}
