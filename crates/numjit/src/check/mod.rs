@@ -52,7 +52,7 @@ pub fn check(
     if cost > MAX_NODES {
         return Err(Error::new(
             ErrorKind::Limit,
-            format!("the expression is too large to compile: {cost} units after simplification (an operation is 1, a math function or `**` {KERNEL_COST}); numjit compiles at most {MAX_NODES} (split it into several statements of a script)"),
+            format!("the expression is too large to compile: {cost} units after simplification (an operation is 1, a float `%` {}, a math function or `**` {KERNEL_COST}); numjit compiles at most {MAX_NODES} (split it into several statements of a script)", KERNEL_COST / 2),
             Some(expr.span),
         ));
     }
@@ -61,12 +61,14 @@ pub fn check(
 
 /// What a node weighs against [`MAX_NODES`]: numjit's inline float math kernels (`sin`,
 /// `exp`, `arctan2`, general `**`, ...) are dozens of instructions each, so they count
-/// [`KERNEL_COST`]; every other operation counts 1.
+/// [`KERNEL_COST`], a float `%` half that; every other operation counts 1.
 fn cost(node: &crate::ir::Node) -> usize {
     let float = matches!(node.dtype, DType::Float64 | DType::Float32);
     match node.op {
         Op::Call(f) if float && crate::semantics::apply::has_own_kernel(f) => KERNEL_COST,
         Op::Pow | Op::PowConst(_) if float => KERNEL_COST,
+        // The vectorised float remainder (exact fma path and a cold scalar fallback).
+        Op::Mod if float => KERNEL_COST / 2,
         _ => 1,
     }
 }
