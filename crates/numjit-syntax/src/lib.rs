@@ -20,4 +20,4 @@ pub mod lexer;
 pub mod parser;
 
 pub use diag::{Error, ErrorKind, Result, Span};
-pub use parser::{parse, parse_script, MAX_DEPTH};
+pub use parser::{parse, parse_script, MAX_DEPTH, MAX_SOURCE};

@@ -22,6 +22,11 @@ use crate::diag::{Error, ErrorKind, Result, Span};
 /// binary operators, like CPython's own parser limit).
 pub const MAX_DEPTH: u32 = 200;
 
+/// The longest text (in bytes) the parser reads: tokens and syntax trees take a few times the
+/// text's size, so this bounds what parsing can allocate (a script of 100 000 statements is
+/// about 1 MiB).
+pub const MAX_SOURCE: usize = 8 << 20;
+
 /// Binding power of a prefix operator (`-x`, `+x`, `~x`): above `*`, below `**`.
 const PREFIX_POWER: u8 = 80;
 
@@ -160,6 +165,16 @@ fn node(kind: ExprKind, span: Span, depth: u32) -> Result<Expr> {
 
 impl<'s> Parser<'s> {
     fn new(src: &'s str) -> Result<Parser<'s>> {
+        if src.len() > MAX_SOURCE {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "the text is {} bytes long; numjit reads at most {MAX_SOURCE} (8 MiB)",
+                    src.len()
+                ),
+                None,
+            ));
+        }
         Ok(Parser {
             src,
             tokens: lex(src)?,

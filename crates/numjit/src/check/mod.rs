@@ -48,23 +48,41 @@ pub fn check(
             Some(expr.span),
         ));
     }
-    let ops = program.nodes.len();
-    if ops > MAX_NODES {
+    let cost: usize = program.nodes.iter().map(cost).sum();
+    if cost > MAX_NODES {
         return Err(Error::new(
             ErrorKind::Limit,
-            format!("the expression has {ops} distinct operations after simplification; numjit compiles at most {MAX_NODES} (split it into several statements of a script)"),
+            format!("the expression is too large to compile: {cost} units after simplification (an operation is 1, a float `%` {}, a math function or `**` {KERNEL_COST}); numjit compiles at most {MAX_NODES} (split it into several statements of a script)", KERNEL_COST / 2),
             Some(expr.span),
         ));
     }
     Ok(program)
 }
 
-/// The most distinct operations (IR nodes after sharing and folding) one expression may
-/// have. Register allocation grows faster than linearly with the values live in a kernel,
-/// so past this a compile would take seconds; at it, the worst kernels tried (distinct
-/// `sin(a*k)` or `a**b` terms, balanced sums of products) compile in about half a second
-/// on the 2-core development machine (`tests/it/robust.rs` times them). Refused up front,
-/// as nesting depth is.
+/// What a node weighs against [`MAX_NODES`]: numjit's inline float math kernels (`sin`,
+/// `exp`, `arctan2`, general `**`, ...) are dozens of instructions each, so they count
+/// [`KERNEL_COST`], a float `%` half that; every other operation counts 1.
+fn cost(node: &crate::ir::Node) -> usize {
+    let float = matches!(node.dtype, DType::Float64 | DType::Float32);
+    match node.op {
+        Op::Call(f) if float && crate::semantics::apply::has_own_kernel(f) => KERNEL_COST,
+        Op::Pow | Op::PowConst(_) if float => KERNEL_COST,
+        // The vectorised float remainder (exact fma path and a cold scalar fallback).
+        Op::Mod if float => KERNEL_COST / 2,
+        _ => 1,
+    }
+}
+
+/// The weight of an inline math kernel in [`MAX_NODES`].
+const KERNEL_COST: usize = 8;
+
+/// The most work one expression may have: distinct operations (IR nodes after sharing and
+/// folding), math kernels counting [`KERNEL_COST`]. Register allocation grows faster than
+/// linearly with the values live in a kernel, so past this a compile takes seconds; at it,
+/// the worst kernels tried (distinct `sin(a*k)`, `arctan2(a*k, b)` or `a**(b*k)` terms,
+/// balanced sums of products) compile in well under a second on the 2-core development
+/// machine (`tests/it/hostile.rs`, case `largest-allowed`). Refused up front, as nesting
+/// depth is.
 pub const MAX_NODES: usize = 1024;
 
 /// The most distinct inputs (arrays and views) one expression may read: each is a pointer

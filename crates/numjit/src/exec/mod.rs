@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex, RwLock};
 /// How to run a kernel: thread count and chunk size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
-    /// Threads to use; `None` means numjit's pool (see [`crate::set_num_threads`]).
+    /// Threads to use; `None` means numjit's pool (see [`crate::set_num_threads`]). Clamped
+    /// to 1 ..= 256 (numjit's `MAX_THREADS`).
     pub threads: Option<usize>,
     /// Elements per chunk handed to one thread at a time.
     pub chunk: usize,
@@ -57,9 +58,12 @@ static EXTRA_POOLS: Mutex<Vec<Arc<Pool>>> = Mutex::new(Vec::new());
 const EXTRA_POOLS_KEPT: usize = 2;
 
 /// The most threads a pool has: larger requests (a `Schedule` or `set_num_threads` of
-/// 100 000) are clamped, as numexpr clamps to its `MAX_THREADS`. Results do not depend on
+/// 100 000) are clamped rather than spawning that many OS threads. Results do not depend on
 /// the thread count, so clamping changes only speed.
 pub const MAX_THREADS: usize = 256;
+
+/// The chunk size grows so that one call has at most about twice this many tasks.
+const MAX_TASKS: usize = 1 << 16;
 
 fn build_pool(threads: usize) -> Arc<Pool> {
     let threads = threads.clamp(1, MAX_THREADS);
@@ -126,7 +130,8 @@ fn pool_with(threads: usize) -> Arc<Pool> {
 }
 
 /// Sets the number of threads numjit's pool uses and returns the previous number (like
-/// numexpr's `set_num_threads`). `0` is treated as 1.
+/// numexpr's `set_num_threads`). `0` is treated as 1, and more than 256 (numjit's
+/// `MAX_THREADS`) as 256.
 pub fn set_num_threads(n: usize) -> usize {
     let n = n.clamp(1, MAX_THREADS);
     let old = num_threads();
@@ -325,7 +330,10 @@ pub fn run(
         }
         return Ok(());
     }
-    let chunk = sched.chunk.max(1);
+    // At most about 2 × MAX_TASKS tasks, whatever chunk a schedule asks for (a chunk of 1
+    // over 10^9 elements would otherwise be a 32 GB task list); results do not depend on the
+    // chunk size.
+    let chunk = sched.chunk.max(1).max(total.div_ceil(MAX_TASKS));
     let mut tasks = Vec::new();
     if n >= chunk {
         for row in 0..rows {

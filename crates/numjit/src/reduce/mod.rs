@@ -1029,8 +1029,10 @@ impl Reducer<'_> {
     /// buffer allocated fallibly: a broadcast view may stand for far more elements than
     /// memory holds.
     fn copy<T>(&self, it: impl Iterator<Item = T>, shape: &[usize]) -> Result<Vec<T>, Error> {
-        let n = shape.iter().product();
-        let mut buf = try_with_capacity(n).ok_or_else(|| out_of_memory(self.in_dtype, shape))?;
+        let n = shape.iter().try_fold(1usize, |n, &len| n.checked_mul(len));
+        let mut buf = n
+            .and_then(try_with_capacity)
+            .ok_or_else(|| out_of_memory(self.in_dtype, shape))?;
         buf.extend(it);
         Ok(buf)
     }

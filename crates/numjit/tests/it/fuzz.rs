@@ -231,10 +231,12 @@ const LITERALS: [&str; 14] = [
 /// A random expression of height at most `depth`.
 pub fn expr(r: &mut Rng, depth: usize) -> String {
     if depth == 0 || r.chance(25) {
-        return if r.chance(75) {
-            r.pick(&NAMES).to_string()
-        } else {
-            r.pick(&LITERALS).to_string()
+        return match r.below(20) {
+            // A view inside the expression (same shape; an error on 0-d in both engines).
+            0 => format!("{}[::-1]", r.pick(&NAMES)),
+            1 => format!("{}[...]", r.pick(&NAMES)),
+            2..=15 => r.pick(&NAMES).to_string(),
+            _ => r.pick(&LITERALS).to_string(),
         };
     }
     match r.below(10) {

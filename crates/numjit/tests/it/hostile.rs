@@ -173,11 +173,19 @@ fn run_case(name: &str) -> Result<String, String> {
         "largest-allowed" => {
             // Just under the limits: compiles, and the answer is right.
             let a = vec![0.5f64; 8];
-            let expr = balanced((0..250).map(|k| format!("sin(a*{k})")).collect());
+            let terms = (1..=44)
+                .map(|k| format!("sin(a*{k})"))
+                .chain((1..=44).map(|k| format!("arctan2(a*{k}, a+1)")))
+                .collect();
+            let expr = balanced(terms);
             let r = numjit::eval(&expr, numjit::vars! {a}).map_err(|e| e.to_string())?;
-            let want: f64 = balanced_sum((0..250).map(|k| (0.5 * k as f64).sin()).collect());
+            let want: f64 = balanced_sum(
+                (1..=44)
+                    .map(|k| (0.5 * k as f64).sin() + (0.5 * k as f64).atan2(1.5))
+                    .collect(),
+            );
             let got = r.as_f64().unwrap()[[0]];
-            if (got - want).abs() > 1e-12 {
+            if (got - want).abs() > 1e-12 * want.abs().max(1.0) {
                 return Err(format!("{got} != {want}"));
             }
             within(t, 30)?;
@@ -214,6 +222,19 @@ fn run_case(name: &str) -> Result<String, String> {
             }
             within(t, 20)?;
             Ok("all refused".into())
+        }
+        "huge-text" => {
+            // Over MAX_SOURCE (8 MiB): refused before lexing, for expressions and scripts.
+            let a = vec![1.0f64];
+            let text = "a+".repeat(5 << 20) + "a";
+            kind_is(numjit::eval(&text, numjit::vars! {a}), ErrorKind::Limit)?;
+            let script = "x = a\n".repeat(2 << 20);
+            let d = kind_is(
+                numjit::execute(&script, numjit::vars! {a}),
+                ErrorKind::Limit,
+            )?;
+            within(t, 10)?;
+            Ok(d)
         }
         "long-names" => {
             let a = vec![1.0f64];
@@ -343,7 +364,7 @@ fn balanced_sum(v: Vec<f64>) -> f64 {
     v.iter().sum()
 }
 
-const CASES: [&str; 16] = [
+const CASES: [&str; 17] = [
     "bool-2^40",
     "bool-2^62",
     "interpret-2^34",
@@ -358,6 +379,7 @@ const CASES: [&str; 16] = [
     "suggest-20k",
     "deep-nesting",
     "long-names",
+    "huge-text",
     "odd-unicode",
     "huge-script",
 ];
