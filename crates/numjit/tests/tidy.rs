@@ -310,7 +310,12 @@ fn unsafe_stays_in_its_modules() {
 #[test]
 fn every_module_says_what_it_owns_and_must_not_touch() {
     let mut v = Vec::new();
-    for krate in ["numjit/src", "numjit-syntax/src", "numjit-py/src", "numjit-macros/src"] {
+    for krate in [
+        "numjit/src",
+        "numjit-syntax/src",
+        "numjit-py/src",
+        "numjit-macros/src",
+    ] {
         for (rel, text) in sources(&crate_dir(krate)) {
             v.extend(doc_violations(&format!("{krate}/{rel}"), &text));
         }
