@@ -168,24 +168,26 @@ fn attribute_error(src: &str, dot: usize) -> Option<Error> {
         "" => "x",
         r => r,
     };
+    Some(attribute_refusal(recv, name, Span::new(dot, dot + 1 + len)))
+}
+
+/// The error for `recv.name` when `name` is not one of NumPy's attributes numjit has
+/// (`.real`, `.imag`): numjit spells methods as functions (`x.sum()` → `sum(x)`), with a
+/// suggestion for near misses. `span` covers `.name`.
+pub(crate) fn attribute_refusal(recv: &str, name: &str, span: Span) -> Error {
     let as_function = [
         "sum", "prod", "min", "max", "mean", "any", "all", "real", "imag", "conj", "copy", "round",
         "clip", "cbrt", "square", "sqrt", "exp", "log", "abs",
     ];
+    let no = "numjit has no methods, and no attributes but `.real` and `.imag`";
     let msg = if as_function.contains(&name) {
-        format!("numjit has no methods or attributes; `{recv}.{name}` is written `{name}({recv})`")
+        format!("{no}; `{recv}.{name}` is written `{name}({recv})`")
     } else if let Some(f) = as_function.iter().find(|f| near(name, f)) {
-        format!("numjit has no methods or attributes; did you mean `{f}({recv})`?")
+        format!("{no}; did you mean `{f}({recv})`?")
     } else {
-        format!(
-            "numjit has no methods or attributes (`.{name}`); functions are called as `f({recv})`"
-        )
+        format!("{no} (`.{name}`); functions are called as `f({recv})`")
     };
-    Some(Error::new(
-        ErrorKind::Syntax,
-        msg,
-        Some(Span::new(dot, dot + 1 + len)),
-    ))
+    Error::new(ErrorKind::Syntax, msg, Some(span))
 }
 
 /// Whether `a` is one edit (or a swap) away from `b`: the attribute typos worth a suggestion.

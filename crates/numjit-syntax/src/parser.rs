@@ -507,11 +507,11 @@ impl<'s> Parser<'s> {
         };
         let name = self.text(attr);
         if name != "real" && name != "imag" {
-            return Err(Error::new(
-                ErrorKind::Syntax,
-                format!("unknown attribute `.{name}`; only `.real` and `.imag` exist"),
-                Some(attr),
-            ));
+            let recv = match &base.kind {
+                ExprKind::Name(n) => n.as_str(),
+                _ => "x",
+            };
+            return Err(crate::lexer::attribute_refusal(recv, name, dot.to(attr)));
         }
         let span = base.span.to(attr);
         let depth = base.depth + 1;
@@ -1086,24 +1086,24 @@ mod tests {
         let (m, at) = e("d.sum() + 1");
         assert_eq!(
             m,
-            "numjit has no methods or attributes; `d.sum` is written `sum(d)`"
+            "numjit has no methods, and no attributes but `.real` and `.imag`; `d.sum` is written `sum(d)`"
         );
         assert_eq!(at, ".sum");
         let (m, _) = e("d.mean");
         assert_eq!(
             m,
-            "numjit has no methods or attributes; `d.mean` is written `mean(d)`"
+            "numjit has no methods, and no attributes but `.real` and `.imag`; `d.mean` is written `mean(d)`"
         );
         let (m, at) = e("temp.smu()");
         assert_eq!(
             m,
-            "numjit has no methods or attributes; did you mean `sum(temp)`?"
+            "numjit has no methods, and no attributes but `.real` and `.imag`; did you mean `sum(temp)`?"
         );
         assert_eq!(at, ".smu");
         let (m, _) = e("x.shape");
         assert_eq!(
             m,
-            "numjit has no methods or attributes (`.shape`); functions are called as `f(x)`"
+            "numjit has no methods, and no attributes but `.real` and `.imag` (`.shape`); functions are called as `f(x)`"
         );
         // A float literal's dot is not an attribute; `...` is a subscript item.
         assert!(parse("x[..., 0] * 1.5 + .5").is_ok());
@@ -1128,8 +1128,8 @@ mod tests {
         assert_eq!(
             e("z.conj"),
             (
-                "unknown attribute `.conj`; only `.real` and `.imag` exist".into(),
-                "conj".into()
+                "numjit has no methods, and no attributes but `.real` and `.imag`; `z.conj` is written `conj(z)`".into(),
+                ".conj".into()
             )
         );
         assert_eq!(
