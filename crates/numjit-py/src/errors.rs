@@ -18,6 +18,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Shape => "ShapeError",
         ErrorKind::Output => "OutputError",
         ErrorKind::Limit => "LimitError",
+        ErrorKind::OutOfMemory => "OutOfMemoryError",
         ErrorKind::Internal => "InternalError",
         _ => "NumjitError",
     }

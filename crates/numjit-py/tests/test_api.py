@@ -322,3 +322,17 @@ def test_scripts_with_one_array_under_two_names_get_numpys_answer():
     want = np.arange(6.0)
     want[::-1] = want[::-1] + 1
     assert_array_equal(b, want)
+
+
+def test_a_result_too_large_for_memory_is_a_memory_error():
+    # A broadcast view of one element standing for 2**44 float64 values (128 TiB): whichever
+    # allocates the result (NumPy for evaluate's result, numjit for a reduction's) refuses it,
+    # the call raises MemoryError, and the process goes on.
+    a = np.broadcast_to(np.ones(1), (2**22, 2**22))
+    with pytest.raises(MemoryError, match="(?i)allocate"):
+        numjit.evaluate("a + 1", local_dict={"a": a})
+    m = np.broadcast_to(np.ones(1), (2, 2**44))
+    with pytest.raises(MemoryError, match="(?i)allocate"):
+        numjit.evaluate("sum(m, axis=0)", local_dict={"m": m})
+    small = np.arange(3.0)
+    np.testing.assert_array_equal(numjit.evaluate("small + 1"), small + 1)

@@ -6,7 +6,6 @@ operations here are correctly rounded in both), dtypes included."""
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -102,11 +101,7 @@ def test_slices_inside_expressions_match_numpy(n, m, data):
     s = f"{data.draw(slice_text(n))}, {data.draw(slice_text(m))}"
     expr = f"u[{s}] * 2 + v[{s}] - u[{s}]**2"
     want = eval(expr, {}, {"u": u, "v": v})
-    if want.size == 0:
-        # numjit refuses a slice that selects nothing (docs/language.md), with a caret
-        with pytest.raises(ValueError, match="selects no elements"):
-            numjit.evaluate(expr, local_dict={"u": u, "v": v})
-        return
+    # A slice that selects nothing is a zero-size view, as in NumPy.
     same(numjit.evaluate(expr, local_dict={"u": u, "v": v}), want)
 
 
@@ -126,12 +121,7 @@ def test_scripts_assign_into_overlapping_slices_as_numpy(n, shift, data):
     script = f"u[{target}] = u[{source}] * 2 + 1"
     want = u.copy()
     exec(script, {}, {"u": want})
-    if hi <= lo:
-        before = u.copy()
-        with pytest.raises(ValueError, match="selects no elements"):
-            numjit.execute(script, local_dict={"u": u})
-        same(u, before)
-        return
+    # An empty target and source (`u[0:0] = u[0:0]`) assign nothing, as in NumPy.
     numjit.execute(script, local_dict={"u": u})
     same(u, want)
 

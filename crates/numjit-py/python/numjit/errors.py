@@ -28,6 +28,7 @@ __all__ = [
     "ShapeError",
     "OutputError",
     "LimitError",
+    "OutOfMemoryError",
     "InternalError",
 ]
 
@@ -99,6 +100,11 @@ class OutputError(NumjitError, ValueError, TypeError):
 
 class LimitError(NumjitError, ValueError):
     """An input beyond a safety limit (nesting depth, size)."""
+
+
+class OutOfMemoryError(NumjitError, MemoryError):
+    """The allocator refused memory for a result, a temporary or a buffer (NumPy's
+    MemoryError); nothing was written, and the process stays usable."""
 
 
 class InternalError(NumjitError, RuntimeError):
