@@ -738,7 +738,7 @@ fn combine(
         DType::Complex128 => Array::Complex128(collect(&recs, &n)),
         _ => Array::Float64(collect(&recs, &n)),
     };
-    reduce::reduce(&values, op, None, &Schedule::default())
+    reduce::reduce(&values, op, None, &Schedule::default()).map_err(|e| e.message().to_string())
 }
 
 fn collect<T: DistElement>(recs: &[&[u8]], n: &[usize]) -> ndarray::ArrayD<T> {
