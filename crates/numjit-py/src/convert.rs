@@ -147,16 +147,27 @@ pub(crate) fn out_view<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> 
     raw::out(arr, dtype)
 }
 
-/// An owned result as a NumPy array (no copy: NumPy takes over the buffer).
-pub(crate) fn to_numpy(py: Python<'_>, a: Array) -> Bound<'_, PyAny> {
-    match a {
+/// The most dimensions an array handed to NumPy may have here (rust-numpy's limit; NumPy 2
+/// allows 64).
+const MAX_DIMS: usize = 32;
+
+/// An owned result as a NumPy array (no copy: NumPy takes over the buffer); a result of more
+/// than [`MAX_DIMS`] dimensions is a ValueError.
+pub(crate) fn to_numpy(py: Python<'_>, a: Array) -> PyResult<Bound<'_, PyAny>> {
+    if a.shape().len() > MAX_DIMS {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "numjit returns arrays of at most {MAX_DIMS} dimensions; this result has {}",
+            a.shape().len()
+        )));
+    }
+    Ok(match a {
         Array::Bool(x) => PyArray::from_owned_array(py, x).into_any(),
         Array::Int32(x) => PyArray::from_owned_array(py, x).into_any(),
         Array::Int64(x) => PyArray::from_owned_array(py, x).into_any(),
         Array::Float32(x) => PyArray::from_owned_array(py, x).into_any(),
         Array::Float64(x) => PyArray::from_owned_array(py, x).into_any(),
         Array::Complex128(x) => PyArray::from_owned_array(py, x).into_any(),
-    }
+    })
 }
 
 /// An uninitialised C-order NumPy array of `dtype` and `shape` (`numpy.empty`).

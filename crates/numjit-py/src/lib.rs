@@ -207,8 +207,8 @@ impl Expr {
             _ => {
                 let r = run(py, size, Detached(move || c.eval(vars)));
                 return r
-                    .map(|a| convert::to_numpy(py, a))
-                    .map_err(|e| errors::to_py(py, e));
+                    .map_err(|e| errors::to_py(py, e))
+                    .and_then(|a| convert::to_numpy(py, a));
             }
         };
         let (arr, dtype) = convert::output(out)?;
@@ -227,7 +227,7 @@ impl Expr {
                 // goes through NumPy's copyto, which checks the casting rule before writing.
                 let r: Result<Array, _> = run(py, size, Detached(move || c.eval(vars)));
                 let result = r.map_err(|e| errors::to_py(py, e))?;
-                let result = convert::to_numpy(py, result);
+                let result = convert::to_numpy(py, result)?;
                 let np = py.import("numpy")?;
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("casting", rule.name())?;
@@ -326,12 +326,12 @@ impl Script {
         let outputs =
             run(py, size, Detached(move || s.execute(vars))).map_err(|e| errors::to_py(py, e))?;
         let value = match outputs.value() {
-            Some(v) => convert::to_numpy(py, v.clone()),
+            Some(v) => convert::to_numpy(py, v.clone())?,
             None => py.None().into_bound(py),
         };
         let arrays = PyDict::new(py);
         for (name, a) in outputs.into_vec() {
-            arrays.set_item(name, convert::to_numpy(py, a))?;
+            arrays.set_item(name, convert::to_numpy(py, a)?)?;
         }
         Ok((arrays, value))
     }

@@ -95,6 +95,9 @@ def main() -> int:
         # find this module first on PYTHONPATH: it makes `numexpr` numjit there too.
         (suite / "numexpr.py").write_text(SHIM)
         env = dict(os.environ)
+        # numexpr's thread tests set NUMEXPR_/OMP_NUM_THREADS and expect them to decide; numjit's
+        # own variable, which takes precedence, must not be inherited from the caller.
+        env.pop("NUMJIT_NUM_THREADS", None)
         env["PYTHONPATH"] = os.pathsep.join(
             [str(suite)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
         )

@@ -336,3 +336,10 @@ def test_a_result_too_large_for_memory_is_a_memory_error():
         numjit.evaluate("sum(m, axis=0)", local_dict={"m": m})
     small = np.arange(3.0)
     np.testing.assert_array_equal(numjit.evaluate("small + 1"), small + 1)
+
+
+def test_results_of_more_dimensions_than_numpy_takes_are_a_value_error():
+    # 40 axes of length 1: NumPy 2 has them; handing such a result over is refused cleanly.
+    a = np.zeros((1,) * 40)
+    with pytest.raises(ValueError, match="at most 32 dimensions"):
+        numjit.evaluate("a + 1", local_dict={"a": a})
