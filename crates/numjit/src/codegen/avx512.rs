@@ -1104,7 +1104,7 @@ pub(super) fn available(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
             .isa_flags()
             .iter()
             .any(|f| f.name == "has_avx512f" && f.as_bool() == Some(true))
-        && !std::env::var("NUMJIT_WIDE").is_ok_and(|v| v.trim() == "0")
+        && !super::wide::switched_off()
 }
 
 #[cfg(test)]

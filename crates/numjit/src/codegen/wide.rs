@@ -34,15 +34,23 @@ enum Level {
     None,
 }
 
-/// Detected once; `NUMJIT_WIDE=0` turns the routines off (kernels then compute every
-/// element with their inline 2-lane code: the same answers, for comparisons).
+/// Whether `NUMJIT_WIDE=0` switched the wide-vector code off (these tile routines and the
+/// AVX-512 rows of `codegen::avx512`): kernels then compute every element with their inline
+/// 2-lane code, the same answers, for comparisons. Read once.
+pub(crate) fn switched_off() -> bool {
+    static OFF: OnceLock<bool> = OnceLock::new();
+    *OFF.get_or_init(|| std::env::var("NUMJIT_WIDE").is_ok_and(|v| v.trim() == "0"))
+}
+
+/// Detected once; off when [`switched_off`].
 fn level() -> Level {
     static LEVEL: OnceLock<Level> = OnceLock::new();
     *LEVEL.get_or_init(|| {
-        if std::env::var("NUMJIT_WIDE").is_ok_and(|v| v.trim() == "0") {
-            return Level::None;
+        if switched_off() {
+            Level::None
+        } else {
+            detect()
         }
-        detect()
     })
 }
 
