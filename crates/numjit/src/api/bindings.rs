@@ -30,7 +30,7 @@ impl<'a> Vars<'a> {
     /// No bindings.
     pub fn new() -> Self {
         Vars {
-            items: Vec::with_capacity(4),
+            items: Vec::with_capacity(8),
         }
     }
 

@@ -666,6 +666,28 @@ impl Compiled {
         kernel_for(typed, layout)
     }
 
+    /// [`Compiled::execute`], returning the plan it ran (`None` for an empty output), which
+    /// runs again on operands of the same layouts.
+    pub(super) fn execute_planned(
+        &self,
+        p: &Prepared<'_, '_>,
+        out: &mut Out<'_>,
+        sched: &Schedule,
+    ) -> Result<Option<exec::Planned>> {
+        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+        let planned = exec::plan(out, &args, &|layout| self.kernel(&p.typed, layout))
+            .map_err(|e| e.with_source(self.source()))?;
+        if let Some(planned) = &planned {
+            planned.run(sched);
+        }
+        Ok(planned)
+    }
+
+    /// Whether the expression has reductions (computed at each call before the rest).
+    pub(super) fn has_reductions(&self) -> bool {
+        !self.inner.reductions.is_empty()
+    }
+
     pub(super) fn execute(
         &self,
         p: &Prepared<'_, '_>,

@@ -7,13 +7,14 @@ use super::bindings::{Binding, Scope, Vars};
 use super::compiled::{copy_into, Compiled, Mode, Prepared};
 use super::lift::base_name;
 use crate::check;
-use crate::exec::Schedule;
+use crate::exec::{Planned, Schedule};
 use crate::ir::View;
 use crate::types::raw;
-use crate::types::{Arg, Array, Casting, DType, Out};
+use crate::types::{Arg, Array, Casting, DType, Out, Scalar, Strided};
 use numjit_syntax::{ast::Expr, ast::ExprKind, ast::Stmt, ast::StmtKind};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
-use std::sync::Arc;
+use smallvec::SmallVec;
+use std::sync::{Arc, Mutex};
 
 /// What a script produced: the arrays its `name = expr` statements bound (in order of first
 /// assignment), and the value of its last bare expression.
@@ -85,6 +86,102 @@ struct ScriptInner {
     stmts: Vec<Statement>,
     /// The names the script writes into (`name[...] = ...`); they cannot be subscript bounds.
     written: Vec<String>,
+    /// The last call's plan, for the next call with bindings of the same layouts.
+    fast: Mutex<Option<Arc<FastPlan>>>,
+}
+
+/// A script's last run, kept for a next call that binds arrays of the same dtypes and layouts
+/// (a time loop's steps): every statement's views resolved and its call planned, so that such
+/// a call only checks the bindings against it and runs the kernels. Made only for scripts
+/// whose every statement writes into a caller's writable binding without reductions, casts or
+/// overlap (the diffusion step); other scripts take the full path at every call.
+///
+/// Why reuse is sound: everything the full path checked (names, dtypes, shapes, views within
+/// their arrays, subscript bounds) depends only on what [`BindingKey`] records, so it holds
+/// for a matching call; overlap between the target and the inputs depends on where the
+/// arrays are, so it is tested again; views are rebuilt from the new bindings (which
+/// re-checks that each lies within its array) and `Planned::run_with` re-checks each
+/// operand's layout against the plan.
+struct FastPlan {
+    bindings: Vec<BindingKey>,
+    stmts: Vec<FastStmt>,
+}
+
+impl std::fmt::Debug for FastPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastPlan")
+            .field("bindings", &self.bindings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a call's binding must match for a [`FastPlan`] to apply: name, dtype, layout,
+/// writability, and an integer scalar's value (it may be a subscript bound).
+#[derive(Debug)]
+struct BindingKey {
+    name: String,
+    dtype: DType,
+    layout: Strided,
+    writable: bool,
+    int: Option<i64>,
+}
+
+impl BindingKey {
+    fn new(name: &str, b: &Binding<'_>) -> BindingKey {
+        let (arg, writable) = binding_arg(b);
+        BindingKey {
+            name: name.to_string(),
+            dtype: arg.dtype(),
+            layout: arg.layout(),
+            writable,
+            int: int_value(arg),
+        }
+    }
+
+    fn matches(&self, name: &str, b: &Binding<'_>) -> bool {
+        let (arg, writable) = binding_arg(b);
+        self.name == name
+            && self.dtype == arg.dtype()
+            && self.writable == writable
+            && self.layout.offset == arg.offset
+            && self.layout.shape == arg.shape
+            && self.layout.strides == arg.strides
+            && self.int == int_value(arg)
+    }
+}
+
+fn binding_arg<'b, 'a>(b: &'b Binding<'a>) -> (&'b Arg<'a>, bool) {
+    match b {
+        Binding::In(a) => (a, false),
+        Binding::Mut(_, a) => (a, true),
+    }
+}
+
+/// The value of an integer scalar binding.
+fn int_value(arg: &Arg<'_>) -> Option<i64> {
+    if !arg.shape.is_empty() || arg.is_placeholder() {
+        return None;
+    }
+    match arg.dtype() {
+        DType::Int64 | DType::Int32 => match raw::read(arg, &[]) {
+            Scalar::Int(v) => Some(v),
+            Scalar::Int32(v) => Some(v as i64),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// One statement of a [`FastPlan`]: its call, planned and anchored to the bindings its
+/// operands are views of (the target's first, then each program input's), by index in the
+/// call's bindings.
+struct FastStmt {
+    planned: Planned,
+    target: usize,
+    sources: SmallVec<[usize; 8]>,
+    /// The source bindings other than the target's, each once: the memory that must not
+    /// overlap the target's for the plan to apply.
+    others: SmallVec<[usize; 4]>,
 }
 
 impl Script {
@@ -139,6 +236,7 @@ impl Script {
                 source: source.to_string(),
                 stmts,
                 written,
+                fast: Mutex::new(None),
             }),
         }
     }
@@ -184,6 +282,20 @@ impl Script {
 
     /// [`Script::execute`] with an explicit schedule.
     pub fn execute_with(&self, mut vars: Vars<'_>, sched: &Schedule) -> Result<Outputs> {
+        let fast = self
+            .inner
+            .fast
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(fast) = fast {
+            if let Some(done) = self.run_fast(&fast, &vars, sched) {
+                return done.map(|()| Outputs::default());
+            }
+        }
+        // Statements that qualify for a fast plan (see `FastPlan`), as they run; `None` once
+        // one does not.
+        let mut planned: Option<Vec<FastStmt>> = Some(Vec::with_capacity(self.inner.stmts.len()));
         // A script of one statement is checked as it runs: whatever is wrong with it is
         // found before it writes anything, so the separate pass (which prepares every
         // statement a second time) is only for longer scripts.
@@ -252,15 +364,29 @@ impl Script {
                             // exactly is read from a buffer (numexpr gets this wrong).
                             let converts = view.dtype() != p.typed.program.dtype();
                             if converts || p.args.iter().any(|a| raw::overlaps(&view, a)) {
+                                planned = None;
                                 let tmp = stmt.value.eval_prepared(&p, sched)?;
                                 copy_into(&mut view, &tmp, sched)?;
                             } else {
-                                stmt.value.execute(&p, &mut view, sched)?;
+                                let run = stmt.value.execute_planned(&p, &mut view, sched)?;
+                                let fast = match (&mut planned, run) {
+                                    (Some(list), Some(run)) if !stmt.value.has_reductions() => {
+                                        fast_stmt(&vars, name, (&base, &view), &p, run)
+                                            .map(|f| list.push(f))
+                                    }
+                                    _ => None,
+                                };
+                                if fast.is_none() {
+                                    planned = None;
+                                }
                             }
                             Ok(None)
                         }
                     }
                 })?;
+            if !matches!(stmt.target, Target::Write { .. }) || !arrays.is_empty() {
+                planned = None;
+            }
             match (&stmt.target, made) {
                 (Target::None, made) => value = made,
                 (Target::Bind(name), Some(a)) => match arrays.iter_mut().find(|(n, _)| n == name) {
@@ -270,7 +396,60 @@ impl Script {
                 _ => {}
             }
         }
+        if let Some(stmts) = planned {
+            let bindings = vars
+                .items
+                .iter()
+                .map(|(n, b)| BindingKey::new(n, b))
+                .collect();
+            *self.inner.fast.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(Arc::new(FastPlan { bindings, stmts }));
+        }
         Ok(Outputs { arrays, value })
+    }
+
+    /// Runs the script by `fast` if this call's bindings match it: `None` if they do not,
+    /// or if a target's array now overlaps an input's (the full path handles both).
+    fn run_fast(&self, fast: &FastPlan, vars: &Vars<'_>, sched: &Schedule) -> Option<Result<()>> {
+        let items = &vars.items;
+        if fast.bindings.len() != items.len()
+            || !fast
+                .bindings
+                .iter()
+                .zip(items)
+                .all(|(k, (n, b))| k.matches(n, b))
+        {
+            return None;
+        }
+        // Checked for every statement before any runs.
+        for f in &fast.stmts {
+            let (target, _) = binding_arg(&items[f.target].1);
+            if !f
+                .others
+                .iter()
+                .all(|&i| raw::disjoint(target, binding_arg(&items[i].1).0))
+            {
+                return None;
+            }
+        }
+        for f in &fast.stmts {
+            let Binding::Mut(out, _) = &items[f.target].1 else {
+                return None;
+            };
+            let bases: SmallVec<[&Arg<'_>; 8]> = f
+                .sources
+                .iter()
+                .map(|&i| binding_arg(&items[i].1).0)
+                .collect();
+            if !f.planned.run_on(out, &bases, sched) {
+                return Some(Err(Error::new(
+                    ErrorKind::Internal,
+                    "a script's plan did not fit bindings of the layouts it was made for",
+                    None,
+                )));
+            }
+        }
+        Some(Ok(()))
     }
 
     /// Phase 1: checks every statement (names, dtypes, shapes, views, targets) against
@@ -410,4 +589,41 @@ impl Script {
         check::resolve_view(base, &view, &|n, s| scope.int(n, s))
             .map_err(|e| e.with_source(self.source()))
     }
+}
+
+/// The [`FastStmt`] of a statement writing `view` (of `base`, the caller's binding `target`)
+/// from `p` by `planned`; `None` if an input is not a caller's binding as it was looked up.
+fn fast_stmt(
+    vars: &Vars<'_>,
+    target: &str,
+    (base, view): (&Out<'_>, &Out<'_>),
+    p: &Prepared<'_, '_>,
+    mut planned: Planned,
+) -> Option<FastStmt> {
+    let index = |name: &str| vars.items.iter().rposition(|(n, _)| *n == name);
+    let t = index(target)?;
+    let mut sources: SmallVec<[usize; 8]> = SmallVec::new();
+    for input in &p.typed.program.inputs {
+        sources.push(index(&input.name)?);
+    }
+    let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+    let bases: SmallVec<[&Arg<'_>; 8]> = sources
+        .iter()
+        .map(|&i| binding_arg(&vars.items[i].1).0)
+        .collect();
+    if !planned.anchor((view, &args), (base, &bases)) {
+        return None;
+    }
+    let mut others: SmallVec<[usize; 4]> = SmallVec::new();
+    for &i in &sources {
+        if i != t && !others.contains(&i) {
+            others.push(i);
+        }
+    }
+    Some(FastStmt {
+        planned,
+        target: t,
+        sources,
+        others,
+    })
 }

@@ -130,26 +130,55 @@ unsafe impl Sync for Plan {}
 // SAFETY: as above.
 unsafe impl Send for Plan {}
 
+/// Where a plan's operands are for one run: `None` where it was planned, or each operand's
+/// first element (`exec::Planned::run_on`).
+#[derive(Clone, Copy)]
+pub(super) struct Bases<'p>(pub(super) Option<&'p [*mut u8]>);
+
+// SAFETY: the addresses are only read (copied into each task's pointer table); what the
+// kernels do at them is shared across threads on the terms of `Plan`'s `Sync` above.
+unsafe impl Sync for Bases<'_> {}
+
 /// Operand counts up to this use stack arrays for the kernel's pointer and stride tables.
 const STACK_OPERANDS: usize = 16;
 
 impl Plan {
     pub(super) fn run_task(&self, t: Task) {
+        self.run_task_at(Bases(None), t)
+    }
+
+    /// Runs task `t` with operand `k`'s first element at `bases[k]` instead of its planned
+    /// pointer (`bases`: one per operand, of arrays of the planned layouts; see
+    /// `exec::Planned::run_on`).
+    pub(super) fn run_task_at(&self, bases: Bases<'_>, t: Task) {
         let nops = self.ops.len();
         if nops <= STACK_OPERANDS {
             let mut ptrs = [std::ptr::null_mut(); STACK_OPERANDS];
             let mut outer = [0isize; STACK_OPERANDS];
             let mut inner = [0isize; STACK_OPERANDS];
-            self.call(t, &mut ptrs[..nops], &mut outer[..nops], &mut inner[..nops]);
+            self.call(
+                bases,
+                t,
+                &mut ptrs[..nops],
+                &mut outer[..nops],
+                &mut inner[..nops],
+            );
         } else {
             let mut ptrs = vec![std::ptr::null_mut(); nops];
             let (mut outer, mut inner) = (vec![0isize; nops], vec![0isize; nops]);
-            self.call(t, &mut ptrs, &mut outer, &mut inner);
+            self.call(bases, t, &mut ptrs, &mut outer, &mut inner);
         }
     }
 
     /// Fills the kernel's tables for task `t` (one entry per operand) and calls it.
-    fn call(&self, t: Task, ptrs: &mut [*mut u8], outer: &mut [isize], inner: &mut [isize]) {
+    fn call(
+        &self,
+        bases: Bases<'_>,
+        t: Task,
+        ptrs: &mut [*mut u8],
+        outer: &mut [isize],
+        inner: &mut [isize],
+    ) {
         let nd = self.shape.len();
         for (k, op) in self.ops.iter().enumerate() {
             // Unravel the first row's flat index over the axes before the last.
@@ -161,14 +190,17 @@ impl Plan {
             }
             // In bounds: every index used is below its axis length, and the strides are the
             // operand's own (or 0 where it is broadcast); dereferenced only by the kernel.
-            ptrs[k] = op.ptr.wrapping_offset(off);
+            let base = bases.0.map_or(op.ptr, |b| b[k]);
+            ptrs[k] = base.wrapping_offset(off);
             outer[k] = if nd >= 2 { op.strides[nd - 2] } else { 0 };
             inner[k] = op.strides[nd - 1];
         }
         // SAFETY: the kernel was compiled for this program and layout; it reads `m` rows of
         // `n` elements of each input and writes those of the output, stepping by the strides
-        // given, and every such element is in bounds by construction of the task. The tables
-        // hold one entry per operand, as the kernel expects.
+        // given, and every such element is in bounds by construction of the task: of the
+        // planned operands, or (`bases`) of operands `Planned::run_on` checked to have the
+        // planned layouts at those addresses. The tables hold one entry per operand, as the
+        // kernel expects.
         unsafe {
             (self.kernel.as_ref().expect("set before tasks run").func())(
                 ptrs.as_ptr(),

@@ -11,9 +11,9 @@
 mod call;
 
 use crate::codegen::{Access, Kernel};
-use crate::types::raw::{arg_ptr, out_ptr};
-use crate::types::{Arg, Dims, Element, Out, Steps};
-use call::{keep, Job, Operand, Plan, Pool, Task};
+use crate::types::raw::{self, arg_ptr, out_ptr};
+use crate::types::{Arg, Dims, Element, Out, Steps, Strided};
+use call::{keep, Bases, Job, Operand, Plan, Pool, Task};
 use numjit_syntax::Result;
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -267,6 +267,34 @@ pub fn run(
     sched: &Schedule,
     kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
 ) -> Result<()> {
+    if let Some(planned) = plan(out, args, kernel_for)? {
+        planned.run(sched);
+    }
+    Ok(())
+}
+
+/// A call worked out from its operands' layouts alone: the coalesced shape, each operand's
+/// byte strides and the kernel. Anchored to the arrays its operands are views of
+/// ([`Planned::anchor`]), it runs again on other arrays of the same layouts
+/// ([`Planned::run_on`]: a script's next step) without redoing any of that.
+pub(crate) struct Planned {
+    plan: Plan,
+    /// The output's element size, and the number of elements it has.
+    size: usize,
+    total: usize,
+    /// Each operand's dtype size, shape and element strides as planned, output first.
+    layouts: SmallVec<[(usize, Dims, Steps); 8]>,
+    /// Each operand's array: its layout, and the bytes from its first element to the
+    /// operand's (empty until anchored).
+    anchors: SmallVec<[(Strided, isize); 8]>,
+}
+
+/// Plans writing `out` from `args` (see [`run`]); `None` when the output is empty.
+pub(crate) fn plan(
+    out: &Out<'_>,
+    args: &[&Arg<'_>],
+    kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
+) -> Result<Option<Planned>> {
     let shape = &out.shape[..];
     // The kernel trusts every operand to cover the output's shape: refuse anything else here,
     // whatever the caller checked, rather than read out of bounds.
@@ -291,9 +319,8 @@ pub fn run(
     }
     let total: usize = shape.iter().product();
     if total == 0 {
-        return Ok(());
+        return Ok(None);
     }
-    // Built in place: the plan is large (inline operand tables), so it is never moved.
     let mut plan = Plan {
         shape: Dims::new(),
         ops: SmallVec::new(),
@@ -306,74 +333,188 @@ pub fn run(
         args,
         shape,
     );
-    let nd = plan.shape.len();
     let kernel = kernel_for_operands(&plan.ops, size, args, kernel_for)?;
     plan.kernel = Some(kernel);
-    // Outputs past the caches are written with streaming stores where the kernel can.
-    crate::codegen::stream_stores(crate::codegen::streams(total.saturating_mul(size)));
-    let n = plan.shape[nd - 1];
-    let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
-    let rows: usize = plan.shape[..nd - 1].iter().product();
-    let threads = sched.threads.unwrap_or(0);
-    let serial = total < sched.serial_below || threads == 1 || (threads == 0 && num_threads() == 1);
-    if serial {
-        // Whole blocks: one kernel call per m×n block.
-        let mut row = 0;
-        while row < rows {
-            plan.run_task(Task {
-                row,
-                m: m_block,
-                col: 0,
-                n,
-            });
-            row += m_block;
-        }
-        return Ok(());
+    let layouts = std::iter::once((size, out.shape.clone(), out.strides.clone()))
+        .chain(
+            args.iter()
+                .map(|a| (a.dtype.size(), a.shape.clone(), a.strides.clone())),
+        )
+        .collect();
+    Ok(Some(Planned {
+        plan,
+        size,
+        total,
+        layouts,
+        anchors: SmallVec::new(),
+    }))
+}
+
+impl Planned {
+    /// Runs the call on the operands it was planned with (right after [`plan`], while they
+    /// are still borrowed).
+    pub(crate) fn run(&self, sched: &Schedule) {
+        self.go(None, sched);
     }
-    // At most about 2 × MAX_TASKS tasks, whatever chunk a schedule asks for (a chunk of 1
-    // over 10^9 elements would otherwise be a 32 GB task list); results do not depend on the
-    // chunk size.
-    let chunk = sched.chunk.max(1).max(total.div_ceil(MAX_TASKS));
-    let mut tasks = Vec::new();
-    if n >= chunk {
-        for row in 0..rows {
-            let mut col = 0;
-            while col < n {
-                let w = chunk.min(n - col);
-                tasks.push(Task {
-                    row,
-                    m: 1,
-                    col,
-                    n: w,
-                });
-                col += w;
+
+    /// Records the arrays the operands are views of: the output (`out`, as planned) within
+    /// `out_base`, `args[k]` (as planned) within `bases[k]`. Returns `false`, recording
+    /// nothing, unless each operand is the one planned and lies within its array's memory.
+    pub(crate) fn anchor(
+        &mut self,
+        (out, args): (&Out<'_>, &[&Arg<'_>]),
+        (out_base, bases): (&Out<'_>, &[&Arg<'_>]),
+    ) -> bool {
+        if args.len() != bases.len()
+            || args.len() + 1 != self.plan.ops.len()
+            || out_ptr(out) != self.plan.ops[0].ptr
+            || !self.same(0, out.dtype.size(), &out.shape, &out.strides)
+        {
+            return false;
+        }
+        let mut anchors: SmallVec<[(Strided, isize); 8]> = SmallVec::new();
+        match raw::out_within(out_base, out) {
+            Some(delta) => anchors.push((out_base.layout(), delta)),
+            None => return false,
+        }
+        for (k, (a, b)) in args.iter().zip(bases).enumerate() {
+            if !std::ptr::eq(arg_ptr(a), self.plan.ops[k + 1].ptr)
+                || !self.same(k + 1, a.dtype.size(), &a.shape, &a.strides)
+                || a.dtype.size() != b.dtype.size()
+            {
+                return false;
+            }
+            match raw::arg_within(b, a) {
+                Some(delta) => anchors.push((b.layout(), delta)),
+                None => return false,
             }
         }
-    } else {
-        let per = (chunk / n).max(1);
-        let mut block = 0;
-        while block < rows {
-            let mut r = 0;
-            while r < m_block {
-                let h = per.min(m_block - r);
-                tasks.push(Task {
-                    row: block + r,
-                    m: h,
-                    col: 0,
-                    n,
-                });
-                r += h;
-            }
-            block += m_block;
-        }
+        self.anchors = anchors;
+        true
     }
-    let pool = match sched.threads {
-        Some(t) => pool_with(t),
-        None => pool(),
-    };
-    let plan = &plan;
-    dispatch(&pool, tasks.len(), &|k| plan.run_task(tasks[k]));
-    Ok(())
+
+    /// Runs the call again with its operands in `out_base` and `bases` (arrays of exactly the
+    /// dtype sizes and layouts it was anchored to, their memory elsewhere); returns `false`,
+    /// running nothing, if they are not such arrays.
+    pub(crate) fn run_on(&self, out_base: &Out<'_>, bases: &[&Arg<'_>], sched: &Schedule) -> bool {
+        if self.anchors.len() != bases.len() + 1 {
+            return false;
+        }
+        let fits = |(l, _): &(Strided, isize),
+                    size: usize,
+                    k: usize,
+                    offset,
+                    shape: &[usize],
+                    strides: &[isize]| {
+            self.layouts[k].0 == size
+                && l.offset == offset
+                && l.shape[..] == *shape
+                && l.strides[..] == *strides
+        };
+        let (a0, rest) = (&self.anchors[0], &self.anchors[1..]);
+        if !fits(
+            a0,
+            out_base.dtype.size(),
+            0,
+            out_base.offset,
+            &out_base.shape,
+            &out_base.strides,
+        ) || !rest.iter().zip(bases).enumerate().all(|(k, (a, b))| {
+            !b.is_placeholder() && fits(a, b.dtype.size(), k + 1, b.offset, &b.shape, &b.strides)
+        }) {
+            return false;
+        }
+        // The same layouts: each operand lies at the same distance from its array's first
+        // element, within it.
+        let mut ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
+        ptrs.push(out_ptr(out_base).wrapping_offset(a0.1));
+        for ((_, delta), b) in rest.iter().zip(bases) {
+            ptrs.push((arg_ptr(b) as *mut u8).wrapping_offset(*delta));
+        }
+        self.go(Some(&ptrs), sched);
+        true
+    }
+
+    /// Whether operand `k` was planned with this dtype size, shape and strides.
+    fn same(&self, k: usize, size: usize, shape: &[usize], strides: &[isize]) -> bool {
+        let (s, sh, st) = &self.layouts[k];
+        *s == size && sh[..] == *shape && st[..] == *strides
+    }
+
+    /// Runs the plan serially or on the pool, operand `k` at `bases[k]` if given.
+    fn go(&self, bases: Option<&[*mut u8]>, sched: &Schedule) {
+        let plan = &self.plan;
+        let bases = Bases(bases);
+        let (total, size) = (self.total, self.size);
+        // Outputs past the caches are written with streaming stores where the kernel can.
+        crate::codegen::stream_stores(crate::codegen::streams(total.saturating_mul(size)));
+        let nd = plan.shape.len();
+        let n = plan.shape[nd - 1];
+        let m_block = if nd >= 2 { plan.shape[nd - 2] } else { 1 };
+        let rows: usize = plan.shape[..nd - 1].iter().product();
+        let threads = sched.threads.unwrap_or(0);
+        let serial =
+            total < sched.serial_below || threads == 1 || (threads == 0 && num_threads() == 1);
+        if serial {
+            // Whole blocks: one kernel call per m×n block.
+            let mut row = 0;
+            while row < rows {
+                plan.run_task_at(
+                    bases,
+                    Task {
+                        row,
+                        m: m_block,
+                        col: 0,
+                        n,
+                    },
+                );
+                row += m_block;
+            }
+            return;
+        }
+        // At most about 2 × MAX_TASKS tasks, whatever chunk a schedule asks for (a chunk of 1
+        // over 10^9 elements would otherwise be a 32 GB task list); results do not depend on
+        // the chunk size.
+        let chunk = sched.chunk.max(1).max(total.div_ceil(MAX_TASKS));
+        let mut tasks = Vec::new();
+        if n >= chunk {
+            for row in 0..rows {
+                let mut col = 0;
+                while col < n {
+                    let w = chunk.min(n - col);
+                    tasks.push(Task {
+                        row,
+                        m: 1,
+                        col,
+                        n: w,
+                    });
+                    col += w;
+                }
+            }
+        } else {
+            let per = (chunk / n).max(1);
+            let mut block = 0;
+            while block < rows {
+                let mut r = 0;
+                while r < m_block {
+                    let h = per.min(m_block - r);
+                    tasks.push(Task {
+                        row: block + r,
+                        m: h,
+                        col: 0,
+                        n,
+                    });
+                    r += h;
+                }
+                block += m_block;
+            }
+        }
+        let pool = match sched.threads {
+            Some(t) => pool_with(t),
+            None => pool(),
+        };
+        dispatch(&pool, tasks.len(), &|k| plan.run_task_at(bases, tasks[k]));
+    }
 }
 
 /// Calls `body` with a *filler* for the result of the kernel `kernel_for` returns (for a

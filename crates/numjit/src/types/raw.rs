@@ -80,6 +80,41 @@ pub(crate) fn overlaps(out: &Out<'_>, arg: &Arg<'_>) -> bool {
     !exact
 }
 
+/// The bytes from `base`'s first element to `view`'s, if `view` is a view of `base`'s memory
+/// within its extent (an inline scalar only of itself: the same value and layout).
+pub(crate) fn arg_within(base: &Arg<'_>, view: &Arg<'_>) -> Option<isize> {
+    let same_memory = match (&base.storage, &view.storage) {
+        (Storage::Ptr(b), Storage::Ptr(v)) => b == v,
+        (Storage::Inline(b), Storage::Inline(v)) => {
+            b == v && base.layout() == view.layout() && base.dtype == view.dtype
+        }
+        _ => false,
+    };
+    let inside = within(&base.layout(), &view.layout(), base.dtype.size());
+    (same_memory && inside && base.dtype.size() == view.dtype.size())
+        .then(|| (arg_ptr(view) as isize).wrapping_sub(arg_ptr(base) as isize))
+}
+
+/// [`arg_within`] for destinations.
+pub(crate) fn out_within(base: &Out<'_>, view: &Out<'_>) -> Option<isize> {
+    let inside = within(&base.layout(), &view.layout(), base.dtype.size());
+    (base.ptr == view.ptr && inside && base.dtype.size() == view.dtype.size())
+        .then(|| (out_ptr(view) as isize).wrapping_sub(out_ptr(base) as isize))
+}
+
+/// Whether `a` and `b` touch no byte in common (an inline scalar touches caller memory not
+/// at all).
+pub(crate) fn disjoint(a: &Arg<'_>, b: &Arg<'_>) -> bool {
+    let range = |x: &Arg<'_>| match x.storage {
+        Storage::Ptr(_) => Some(byte_range(arg_ptr(x), &x.shape, &x.strides, x.dtype.size())),
+        _ => None,
+    };
+    match (range(a), range(b)) {
+        (Some((alo, ahi)), Some((blo, bhi))) => ahi <= blo || bhi <= alo,
+        _ => true,
+    }
+}
+
 /// The byte string of `arg` (of dtype [`DType::Bytes`]) at index `idx` (one index per axis,
 /// each within the shape), all its `width` bytes.
 pub(crate) fn read_bytes(arg: &Arg<'_>, idx: &[usize]) -> Vec<u8> {

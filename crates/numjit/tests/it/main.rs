@@ -15,6 +15,7 @@ mod numpy_oracle;
 mod props;
 mod raw_parts;
 mod reduce;
+mod reuse;
 mod refmath;
 mod simd;
 mod slicing;
