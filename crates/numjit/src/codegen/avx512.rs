@@ -39,6 +39,8 @@ pub(super) enum Slot {
     Node(NodeId),
     /// A constant bit pattern the code broadcasts (the sign or magnitude mask).
     Bits(u64),
+    /// The bytes operand `k` (a strided input) advances per vector: lanes × inner stride.
+    Step(usize),
 }
 
 /// A kernel's AVX-512 row routine and what it expects from its caller.
@@ -53,7 +55,19 @@ pub(super) struct Plan {
     pub operands: Vec<usize>,
     /// The caller's scalar slots, in order.
     pub slots: Vec<Slot>,
+    /// The strided inputs (operands, numbered as in `operands`' entries), read with gathers:
+    /// after the control slots the caller passes, for each, [`LANE_SLOTS`] slots holding
+    /// lane × inner stride for lanes 0, 1, ... (the gather's byte offsets). Rows with strided
+    /// inputs never use streaming stores (the caller passes −1 for them).
+    pub strided: Vec<usize>,
 }
+
+/// Slots per strided input after the control slots: one byte offset per lane.
+pub(super) const LANE_SLOTS: usize = 8;
+
+/// Strided inputs a routine may gather from (each holds one vector register for its
+/// offsets).
+const MAX_STRIDED: usize = 4;
 
 /// Whether rows store with streaming (cache-bypassing) stores: a hint `exec` sets before each
 /// run from the output's size (see `codegen::stream_stores`) and kernels read once per row.
@@ -98,6 +112,7 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
     // The value of each element node: a vector, or a mask (bool nodes).
     let mut value: Vec<Option<Val>> = vec![None; program.nodes.len()];
     let mut operands = vec![0usize];
+    let mut strided: Vec<usize> = Vec::new();
     for (id, node) in program.nodes.iter().enumerate() {
         if levels[id] != Level::Element {
             continue;
@@ -170,6 +185,24 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                 };
                 b.push(|dst| Vins::Load { dst, operand: j })
             }
+            // float64 only: eight lanes of 64-bit offsets (`vgatherqpd`).
+            Op::Input(k) if layout[k + 1] == Access::Strided && wide => {
+                let j = match operands.iter().position(|&o| o == k + 1) {
+                    Some(j) => j,
+                    None => {
+                        operands.push(k + 1);
+                        strided.push(k + 1);
+                        operands.len() - 1
+                    }
+                };
+                let index = strided.iter().position(|&o| o == k + 1).expect("pushed");
+                b.slot(Slot::Step(k + 1));
+                b.push(|dst| Vins::Gather {
+                    dst,
+                    operand: j,
+                    index,
+                })
+            }
             Op::Add | Op::Sub | Op::Mul | Op::Div => {
                 let op = match node.op {
                     Op::Add => Vop::Add,
@@ -225,19 +258,30 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
         };
         value[id] = Some(Val::Vector(v));
     }
-    if operands.len() > BASES.len() {
+    if operands.len() > BASES.len() || strided.len() > MAX_STRIDED {
         return None;
     }
     let Some(Val::Vector(Src::Value(out))) = value[root] else {
         return None;
     };
+    // Each strided input's step, the slot its offsets advance by.
+    let steps: Vec<usize> = strided
+        .iter()
+        .map(|&k| {
+            b.slots
+                .iter()
+                .position(|&t| t == Slot::Step(k))
+                .expect("a step slot per strided input")
+        })
+        .collect();
     let slots = b.slots.len();
-    let code = encode(&b.code, out, operands.len(), slots, wide)?;
+    let code = encode(&b.code, out, operands.len(), slots, wide, &steps)?;
     Some(Plan {
         code,
         lanes,
         operands,
         slots: b.slots,
+        strided,
     })
 }
 
@@ -291,8 +335,11 @@ const NE: u8 = 0x04;
 const GE: u8 = 0x1D;
 const GT: u8 = 0x1E;
 
-/// The mask registers values may take (k1, k2 and k7 hold store masks for the whole call).
+/// The mask registers values may take (k1, k2 and k7 hold store masks for the whole call);
+/// the last is the gathers' ([`K_GATHER`]) when a routine has strided inputs.
 const MASKS: [u8; 4] = [3, 4, 5, 6];
+/// The gathers' mask (a gather clears it as it loads).
+const K_GATHER: u8 = 6;
 /// The mask of the row's last, partial vector.
 const K_REST: u8 = 7;
 
@@ -303,6 +350,12 @@ enum Vins {
     Load {
         dst: usize,
         operand: usize,
+    },
+    /// `dst` gathered from operand `j`'s pointer at the offsets of strided input `index`.
+    Gather {
+        dst: usize,
+        operand: usize,
+        index: usize,
     },
     Binary {
         op: Vop,
@@ -360,6 +413,7 @@ impl Vins {
     fn dst(&self) -> (usize, bool) {
         match *self {
             Vins::Load { dst, .. }
+            | Vins::Gather { dst, .. }
             | Vins::Binary { dst, .. }
             | Vins::Sqrt { dst, .. }
             | Vins::Round { dst, .. }
@@ -374,7 +428,9 @@ impl Vins {
     /// The vector operands.
     fn srcs(&self) -> Vec<Src> {
         match *self {
-            Vins::Load { .. } | Vins::Mask { .. } | Vins::Not { .. } => vec![],
+            Vins::Load { .. } | Vins::Gather { .. } | Vins::Mask { .. } | Vins::Not { .. } => {
+                vec![]
+            }
             Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
             Vins::Blend { no, yes, .. } => vec![no, yes],
             Vins::Sqrt { a, .. } | Vins::Round { a, .. } => vec![a],
@@ -609,6 +665,13 @@ impl Body {
 enum Ins {
     /// `vmovupd/ps zmm_dst, [base_j + rax]`.
     Load { dst: u8, operand: usize },
+    /// `vpxorq zmm_dst, zmm_dst, zmm_dst`, then `vgatherqpd zmm_dst{k6}, [base_j + zmm_i]`
+    /// (`zmm_i` the offsets of strided input `index`), all lanes or the row's rest.
+    Gather {
+        dst: u8,
+        operand: usize,
+        index: usize,
+    },
     /// `op zmm_dst, zmm_a, zmm_b` (`pp` 1 for the 66 prefix).
     Binary {
         opcode: u8,
@@ -653,11 +716,17 @@ enum Store {
     Stream,
 }
 
-/// Allocates registers: slots take `zmm0..` (live for the whole loop), each value a free
-/// vector or mask register from its instruction to its last use (`out`, the result, to the
-/// store). Returns the body and the result's register, or `None` past 32 vector or 5 mask
-/// registers.
-fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>, u8)> {
+/// Allocates registers: slots take `zmm0..` and the strided inputs' offsets the next
+/// `offsets` (live for the whole loop), each value a free vector or mask register from its
+/// instruction to its last use (`out`, the result, to the store); gathers take [`K_GATHER`]
+/// off the value masks. Returns the body and the result's register, or `None` past 32 vector
+/// or the free mask registers.
+fn allocate(
+    code: &[Vins],
+    out: usize,
+    (slots, offsets): (usize, usize),
+    pp: u8,
+) -> Option<(Vec<Ins>, u8)> {
     let values = code.iter().map(|i| i.dst().0).max().map_or(0, |m| m + 1);
     let mut last = vec![None; values];
     for (at, ins) in code.iter().enumerate() {
@@ -669,11 +738,16 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
             last[v] = Some(at);
         }
     }
-    if slots >= ZMMS {
+    if slots + offsets >= ZMMS {
         return None;
     }
-    let mut free: Vec<u8> = (slots as u8..ZMMS as u8).rev().collect();
-    let mut free_masks: Vec<u8> = MASKS.iter().rev().copied().collect();
+    let mut free: Vec<u8> = ((slots + offsets) as u8..ZMMS as u8).rev().collect();
+    let masks = if offsets > 0 {
+        &MASKS[..MASKS.len() - 1]
+    } else {
+        &MASKS[..]
+    };
+    let mut free_masks: Vec<u8> = masks.iter().rev().copied().collect();
     let mut reg: Vec<Option<u8>> = vec![None; values];
     let find = |reg: &[Option<u8>], s: Src| match s {
         Src::Slot(j) => j as u8,
@@ -723,6 +797,11 @@ fn allocate(code: &[Vins], out: usize, slots: usize, pp: u8) -> Option<(Vec<Ins>
         }
         body.push(match *ins {
             Vins::Load { operand, .. } => Ins::Load { dst, operand },
+            Vins::Gather { operand, index, .. } => Ins::Gather {
+                dst,
+                operand,
+                index,
+            },
             Vins::Binary { op, .. } => {
                 let (opcode, pp) = match op {
                     Vop::Add => (0x58, pp),
@@ -820,9 +899,12 @@ fn encode(
     operands: usize,
     slots: usize,
     wide: bool,
+    steps: &[usize],
 ) -> Option<Vec<u8>> {
     let (w, pp) = if wide { (true, 1) } else { (false, 0) };
-    let (body, out) = allocate(code, result, slots, pp)?;
+    let (body, out) = allocate(code, result, (slots, steps.len()), pp)?;
+    // Strided input i's offsets live in zmm(slots + i).
+    let offsets = |i: usize| (slots + i) as u8;
     let mut a = Asm::default();
     let bases = &BASES[..operands];
     let saved: Vec<u8> = bases
@@ -837,6 +919,11 @@ fn encode(
         // vbroadcastsd / vbroadcastss zmm_j, [rsi + 8j]
         let op = if wide { 0x19 } else { 0x18 };
         a.evex_disp(op, 2, 1, w, j as u8, RSI, 8 * j as i32);
+    }
+    for i in 0..steps.len() {
+        // vmovupd zmm_offsets(i), [rsi + 8 (slots + control + 8i)]: lane × stride.
+        let at = slots + CONTROL_SLOTS + LANE_SLOTS * i;
+        a.evex_disp(0x10, 1, 1, true, offsets(i), RSI, 8 * at as i32);
     }
     // The streaming controls: r11 = head bytes (negative: plain stores), k1, k2 the masks.
     a.load_gpr(R11, RSI, 8 * slots as i32);
@@ -860,6 +947,22 @@ fn encode(
                     // row's end is read.
                     let k = if store == Store::Rest { K_REST | 8 } else { 0 };
                     a.evex_sib(0x10, 1, pp, w, dst, 0, k, bases[operand], RAX)
+                }
+                Ins::Gather {
+                    dst,
+                    operand,
+                    index,
+                } => {
+                    // A zeroed destination (the lanes a partial gather skips, and no wait
+                    // for the register's last value), the lanes to load, the gather.
+                    a.evex_rr(0xEF, 1, 1, true, dst, dst, dst);
+                    if store == Store::Rest {
+                        a.bytes(&[0xC5, 0xF8, 0x90, 0xC0 | K_GATHER << 3 | K_REST]);
+                    // kmovw
+                    } else {
+                        a.kop(0x46, K_GATHER, K_GATHER, K_GATHER); // kxnorw: all ones
+                    }
+                    a.gather(dst, bases[operand], offsets(index), K_GATHER);
                 }
                 Ins::Binary {
                     opcode,
@@ -916,6 +1019,10 @@ fn encode(
     a.bytes(&[0x52]); // push rdx: where the partial vector starts
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
     let empty = a.jump32(&[0x0F, 0x84]); // jz done
+    if !steps.is_empty() {
+        // Gathers step their offsets, not `rax`: plain stores only (the caller passes −1).
+        a.bytes(&[0x4D, 0x31, 0xDB, 0x49, 0xF7, 0xD3]); // xor r11, r11; not r11
+    }
     a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
     let plain = a.jump32(&[0x0F, 0x88]); // js plain
     let aligned = a.jump32(&[0x0F, 0x84]); // jz stream (no head, no tail)
@@ -943,6 +1050,10 @@ fn encode(
     let top = a.b.len();
     emit(&mut a, Store::Plain);
     a.bytes(&[0x48, 0x83, 0xC0, 0x40]); // add rax, 64
+    for (i, &step) in steps.iter().enumerate() {
+        // vpaddq zmm_offsets(i), zmm_offsets(i), zmm_step
+        a.evex_rr(0xD4, 1, 1, true, offsets(i), offsets(i), step as u8);
+    }
     a.bytes(&[0x48, 0x39, 0xD0]); // cmp rax, rdx
     a.jump32_to(&[0x0F, 0x82], top); // jb top
     a.patch(empty);
@@ -1043,6 +1154,13 @@ impl Asm {
         self.evex(map, pp, w, reg, 0, base >> 3, 0, 0);
         self.bytes(&[op, 0b10 << 6 | (reg & 7) << 3 | (base & 7)]);
         self.bytes(&disp.to_le_bytes());
+    }
+
+    /// `vgatherqpd zmm_dst{k}, [base + zmm_index]` (`base` is not `rbp` or `r13`).
+    fn gather(&mut self, dst: u8, base: u8, index: u8, k: u8) {
+        // VSIB: X and V' extend the index register; vvvv is unused (1111).
+        self.evex(2, 1, true, dst, index & 0x10, base >> 3, index >> 3, k);
+        self.bytes(&[0x93, (dst & 7) << 3 | 0b100, (index & 7) << 3 | (base & 7)]);
     }
 
     /// `mov dst, [base + disp32]` (64-bit; `base` is not `rsp`, `rbp`, `r12` or `r13`).
@@ -1172,6 +1290,15 @@ mod tests {
         a.knotw(4, 6);
         a.evex_rr(0xC2, 1, 1, true, 5, 3, 17);
         a.bytes(&[0x11]);
+        // vgatherqpd zmm3{k6}, [r14 + zmm17]; vgatherqpd zmm20{k6}, [rcx + zmm2];
+        // vgatherqpd zmm5{k6}, [rsi + zmm9]; vpaddq zmm17, zmm17, zmm2; kxnorw k6, k6, k6;
+        // vmovupd zmm17, [rsi + 0x40] (disp32)
+        a.gather(3, 14, 17, 6);
+        a.gather(20, 1, 2, 6);
+        a.gather(5, RSI, 9, 6);
+        a.evex_rr(0xD4, 1, 1, true, 17, 17, 2);
+        a.kop(0x46, 6, 6, 6);
+        a.evex_disp(0x10, 1, 1, true, 17, RSI, 0x40);
         let want: &[u8] = &[
             0x62, 0xf1, 0xed, 0x48, 0x58, 0xcb, // vaddpd
             0x62, 0xc1, 0x8d, 0x40, 0x5c, 0xc9, // vsubpd
@@ -1204,6 +1331,12 @@ mod tests {
             0xc5, 0xcc, 0x47, 0xef, // kxorw
             0xc5, 0xf8, 0x44, 0xe6, // knotw
             0x62, 0xb1, 0xe5, 0x48, 0xc2, 0xe9, 0x11, // vcmplt_oqpd
+            0x62, 0xd2, 0xfd, 0x46, 0x93, 0x1c, 0x0e, // vgatherqpd
+            0x62, 0xe2, 0xfd, 0x4e, 0x93, 0x24, 0x11, // vgatherqpd
+            0x62, 0xb2, 0xfd, 0x4e, 0x93, 0x2c, 0x0e, // vgatherqpd
+            0x62, 0xe1, 0xf5, 0x40, 0xd4, 0xca, // vpaddq
+            0xc5, 0xcc, 0x46, 0xf6, // kxnorw
+            0x62, 0xe1, 0xfd, 0x48, 0x10, 0x8e, 0x40, 0, 0, 0, // vmovupd disp32
         ];
         assert_eq!(a.b, want, "{:02x?}", a.b);
     }

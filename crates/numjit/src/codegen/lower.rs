@@ -107,7 +107,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let elem_ptr = self.pointer_vars(&rp);
         if self.native.is_some() {
             // The AVX-512 routine computes the whole row: no other loop is emitted.
-            self.native_call(n, i_var, &rp, &elem_ptr);
+            self.native_call(n, i_var, &rp, &elem_ptr, &istride);
             self.fb.ins().jump(row_end, &[]);
         } else {
             if vector {
@@ -292,7 +292,15 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// Emits the call of the AVX-512 row routine (`avx512`) on the row from element `i_var`
     /// on (its whole 512-bit vectors, then the rest under a mask), then moves `i_var` and the
     /// element pointers to the row's end (the vector and scalar loops find nothing left).
-    fn native_call(&mut self, n: Value, i_var: Variable, rp: &[Value], elem_ptr: &[Variable]) {
+    /// `istride` holds each operand's inner stride in bytes (for strided inputs' gathers).
+    fn native_call(
+        &mut self,
+        n: Value,
+        i_var: Variable,
+        rp: &[Value],
+        elem_ptr: &[Variable],
+        istride: &[Value],
+    ) {
         let (plan, routine) = self.native.clone().expect("a native plan");
         let slot = |me: &mut Self, count: usize| {
             let slot = me.fb.create_sized_stack_slot(StackSlotData::new(
@@ -304,7 +312,11 @@ impl<'a, 'b> Lower<'a, 'b> {
         };
         let (pointers, pointers_at) = slot(self, plan.operands.len());
         let control = super::avx512::CONTROL_SLOTS;
-        let (scalars, scalars_at) = slot(self, plan.slots.len() + control);
+        let lane_slots = super::avx512::LANE_SLOTS;
+        let (scalars, scalars_at) = slot(
+            self,
+            plan.slots.len() + control + lane_slots * plan.strided.len(),
+        );
         let i = self.fb.use_var(i_var);
         let ep = self.element_addresses(i, rp);
         for (j, &k) in plan.operands.iter().enumerate() {
@@ -316,6 +328,9 @@ impl<'a, 'b> Lower<'a, 'b> {
             let v = match *s {
                 super::avx512::Slot::Node(id) => self.value(id),
                 super::avx512::Slot::Bits(bits) => self.fb.ins().iconst(types::I64, bits as i64),
+                super::avx512::Slot::Step(k) => {
+                    self.fb.ins().imul_imm_s(istride[k], plan.lanes as i64)
+                }
             };
             self.fb
                 .ins()
@@ -341,7 +356,11 @@ impl<'a, 'b> Lower<'a, 'b> {
         let back = self.fb.ins().ineg(ep[0]);
         let head = self.fb.ins().band_imm_s(back, 63);
         let plain = self.fb.ins().iconst(types::I64, -1);
-        let head_or_plain = self.fb.ins().select(stream, head, plain);
+        let head_or_plain = match plan.strided.is_empty() {
+            true => self.fb.ins().select(stream, head, plain),
+            // Gathering rows store plainly.
+            false => plain,
+        };
         let elements = self.fb.ins().ushr_imm_s(head, size.trailing_zeros() as i64);
         let one = self.fb.ins().iconst(types::I64, 1);
         let bit = self.fb.ins().ishl(one, elements);
@@ -362,14 +381,28 @@ impl<'a, 'b> Lower<'a, 'b> {
                 .ins()
                 .stack_store(self.ptr, v, scalars, ((base + j) * 8) as i32);
         }
+        // Each strided input's byte offset of lane 0, 1, ...: lane × inner stride.
+        for (i, &k) in plan.strided.iter().enumerate() {
+            for lane in 0..lane_slots {
+                let v = self.fb.ins().imul_imm_s(istride[k], lane as i64);
+                let at = plan.slots.len() + control + lane_slots * i + lane;
+                self.fb
+                    .ins()
+                    .stack_store(self.ptr, v, scalars, (at * 8) as i32);
+            }
+        }
         self.fb
             .ins()
             .call(routine, &[pointers_at, scalars_at, count]);
         self.fb.def_var(i_var, n);
         let count = left;
         for &k in &plan.operands {
-            let size = self.operand_size(k) as i64;
-            let bytes = self.fb.ins().imul_imm_s(count, size);
+            let bytes = if plan.strided.contains(&k) {
+                self.fb.ins().imul(count, istride[k])
+            } else {
+                let size = self.operand_size(k) as i64;
+                self.fb.ins().imul_imm_s(count, size)
+            };
             let p = self.fb.ins().iadd(ep[k], bytes);
             self.fb.def_var(elem_ptr[k], p);
         }

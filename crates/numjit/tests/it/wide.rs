@@ -4,7 +4,8 @@
 //! registers, must agree with the reference interpreter bit for bit (NaN matching NaN where
 //! two NaN operands meet; exactly where one argument decides the result). On a CPU with
 //! AVX-512 the test also checks that the routine is used where it should be, so the
-//! comparisons exercise it.
+//! comparisons exercise it. Float64 inputs may be strided (the routine gathers them): the
+//! same expressions over every-other, every-third and reversed views.
 
 use ndarray::{Array1, Array2, ArrayD};
 use numjit::internals::{check, compile_kernel, syntax, Access};
@@ -284,6 +285,80 @@ fn compare_with_the_interpreter() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The float64 inputs `a`..`w` of `d` as views of every `step`-th element of arrays `|step|`
+/// times longer (negative: read backwards), then bound as `bind` binds them; with `mixed`,
+/// only `a`, `c`, `e`, ... are strided and the others contiguous.
+fn strided_copies(d: &Data, step: isize) -> Vec<(String, ArrayD<f64>)> {
+    let n = d.f64s[0].1.len();
+    let k = step.unsigned_abs();
+    d.f64s
+        .iter()
+        .map(|(name, a)| {
+            // Filler values between the elements read (a wrong gather offset reads them).
+            let mut big = vec![-1234.5; n * k + 1];
+            for (i, &v) in a.iter().enumerate() {
+                let at = if step > 0 { i * k } else { (n - 1 - i) * k };
+                big[at] = v;
+            }
+            (name.clone(), Array1::from(big).into_dyn())
+        })
+        .collect()
+}
+
+/// Expressions of `FITS` over float64 inputs only (the strided variants).
+fn float64_fits() -> impl Iterator<Item = (&'static str, bool)> {
+    FITS.iter().copied().filter(|(e, _)| {
+        !["x", "y", "z", "m ", "m*", "col", "grid", "k32"]
+            .iter()
+            .any(|v| e.contains(v))
+    })
+}
+
+#[test]
+fn strided_inputs_match_the_interpreter() {
+    let mut failures = Vec::new();
+    for n in lengths() {
+        let d = data(n);
+        for step in [2isize, 3, -1, -2] {
+            let bigs = strided_copies(&d, step);
+            for mixed in [false, true] {
+                let views: Vec<(String, ndarray::ArrayViewD<f64>)> = bigs
+                    .iter()
+                    .zip(&d.f64s)
+                    .enumerate()
+                    .map(|(i, ((name, big), (_, plain)))| {
+                        let v = if mixed && i % 2 == 1 {
+                            plain.view()
+                        } else if step > 0 {
+                            big.slice(ndarray::s![..n as isize * step;step]).into_dyn()
+                        } else {
+                            let k = -step;
+                            big.slice(ndarray::s![..(n as isize - 1) * k + 1;step])
+                                .into_dyn()
+                        };
+                        (name.clone(), v)
+                    })
+                    .collect();
+                let vars = || {
+                    let mut v = Vars::new().bind("s", -1.5f64).bind("t", 1e-3f64);
+                    for (name, a) in &views {
+                        v = v.bind(name.as_str(), a.view());
+                    }
+                    v
+                };
+                for (expr, exact) in float64_fits() {
+                    let jit = numjit::eval(expr, vars()).unwrap_or_else(|e| panic!("{expr}: {e}"));
+                    let oracle = numjit::interpret(expr, vars()).unwrap();
+                    if let Err(e) = same(&jit, &oracle, exact) {
+                        failures.push(format!("n={n} step={step} mixed={mixed} `{expr}`: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Whether the host runs the routine (AVX-512F, and not switched off).
 fn host_has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -295,6 +370,11 @@ fn host_has_avx512() -> bool {
 
 /// The kernel of `expr` with every input float64 (or float32 for `x y z`) and contiguous.
 fn uses_the_routine(expr: &str) -> bool {
+    uses_the_routine_at(expr, Access::Contiguous)
+}
+
+/// The kernel of `expr` with every array input at `access`.
+fn uses_the_routine_at(expr: &str, access: Access) -> bool {
     let ast = syntax::parse(expr).expect("parse");
     let lookup = |name: &str| {
         Some(match name {
@@ -304,7 +384,8 @@ fn uses_the_routine(expr: &str) -> bool {
         })
     };
     let program = check(&ast, &lookup, &[]).expect("check");
-    let mut layout = vec![Access::Contiguous; program.inputs.len() + 1];
+    let mut layout = vec![access; program.inputs.len() + 1];
+    layout[0] = Access::Contiguous;
     for (k, input) in program.inputs.iter().enumerate() {
         if matches!(input.name.as_str(), "s" | "t" | "k32") {
             layout[k + 1] = Access::Scalar;
@@ -332,6 +413,17 @@ fn the_routine_runs_where_it_fits() {
     for expr in BEYOND {
         assert!(!uses_the_routine(expr), "`{expr}` is beyond the routine");
     }
+    // Strided float64 inputs are gathered (at most four: each holds a register of offsets);
+    // float32 ones are left to the other loops.
+    let many = "a + b + c + d + e + f + g2 + h + u";
+    assert!(!uses_the_routine_at(many, Access::Strided));
+    for (expr, _) in float64_fits().filter(|&(e, _)| e != many) {
+        assert!(
+            uses_the_routine_at(expr, Access::Strided),
+            "`{expr}` over strided inputs should use the AVX-512 routine"
+        );
+    }
+    assert!(!uses_the_routine_at("x * y - z", Access::Strided));
 }
 
 /// A pseudo-random expression over the operations the routine encodes: float64 names
