@@ -21,6 +21,12 @@ fn oracle(expr: &str, vars: Vars<'_>) -> ndarray::ArrayD<f64> {
         .to_owned()
 }
 
+/// The interior of `a` (all but the first and last row and column).
+fn interior(a: &mut Array2<f64>) -> ndarray::ArrayViewMut2<'_, f64> {
+    let (r, c) = a.dim();
+    a.slice_mut(s![1..r - 1, 1..c - 1])
+}
+
 fn grid(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     Array2::from_shape_fn((rows, cols), |_| {
@@ -59,8 +65,7 @@ fn a_time_loop_gives_the_interpreters_answer_at_every_step() {
         for _ in 0..30 {
             let mut want = next.clone();
             let rhs = oracle(RHS, Vars::new().bind("dens", &dens).bind("c", c));
-            want.slice_mut(s![1..-1, 1..-1])
-                .assign(&rhs.into_dimensionality::<ndarray::Ix2>().unwrap());
+            interior(&mut want).assign(&rhs.into_dimensionality::<ndarray::Ix2>().unwrap());
             let vars = Vars::new()
                 .bind_mut("next", &mut next)
                 .bind("dens", &dens)
@@ -81,8 +86,7 @@ fn scalar_values_are_read_at_each_call() {
         let mut next = Array2::<f64>::from_elem((9, 11), k as f64);
         let mut want = next.clone();
         let rhs = oracle(RHS, Vars::new().bind("dens", &dens).bind("c", c));
-        want.slice_mut(s![1..-1, 1..-1])
-            .assign(&rhs.into_dimensionality::<ndarray::Ix2>().unwrap());
+        interior(&mut want).assign(&rhs.into_dimensionality::<ndarray::Ix2>().unwrap());
         let vars = Vars::new()
             .bind_mut("next", &mut next)
             .bind("dens", &dens)
