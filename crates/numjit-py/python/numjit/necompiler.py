@@ -54,7 +54,7 @@ class NumExpr:
             text, consts = str(ex), []
         self._text = text
         self._consts = consts
-        self._expr = _Expr(text)
+        self._expr = _Expr(text, numexpr=True)
         const_names = {n for n, _ in consts}
         free = [n for n in self._expr.names if n not in const_names]
         if signature:
@@ -74,7 +74,11 @@ class NumExpr:
         ]
 
     def run(self, *args: Any, out: Optional[np.ndarray] = None, order: str = "K", casting: str = "safe", ex_uses_vml: bool = False) -> np.ndarray:
-        """Evaluates with `args` bound to ``input_names`` in order."""
+        """Evaluates with `args` bound to ``input_names`` in order (`order` checked as
+        numexpr checks it; 'F' gives a Fortran-ordered result)."""
+        from . import _order
+
+        order = _order(order)
         if len(args) != len(self.input_names):
             raise ValueError(
                 f"expected {len(self.input_names)} arguments ({', '.join(self.input_names)}), got {len(args)}"
@@ -90,7 +94,10 @@ class NumExpr:
                     a = a.astype(t)
             cast.append(a)
         values = tuple(cast[i] if kind == "arg" else i for kind, i in self._order)
-        return self._expr.run(values, out, casting)
+        r = self._expr.run(values, out, casting)
+        if order == "F" and out is None:
+            return np.asfortranarray(r)
+        return r
 
     __call__ = run
 
@@ -107,7 +114,7 @@ def disassemble(nex: NumExpr) -> List[Any]:
 def getExprNames(text: str, context: Dict[str, Any], sanitize: bool = True) -> Tuple[List[str], bool]:
     """The input names of `text` (in order of appearance) and whether it would use VML
     (never: numjit has no VML)."""
-    return list(_Expr(text).names), False
+    return list(_Expr(text, numexpr=True).names), False
 
 
 def evaluate(*args: Any, **kwargs: Any) -> np.ndarray:
