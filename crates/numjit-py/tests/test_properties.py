@@ -30,17 +30,29 @@ def values(dtype):
 
 
 @st.composite
-def strided(draw, dtype, shape):
-    """An array of `shape` as a view of a larger one: reversed or stepped axes, or a
-    transpose."""
+def strided_in(draw, dtype, shape):
+    """An array of `shape` as a view of a larger one (reversed or stepped axes, or a
+    transpose), with that larger array and a function making the same view of another array
+    of its shape: `(view, base, same_view)`."""
     steps = [draw(st.sampled_from([1, 2, -1, -2])) for _ in shape]
     base_shape = tuple(n * abs(s) for n, s in zip(shape, steps))
     base = draw(hnp.arrays(dtype, base_shape, elements=values(dtype)))
-    view = base[tuple(slice(None, None, s) for s in steps)]
-    if draw(st.booleans()) and len(shape) >= 2:
-        view = np.ascontiguousarray(view.T).T if draw(st.booleans()) else view
+    index = tuple(slice(None, None, s) for s in steps)
+    view = base[index]
+    same_view = lambda other: other[index]  # noqa: E731
+    if draw(st.booleans()) and len(shape) >= 2 and draw(st.booleans()):
+        # a Fortran-ordered copy: its own base
+        view = np.ascontiguousarray(view.T).T
+        base, same_view = view.T, lambda other: other.T
     assert view.shape == tuple(shape)
-    return view
+    return view, base, same_view
+
+
+@st.composite
+def strided(draw, dtype, shape):
+    """An array of `shape` as a view of a larger one: reversed or stepped axes, or a
+    transpose."""
+    return draw(strided_in(dtype, shape))[0]
 
 
 def same(got, want):
@@ -77,13 +89,26 @@ def test_binary_operations_match_numpy(da, db, shapes, expr, data):
 @given(st.sampled_from(NUMERIC), hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), st.data())
 def test_out_of_any_strides_receives_numpys_result(dtype, shape, data):
     a = data.draw(strided(dtype, shape))
-    out = data.draw(strided(dtype, shape))
+    out, base, same_view = data.draw(strided_in(dtype, shape))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = a * a + a
+    # the whole array the view lies in, as it must be afterwards: the view's elements
+    # NumPy's result, every other element as before
+    want_base = base.copy()
+    same_view(want_base)[...] = want
+    strides, data_ptr = out.strides, out.__array_interface__["data"][0]
     r = numjit.evaluate("a * a + a", local_dict={"a": a}, out=out)
     assert r is out
+    assert out.strides == strides and out.__array_interface__["data"][0] == data_ptr
     same(out, want)
+    assert np.shares_memory(out, base)
+    # bitwise (NaNs included) outside the view: nothing there was written
+    outside = np.ones(base.shape, dtype=bool)
+    same_view(outside)[...] = False
+    assert outside.sum() == base.size - out.size
+    assert base[outside].tobytes() == want_base[outside].tobytes()
+    np.testing.assert_array_equal(base, want_base)
 
 
 def slice_text(n):

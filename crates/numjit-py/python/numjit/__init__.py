@@ -266,6 +266,8 @@ def evaluate(
     args = _arguments(names, local_dict, global_dict, _frame_depth - 2)
     if order != "K":
         order = _order(order)
+    if out is not None and not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a NumPy array, not {type(out).__name__}")
     if special:
         if _bytes_copy(names, args):
             return _copy_bytes(args[0], out)

@@ -25,9 +25,6 @@ def _identity(dtype: np.dtype):
 def write_overlapping(out: np.ndarray, result: np.ndarray, casting: str) -> None:
     """Writes `result` into `out` (shapes broadcast as NumPy's) under `casting`."""
     if not np.can_cast(result.dtype, out.dtype, casting):
-        message = (
-            f"cannot cast the result ({result.dtype}) to the output's dtype ({out.dtype}) "
-            f"under casting='{casting}'"
-        )
+        message = f"cannot cast the result from {result.dtype} to {out.dtype} under casting='{casting}'"
         raise _make("OutputError", "error: " + message, message, None)
     np.add(result, _identity(result.dtype), out=out, casting="unsafe")
