@@ -13,9 +13,7 @@ pub(crate) fn refuse_negative_axes(e: &Expr, source: &str) -> Result<(), Error> 
     let mut found = None;
     visit(e, &mut |x| {
         if let ExprKind::Reduce {
-            op,
-            axis: Some(k),
-            ..
+            op, axis: Some(k), ..
         } = &x.kind
         {
             if *k < 0 && found.is_none() {

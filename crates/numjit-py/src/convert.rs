@@ -189,7 +189,10 @@ pub(crate) fn write_overlapping<'py>(
 ) -> PyResult<()> {
     static WRITE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let f = WRITE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        Ok(py.import("numjit._out")?.getattr("write_overlapping")?.unbind())
+        Ok(py
+            .import("numjit._out")?
+            .getattr("write_overlapping")?
+            .unbind())
     })?;
     f.bind(py).call1((out, result, casting))?;
     Ok(())

@@ -107,7 +107,10 @@ pub(super) fn lift(
         } => ExprKind::Call {
             name: name.clone(),
             name_span: *name_span,
-            args: args.iter().map(|a| lift(a, source, literals, out)).collect(),
+            args: args
+                .iter()
+                .map(|a| lift(a, source, literals, out))
+                .collect(),
         },
         ExprKind::Subscript { base, items } => ExprKind::Subscript {
             base: Box::new(lift(base, source, literals, out)),

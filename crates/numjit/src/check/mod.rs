@@ -816,7 +816,11 @@ impl Checker<'_> {
                 .iter()
                 .zip(weak)
                 .map(|(&a, &w)| {
-                    let t = if w { self.literal_dtype(a) } else { self.b.dtype(a) };
+                    let t = if w {
+                        self.literal_dtype(a)
+                    } else {
+                        self.b.dtype(a)
+                    };
                     self.b.cast(a, t)
                 })
                 .collect(),
