@@ -161,16 +161,24 @@ pub(crate) fn may_overlap_itself(shape: &[usize], strides: &[isize], itemsize: u
     if shape.contains(&0) {
         return false;
     }
-    let mut axes: Vec<(usize, usize)> = shape
-        .iter()
-        .zip(strides)
-        .filter(|(&n, _)| n > 1)
-        .map(|(&n, &s)| (s.unsigned_abs(), n))
-        .collect();
+    // (|stride|, length) of the axes longer than one, on the stack (this runs on every call
+    // with `out=`; NumPy has at most 64 axes).
+    let mut buf = [(0usize, 0usize); 64];
+    let mut k = 0;
+    for (&n, &s) in shape.iter().zip(strides) {
+        if n > 1 {
+            let Some(slot) = buf.get_mut(k) else {
+                return true;
+            };
+            *slot = (s.unsigned_abs(), n);
+            k += 1;
+        }
+    }
+    let axes = &mut buf[..k];
     axes.sort_unstable();
     // The bytes one position of the axes so far spans, from its first element's start.
     let mut extent = itemsize;
-    for (stride, n) in axes {
+    for &mut (stride, n) in axes {
         if stride < extent {
             return true;
         }

@@ -50,7 +50,7 @@ from .errors import (
     UnknownNameError,
 )
 from .expressions import E
-from .necompiler import NumExpr, disassemble
+from .necompiler import NumExpr, _casting, _order, disassemble
 from .utils import (
     MAX_THREADS,
     _init_num_threads,
@@ -144,38 +144,6 @@ def _compile(ex: str):
             _CACHE.clear()
         _CACHE[ex] = hit
     return hit
-
-
-_ORDERS = {"C": "C", "F": "F", "A": "A", "K": "K", "c": "C", "f": "F", "a": "A", "k": "K"}
-
-
-def _order(order: Any) -> str:
-    """`order` checked as numexpr (NumPy's order converter) checks it: 'C', 'F', 'A' or 'K' in
-    either case, None for 'K'; a TypeError for a non-string, a ValueError for another string."""
-    if order is None:
-        return "K"
-    if isinstance(order, bytes):
-        order = order.decode("latin-1")
-    if not isinstance(order, str):
-        raise TypeError(f"order must be str, not {type(order).__name__}")
-    try:
-        return _ORDERS[order]
-    except KeyError:
-        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})") from None
-
-
-_CASTINGS = frozenset(("no", "equiv", "safe", "same_kind", "unsafe"))
-
-
-def _casting(casting: Any) -> str:
-    """`casting` checked as numexpr (NumPy's casting converter) checks it."""
-    if casting not in _CASTINGS:
-        if not isinstance(casting, str):
-            raise TypeError(f"casting must be str, not {type(casting).__name__}")
-        raise ValueError(
-            f"casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe' (got {casting!r})"
-        )
-    return casting
 
 
 def _sanitize_on(sanitize: Optional[bool]) -> bool:

@@ -32,6 +32,38 @@ _SIG_DTYPES = {
 }
 
 
+_ORDERS = {"C": "C", "F": "F", "A": "A", "K": "K", "c": "C", "f": "F", "a": "A", "k": "K"}
+
+
+def _order(order: Any) -> str:
+    """`order` checked as numexpr (NumPy's order converter) checks it: 'C', 'F', 'A' or 'K' in
+    either case, None for 'K'; a TypeError for a non-string, a ValueError for another string."""
+    if order is None:
+        return "K"
+    if isinstance(order, bytes):
+        order = order.decode("latin-1")
+    if not isinstance(order, str):
+        raise TypeError(f"order must be str, not {type(order).__name__}")
+    try:
+        return _ORDERS[order]
+    except KeyError:
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})") from None
+
+
+_CASTINGS = frozenset(("no", "equiv", "safe", "same_kind", "unsafe"))
+
+
+def _casting(casting: Any) -> str:
+    """`casting` checked as numexpr (NumPy's casting converter) checks it."""
+    if casting not in _CASTINGS:
+        if not isinstance(casting, str):
+            raise TypeError(f"casting must be str, not {type(casting).__name__}")
+        raise ValueError(
+            f"casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe' (got {casting!r})"
+        )
+    return casting
+
+
 def _sig_dtype(t: Any) -> Optional[np.dtype]:
     if t in _SIG_DTYPES:
         return _SIG_DTYPES[t]
@@ -76,8 +108,6 @@ class NumExpr:
     def run(self, *args: Any, out: Optional[np.ndarray] = None, order: str = "K", casting: str = "safe", ex_uses_vml: bool = False) -> np.ndarray:
         """Evaluates with `args` bound to ``input_names`` in order (`order` checked as
         numexpr checks it; 'F' gives a Fortran-ordered result)."""
-        from . import _order
-
         order = _order(order)
         if len(args) != len(self.input_names):
             raise ValueError(
