@@ -1,6 +1,7 @@
 """Property tests (hypothesis) of numjit against NumPy: random dtypes, shapes, strides
 (reversed, stepped, transposed views) and broadcasting; slices inside expressions; scripts
-assigning into slices, overlapping ones included. Results must equal NumPy's exactly (the
+assigning into slices, overlapping ones included; outputs of any layout, their positions
+sharing memory or not. Results must equal NumPy's exactly (the
 operations here are correctly rounded in both), dtypes included."""
 
 import warnings
@@ -160,3 +161,57 @@ def test_out_aliasing_a_view_of_its_input(dtype, shape, data):
         warnings.simplefilter("ignore")
         numjit.evaluate("x + a", local_dict={"x": a[flip], "a": a}, out=a)
     same(a, want)
+
+
+@given(
+    st.sampled_from(NUMERIC),
+    st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    st.tuples(st.integers(-7, 7), st.integers(-7, 7)),
+)
+def test_outputs_of_any_as_strided_layout_get_numpys_answer(dtype, shape, steps):
+    """Outputs laid out anyhow, their positions sharing memory or not: the buffer afterwards
+    is what writing every position in C order gives (the last write wins, as NumPy's and
+    numexpr's `out=`), and nothing else in it is written."""
+    from numpy.lib.stride_tricks import as_strided
+
+    item = np.dtype(dtype).itemsize
+    lo = sum((n - 1) * s for n, s in zip(shape, steps) if s < 0)
+    hi = sum((n - 1) * s for n, s in zip(shape, steps) if s > 0)
+    buf = np.full(hi - lo + 3, -5, dtype=dtype)
+    want = buf.copy()
+    strides = tuple(s * item for s in steps)
+    out = as_strided(buf[1 - lo:], shape=shape, strides=strides)
+    a = np.arange(shape[0] * shape[1]).reshape(shape).astype(dtype)
+    w = as_strided(want[1 - lo:], shape=shape, strides=strides)
+    for idx in np.ndindex(shape):
+        w[idx] = a[idx] * 2 + 1
+    r = numjit.evaluate("a * 2 + 1", local_dict={"a": a}, out=out)
+    assert r is out and out.strides == strides
+    np.testing.assert_array_equal(buf, want)
+
+
+def test_a_large_output_whose_positions_share_memory_on_two_threads():
+    # Before the fix the kernels' threads wrote such an output in place, racing on the
+    # shared elements; now NumPy's answer whatever the thread count.
+    from numpy.lib.stride_tricks import as_strided
+
+    n = 600
+    a = np.arange(n * n, dtype=np.float64).reshape(n, n)
+    buf = np.zeros(2 * n + 1)
+    want = buf.copy()
+    np.multiply(a, 3.0, out=as_strided(want, shape=(n, n), strides=(8, 8)))
+    prev = numjit.set_num_threads(2)
+    try:
+        # several times: the race (12 wrong answers in 20 calls before the fix) is a matter
+        # of timing
+        for _ in range(5):
+            buf[:] = 0
+            numjit.evaluate("a * 3.0", out=as_strided(buf, shape=(n, n), strides=(8, 8)))
+            np.testing.assert_array_equal(buf, want)
+    finally:
+        numjit.set_num_threads(prev)
+    # the last row wins on each diagonal it reaches: buf[k] = a[min(k, n-1), k - min(k, n-1)]*3
+    k = np.arange(2 * n - 1)
+    i = np.minimum(k, n - 1)
+    np.testing.assert_array_equal(buf[: 2 * n - 1], a[i, k - i] * 3.0)
+    np.testing.assert_array_equal(buf[2 * n - 1 :], 0.0)
