@@ -11,8 +11,8 @@ from .errors import _make
 
 
 def _identity(dtype: np.dtype):
-    """The value `x + v == x` holds for, bit for bit, for every `x` of `dtype` (-0.0 keeps
-    the sign of zeros)."""
+    """A `v` with `x + v` equal to `x` bit for bit for every `x` of `dtype` (-0.0 keeps the
+    sign of zeros; a NaN stays a NaN, quieted if it was signalling)."""
     if dtype.kind == "b":
         return np.False_
     if dtype.kind in "iu":
