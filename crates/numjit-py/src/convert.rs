@@ -109,12 +109,24 @@ pub(crate) fn input<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult
     }
 }
 
-/// An `out=` argument: a NumPy array numjit writes in place, or `None` when it must receive
-/// the result through a copy (a dtype numjit does not compute in, unaligned or byte-swapped
-/// data). Errors for what cannot be an output at all.
+/// How a call's result reaches an `out=` array.
+pub(crate) enum Write {
+    /// Written in place by numjit's kernels (a numjit dtype, native, aligned, no two positions
+    /// sharing memory).
+    InPlace(DType),
+    /// Computed into a new array first, then copied in by `numpy.copyto` under the casting rule:
+    /// a dtype numjit does not compute in, unaligned or byte-swapped data.
+    Copy,
+    /// Computed into a new array first, then written as NumPy's `out=` writes an output some of
+    /// whose positions share memory (a zero stride, or `as_strided` views): the element last
+    /// in C order wins (`numjit._out.write_overlapping`).
+    Overlapping,
+}
+
+/// An `out=` argument and how it is written; errors for what cannot be an output at all.
 pub(crate) fn output<'a>(
     value: &'a Bound<'_, PyAny>,
-) -> PyResult<(&'a Bound<'a, PyUntypedArray>, Option<DType>)> {
+) -> PyResult<(&'a Bound<'a, PyUntypedArray>, Write)> {
     let arr = value.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
             "out must be a NumPy array, not {}",
@@ -128,21 +140,73 @@ pub(crate) fn output<'a>(
     if !raw::is_writeable(arr) {
         return Err(PyValueError::new_err("output array is read-only"));
     }
-    let repeated = arr
-        .shape()
-        .iter()
-        .zip(arr.strides())
-        .any(|(&n, &s)| n > 1 && s == 0);
-    if repeated {
-        return Err(PyValueError::new_err(
-            "the output repeats elements (a zero stride): numjit cannot write into it",
-        ));
+    let itemsize = arr.dtype().itemsize();
+    if may_overlap_itself(arr.shape(), arr.strides(), itemsize) {
+        return Ok((arr, Write::Overlapping));
     }
-    let dt = direct(arr).filter(|d| !matches!(d, DType::Bytes(_)));
-    Ok((arr, dt))
+    Ok((
+        arr,
+        match direct(arr) {
+            Some(DType::Bytes(_)) | None => Write::Copy,
+            Some(dt) => Write::InPlace(dt),
+        },
+    ))
 }
 
-/// A writable view of an output `output` accepted for writing in place.
+/// Whether two positions of an array of `shape` and byte `strides` (elements of `itemsize`
+/// bytes) may share memory. Conservative: `false` proves that none do (taken in order of
+/// stride, each axis steps past everything the axes before it span); `true` may be a false
+/// alarm for unusual layouts, which then only cost a copy. An empty array has no positions.
+pub(crate) fn may_overlap_itself(shape: &[usize], strides: &[isize], itemsize: usize) -> bool {
+    if shape.contains(&0) {
+        return false;
+    }
+    // (|stride|, length) of the axes longer than one, on the stack (this runs on every call
+    // with `out=`; NumPy has at most 64 axes).
+    let mut buf = [(0usize, 0usize); 64];
+    let mut k = 0;
+    for (&n, &s) in shape.iter().zip(strides) {
+        if n > 1 {
+            let Some(slot) = buf.get_mut(k) else {
+                return true;
+            };
+            *slot = (s.unsigned_abs(), n);
+            k += 1;
+        }
+    }
+    let axes = &mut buf[..k];
+    axes.sort_unstable();
+    // The bytes one position of the axes so far spans, from its first element's start.
+    let mut extent = itemsize;
+    for &mut (stride, n) in axes {
+        if stride < extent {
+            return true;
+        }
+        extent = stride.saturating_mul(n - 1).saturating_add(extent);
+    }
+    false
+}
+
+/// Writes `result` (a new array) into `out`, whose positions may share memory, as NumPy's
+/// `out=` does: the Python package's `numjit._out.write_overlapping`.
+pub(crate) fn write_overlapping<'py>(
+    py: Python<'py>,
+    out: &Bound<'py, PyAny>,
+    result: &Bound<'py, PyAny>,
+    casting: &str,
+) -> PyResult<()> {
+    static WRITE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let f = WRITE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("numjit._out")?
+            .getattr("write_overlapping")?
+            .unbind())
+    })?;
+    f.bind(py).call1((out, result, casting))?;
+    Ok(())
+}
+
+/// A writable view of an output `output` accepted for writing in place ([`Write::InPlace`]).
 pub(crate) fn out_view<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Out<'a> {
     raw::out(arr, dtype)
 }

@@ -6,13 +6,14 @@
 //!
 //! The parts: `convert` (what is read and written in place, what is coerced first, results
 //! as NumPy arrays), `raw` (views over NumPy memory), `errors` (numjit's errors as Python
-//! exceptions).
+//! exceptions), `compat` (what numexpr refuses that numjit's own entry points accept).
 
+mod compat;
 mod convert;
 mod errors;
 mod raw;
 
-use convert::{input, Input};
+use convert::{input, Input, Write};
 use numjit::{Array, Casting, Vars};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -116,10 +117,21 @@ struct Expr {
 
 #[pymethods]
 impl Expr {
+    /// `numexpr=True` makes the expression numexpr's (the package's `evaluate`, `validate`,
+    /// `re_evaluate` and `NumExpr`): integer literals typed as numexpr types them
+    /// ([`numjit::Compiled::numexpr`]) and negative reduction axes refused with ValueError.
+    /// Otherwise NumPy's rules (`numjit.compile`).
     #[new]
-    fn new(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Self> {
+    #[pyo3(signature = (text, numexpr=false))]
+    fn new(py: Python<'_>, text: &Bound<'_, PyString>, numexpr: bool) -> PyResult<Self> {
         let text = text.to_cow()?;
-        let compiled = numjit::Compiled::new(&text).map_err(|e| errors::to_py(py, e))?;
+        let compiled = if numexpr {
+            numjit::Compiled::numexpr(&text)
+                .and_then(|c| compat::refuse_negative_axes(c.ast(), &text).map(|()| c))
+        } else {
+            numjit::Compiled::new(&text)
+        }
+        .map_err(|e| errors::to_py(py, e))?;
         let names = compiled.input_names();
         let names_tuple = PyTuple::new(py, &names)?.unbind();
         Ok(Expr {
@@ -211,9 +223,9 @@ impl Expr {
                     .and_then(|a| convert::to_numpy(py, a));
             }
         };
-        let (arr, dtype) = convert::output(out)?;
-        match dtype {
-            Some(dt) => {
+        let (arr, write) = convert::output(out)?;
+        match write {
+            Write::InPlace(dt) => {
                 let view = convert::out_view(arr, dt);
                 let r = run(
                     py,
@@ -222,16 +234,21 @@ impl Expr {
                 );
                 r.map_err(|e| errors::to_py(py, e))?;
             }
-            None => {
-                // An output numjit cannot write in place (say int16, or unaligned): the result
-                // goes through NumPy's copyto, which checks the casting rule before writing.
+            Write::Copy | Write::Overlapping => {
+                // The result goes into a new array first; NumPy's copyto (an output numjit cannot
+                // write in place, say int16 or unaligned) or NumPy's `out=` rule for outputs
+                // whose positions share memory then writes it, checking the casting rule first.
                 let r: Result<Array, _> = run(py, size, Detached(move || c.eval(vars)));
                 let result = r.map_err(|e| errors::to_py(py, e))?;
                 let result = convert::to_numpy(py, result)?;
-                let np = py.import("numpy")?;
-                let kwargs = PyDict::new(py);
-                kwargs.set_item("casting", rule.name())?;
-                np.getattr("copyto")?.call((out, result), Some(&kwargs))?;
+                if matches!(write, Write::Overlapping) {
+                    convert::write_overlapping(py, out, &result, rule.name())?;
+                } else {
+                    let np = py.import("numpy")?;
+                    let kwargs = PyDict::new(py);
+                    kwargs.set_item("casting", rule.name())?;
+                    np.getattr("copyto")?.call((out, result), Some(&kwargs))?;
+                }
             }
         }
         Ok(out.clone())
@@ -301,7 +318,13 @@ impl Script {
                     Input::Array(a, dt)
                         if a.is(&value) && !matches!(dt, numjit::DType::Bytes(_)) =>
                     {
-                        convert::output(a.as_any())?;
+                        if let (_, Write::Overlapping) = convert::output(a.as_any())? {
+                            return Err(PyValueError::new_err(format!(
+                                "`{name}` is assigned in place by the script, but some of its \
+                                 positions share memory (a zero stride or an as_strided view): \
+                                 numjit does not assign into such arrays (pass a copy)"
+                            )));
+                        }
                         Some(convert::out_view(a, *dt))
                     }
                     Input::Missing => None,

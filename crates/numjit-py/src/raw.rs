@@ -67,12 +67,17 @@ pub(crate) fn arg<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Arg<'
     })
 }
 
-/// A writable view of `arr` (checked writeable, aligned, native, no repeated element).
+/// A writable view of `arr`, whose dtype is `dtype`: the caller (`convert::output`, giving
+/// `Write::InPlace`) has checked it writeable, aligned, native, and that no two of its
+/// positions share memory.
 pub(crate) fn out<'a>(arr: &'a Bound<'_, PyUntypedArray>, dtype: DType) -> Out<'a> {
     with_element_strides(arr, dtype.size(), |strides| {
-        // SAFETY: as in `arg`; in addition NumPy's WRITEABLE flag was checked, and the caller
-        // refuses zero strides on axes longer than one, so no two positions are one element.
-        // Inputs may overlap this output: numjit buffers the result then (`Out::from_raw_parts`).
+        // SAFETY: as in `arg`; in addition NumPy's WRITEABLE flag was checked, and
+        // `convert::output` sends every output two of whose positions may share memory (a
+        // zero stride, an `as_strided` view whose steps overlap: `may_overlap_itself`)
+        // through NumPy instead, so each position here is its own element and the kernels'
+        // threads never write one element twice. Inputs may overlap this output: numjit
+        // buffers the result then (`Out::from_raw_parts`).
         unsafe { Out::from_raw_parts(dtype, data(arr), arr.shape(), strides) }
     })
 }

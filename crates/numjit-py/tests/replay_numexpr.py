@@ -7,8 +7,7 @@ folder, takes ``numexpr/tests/test_numexpr.py`` from it, substitutes the module 
 numexpr`` → ``import numjit as numexpr``, ``from numexpr...`` → ``from numjit...``; the
 scripts it runs in subprocesses find a ``numexpr`` module first on PYTHONPATH that is numjit) and runs it with pytest. The tests listed in
 ``numexpr_skips.txt`` beside this file are skipped with the reason given there (tests that
-inspect numexpr's virtual machine, and the few places where numjit gives NumPy's answer
-instead of numexpr's). Nothing of numexpr's is kept in the repository.
+inspect numexpr's virtual machine). Nothing of numexpr's is kept in the repository.
 """
 
 from __future__ import annotations

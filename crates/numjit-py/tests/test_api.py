@@ -78,12 +78,20 @@ def test_inputs_of_any_strides_are_read_in_place():
 
 def test_out_is_written_in_place_whatever_its_strides():
     a = np.arange(12.0).reshape(3, 4)
-    big = np.zeros((6, 8))
+    big = np.full((6, 8), -7.0)
     view = big[::2, ::-2]
+    strides, data = view.strides, view.__array_interface__["data"][0]
     r = numjit.evaluate("a * 10", out=view)
+    # the same object, its layout unchanged, its elements written where they lie
     assert r is view
-    assert_array_equal(big[::2, ::-2], a * 10)
-    assert_array_equal(big[1::2], 0)
+    assert view.strides == strides == (128, -16)
+    assert view.__array_interface__["data"][0] == data
+    assert view.base is big
+    assert_array_equal(view, a * 10)
+    # and nothing outside the view
+    want = np.full((6, 8), -7.0)
+    want[::2, ::-2] = a * 10
+    assert_array_equal(big, want)
     # another dtype, cast under `casting`
     o32 = np.zeros((3, 4), np.float32)
     numjit.evaluate("a / 2", out=o32)
@@ -130,7 +138,10 @@ def test_reductions_anywhere():
     assert_allclose(numjit.evaluate("x - sum(x)/20"), x - x.sum() / 20, rtol=1e-14)
     assert_allclose(numjit.evaluate("x / max(abs(x))"), x / np.abs(x).max(), rtol=1e-15)
     assert_allclose(numjit.evaluate("sum(x, axis=1)"), x.sum(axis=1), rtol=1e-14)
-    assert_allclose(numjit.evaluate("sum(x, axis=-1)"), x.sum(axis=-1), rtol=1e-14)
+    # negative axes: refused by numexpr's evaluate, NumPy's meaning in numjit's own functions
+    with pytest.raises(numjit.ShapeError):
+        numjit.evaluate("sum(x, axis=-1)")
+    assert_allclose(numjit.compile("sum(x, axis=-1)")(x), x.sum(axis=-1), rtol=1e-14)
     assert_allclose(numjit.evaluate("prod(x, axis=0) + min(x) + max(x)"),
                     x.prod(axis=0) + x.min() + x.max(), rtol=1e-14)
     with pytest.raises(ValueError):
@@ -181,9 +192,58 @@ def test_re_evaluate_and_validate():
     a = np.arange(3.0) + 10
     assert_array_equal(numjit.re_evaluate(), (np.arange(3.0) + 10) * 2)
     assert numjit.validate("a + 1") is None
+    assert type(numjit.validate("a + nope")) is numjit.UnknownNameError
     assert isinstance(numjit.validate("a + nope"), KeyError)
+    assert type(numjit.validate("a +")) is numjit.ExpressionSyntaxError
     assert isinstance(numjit.validate("a +"), SyntaxError)
-    assert isinstance(numjit.validate("a + q", local_dict={"a": a, "q": np.ones(4)}), ValueError)
+    e = numjit.validate("a + q", local_dict={"a": a, "q": np.ones(4)})
+    assert type(e) is numjit.ShapeError and isinstance(e, ValueError)
+
+
+def test_validate_casting_defaults_to_safe_as_numexprs():
+    # numexpr's validate defaults casting to 'safe' (its evaluate to 'same_kind');
+    # re_evaluate then casts under the validated rule.
+    a = np.arange(3.0)
+    o32 = np.full(3, -1.0, np.float32)
+    assert numjit.validate("a * 2", out=o32) is None
+    with pytest.raises(numjit.OutputError, match="casting='safe'"):
+        numjit.re_evaluate()
+    assert_array_equal(o32, -1.0)
+    assert numjit.validate("a * 2", out=o32, casting="same_kind") is None
+    assert numjit.re_evaluate() is o32
+    assert_array_equal(o32, [0.0, 2.0, 4.0])
+    # evaluate's own default stays 'same_kind'
+    o32[:] = -1
+    assert numjit.evaluate("a * 3", out=o32) is o32
+    assert_array_equal(o32, [0.0, 3.0, 6.0])
+    bad = numjit.validate("a * 2", casting="sometimes")
+    assert type(bad) is ValueError and "casting must be one of" in str(bad)
+
+
+def test_order_is_checked_as_numexpr_checks_it():
+    a = np.arange(6.0).reshape(2, 3)
+    out = np.full((2, 3), -1.0)
+    for order in ("Q", "KK", "", "Fortran"):
+        with pytest.raises(ValueError, match=r"order must be one of 'C', 'F', 'A', or 'K'"):
+            numjit.evaluate("a + 1", out=out, order=order)
+        e = numjit.validate("a + 1", order=order)
+        assert type(e) is ValueError and repr(order) in str(e)
+    with pytest.raises(TypeError, match="order must be str, not int"):
+        numjit.evaluate("a + 1", out=out, order=1)
+    assert_array_equal(out, -1.0)  # nothing written by a refused call
+    # numexpr's accepted spellings: either case, None for 'K'
+    for order in ("C", "c", "A", "a", "K", "k", None):
+        r = numjit.evaluate("a + 1", order=order)
+        assert r.flags.c_contiguous
+        assert_array_equal(r, a + 1)
+    for order in ("F", "f"):
+        r = numjit.evaluate("a + 1", order=order)
+        assert r.flags.f_contiguous and not r.flags.c_contiguous
+        assert_array_equal(r, a + 1)
+    f = numjit.NumExpr("a + 1", [("a", np.double)])
+    with pytest.raises(ValueError, match="order must be one of"):
+        f(a, order="X")
+    assert f(a, order="F").flags.f_contiguous
 
 
 def test_numexpr_objects():
@@ -211,31 +271,33 @@ def _unchanged(*arrays):
 
 
 @pytest.mark.parametrize(
-    "expr, local, exc",
+    "expr, local, exc, cls, match",
     [
-        ("a + nope", {}, KeyError),
-        ("a + ", {}, SyntaxError),
-        ("frob(a)", {}, TypeError),
-        ("sin(a, a)", {}, TypeError),
-        ("a + s", {"s": np.array([b"x"] * 5)}, TypeError),
-        ("a + q", {"q": np.ones(4)}, ValueError),
-        ("a + q", {"q": np.arange(5, dtype=np.uint64)}, TypeError),
-        ("a + q", {"q": np.array(["u"] * 5)}, TypeError),
-        ("a + q", {"q": _Unconvertible()}, TypeError),
-        ("a + q", {"q": "text"}, TypeError),
-        ("a + q", {"q": None}, TypeError),
-        ("i ** -1", {"i": np.arange(1, 6)}, ValueError),
-        ("a[7]", {}, ValueError),
+        ("a + nope", {}, KeyError, numjit.UnknownNameError, "unknown name `nope`"),
+        ("a + ", {}, SyntaxError, numjit.ExpressionSyntaxError, "unexpected end"),
+        ("frob(a)", {}, TypeError, numjit.UnknownFunctionError, "unknown function `frob`"),
+        ("sin(a, a)", {}, TypeError, numjit.ArityError, "takes 1 argument, got 2"),
+        ("a + s", {"s": np.array([b"x"] * 5)}, TypeError, numjit.DTypeError, "byte strings"),
+        ("a + q", {"q": np.ones(4)}, ValueError, numjit.ShapeError, "do not broadcast"),
+        ("a + q", {"q": np.arange(5, dtype=np.uint64)}, TypeError, TypeError, "got uint64"),
+        ("a + q", {"q": np.array(["u"] * 5)}, TypeError, TypeError, "got str"),
+        ("a + q", {"q": _Unconvertible()}, TypeError, TypeError, "got Python objects"),
+        ("a + q", {"q": "text"}, TypeError, TypeError, "use bytes"),
+        ("a + q", {"q": None}, TypeError, TypeError, "got Python objects"),
+        ("i ** -1", {"i": np.arange(1, 6)}, ValueError, numjit.DTypeError, "negative integer powers"),
+        ("a[7]", {}, ValueError, numjit.ShapeError, "index 7 is out of range"),
+        ("sum(a, axis=-1)", {}, ValueError, numjit.ShapeError, "negative axis -1"),
     ],
 )
-def test_bad_input_raises_numexprs_class_and_writes_nothing(expr, local, exc):
+def test_bad_input_raises_numexprs_class_and_writes_nothing(expr, local, exc, cls, match):
     a = np.arange(5.0)
     out = np.full(5, -1.0)
     env = {"a": a, **local}
     before = _unchanged(a, out)
-    with pytest.raises(exc) as info:
+    with pytest.raises(exc, match=match) as info:
         numjit.evaluate(expr, local_dict=env, out=out)
-    assert isinstance(info.value, Exception)
+    # numexpr's built-in class, and numjit's own class exactly
+    assert type(info.value) is cls
     assert_array_equal(a, before[0])
     assert_array_equal(out, before[1])
 
@@ -246,18 +308,92 @@ def test_bad_outputs_write_nothing():
     ro.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         numjit.evaluate("a + 1", out=ro)
+    assert_array_equal(ro, 0)
     o = np.full(4, 7.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(numjit.OutputError, match=r"output has shape \(4,\)"):
         numjit.evaluate("a + 1", out=o)  # wrong shape
     assert_array_equal(o, 7.0)
     oi = np.full(5, 7)
-    with pytest.raises(TypeError):
+    with pytest.raises(numjit.OutputError, match="from float64 to int64 under casting='safe'"):
         numjit.evaluate("a + 1", out=oi, casting="safe")  # float64 -> int64 refused
     assert_array_equal(oi, 7)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="out must be a NumPy array, not list"):
         numjit.evaluate("a + 1", out=[0.0] * 5)
-    with pytest.raises(ValueError):
-        numjit.evaluate("a + 1", out=np.broadcast_to(np.zeros(1), (5,)).copy()[:0])
+    empty = np.zeros(0)
+    with pytest.raises(numjit.OutputError, match=r"output has shape \(0,\)"):
+        numjit.evaluate("a + 1", out=empty)
+    with pytest.raises(ValueError, match="casting must be one of"):
+        numjit.evaluate("a + 1", out=o, casting="sometimes")
+    assert_array_equal(o, 7.0)
+
+
+def _c_order_last_wins(out, values):
+    """NumPy's `out=` answer for an output whose positions share memory, by hand: every
+    position written in C order, so the last one wins."""
+    for idx in np.ndindex(out.shape):
+        out[idx] = values[idx]
+
+
+@pytest.mark.parametrize("strides", [(8, 8), (0, 8), (8, 0), (8, 16), (16, 8), (-8, 8), (8, -16), (0, 0)])
+def test_outputs_whose_positions_share_memory_get_numpys_answer(strides):
+    from numpy.lib.stride_tricks import as_strided
+
+    a = np.arange(9.0).reshape(3, 3) * 1.5 + 1
+    buf = np.full(16, -1.0)
+    want_buf = buf.copy()
+    start = 6  # room for the negative strides
+    out = as_strided(buf[start:], shape=(3, 3), strides=strides)
+    _c_order_last_wins(as_strided(want_buf[start:], shape=(3, 3), strides=strides), a * 2 - 1)
+    strides_before = out.strides
+    r = numjit.evaluate("a * 2 - 1", out=out)
+    assert r is out and out.strides == strides_before
+    assert_array_equal(buf, want_buf)  # the same elements as NumPy's, nothing else written
+    np_buf = np.full(16, -1.0)
+    np.subtract(a * 2, 1, out=as_strided(np_buf[start:], shape=(3, 3), strides=strides))
+    assert_array_equal(buf, np_buf)
+    # through a cast (float64 result into a float32 output) and a refused cast
+    buf32 = np.full(16, -1.0, np.float32)
+    want32 = buf32.copy()
+    out32 = as_strided(buf32[start:], shape=(3, 3), strides=tuple(s // 2 for s in strides))
+    _c_order_last_wins(as_strided(want32[start:], shape=(3, 3), strides=out32.strides),
+                       (a * 2 - 1).astype(np.float32))
+    numjit.evaluate("a * 2 - 1", out=out32)
+    assert_array_equal(buf32, want32)
+    before = buf32.copy()
+    with pytest.raises(numjit.OutputError, match="from float64 to float32 under casting='safe'"):
+        numjit.evaluate("a * 2 - 1", out=out32, casting="safe")
+    assert_array_equal(buf32, before)
+    # integers and bools too (bitwise: -0.0 and NaN keep their bits in floats)
+    bi = np.full(16, -1, np.int64)
+    oi = as_strided(bi[start:], shape=(3, 3), strides=strides)
+    wi = bi.copy()
+    ai = np.arange(9).reshape(3, 3)
+    _c_order_last_wins(as_strided(wi[start:], shape=(3, 3), strides=strides), ai * 3)
+    numjit.evaluate("ai * 3", out=oi)
+    assert_array_equal(bi, wi)
+    bb = np.zeros(16, np.bool_)
+    ob = as_strided(bb[start:], shape=(3, 3), strides=tuple(s // 8 for s in strides))
+    wb = bb.copy()
+    _c_order_last_wins(as_strided(wb[start:], shape=(3, 3), strides=ob.strides), ai % 2 == 1)
+    numjit.evaluate("ai % 2 == 1", out=ob)
+    assert_array_equal(bb, wb)
+    z = np.array([[-0.0, np.nan, 1.0]] * 3)
+    bz = np.full(16, 5.0)
+    oz = as_strided(bz[start:], shape=(3, 3), strides=strides)
+    wz = bz.copy()
+    _c_order_last_wins(as_strided(wz[start:], shape=(3, 3), strides=strides), z * 1.0)
+    numjit.evaluate("z * 1.0", out=oz)
+    assert bz.tobytes() == wz.tobytes()
+
+
+def test_scripts_refuse_targets_whose_positions_share_memory():
+    from numpy.lib.stride_tricks import as_strided
+
+    buf = np.arange(6.0)
+    u = as_strided(buf, shape=(3, 3), strides=(8, 8))
+    with pytest.raises(ValueError, match="share memory"):
+        numjit.execute("u[:, 0] = 1", local_dict={"u": u})
+    assert_array_equal(buf, np.arange(6.0))
 
 
 def test_a_failed_script_changes_nothing():

@@ -1,6 +1,7 @@
 """Property tests (hypothesis) of numjit against NumPy: random dtypes, shapes, strides
 (reversed, stepped, transposed views) and broadcasting; slices inside expressions; scripts
-assigning into slices, overlapping ones included. Results must equal NumPy's exactly (the
+assigning into slices, overlapping ones included; outputs of any layout, their positions
+sharing memory or not. Results must equal NumPy's exactly (the
 operations here are correctly rounded in both), dtypes included."""
 
 import warnings
@@ -30,17 +31,29 @@ def values(dtype):
 
 
 @st.composite
-def strided(draw, dtype, shape):
-    """An array of `shape` as a view of a larger one: reversed or stepped axes, or a
-    transpose."""
+def strided_in(draw, dtype, shape):
+    """An array of `shape` as a view of a larger one (reversed or stepped axes, or a
+    transpose), with that larger array and a function making the same view of another array
+    of its shape: `(view, base, same_view)`."""
     steps = [draw(st.sampled_from([1, 2, -1, -2])) for _ in shape]
     base_shape = tuple(n * abs(s) for n, s in zip(shape, steps))
     base = draw(hnp.arrays(dtype, base_shape, elements=values(dtype)))
-    view = base[tuple(slice(None, None, s) for s in steps)]
-    if draw(st.booleans()) and len(shape) >= 2:
-        view = np.ascontiguousarray(view.T).T if draw(st.booleans()) else view
+    index = tuple(slice(None, None, s) for s in steps)
+    view = base[index]
+    same_view = lambda other: other[index]  # noqa: E731
+    if draw(st.booleans()) and len(shape) >= 2 and draw(st.booleans()):
+        # a Fortran-ordered copy: its own base
+        view = np.ascontiguousarray(view.T).T
+        base, same_view = view.T, lambda other: other.T
     assert view.shape == tuple(shape)
-    return view
+    return view, base, same_view
+
+
+@st.composite
+def strided(draw, dtype, shape):
+    """An array of `shape` as a view of a larger one: reversed or stepped axes, or a
+    transpose."""
+    return draw(strided_in(dtype, shape))[0]
 
 
 def same(got, want):
@@ -77,13 +90,26 @@ def test_binary_operations_match_numpy(da, db, shapes, expr, data):
 @given(st.sampled_from(NUMERIC), hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), st.data())
 def test_out_of_any_strides_receives_numpys_result(dtype, shape, data):
     a = data.draw(strided(dtype, shape))
-    out = data.draw(strided(dtype, shape))
+    out, base, same_view = data.draw(strided_in(dtype, shape))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = a * a + a
+    # the whole array the view lies in, as it must be afterwards: the view's elements
+    # NumPy's result, every other element as before
+    want_base = base.copy()
+    same_view(want_base)[...] = want
+    strides, data_ptr = out.strides, out.__array_interface__["data"][0]
     r = numjit.evaluate("a * a + a", local_dict={"a": a}, out=out)
     assert r is out
+    assert out.strides == strides and out.__array_interface__["data"][0] == data_ptr
     same(out, want)
+    assert np.shares_memory(out, base)
+    # bitwise (NaNs included) outside the view: nothing there was written
+    outside = np.ones(base.shape, dtype=bool)
+    same_view(outside)[...] = False
+    assert outside.sum() == base.size - out.size
+    assert base[outside].tobytes() == want_base[outside].tobytes()
+    np.testing.assert_array_equal(base, want_base)
 
 
 def slice_text(n):
@@ -130,8 +156,62 @@ def test_scripts_assign_into_overlapping_slices_as_numpy(n, shift, data):
 def test_out_aliasing_a_view_of_its_input(dtype, shape, data):
     a = data.draw(hnp.arrays(dtype, shape, elements=values(dtype)))
     flip = tuple(slice(None, None, -1) for _ in shape)
-    want = a[flip] + a
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # integer overflow wraps in both
+        want = a[flip] + a
         numjit.evaluate("x + a", local_dict={"x": a[flip], "a": a}, out=a)
     same(a, want)
+
+
+@given(
+    st.sampled_from(NUMERIC),
+    st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    st.tuples(st.integers(-7, 7), st.integers(-7, 7)),
+)
+def test_outputs_of_any_as_strided_layout_get_numpys_answer(dtype, shape, steps):
+    """Outputs laid out anyhow, their positions sharing memory or not: the buffer afterwards
+    is what writing every position in C order gives (the last write wins, as NumPy's and
+    numexpr's `out=`), and nothing else in it is written."""
+    from numpy.lib.stride_tricks import as_strided
+
+    item = np.dtype(dtype).itemsize
+    lo = sum((n - 1) * s for n, s in zip(shape, steps) if s < 0)
+    hi = sum((n - 1) * s for n, s in zip(shape, steps) if s > 0)
+    buf = np.full(hi - lo + 3, -5, dtype=dtype)
+    want = buf.copy()
+    strides = tuple(s * item for s in steps)
+    out = as_strided(buf[1 - lo:], shape=shape, strides=strides)
+    a = np.arange(shape[0] * shape[1]).reshape(shape).astype(dtype)
+    w = as_strided(want[1 - lo:], shape=shape, strides=strides)
+    for idx in np.ndindex(shape):
+        w[idx] = a[idx] * 2 + 1
+    r = numjit.evaluate("a * 2 + 1", local_dict={"a": a}, out=out)
+    assert r is out and out.strides == strides
+    np.testing.assert_array_equal(buf, want)
+
+
+def test_a_large_output_whose_positions_share_memory_on_two_threads():
+    # Before the fix the kernels' threads wrote such an output in place, racing on the
+    # shared elements; now NumPy's answer whatever the thread count.
+    from numpy.lib.stride_tricks import as_strided
+
+    n = 600
+    a = np.arange(n * n, dtype=np.float64).reshape(n, n)
+    buf = np.zeros(2 * n + 1)
+    want = buf.copy()
+    np.multiply(a, 3.0, out=as_strided(want, shape=(n, n), strides=(8, 8)))
+    prev = numjit.set_num_threads(2)
+    try:
+        # several times: the race (12 wrong answers in 20 calls before the fix) is a matter
+        # of timing
+        for _ in range(5):
+            buf[:] = 0
+            numjit.evaluate("a * 3.0", out=as_strided(buf, shape=(n, n), strides=(8, 8)))
+            np.testing.assert_array_equal(buf, want)
+    finally:
+        numjit.set_num_threads(prev)
+    # the last row wins on each diagonal it reaches: buf[k] = a[min(k, n-1), k - min(k, n-1)]*3
+    k = np.arange(2 * n - 1)
+    i = np.minimum(k, n - 1)
+    np.testing.assert_array_equal(buf[: 2 * n - 1], a[i, k - i] * 3.0)
+    np.testing.assert_array_equal(buf[2 * n - 1 :], 0.0)

@@ -14,7 +14,12 @@ per-call cost::
     numjit.execute("u[1:-1,1:-1] = u[1:-1,1:-1] + 0.1*lap")  # writes into u in place
     f = numjit.compile("a**2 + b")                          # f(a, b), f(a, b, out=c)
 
-Results follow NumPy where numexpr and NumPy differ (see docs/python.md).
+``evaluate``, ``re_evaluate``, ``validate`` and ``NumExpr`` are numexpr's: where numexpr's own
+tests pin a behaviour that differs from NumPy's they give numexpr's answer (integer literals
+are int32 when they fit, so ``evaluate('2')`` is int32; negative reduction axes are a
+ValueError). ``compile``, ``compile_script`` and ``execute`` are numjit's own and follow NumPy
+(``numjit.compile('2')()`` is int64, ``sum(y, axis=-1)`` the last axis). Elsewhere results
+follow NumPy where numexpr and NumPy differ (see docs/python.md).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from .errors import (
     UnknownNameError,
 )
 from .expressions import E
-from .necompiler import NumExpr, disassemble
+from .necompiler import NumExpr, _casting, _order, disassemble
 from .utils import (
     MAX_THREADS,
     _init_num_threads,
@@ -104,23 +109,32 @@ use_vml = False
 ncores = detect_number_of_cores()
 nthreads = _init_num_threads()
 
-# Text → (compiled expression, whether it names a dunder). Bounded like numexpr's cache.
+# Text → (compiled expression, its names, whether it names a dunder or is a bare name), for
+# numexpr's entry points (numexpr's typing of literals, negative axes refused). Bounded like
+# numexpr's cache.
 _CACHE: Dict[str, Any] = {}
+# Text → compiled expression with NumPy's rules, for `compile`.
+_OWN: Dict[str, Any] = {}
 _SCRIPTS: Dict[str, Any] = {}
 _CACHE_SIZE = 256
 _KNOWN_KWARGS = frozenset(("optimization", "truediv"))
 _last = threading.local()
 
 
-def _compile(ex: str):
+def _text(ex: Any) -> str:
     if type(ex) is not str:
         if isinstance(ex, str):
-            ex = str(ex)
-        else:
-            raise TypeError(f"the expression must be a str, not {type(ex).__name__}")
+            return str(ex)
+        raise TypeError(f"the expression must be a str, not {type(ex).__name__}")
+    return ex
+
+
+def _compile(ex: str):
+    """numexpr's entry points' compiled expression for `ex` (cached)."""
+    ex = _text(ex)
     hit = _CACHE.get(ex)
     if hit is None:
-        e = _Expr(ex)
+        e = _Expr(ex, numexpr=True)
         dunder = any(n.startswith("__") and n.endswith("__") for n in e.names)
         # A bare name: numexpr returns a copy of its value, byte strings included (numjit
         # computes no byte-string results, so those are copied by NumPy).
@@ -204,10 +218,12 @@ def evaluate(
     Names are looked up in `local_dict`, then `global_dict`; either left None is the
     caller's frame's locals or globals. With `out`, the result is written into it in place
     (any strides; cast under `casting`) and `out` is returned; otherwise a new array is.
-    `order` is accepted as numexpr's ('C', 'F', 'A', 'K'); results are C-ordered except for
-    'F'. Expressions may also slice (``u[1:-1] - u[:-2]``) and reduce anywhere
-    (``a - sum(a)/n``). Errors raise numexpr's exception classes (see `numjit.errors`) and
-    leave `out` untouched.
+    `order` is checked as numexpr checks it ('C', 'F', 'A', 'K', either case; anything else
+    is a ValueError); results are C-ordered except for 'F'. Expressions may also slice
+    (``u[1:-1] - u[:-2]``) and reduce anywhere (``a - sum(a)/n``). As in numexpr, integer
+    literals are int32 when they fit (``evaluate('2')`` is int32) and negative reduction
+    axes are refused (`numjit.compile` and `numjit.execute` follow NumPy in both). Errors
+    raise numexpr's exception classes (see `numjit.errors`) and leave `out` untouched.
     """
     try:
         e, names, special = _CACHE[ex]
@@ -216,6 +232,10 @@ def evaluate(
     if kwargs:
         _check_kwargs(kwargs)
     args = _arguments(names, local_dict, global_dict, _frame_depth - 2)
+    if order != "K":
+        order = _order(order)
+    if out is not None and not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a NumPy array, not {type(out).__name__}")
     if special:
         if _bytes_copy(names, args):
             return _copy_bytes(args[0], out)
@@ -254,22 +274,25 @@ def validate(
     global_dict: Optional[Dict[str, Any]] = None,
     out: Optional[np.ndarray] = None,
     order: str = "K",
-    casting: str = "same_kind",
+    casting: str = "safe",
     _frame_depth: int = 2,
     sanitize: Optional[bool] = None,
     **kwargs: Any,
 ) -> Optional[Exception]:
     """Checks `ex` against its arguments (names, dtypes, shapes, `out`) without running it,
     as numexpr does: returns None when `evaluate` would succeed (and remembers the
-    expression for `re_evaluate`), otherwise returns the exception it would raise."""
+    expression, `out`, `order` and `casting` for `re_evaluate`), otherwise returns the
+    exception it would raise. `casting` defaults to 'safe', as numexpr's `validate` (its
+    `evaluate` defaults to 'same_kind'). A bad `order` or `casting` is returned here too
+    (numexpr finds those only when `re_evaluate` runs)."""
     try:
         e, names, special = _compile(ex)
         if kwargs:
             _check_kwargs(kwargs)
         if special and _sanitize_on(sanitize):
             _refuse_dunder(names)
-        if order not in ("C", "F", "A", "K"):
-            raise ValueError(f"order must be one of 'C', 'F', 'A', 'K', not {order!r}")
+        order = _order(order)
+        casting = _casting(casting)
         args = _arguments(names, local_dict, global_dict, _frame_depth - 1)
         e.check(args)
         if out is not None and not isinstance(out, np.ndarray):
@@ -284,8 +307,17 @@ def compile(ex: str) -> _Expr:
     """Compiles `ex` once into a handle: ``f = numjit.compile("a*x + b")`` then
     ``f(a, x, b)`` (inputs positional, in the order of ``f.names``) or
     ``f(a, x, b, out=y, casting='same_kind')``. The fastest way to call one expression many
-    times: no text lookup, no frame lookup."""
-    return _compile(ex)[0]
+    times: no text lookup, no frame lookup. numjit's own rules (NumPy's), not numexpr's:
+    integer literals are weak (``compile('2')()`` is int64) and negative axes count from
+    the end."""
+    f = _OWN.get(ex)
+    if f is None:
+        ex = _text(ex)
+        f = _Expr(ex)
+        if len(_OWN) >= _CACHE_SIZE:
+            _OWN.clear()
+        _OWN[ex] = f
+    return f
 
 
 def compile_script(script: str) -> _Script:

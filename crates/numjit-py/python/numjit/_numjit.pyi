@@ -8,9 +8,11 @@ import numpy as np
 MISSING: object
 
 class Expr:
-    """An expression compiled once. Inputs are positional, in the order of `names`."""
+    """An expression compiled once. Inputs are positional, in the order of `names`.
+    `numexpr=True`: numexpr's typing of integer literals and refusal of negative axes (the
+    package's `evaluate`); otherwise NumPy's rules (`numjit.compile`)."""
 
-    def __init__(self, text: str) -> None: ...
+    def __init__(self, text: str, numexpr: bool = False) -> None: ...
     @property
     def names(self) -> Tuple[str, ...]: ...
     @property

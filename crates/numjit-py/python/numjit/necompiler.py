@@ -32,6 +32,38 @@ _SIG_DTYPES = {
 }
 
 
+_ORDERS = {"C": "C", "F": "F", "A": "A", "K": "K", "c": "C", "f": "F", "a": "A", "k": "K"}
+
+
+def _order(order: Any) -> str:
+    """`order` checked as numexpr (NumPy's order converter) checks it: 'C', 'F', 'A' or 'K' in
+    either case, None for 'K'; a TypeError for a non-string, a ValueError for another string."""
+    if order is None:
+        return "K"
+    if isinstance(order, bytes):
+        order = order.decode("latin-1")
+    if not isinstance(order, str):
+        raise TypeError(f"order must be str, not {type(order).__name__}")
+    try:
+        return _ORDERS[order]
+    except KeyError:
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})") from None
+
+
+_CASTINGS = frozenset(("no", "equiv", "safe", "same_kind", "unsafe"))
+
+
+def _casting(casting: Any) -> str:
+    """`casting` checked as numexpr (NumPy's casting converter) checks it."""
+    if casting not in _CASTINGS:
+        if not isinstance(casting, str):
+            raise TypeError(f"casting must be str, not {type(casting).__name__}")
+        raise ValueError(
+            f"casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe' (got {casting!r})"
+        )
+    return casting
+
+
 def _sig_dtype(t: Any) -> Optional[np.dtype]:
     if t in _SIG_DTYPES:
         return _SIG_DTYPES[t]
@@ -54,7 +86,7 @@ class NumExpr:
             text, consts = str(ex), []
         self._text = text
         self._consts = consts
-        self._expr = _Expr(text)
+        self._expr = _Expr(text, numexpr=True)
         const_names = {n for n, _ in consts}
         free = [n for n in self._expr.names if n not in const_names]
         if signature:
@@ -74,7 +106,9 @@ class NumExpr:
         ]
 
     def run(self, *args: Any, out: Optional[np.ndarray] = None, order: str = "K", casting: str = "safe", ex_uses_vml: bool = False) -> np.ndarray:
-        """Evaluates with `args` bound to ``input_names`` in order."""
+        """Evaluates with `args` bound to ``input_names`` in order (`order` checked as
+        numexpr checks it; 'F' gives a Fortran-ordered result)."""
+        order = _order(order)
         if len(args) != len(self.input_names):
             raise ValueError(
                 f"expected {len(self.input_names)} arguments ({', '.join(self.input_names)}), got {len(args)}"
@@ -90,7 +124,10 @@ class NumExpr:
                     a = a.astype(t)
             cast.append(a)
         values = tuple(cast[i] if kind == "arg" else i for kind, i in self._order)
-        return self._expr.run(values, out, casting)
+        r = self._expr.run(values, out, casting)
+        if order == "F" and out is None:
+            return np.asfortranarray(r)
+        return r
 
     __call__ = run
 
@@ -107,7 +144,7 @@ def disassemble(nex: NumExpr) -> List[Any]:
 def getExprNames(text: str, context: Dict[str, Any], sanitize: bool = True) -> Tuple[List[str], bool]:
     """The input names of `text` (in order of appearance) and whether it would use VML
     (never: numjit has no VML)."""
-    return list(_Expr(text).names), False
+    return list(_Expr(text, numexpr=True).names), False
 
 
 def evaluate(*args: Any, **kwargs: Any) -> np.ndarray:

@@ -21,7 +21,7 @@
 
 use super::bindings::{Scope, Vars};
 use super::lift::{free_names, has_reduction, is_hidden, lift, Reduction};
-use crate::check::{self, broadcast, is_constant};
+use crate::check::{self, broadcast, is_constant, Literals};
 use crate::codegen::{self, Access, Kernel};
 use crate::exec::{self, Schedule};
 use crate::interp;
@@ -62,6 +62,8 @@ struct Inner {
     /// Free names of the checked expression in order of first appearance, with the span of
     /// that appearance (hidden names included).
     names: Vec<(String, Span)>,
+    /// How integer literals are typed (NumPy's rule unless made by [`Compiled::numexpr`]).
+    literals: Literals,
     typed: Mutex<Vec<Arc<Typed>>>,
 }
 
@@ -113,11 +115,32 @@ impl Compiled {
         Ok(Compiled::from_ast(&Arc::from(source), ast))
     }
 
+    /// Parses `source`, whose integer literals are typed as numexpr types them rather than
+    /// by NumPy's rule: a literal, or an integer expression of literals only, is int32 when
+    /// its value fits and int64 otherwise, and promotes as that dtype with bool and integer
+    /// operands (`evaluate('2')` is int32, `bool_array + 2` int32, `int32_array + 2**40`
+    /// int64, `float32_array * 2` float32). For numexpr compatibility layers (the Python
+    /// package's `numjit.evaluate`); everything else is as [`Compiled::new`].
+    pub fn numexpr(source: &str) -> Result<Compiled> {
+        let ast = numjit_syntax::parse(source).map_err(|e| e.with_source(source))?;
+        Ok(Compiled::from_ast_with(
+            &Arc::from(source),
+            ast,
+            Literals::Numexpr,
+        ))
+    }
+
     /// An expression already parsed out of `source` (whose spans it uses).
     /// The text is shared, not copied: a script's statements all point into one.
     pub(super) fn from_ast(source: &Arc<str>, ast: Expr) -> Compiled {
+        Compiled::from_ast_with(source, ast, Literals::NumPy)
+    }
+
+    /// [`Compiled::from_ast`] with integer literals typed by `literals` (its reductions'
+    /// arguments too).
+    pub(super) fn from_ast_with(source: &Arc<str>, ast: Expr, literals: Literals) -> Compiled {
         let mut reductions = Vec::new();
-        let lifted = has_reduction(&ast).then(|| lift(&ast, source, &mut reductions));
+        let lifted = has_reduction(&ast).then(|| lift(&ast, source, literals, &mut reductions));
         let mut names = Vec::new();
         free_names(lifted.as_ref().unwrap_or(&ast), &mut names);
         Compiled {
@@ -127,6 +150,7 @@ impl Compiled {
                 lifted,
                 reductions,
                 names,
+                literals,
                 typed: Mutex::new(Vec::new()),
             }),
         }
@@ -532,7 +556,7 @@ impl Compiled {
                 let lookup = |n: &str| scope.get(n).map(|a| a.dtype());
                 let known = scope.names();
                 let ast = inner.lifted.as_ref().unwrap_or(&inner.ast);
-                let program = check::check(ast, &lookup, &known)?;
+                let program = check::check_with(ast, &lookup, &known, inner.literals)?;
                 let t = Arc::new(Typed {
                     dtypes: bound.iter().map(|a| a.map(|a| a.dtype())).collect(),
                     program,

@@ -12,6 +12,7 @@
 //! once, at parse time. How they are evaluated at each call is `compiled`'s part.
 
 use super::compiled::Compiled;
+use crate::check::Literals;
 use numjit_syntax::Span;
 use numjit_syntax::{ast::Expr, ast::ExprKind, ast::ReduceOp, ast::SubItem};
 use std::sync::Arc;
@@ -62,7 +63,12 @@ pub(super) fn has_reduction(e: &Expr) -> bool {
 
 /// `e` with each outermost reduction replaced by a hidden name, the reductions collected in
 /// `out` (identical ones once).
-pub(super) fn lift(e: &Expr, source: &Arc<str>, out: &mut Vec<Reduction>) -> Expr {
+pub(super) fn lift(
+    e: &Expr,
+    source: &Arc<str>,
+    literals: Literals,
+    out: &mut Vec<Reduction>,
+) -> Expr {
     let kind = match &e.kind {
         ExprKind::Reduce { op, arg, axis, .. } => {
             let text = arg.to_string();
@@ -76,7 +82,7 @@ pub(super) fn lift(e: &Expr, source: &Arc<str>, out: &mut Vec<Reduction>) -> Exp
                     out.push(Reduction {
                         op: *op,
                         axis: *axis,
-                        arg: Compiled::from_ast(source, (**arg).clone()),
+                        arg: Compiled::from_ast_with(source, (**arg).clone(), literals),
                         name: name.clone(),
                         span: e.span,
                     });
@@ -87,12 +93,12 @@ pub(super) fn lift(e: &Expr, source: &Arc<str>, out: &mut Vec<Reduction>) -> Exp
         }
         ExprKind::Unary { op, arg } => ExprKind::Unary {
             op: *op,
-            arg: Box::new(lift(arg, source, out)),
+            arg: Box::new(lift(arg, source, literals, out)),
         },
         ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
             op: *op,
-            lhs: Box::new(lift(lhs, source, out)),
-            rhs: Box::new(lift(rhs, source, out)),
+            lhs: Box::new(lift(lhs, source, literals, out)),
+            rhs: Box::new(lift(rhs, source, literals, out)),
         },
         ExprKind::Call {
             name,
@@ -101,23 +107,26 @@ pub(super) fn lift(e: &Expr, source: &Arc<str>, out: &mut Vec<Reduction>) -> Exp
         } => ExprKind::Call {
             name: name.clone(),
             name_span: *name_span,
-            args: args.iter().map(|a| lift(a, source, out)).collect(),
+            args: args
+                .iter()
+                .map(|a| lift(a, source, literals, out))
+                .collect(),
         },
         ExprKind::Subscript { base, items } => ExprKind::Subscript {
-            base: Box::new(lift(base, source, out)),
+            base: Box::new(lift(base, source, literals, out)),
             items: items
                 .iter()
                 .map(|it| match it {
-                    SubItem::Index(x) => SubItem::Index(lift(x, source, out)),
+                    SubItem::Index(x) => SubItem::Index(lift(x, source, literals, out)),
                     SubItem::Slice {
                         start,
                         stop,
                         step,
                         span,
                     } => SubItem::Slice {
-                        start: start.as_ref().map(|x| lift(x, source, out)),
-                        stop: stop.as_ref().map(|x| lift(x, source, out)),
-                        step: step.as_ref().map(|x| lift(x, source, out)),
+                        start: start.as_ref().map(|x| lift(x, source, literals, out)),
+                        stop: stop.as_ref().map(|x| lift(x, source, literals, out)),
+                        step: step.as_ref().map(|x| lift(x, source, literals, out)),
                         span: *span,
                     },
                     SubItem::Ellipsis(s) => SubItem::Ellipsis(*s),

@@ -7,7 +7,8 @@
 //!
 //! Promotion follows NumPy 2 over bool, int32, int64, float32, float64 and complex128, with
 //! Python literals weak (see [`DType::promote`] and docs/language.md); byte strings are only
-//! compared and searched.
+//! compared and searched. [`Literals::Numexpr`] types integer literals as numexpr does instead
+//! (the Python package's numexpr-compatible entry points ask for it).
 
 use crate::ir::{Builder, IntExpr, IntOp, NodeId, Program, View, ViewItem};
 use crate::semantics::Op;
@@ -30,14 +31,30 @@ pub fn check(
     lookup: &dyn Fn(&str) -> Option<DType>,
     known: &[&str],
 ) -> Result<Program> {
+    check_with(expr, lookup, known, Literals::NumPy)
+}
+
+/// [`check`] with integer literals typed by `literals`.
+pub fn check_with(
+    expr: &Expr,
+    lookup: &dyn Fn(&str) -> Option<DType>,
+    known: &[&str],
+    literals: Literals,
+) -> Result<Program> {
     let mut c = Checker {
         b: Builder::new(),
         lookup,
         known,
+        literals,
     };
-    let root = c.expr(expr)?;
+    let mut root = c.expr(expr)?;
     if let DType::Bytes(_) = c.b.dtype(root) {
         return Err(bytes_err(expr.span));
+    }
+    // numexpr: an expression of literals only has the dtype of its (exact) value.
+    if literals == Literals::Numexpr && is_weak_in(expr, lookup) {
+        let t = c.literal_dtype(root);
+        root = c.b.cast(root, t);
     }
     let program = c.b.finish(root);
     let inputs = program.inputs.len();
@@ -94,6 +111,23 @@ struct Checker<'a> {
     b: Builder,
     lookup: &'a dyn Fn(&str) -> Option<DType>,
     known: &'a [&'a str],
+    literals: Literals,
+}
+
+/// How integer literals are typed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Literals {
+    /// NumPy 2's rule (numjit's): a literal is weak, it takes the other operand's dtype
+    /// within its kind (`int32_array * 2` is int32, `bool_array + 2` int64); an expression of
+    /// literals only is int64 (`2` is `np.asarray(2)`).
+    #[default]
+    NumPy,
+    /// numexpr's rule: an integer literal (or an integer expression of literals only, computed
+    /// exactly first) is int32 when its value fits and int64 otherwise; it promotes with bool
+    /// and integer operands as that dtype (`bool_array + 2` is int32, `int32_array + 2**40`
+    /// int64) and stays weak against float and complex ones (`float32_array * 2` is float32).
+    /// So `2` and `2 + 3` are int32, `2**40` is int64.
+    Numexpr,
 }
 
 /// The value of the constant `name` (`pi`, `e`, `inf`, `nan`), a weak float like NumPy's
@@ -519,9 +553,43 @@ impl Checker<'_> {
                 .filter(move |(_, &k)| k == w)
                 .map(|(&a, _)| self.b.dtype(a))
         };
-        match dts(false).reduce(DType::promote) {
-            None => dts(true).reduce(DType::promote).unwrap_or(DType::Bool),
-            Some(t) => dts(true).fold(t, DType::promote_weak),
+        let literals = || {
+            args.iter()
+                .zip(weak)
+                .filter(|(_, &k)| k)
+                .map(|(&a, _)| (a, self.literal_dtype(a)))
+        };
+        match (dts(false).reduce(DType::promote), self.literals) {
+            (None, Literals::NumPy) => dts(true).reduce(DType::promote).unwrap_or(DType::Bool),
+            (Some(t), Literals::NumPy) => dts(true).fold(t, DType::promote_weak),
+            (None, Literals::Numexpr) => literals()
+                .map(|(_, l)| l)
+                .reduce(DType::promote)
+                .unwrap_or(DType::Bool),
+            (Some(t), Literals::Numexpr) => literals().fold(t, |t, (a, l)| {
+                if l.is_int() && (t.is_int() || t == DType::Bool) {
+                    t.promote(l)
+                } else {
+                    t.promote_weak(self.b.dtype(a))
+                }
+            }),
+        }
+    }
+
+    /// The dtype numexpr gives the literal (or expression of literals) `a`: an integer is
+    /// int32 when its value fits, int64 otherwise; anything else keeps its dtype. Under
+    /// [`Literals::NumPy`], `a`'s dtype.
+    fn literal_dtype(&self, a: NodeId) -> DType {
+        let t = self.b.dtype(a);
+        match self.b.constant(a) {
+            Some(Scalar::Int(v)) if self.literals == Literals::Numexpr && t.is_int() => {
+                if i32::try_from(v).is_ok() {
+                    DType::Int32
+                } else {
+                    DType::Int64
+                }
+            }
+            _ => t,
         }
     }
 
@@ -566,10 +634,15 @@ impl Checker<'_> {
             }
             return Ok(self.b.add(operation, DType::Bool, vec![l, r]));
         }
-        if weak == [true, true] {
+        // Two literals compute exactly, in int64 for integers (and under numexpr's rule too:
+        // `2147483647 + 1` is the int64 2147483648, as Python computes it for numexpr); the
+        // value is typed where it meets an operand or ends the expression.
+        let mut dt = if weak == [true, true] {
             self.literal_overflow(op, l, r, span)?;
-        }
-        let mut dt = self.result_type(&[l, r], &weak);
+            lt.promote(rt)
+        } else {
+            self.result_type(&[l, r], &weak)
+        };
         // NumPy 2 compares an int32 array with any Python integer correctly, even one int32
         // cannot hold: compare in int64 then.
         if op.is_comparison() && dt == DType::Int32 {
@@ -735,6 +808,23 @@ impl Checker<'_> {
                 span,
             ))
         };
+        // numexpr: an integer literal argument is the int32 or int64 its value gives
+        // (`real(2)` is int32).
+        let args: Vec<NodeId> = match self.literals {
+            Literals::NumPy => args,
+            Literals::Numexpr => args
+                .iter()
+                .zip(weak)
+                .map(|(&a, &w)| {
+                    let t = if w {
+                        self.literal_dtype(a)
+                    } else {
+                        self.b.dtype(a)
+                    };
+                    self.b.cast(a, t)
+                })
+                .collect(),
+        };
         let dts: Vec<DType> = args.iter().map(|&a| self.b.dtype(a)).collect();
         if f.sig() == Sig::Contains {
             if !dts.iter().all(|&d| is_bytes(d)) {
@@ -842,6 +932,7 @@ pub fn view_of(
         b: Builder::new(),
         lookup,
         known,
+        literals: Literals::NumPy,
     };
     c.view(expr)
 }

@@ -434,6 +434,102 @@ fn python_literals_are_weak_as_in_numpy_2() {
     );
 }
 
+/// `Compiled::numexpr` (the Python package's numexpr-compatible entry points): integer
+/// literals typed as numexpr 2.14.2 types them (int32 when the exact value fits, int64
+/// otherwise; that dtype against bool and integer operands, weak against float and complex
+/// ones), measured with numexpr; `Compiled::new` keeps NumPy 2's weak literals. Values: the
+/// interpreter and hand-computed numbers.
+#[test]
+fn numexpr_literals_are_int32_when_they_fit() {
+    // (expression, x's dtype, numexpr's result dtype, NumPy's (Compiled::new) result dtype,
+    // the value at x = 1 as f64)
+    let cases = [
+        ("2", "bool", "int32", "int64", 2.0),
+        ("2 + 3", "bool", "int32", "int64", 5.0),
+        ("-2147483648", "bool", "int32", "int64", -2147483648.0),
+        ("2147483647 + 1", "bool", "int64", "int64", 2147483648.0),
+        ("2**40", "bool", "int64", "int64", 1099511627776.0),
+        ("True + 1", "bool", "int32", "int64", 2.0),
+        ("7 // 2 * 2.5", "bool", "float64", "float64", 7.5),
+        ("x + 2", "bool", "int32", "int64", 3.0),
+        ("x * 2**40", "bool", "int64", "int64", 1099511627776.0),
+        ("x + 2", "int32", "int32", "int32", 3.0),
+        ("x + (2**40 - 2**40 + 1)", "int32", "int32", "int32", 2.0),
+        ("x + 2", "int64", "int64", "int64", 3.0),
+        ("x * 2", "float32", "float32", "float32", 2.0),
+        (
+            "x + 2**40",
+            "float32",
+            "float32",
+            "float32",
+            1099511627776.0,
+        ),
+        ("x + 2", "float64", "float64", "float64", 3.0),
+        ("x + 2", "complex128", "complex128", "complex128", 3.0),
+        ("where(x, 1, 2)", "bool", "int32", "int64", 1.0),
+        (
+            "where(x, 2**40, 1)",
+            "bool",
+            "int64",
+            "int64",
+            1099511627776.0,
+        ),
+        ("real(2)", "bool", "int32", "int64", 2.0),
+    ];
+    let value = |a: &Array| -> f64 {
+        match a {
+            Array::Int32(v) => v.iter().next().copied().unwrap() as f64,
+            Array::Int64(v) => v.iter().next().copied().unwrap() as f64,
+            Array::Float32(v) => v.iter().next().copied().unwrap() as f64,
+            Array::Float64(v) => v.iter().next().copied().unwrap(),
+            Array::Complex128(v) => v.iter().next().copied().unwrap().re,
+            Array::Bool(v) => v.iter().next().copied().unwrap() as u8 as f64,
+        }
+    };
+    for (text, x_dt, numexpr_dt, numpy_dt, want) in cases {
+        let x = one_of(dtype_named(x_dt));
+        for (c, dt) in [
+            (numjit::Compiled::numexpr(text).unwrap(), numexpr_dt),
+            (numjit::Compiled::new(text).unwrap(), numpy_dt),
+        ] {
+            let bind = || {
+                if c.input_names().is_empty() {
+                    Vars::new()
+                } else {
+                    numjit::vars! {"x" => &x}
+                }
+            };
+            let r = c.eval(bind()).unwrap();
+            assert_eq!(r.dtype(), dtype_named(dt), "{text} with x {x_dt}");
+            assert_eq!(r, c.interpret(bind()).unwrap(), "{text}");
+            assert_eq!(value(&r), want, "{text}");
+        }
+    }
+    // numexpr computes an int32 operand with a literal it cannot hold in int64; NumPy refuses.
+    let i = one_of(DType::Int32);
+    let r = numjit::Compiled::numexpr("i * 3000000000")
+        .unwrap()
+        .eval(numjit::vars! {"i" => &i})
+        .unwrap();
+    assert_eq!(
+        r.as_i64().unwrap().iter().copied().collect::<Vec<_>>(),
+        [3000000000]
+    );
+    let e = numjit::Compiled::new("i * 3000000000")
+        .unwrap()
+        .eval(numjit::vars! {"i" => &i})
+        .unwrap_err();
+    assert!(e.message().contains("out of bounds for int32"), "{e}");
+    // Reductions' arguments follow the expression's rule: max of an int32 is int32.
+    let b = one_of(DType::Bool);
+    let r = numjit::Compiled::numexpr("max(b * 2)")
+        .unwrap()
+        .eval(numjit::vars! {"b" => &b})
+        .unwrap();
+    assert_eq!(r.dtype(), DType::Int32);
+    assert_eq!(value(&r), 2.0);
+}
+
 #[test]
 fn float32_arithmetic_matches_rust_f32() {
     let x = floats32(0);
