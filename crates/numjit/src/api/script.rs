@@ -198,6 +198,8 @@ impl Script {
         let mut arrays: Vec<(String, Array)> = Vec::new();
         let mut value = None;
         for stmt in &self.inner.stmts {
+            // An interrupted script stops between statements too (those before it stay done).
+            sched.check_interrupt()?;
             let raw: Vec<(String, Out<'_>)> = arrays
                 .iter_mut()
                 .map(|(n, a)| (n.clone(), a.view_mut().alias()))

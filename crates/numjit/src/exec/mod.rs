@@ -9,6 +9,9 @@
 //!
 
 mod call;
+mod interrupt;
+
+pub use interrupt::Interrupt;
 
 use crate::codegen::{Access, Kernel};
 use crate::types::raw::{arg_ptr, out_ptr};
@@ -19,8 +22,8 @@ use smallvec::SmallVec;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// How to run a kernel: thread count and chunk size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How to run a kernel: thread count, chunk size, and an optional [`Interrupt`] to stop it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schedule {
     /// Threads to use; `None` means numjit's pool (see [`crate::set_num_threads`]). Clamped
     /// to 1 ..= 256 (numjit's `MAX_THREADS`).
@@ -29,6 +32,22 @@ pub struct Schedule {
     pub chunk: usize,
     /// Problems with fewer elements run on the calling thread, never touching the pool.
     pub serial_below: usize,
+    /// When set and tripped, the call stops between chunks (and a script between statements)
+    /// with an [`ErrorKind::Interrupted`](numjit_syntax::ErrorKind::Interrupted) error.
+    pub interrupt: Option<Interrupt>,
+}
+
+impl Schedule {
+    /// This schedule, stopped by `interrupt` (a clone of the handle is kept).
+    pub fn with_interrupt(mut self, interrupt: &Interrupt) -> Schedule {
+        self.interrupt = Some(interrupt.clone());
+        self
+    }
+
+    /// `Err(interrupted)` once this schedule's interrupt is tripped.
+    pub(crate) fn check_interrupt(&self) -> Result<()> {
+        self.interrupt.as_ref().map_or(Ok(()), Interrupt::check)
+    }
 }
 
 impl Default for Schedule {
@@ -42,6 +61,7 @@ impl Default for Schedule {
             threads: None,
             chunk: 16 * 1024,
             serial_below: 64 * 1024,
+            interrupt: None,
         }
     }
 }
@@ -316,7 +336,9 @@ pub fn run(
     let rows: usize = plan.shape[..nd - 1].iter().product();
     let threads = sched.threads.unwrap_or(0);
     let serial = total < sched.serial_below || threads == 1 || (threads == 0 && num_threads() == 1);
-    if serial {
+    // An interruptible call on one thread still runs chunk by chunk, so that it can stop.
+    let stop = sched.interrupt.as_ref().map(Interrupt::flag);
+    if serial && (stop.is_none() || total < sched.serial_below) {
         // Whole blocks: one kernel call per m×n block.
         let mut row = 0;
         while row < rows {
@@ -328,7 +350,7 @@ pub fn run(
             });
             row += m_block;
         }
-        return Ok(());
+        return sched.check_interrupt();
     }
     // At most about 2 × MAX_TASKS tasks, whatever chunk a schedule asks for (a chunk of 1
     // over 10^9 elements would otherwise be a 32 GB task list); results do not depend on the
@@ -367,13 +389,23 @@ pub fn run(
             block += m_block;
         }
     }
-    let pool = match sched.threads {
-        Some(t) => pool_with(t),
-        None => pool(),
-    };
     let plan = &plan;
-    dispatch(&pool, tasks.len(), &|k| plan.run_task(tasks[k]));
-    Ok(())
+    // One relaxed load per chunk: once tripped, the chunks not yet claimed are skipped.
+    let task = |k: usize| {
+        if !stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            plan.run_task(tasks[k]);
+        }
+    };
+    if serial {
+        (0..tasks.len()).for_each(task);
+    } else {
+        let pool = match sched.threads {
+            Some(t) => pool_with(t),
+            None => pool(),
+        };
+        dispatch(&pool, tasks.len(), &task);
+    }
+    sched.check_interrupt()
 }
 
 /// Calls `body` with a *filler* for the result of the kernel `kernel_for` returns (for a
