@@ -736,12 +736,12 @@ impl Session {
         numjit::compile(&text)
             .and_then(|c| c.eval_with(vars, &self.schedule()))
             .map_err(|err| {
-            let mut f = Failure::engine(&err, s);
-            for (name, _, call) in &temps {
-                f.message = f.message.replace(name.as_str(), call);
-            }
-            f
-        })
+                let mut f = Failure::engine(&err, s);
+                for (name, _, call) in &temps {
+                    f.message = f.message.replace(name.as_str(), call);
+                }
+                f
+            })
     }
 
     /// A number: the value of the expression `src[span]`, which must be a scalar.
@@ -789,13 +789,27 @@ impl Session {
 
     /// The shape given by positional arguments: `3, 4`, a tuple `(3, 4)`, or `x.shape`.
     fn shape(&self, src: &str, args: &[(usize, usize)]) -> Res<Vec<usize>> {
+        self.dims(src, args, &|p| self.extent(src, p))
+    }
+
+    /// [`Session::shape`] with each length read by `dim` (`reshape`'s may be negative).
+    fn dims<T: TryFrom<usize>>(
+        &self,
+        src: &str,
+        args: &[(usize, usize)],
+        dim: &dyn Fn((usize, usize)) -> Res<T>,
+    ) -> Res<Vec<T>> {
         if let [one] = args {
             let (s, e) = trim(src, one.0, one.1);
             let text = &src[s..e];
             if let Some(name) = text.strip_suffix(".shape") {
                 let name = name.trim_end();
                 if let Some(a) = self.env.get(name) {
-                    return Ok(a.shape().to_vec());
+                    return a
+                        .shape()
+                        .iter()
+                        .map(|&d| T::try_from(d).map_err(|_| Failure::at("too large", (s, e))))
+                        .collect();
                 }
                 return Err(Failure::at(format!("unknown name `{name}`"), (s, e)));
             }
@@ -806,11 +820,11 @@ impl Session {
                         .into_iter()
                         .filter(|&(a, b)| trim(src, a, b).0 != trim(src, a, b).1)
                         .collect();
-                    return parts.iter().map(|&p| self.extent(src, p)).collect();
+                    return parts.iter().map(|&p| dim(p)).collect();
                 }
             }
         }
-        args.iter().map(|&p| self.extent(src, p)).collect()
+        args.iter().map(|&p| dim(p)).collect()
     }
 
     fn construct(&mut self, src: &str, call: &Call) -> Res<Array> {
@@ -995,18 +1009,11 @@ impl Session {
                     Some(a) => a.clone(),
                     None => self.evaluate(src, vs, ve)?,
                 };
-                let shape = self.shape(src, &positional[1..])?;
-                let n: usize = shape.iter().product();
-                if n != a.len() {
-                    return Err(Failure::at(
-                        format!(
-                            "cannot reshape array of size {} into shape {}",
-                            a.len(),
-                            shape_repr(&shape)
-                        ),
-                        call.span,
-                    ));
-                }
+                let dims = self.dims(src, &positional[1..], &|p| {
+                    self.integer(src, p, "a dimension")
+                })?;
+                let shape = reshaped(a.len(), &dims).map_err(|m| Failure::at(m, call.span))?;
+                self.check_size(&shape)?;
                 // C order, as NumPy's default.
                 Ok(numjit::each_array!(a, x => {
                     let v: Vec<_> = x.iter().copied().collect();
@@ -1051,6 +1058,45 @@ fn write_target(stmt: &str) -> Option<&str> {
     let (s, e) = trim(stmt, 0, eq);
     let lhs = &stmt[s..e];
     (!is_identifier(lhs) && lhs.ends_with(']')).then_some(lhs)
+}
+
+/// The shape `dims` asks `reshape` for an array of `n` elements, by NumPy's rules: one
+/// negative length (NumPy takes any, as `-1`) is inferred from the others; otherwise the
+/// lengths must multiply to `n`. Errors are NumPy's messages.
+fn reshaped(n: usize, dims: &[i64]) -> Result<Vec<usize>, String> {
+    let unknown: Vec<usize> = (0..dims.len()).filter(|&k| dims[k] < 0).collect();
+    if unknown.len() > 1 {
+        return Err("can only specify one unknown dimension".to_string());
+    }
+    // NumPy's way of writing the asked shape: `(4,2)`, `(4,newaxis)`, `(6,)`.
+    let asked = || {
+        let parts: Vec<String> = dims
+            .iter()
+            .map(|&d| {
+                if d < 0 {
+                    "newaxis".to_string()
+                } else {
+                    d.to_string()
+                }
+            })
+            .collect();
+        match parts.as_slice() {
+            [one] => format!("({one},)"),
+            _ => format!("({})", parts.join(",")),
+        }
+    };
+    let mismatch = || format!("cannot reshape array of size {n} into shape {}", asked());
+    let known = dims
+        .iter()
+        .filter(|&&d| d >= 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+    let mut shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    match (unknown.first(), known) {
+        (Some(&k), Some(known)) if known != 0 && n % known == 0 => shape[k] = n / known,
+        (None, Some(known)) if known == n => {}
+        _ => return Err(mismatch()),
+    }
+    Ok(shape)
 }
 
 /// Python's repr of a shape tuple: `()`, `(3,)`, `(2, 3)`.
@@ -1401,9 +1447,34 @@ mod tests {
         assert_eq!(run(&mut s, "y[2, 1]").unwrap(), "array(50)\n");
         let e = run(&mut s, "reshape(x, 4, 2)").unwrap_err();
         assert!(
-            e.contains("cannot reshape array of size 6 into shape (4, 2)"),
+            e.contains("cannot reshape array of size 6 into shape (4,2)"),
             "{e}"
         );
+        // NumPy's rules and messages (NumPy 2.4: `np.arange(6).reshape(...)`).
+        let ok = |dims: &[i64]| reshaped(6, dims);
+        assert_eq!(ok(&[2, 3]), Ok(vec![2, 3]));
+        assert_eq!(ok(&[-1, 2]), Ok(vec![3, 2]));
+        assert_eq!(ok(&[-1]), Ok(vec![6]));
+        assert_eq!(ok(&[-2, 3]), Ok(vec![2, 3]));
+        assert_eq!(ok(&[1, -1, 1, 3]), Ok(vec![1, 2, 1, 3]));
+        let no = |dims: &[i64]| reshaped(6, dims).unwrap_err();
+        assert_eq!(
+            no(&[4, 2]),
+            "cannot reshape array of size 6 into shape (4,2)"
+        );
+        assert_eq!(no(&[4]), "cannot reshape array of size 6 into shape (4,)");
+        assert_eq!(
+            no(&[4, -1]),
+            "cannot reshape array of size 6 into shape (4,newaxis)"
+        );
+        assert_eq!(
+            no(&[0, -1]),
+            "cannot reshape array of size 6 into shape (0,newaxis)"
+        );
+        assert_eq!(no(&[-1, -1]), "can only specify one unknown dimension");
+        assert_eq!(no(&[]), "cannot reshape array of size 6 into shape ()");
+        assert_eq!(reshaped(1, &[]), Ok(vec![]));
+        assert_eq!(reshaped(0, &[-1, 5]), Ok(vec![0, 5]));
     }
 
     #[test]

@@ -45,12 +45,19 @@ fn ctrl_c_stops_a_long_statement_and_keeps_every_array() {
     let mut p = spawn_with_options(cmd, options).expect("numjit runs in a pty");
     p.exp_string(">>> ").expect("the first prompt");
 
-    run(&mut p, "x = arange(20_000_000) * 1.0; y = x * 2; k = arange(5)");
+    run(
+        &mut p,
+        "x = arange(20_000_000) * 1.0; y = x * 2; k = arange(5)",
+    );
     prints(&mut p, "y[:4]", "array([0., 2., 4., 6.])");
 
     // A line of several seconds: it rebinds `k`, writes into a slice of `y`, binds `t`, and
     // computes on. Ctrl-C arrives while it runs.
-    let mut long = format!("k = k + 100; y[5:] = {}; t = {}", heavy("x[5:]"), heavy("x"));
+    let mut long = format!(
+        "k = k + 100; y[5:] = {}; t = {}",
+        heavy("x[5:]"),
+        heavy("x")
+    );
     for _ in 0..8 {
         long.push_str(&format!("; t = t + {}", heavy("x")));
     }

@@ -160,8 +160,7 @@ fn concurrent_callers_share_the_pool_correctly() {
                 let mut out = vec![0.0; a.len()];
                 for _ in 0..200 {
                     out.iter_mut().for_each(|o| *o = -1.0);
-                    f.evaluate_with(&mut out, numjit::vars! {a}, sched)
-                        .unwrap();
+                    f.evaluate_with(&mut out, numjit::vars! {a}, sched).unwrap();
                     assert_eq!(out, want);
                 }
             });

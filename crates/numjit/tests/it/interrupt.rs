@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 /// A float64 input of `n` elements in [-2, 2).
 fn input(n: usize) -> Vec<f64> {
-    (0..n).map(|k| ((k * 7919) % 4096) as f64 / 1024.0 - 2.0).collect()
+    (0..n)
+        .map(|k| ((k * 7919) % 4096) as f64 / 1024.0 - 2.0)
+        .collect()
 }
 
 /// Elementwise and expensive (about 10 transcendental calls per element).
@@ -16,11 +18,7 @@ const HEAVY: &str = "sin(x)**2 + cos(x)**3 + exp(-x*x)*log1p(x*x) + arctan(x)*ta
 
 /// Runs `call` with `sched` and trips `stop` from another thread after `after`: the call's
 /// result and how long after the trip it returned.
-fn tripped_during<R>(
-    stop: &Interrupt,
-    after: Duration,
-    call: impl FnOnce() -> R,
-) -> (R, Duration) {
+fn tripped_during<R>(stop: &Interrupt, after: Duration, call: impl FnOnce() -> R) -> (R, Duration) {
     let tripper = stop.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let t = std::thread::spawn(move || {
@@ -54,10 +52,7 @@ fn check_against_interpreter(x: &[f64], got: &Array) {
 /// An input for `f` large enough that one uninterrupted run on `sched` takes at least 300 ms
 /// (so that a trip a fifth of the way in lands while it runs, in debug and release builds
 /// alike): the input, that run's result and its duration.
-fn long_enough(
-    f: &numjit::Compiled,
-    sched: &Schedule,
-) -> (Vec<f64>, Array, Duration) {
+fn long_enough(f: &numjit::Compiled, sched: &Schedule) -> (Vec<f64>, Array, Duration) {
     let mut n = 1 << 14;
     loop {
         let x = input(n);
@@ -122,9 +117,7 @@ fn reductions_honour_the_interrupt() {
         "sum(x) + prod(x * 0 + 1)",
     ] {
         let f = numjit::compile(expr).unwrap();
-        let fresh = f
-            .eval_with(Vars::new().bind("x", &x[..]), &sched)
-            .unwrap();
+        let fresh = f.eval_with(Vars::new().bind("x", &x[..]), &sched).unwrap();
         let want = f.interpret(Vars::new().bind("x", &x[..])).unwrap();
         let (Array::Float64(g), Array::Float64(w)) = (&fresh, &want) else {
             panic!("{expr}: float64 expected");
@@ -150,7 +143,10 @@ fn reductions_honour_the_interrupt() {
         f.eval_with(Vars::new().bind("x", &x[..]), &sched)
     });
     assert_eq!(r.unwrap_err().kind(), ErrorKind::Interrupted);
-    assert!(late < whole / 2, "returned {late:?} after the trip, of {whole:?}");
+    assert!(
+        late < whole / 2,
+        "returned {late:?} after the trip, of {whole:?}"
+    );
 }
 
 #[test]
