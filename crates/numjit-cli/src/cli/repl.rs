@@ -1092,7 +1092,7 @@ fn reshaped(n: usize, dims: &[i64]) -> Result<Vec<usize>, String> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
     let mut shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
     match (unknown.first(), known) {
-        (Some(&k), Some(known)) if known != 0 && n % known == 0 => shape[k] = n / known,
+        (Some(&k), Some(known)) if known != 0 && n.is_multiple_of(known) => shape[k] = n / known,
         (None, Some(known)) if known == n => {}
         _ => return Err(mismatch()),
     }
