@@ -233,12 +233,15 @@ impl Session {
                     self.env.remove(&name);
                 }
                 Change::Written(target, saved) => {
-                    // Same dtype and shape as the target: an exact copy back, not interruptible.
-                    let mut vars = Vars::new().bind("__saved", &saved);
+                    // Same dtype and shape as the target: an exact copy back, not
+                    // interruptible, that allocates no array. The saved
+                    // elements are bound last, so no session name shadows them.
+                    let mut vars = Vars::new();
                     for (name, a) in self.env.iter_mut() {
                         vars = vars.bind_mut(name.as_str(), a);
                     }
-                    let _ = numjit::execute(&format!("{target} = __saved"), vars);
+                    let vars = vars.bind("__numjit_saved__", &saved);
+                    let _ = numjit::execute(&format!("{target} = __numjit_saved__"), vars);
                 }
             }
         }
