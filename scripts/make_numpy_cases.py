@@ -24,8 +24,9 @@ numexpr leaves out, for complex, the expressions with `<`, `>`, `%`, arctan2, fm
 nextafter, copysign, trunc, floor and ceil; we keep them: NumPy answers the ordering
 comparisons (lexicographically) and refuses the rest, and numjit must do the same.
 
-One expression is rewritten: numjit has no attribute syntax, so MISC's
-`where((a-10).real != 0.0, a, 2)` is replayed as `where(real(a-10) != 0.0, a, 2)`.
+Every expression is replayed as numexpr writes it, MISC's `where((a-10).real != 0.0, a, 2)`
+included: `.real` and `.imag` are attributes in numjit too, and NumPy answers them as
+`np.real`/`np.imag` (so `x.real` of a bool or int array is that array, as in NumPy).
 
 The EXTRA section is ours: every function and operator applied directly, special values
 (complex ones included), precedence, broadcasting, weak literals next to int32 and float32,
@@ -126,9 +127,6 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "
 # numexpr's test matrix (numexpr 2.14, tests/test_numexpr.py)
 # ---------------------------------------------------------------------------------------------
 
-# numjit has no attribute syntax: `x.real` is `real(x)`.
-NUMEXPR_REWRITE = {'where((a-10).real != 0.0, a, 2)': 'where(real(a-10) != 0.0, a, 2)'}
-
 tests = [
     ('MISC', ['b*c+d*e',
               '2*a+3*b',
@@ -217,6 +215,9 @@ for x, y in [('a', 'b'), ('c', 'd'), ('e', 'a')]:
 extra += [
     # numexpr's MISC `where((a-10).real != 0.0, a, 2)` without `.real`, and `a + copy(b+c)`
     'where((a-10) != 0.0, a, 2)', 'a + (b+c)',
+    # the attributes `.real` and `.imag` (NumPy's, of every dtype), on names and on results
+    'a.real', 'b.imag', '(a - 10).real + e.imag', '(b * c).imag == imag(b * c)',
+    'sqrt(e).real', '-c.real', 'c.real ** 2',
     # unary operators
     '+a', '~a', '-c', '~c', '-e', '--a', '-(-b)', '~~c',
     # precedence and associativity (Python's)
@@ -418,7 +419,6 @@ MIX_SECTIONS = {'OPERATIONS', 'COMPARISONS', '2_ARG_FUNCS', 'EXTRA'}
 # (section, expressions, dtype sets)
 SUITES = []
 for section, exprs in tests:
-    exprs = [NUMEXPR_REWRITE.get(e, e) for e in exprs]
     SUITES.append((section, exprs,
                    SINGLE_SETS + (MIX_SETS if section in MIX_SECTIONS else [])))
 SUITES.append(('EXTRA', extra, SINGLE_SETS + MIX_SETS))
@@ -677,6 +677,9 @@ class Evaluator:
         if isinstance(node, ast.Call):
             args = [self.eval(a) for a in node.args]
             return self.apply(node.func.id, FUNCS[node.func.id], args)
+        if isinstance(node, ast.Attribute) and node.attr in ('real', 'imag'):
+            # `x.real` is NumPy's ndarray attribute: np.real(x), np.imag(x).
+            return self.apply(node.attr, FUNCS[node.attr], [self.eval(node.value)])
         raise AssertionError('unsupported syntax: %s' % ast.dump(node))
 
 

@@ -53,6 +53,11 @@ pub enum ErrorKind {
     OutOfMemory,
     /// Cranelift could not compile for this machine (not caused by the expression).
     Internal,
+    /// The caller stopped the call through the interrupt of its schedule (`numjit::Interrupt`,
+    /// tripped from another thread or a signal handler) before it finished. Unlike every other
+    /// kind this is not found before effects: an output the call was writing may be partly
+    /// written, and a script keeps what its earlier statements did.
+    Interrupted,
 }
 
 /// A user-facing error: what went wrong and where in the expression.

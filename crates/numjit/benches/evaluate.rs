@@ -191,6 +191,7 @@ fn dispatch(c: &mut Criterion) {
             threads: Some(threads),
             chunk: 256,
             serial_below: 0,
+            ..Default::default()
         };
         g.bench_function(BenchmarkId::new("forced_pool", threads), |bench| {
             bench.iter(|| {

@@ -90,6 +90,28 @@
 //! [`Schedule`] sets threads and chunk size per call. Results are bit-identical for every
 //! thread count.
 //!
+//! **Stopping a long call.** A schedule may hold an [`Interrupt`], a handle another thread or
+//! a signal handler trips; the call then returns an [`ErrorKind::Interrupted`] error ("interrupted")
+//! at its next check: between chunks of 16 Ki elements (one relaxed atomic load each),
+//! between a script's statements and between reductions. The `numjit` REPL stops a statement
+//! on Ctrl-C this way. What a stopped call was writing may be partly written (it is the one
+//! error that is not found before effects):
+//!
+//! ```
+//! use numjit::{ErrorKind, Interrupt, Schedule};
+//! let stop = Interrupt::new();
+//! let sched = Schedule::default().with_interrupt(&stop);
+//! let x = vec![0.5; 1 << 20];
+//! let f = numjit::compile("sum(exp(x) * sin(x))")?;
+//! let tripper = stop.clone();
+//! std::thread::spawn(move || tripper.trip()); // say, on Ctrl-C
+//! match f.eval_with(numjit::vars! {x}, &sched) {
+//!     Err(e) => assert_eq!(e.kind(), ErrorKind::Interrupted),
+//!     Ok(v) => assert_eq!(v.len(), 1), // finished before the trip
+//! }
+//! # Ok::<(), numjit::Error>(())
+//! ```
+//!
 //! **The language** — every operator, function, constant, dtype rule, reduction, subscript
 //! rule and each deliberate difference from numexpr — is [`language`]. The pipeline:
 //! `numjit_syntax` (text → AST), `check` (names, dtypes, shapes → typed IR), `codegen`
@@ -119,7 +141,7 @@ pub use api::{
     compile, compile_script, eval, evaluate, evaluate_casting, execute, interpret, Compiled,
     Outputs, Script, Vars,
 };
-pub use exec::{num_threads, set_num_threads, Schedule};
+pub use exec::{num_threads, set_num_threads, Interrupt, Schedule};
 pub use ndarray;
 pub use numjit_macros::{eval, evaluate, execute};
 pub use numjit_syntax::{Error, ErrorKind, Result, Span};

@@ -15,6 +15,18 @@
 //!
 //! `#` starts a comment; a line ending in `\` or with an open bracket continues on the next.
 //! Errors are reported with the caret display under the input and never end the session.
+//!
+//! **A failed line changes nothing.** While a line runs, the session journals each change
+//! ([`Change`]): the array a binding replaced (moved, not copied), and before an in-place
+//! write `x[...] = ...` a copy of the elements the target covers (the size of the slice,
+//! as NumPy's own temporary). When a statement fails, or is interrupted, the journal is undone
+//! in reverse, so every name holds what it held before the line.
+//!
+//! **Interrupting.** The engine runs every statement on a schedule holding the session's
+//! [`Interrupt`] ([`Session::interrupt`]); the terminal loop trips it on Ctrl-C (SIGINT,
+//! through the `ctrlc` crate), so a long statement stops between chunks with the error
+//! `interrupted` and the line is undone. At the prompt, Ctrl-C clears the line being typed
+//! (the line editor reads it as a key) and Ctrl-D leaves. Constructors run to their end.
 
 use super::arrays::{arange, cast, elements, fill, linspace, set_one, shaped, vec_with, Num};
 use super::bench;
@@ -25,7 +37,7 @@ use super::scan::{
     preprocess, split_top, statements, string_arg, trim, Call,
 };
 use numjit::internals::repr;
-use numjit::{npy, Array, DType, Vars};
+use numjit::{npy, Array, DType, Interrupt, Schedule, Vars};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
@@ -59,7 +71,8 @@ Commands:
   :ir EXPR            the typed program for the current names
   :clif EXPR          the Cranelift IR of its kernel
   :help               this text
-  :quit               leave (or Ctrl-D); Ctrl-C cancels the line being typed";
+  :quit               leave (or Ctrl-D); Ctrl-C cancels the line being typed,
+                      or stops a running statement (which then changes nothing)";
 
 const COMMANDS: [&str; 10] = [
     ":threads", ":time", ":bench", ":vars", ":del", ":ast", ":ir", ":clif", ":help", ":quit",
@@ -158,6 +171,19 @@ pub struct Session {
     rng: SplitMix64,
     budget: Duration,
     max_elements: usize,
+    /// Tripped (by Ctrl-C) to stop the statement running; reset when a line starts.
+    interrupt: Interrupt,
+    /// The changes of the line running, undone if it fails.
+    journal: Vec<Change>,
+}
+
+/// One change a line made to the session, and what undoes it.
+enum Change {
+    /// `name` was bound, rebound or deleted; it held this before (`None`: unbound).
+    Bound(String, Option<Array>),
+    /// The in-place write `target = ...` (its text, e.g. `x[1:3]`) was about to run over
+    /// these elements.
+    Written(String, Array),
 }
 
 impl Default for Session {
@@ -174,6 +200,50 @@ impl Session {
             rng: SplitMix64::new(0),
             budget: bench::DEFAULT_BUDGET,
             max_elements: isize::MAX as usize / 8,
+            interrupt: Interrupt::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// The handle that stops the statement running (trip it from a signal handler or another
+    /// thread); the session resets it when a line starts.
+    pub fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
+    /// The schedule engine calls run on: numjit's pool, stopped by the session's interrupt.
+    fn schedule(&self) -> Schedule {
+        Schedule::default().with_interrupt(&self.interrupt)
+    }
+
+    /// Binds `name` to `a`, journalling what it held.
+    fn bind(&mut self, name: String, a: Array) {
+        let old = self.env.insert(name.clone(), a);
+        self.journal.push(Change::Bound(name, old));
+    }
+
+    /// Undoes the journal, last change first.
+    fn undo(&mut self) {
+        while let Some(change) = self.journal.pop() {
+            match change {
+                Change::Bound(name, Some(a)) => {
+                    self.env.insert(name, a);
+                }
+                Change::Bound(name, None) => {
+                    self.env.remove(&name);
+                }
+                Change::Written(target, saved) => {
+                    // Same dtype and shape as the target: an exact copy back, not
+                    // interruptible, that allocates no array. The saved
+                    // elements are bound last, so no session name shadows them.
+                    let mut vars = Vars::new();
+                    for (name, a) in self.env.iter_mut() {
+                        vars = vars.bind_mut(name.as_str(), a);
+                    }
+                    let vars = vars.bind("__numjit_saved__", &saved);
+                    let _ = numjit::execute(&format!("{target} = __numjit_saved__"), vars);
+                }
+            }
         }
     }
 
@@ -217,24 +287,30 @@ impl Session {
     /// Handles one input (one or more statements), writing results to `out`. Stops at the
     /// first failing statement and returns its error rendered with a caret under `input`.
     ///
-    /// A line that fails binds nothing: when it has several statements, the session's arrays
-    /// are restored to what they were before the line (`x = 1; y =` leaves no `x`).
+    /// A line that fails, or is interrupted, changes nothing: the session's arrays are
+    /// restored to what they were before the line (`x = 1; y =` leaves no `x`; an interrupted
+    /// `x[:5] = ...` leaves `x` as it was).
     pub fn handle(&mut self, input: &str, out: &mut dyn Write) -> Result<Flow, String> {
+        self.interrupt.reset();
+        self.journal.clear();
         let src = preprocess(input);
         let stmts = statements(&src);
-        let before = (stmts.len() > 1).then(|| self.env.clone());
         for (s, e) in stmts {
-            match self.statement(&src, s, e, out) {
+            let done = if self.interrupt.is_tripped() {
+                Err(Failure::plain("interrupted"))
+            } else {
+                self.statement(&src, s, e, out)
+            };
+            match done {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Quit) => return Ok(Flow::Quit),
                 Err(f) => {
-                    if let Some(env) = before {
-                        self.env = env;
-                    }
+                    self.undo();
                     return Err(f.render(input));
                 }
             }
         }
+        self.journal.clear();
         let _ = out.flush();
         Ok(Flow::Continue)
     }
@@ -284,7 +360,7 @@ impl Session {
                 if let Some(call) = parse_call(src, rs, re) {
                     if CONSTRUCTORS.contains(&call.name.as_str()) {
                         let a = self.construct(src, &call)?;
-                        self.env.insert(lhs.to_string(), a);
+                        self.bind(lhs.to_string(), a);
                         return Ok(Flow::Continue);
                     }
                 }
@@ -322,6 +398,11 @@ impl Session {
         temps: &[(String, Array, String)],
         out: &mut dyn Write,
     ) -> Res<()> {
+        let script = numjit::compile_script(stmt).map_err(|err| Failure::engine(&err, offset))?;
+        if let Some(target) = write_target(stmt) {
+            self.save_target(target, temps);
+        }
+        let sched = self.schedule();
         let outputs = {
             let mut vars = Vars::new();
             for (name, a) in self.env.iter_mut() {
@@ -330,16 +411,31 @@ impl Session {
             for (name, a, _) in temps {
                 vars = vars.bind(name.as_str(), a);
             }
-            numjit::execute(stmt, vars).map_err(|err| Failure::engine(&err, offset))?
+            script
+                .execute_with(vars, &sched)
+                .map_err(|err| Failure::engine(&err, offset))?
         };
         let shown = outputs.value().map(repr);
         for (name, a) in outputs.into_vec() {
-            self.env.insert(name, a);
+            self.bind(name, a);
         }
         if let Some(text) = shown {
             let _ = writeln!(out, "{text}");
         }
         Ok(())
+    }
+
+    /// Journals the elements the in-place write to `target` (`x[1:3]`) is about to change: the
+    /// target read as an expression, in the session as it is now. A target that cannot be
+    /// read is refused by the write itself before anything is written.
+    fn save_target(&mut self, target: &str, temps: &[(String, Array, String)]) {
+        let vars = temps
+            .iter()
+            .fold(self.vars(), |v, (name, a, _)| v.bind(name.as_str(), a));
+        if let Ok(saved) = numjit::eval(target, vars) {
+            self.journal
+                .push(Change::Written(target.to_string(), saved));
+        }
     }
 
     fn attribute(
@@ -428,7 +524,9 @@ impl Session {
                     }
                 }
                 for n in names {
-                    self.env.remove(n);
+                    if let Some(a) = self.env.remove(n) {
+                        self.journal.push(Change::Bound(n.to_string(), Some(a)));
+                    }
                 }
             }
             ":ast" => {
@@ -525,7 +623,7 @@ impl Session {
     fn time(&self, expr: &str, offset: usize, out: &mut dyn Write) -> Res<()> {
         let c = numjit::compile(expr).map_err(|e| Failure::engine(&e, offset))?;
         let mut result = c
-            .eval(self.vars())
+            .eval_with(self.vars(), &self.schedule())
             .map_err(|e| Failure::engine(&e, offset))?;
         let n = result.len();
         let bytes: usize = bench::free_names(expr)
@@ -534,7 +632,8 @@ impl Session {
             .map(|a| a.len() * a.dtype().size())
             .sum::<usize>()
             + n * result.dtype().size();
-        let mut call = || c.evaluate(&mut result, self.vars());
+        let sched = self.schedule();
+        let mut call = || c.evaluate_with(&mut result, self.vars(), &sched);
         let t = bench::measure(&mut call, self.budget).map_err(|e| Failure::engine(&e, offset))?;
         let _ = writeln!(
             out,
@@ -595,7 +694,9 @@ impl Session {
         let array = match self.env.get(text) {
             Some(a) => a,
             None => {
-                computed = numjit::eval(text, self.vars()).map_err(|e| Failure::engine(&e, vs))?;
+                computed = numjit::compile(text)
+                    .and_then(|c| c.eval_with(self.vars(), &self.schedule()))
+                    .map_err(|e| Failure::engine(&e, vs))?;
                 &computed
             }
         };
@@ -635,13 +736,15 @@ impl Session {
         let vars = temps
             .iter()
             .fold(self.vars(), |v, (name, a, _)| v.bind(name.as_str(), a));
-        numjit::eval(&text, vars).map_err(|err| {
-            let mut f = Failure::engine(&err, s);
-            for (name, _, call) in &temps {
-                f.message = f.message.replace(name.as_str(), call);
-            }
-            f
-        })
+        numjit::compile(&text)
+            .and_then(|c| c.eval_with(vars, &self.schedule()))
+            .map_err(|err| {
+                let mut f = Failure::engine(&err, s);
+                for (name, _, call) in &temps {
+                    f.message = f.message.replace(name.as_str(), call);
+                }
+                f
+            })
     }
 
     /// A number: the value of the expression `src[span]`, which must be a scalar.
@@ -689,13 +792,27 @@ impl Session {
 
     /// The shape given by positional arguments: `3, 4`, a tuple `(3, 4)`, or `x.shape`.
     fn shape(&self, src: &str, args: &[(usize, usize)]) -> Res<Vec<usize>> {
+        self.dims(src, args, &|p| self.extent(src, p))
+    }
+
+    /// [`Session::shape`] with each length read by `dim` (`reshape`'s may be negative).
+    fn dims<T: TryFrom<usize>>(
+        &self,
+        src: &str,
+        args: &[(usize, usize)],
+        dim: &dyn Fn((usize, usize)) -> Res<T>,
+    ) -> Res<Vec<T>> {
         if let [one] = args {
             let (s, e) = trim(src, one.0, one.1);
             let text = &src[s..e];
             if let Some(name) = text.strip_suffix(".shape") {
                 let name = name.trim_end();
                 if let Some(a) = self.env.get(name) {
-                    return Ok(a.shape().to_vec());
+                    return a
+                        .shape()
+                        .iter()
+                        .map(|&d| T::try_from(d).map_err(|_| Failure::at("too large", (s, e))))
+                        .collect();
                 }
                 return Err(Failure::at(format!("unknown name `{name}`"), (s, e)));
             }
@@ -706,11 +823,11 @@ impl Session {
                         .into_iter()
                         .filter(|&(a, b)| trim(src, a, b).0 != trim(src, a, b).1)
                         .collect();
-                    return parts.iter().map(|&p| self.extent(src, p)).collect();
+                    return parts.iter().map(|&p| dim(p)).collect();
                 }
             }
         }
-        args.iter().map(|&p| self.extent(src, p)).collect()
+        args.iter().map(|&p| dim(p)).collect()
     }
 
     fn construct(&mut self, src: &str, call: &Call) -> Res<Array> {
@@ -895,18 +1012,11 @@ impl Session {
                     Some(a) => a.clone(),
                     None => self.evaluate(src, vs, ve)?,
                 };
-                let shape = self.shape(src, &positional[1..])?;
-                let n: usize = shape.iter().product();
-                if n != a.len() {
-                    return Err(Failure::at(
-                        format!(
-                            "cannot reshape array of size {} into shape {}",
-                            a.len(),
-                            shape_repr(&shape)
-                        ),
-                        call.span,
-                    ));
-                }
+                let dims = self.dims(src, &positional[1..], &|p| {
+                    self.integer(src, p, "a dimension")
+                })?;
+                let shape = reshaped(a.len(), &dims).map_err(|m| Failure::at(m, call.span))?;
+                self.check_size(&shape)?;
                 // C order, as NumPy's default.
                 Ok(numjit::each_array!(a, x => {
                     let v: Vec<_> = x.iter().copied().collect();
@@ -942,6 +1052,54 @@ impl Session {
             _ => Err(Failure::at("unknown constructor", call.name_span)),
         }
     }
+}
+
+/// The target of `stmt` if it is an in-place write (`x[1:3] = ...`): the text left of its
+/// `=`, trimmed.
+fn write_target(stmt: &str) -> Option<&str> {
+    let eq = find_assign(stmt, 0, stmt.len())?;
+    let (s, e) = trim(stmt, 0, eq);
+    let lhs = &stmt[s..e];
+    (!is_identifier(lhs) && lhs.ends_with(']')).then_some(lhs)
+}
+
+/// The shape `dims` asks `reshape` for an array of `n` elements, by NumPy's rules: one
+/// negative length (NumPy takes any, as `-1`) is inferred from the others; otherwise the
+/// lengths must multiply to `n`. Errors are NumPy's messages.
+fn reshaped(n: usize, dims: &[i64]) -> Result<Vec<usize>, String> {
+    let unknown: Vec<usize> = (0..dims.len()).filter(|&k| dims[k] < 0).collect();
+    if unknown.len() > 1 {
+        return Err("can only specify one unknown dimension".to_string());
+    }
+    // NumPy's way of writing the asked shape: `(4,2)`, `(4,newaxis)`, `(6,)`.
+    let asked = || {
+        let parts: Vec<String> = dims
+            .iter()
+            .map(|&d| {
+                if d < 0 {
+                    "newaxis".to_string()
+                } else {
+                    d.to_string()
+                }
+            })
+            .collect();
+        match parts.as_slice() {
+            [one] => format!("({one},)"),
+            _ => format!("({})", parts.join(",")),
+        }
+    };
+    let mismatch = || format!("cannot reshape array of size {n} into shape {}", asked());
+    let known = dims
+        .iter()
+        .filter(|&&d| d >= 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+    let mut shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    match (unknown.first(), known) {
+        (Some(&k), Some(known)) if known != 0 && n.is_multiple_of(known) => shape[k] = n / known,
+        (None, Some(known)) if known == n => {}
+        _ => return Err(mismatch()),
+    }
+    Ok(shape)
 }
 
 /// Python's repr of a shape tuple: `()`, `(3,)`, `(2, 3)`.
@@ -1186,6 +1344,12 @@ pub fn run_terminal(session: &mut Session) -> bool {
         env!("CARGO_PKG_VERSION"),
         threads(numjit::num_threads())
     );
+    // Ctrl-C while a statement runs arrives as SIGINT (the terminal is in cooked mode then):
+    // it stops the statement, not the process. At the prompt the editor reads it as a key.
+    let stop = session.interrupt();
+    if let Err(e) = ctrlc::set_handler(move || stop.trip()) {
+        eprintln!("numjit: cannot catch Ctrl-C ({e}); it will end the session");
+    }
     let mut stdout = std::io::stdout();
     loop {
         match rl.readline(">>> ") {
@@ -1221,6 +1385,8 @@ pub fn run_terminal(session: &mut Session) -> bool {
                 match flow {
                     Ok(Flow::Continue) => {}
                     Ok(Flow::Quit) => break,
+                    // After the terminal's `^C`, on a line of its own.
+                    Err(msg) if msg == "error: interrupted" => eprintln!("\n{msg}"),
                     Err(msg) => eprintln!("{msg}"),
                 }
             }
@@ -1284,9 +1450,34 @@ mod tests {
         assert_eq!(run(&mut s, "y[2, 1]").unwrap(), "array(50)\n");
         let e = run(&mut s, "reshape(x, 4, 2)").unwrap_err();
         assert!(
-            e.contains("cannot reshape array of size 6 into shape (4, 2)"),
+            e.contains("cannot reshape array of size 6 into shape (4,2)"),
             "{e}"
         );
+        // NumPy's rules and messages (NumPy 2.4: `np.arange(6).reshape(...)`).
+        let ok = |dims: &[i64]| reshaped(6, dims);
+        assert_eq!(ok(&[2, 3]), Ok(vec![2, 3]));
+        assert_eq!(ok(&[-1, 2]), Ok(vec![3, 2]));
+        assert_eq!(ok(&[-1]), Ok(vec![6]));
+        assert_eq!(ok(&[-2, 3]), Ok(vec![2, 3]));
+        assert_eq!(ok(&[1, -1, 1, 3]), Ok(vec![1, 2, 1, 3]));
+        let no = |dims: &[i64]| reshaped(6, dims).unwrap_err();
+        assert_eq!(
+            no(&[4, 2]),
+            "cannot reshape array of size 6 into shape (4,2)"
+        );
+        assert_eq!(no(&[4]), "cannot reshape array of size 6 into shape (4,)");
+        assert_eq!(
+            no(&[4, -1]),
+            "cannot reshape array of size 6 into shape (4,newaxis)"
+        );
+        assert_eq!(
+            no(&[0, -1]),
+            "cannot reshape array of size 6 into shape (0,newaxis)"
+        );
+        assert_eq!(no(&[-1, -1]), "can only specify one unknown dimension");
+        assert_eq!(no(&[]), "cannot reshape array of size 6 into shape ()");
+        assert_eq!(reshaped(1, &[]), Ok(vec![]));
+        assert_eq!(reshaped(0, &[-1, 5]), Ok(vec![0, 5]));
     }
 
     #[test]

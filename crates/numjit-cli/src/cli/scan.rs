@@ -23,8 +23,9 @@ pub struct CallArg {
 }
 
 /// The spans of the outermost constructor calls in `src[s..e]` (`zeros(...)` and the like,
-/// not preceded by `.` or part of a longer name), and of the method form `x.astype(...)` on a
-/// name `x`.
+/// not preceded by `.` or part of a longer name), and of the method forms `x.astype(...)`,
+/// `x.reshape(...)` on a receiver (see [`receiver_start`]: a name, a call, a bracketed
+/// expression, a subscript, or a method call, so `arange(12).reshape(3, 4)` is one).
 pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
     let b = src.as_bytes();
     let mut calls = Vec::new();
@@ -58,12 +59,17 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
         let (open, _) = trim(src, j, e);
         let after_dot = i > s && b[i - 1] == b'.';
         let start = if after_dot {
-            method_receiver(src, s, i - 1).filter(|_| METHODS.contains(&word))
+            receiver_start(src, s, i - 1).filter(|_| METHODS.contains(&word))
         } else {
             CONSTRUCTORS.contains(&word).then_some(i)
         };
         if let (Some(start), Some(&b'(')) = (start, b.get(open)) {
             if let Some(close) = matching_close(src, open, e) {
+                // A receiver's own calls are part of this one (`arange(12)` of
+                // `arange(12).reshape(3, 4)`).
+                while calls.last().is_some_and(|&(cs, _)| cs >= start) {
+                    calls.pop();
+                }
                 calls.push((start, close + 1));
                 i = close + 1;
                 continue;
@@ -77,56 +83,104 @@ pub fn constructor_calls(src: &str, s: usize, e: usize) -> Vec<(usize, usize)> {
 /// The constructors that also have a method form, `x.astype(dtype)`, `x.reshape(3, 4)`.
 const METHODS: [&str; 2] = ["astype", "reshape"];
 
-/// Where the name before the `.` at `dot` starts, if a plain name (not a number, not an
-/// attribute of something else) ends there.
-fn method_receiver(src: &str, s: usize, dot: usize) -> Option<usize> {
+/// Where the receiver of a method whose `.` is at `dot` starts (within `src[s..dot]`): a
+/// name (not a number, not an attribute of something else), a call `f(...)`, a bracketed
+/// expression `(...)`, a subscript `x[...]` of a receiver, or a method call `r.reshape(...)`
+/// on one. `None` when something else ends at `dot`.
+pub fn receiver_start(src: &str, s: usize, dot: usize) -> Option<usize> {
     let b = src.as_bytes();
     let ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
-    let mut start = dot;
-    while start > s && ident(b[start - 1]) {
-        start -= 1;
+    // The name ending at `j`, if one does (not a number).
+    let name_start = |j: usize| {
+        let mut k = j;
+        while k > s && ident(b[k - 1]) {
+            k -= 1;
+        }
+        (k < j && (b[k].is_ascii_alphabetic() || b[k] == b'_')).then_some(k)
+    };
+    let mut j = dot;
+    loop {
+        if j > s && matches!(b[j - 1], b')' | b']') {
+            let close = b[j - 1];
+            let open = matching_open(src, s, j - 1)?;
+            match name_start(open) {
+                // `r.reshape(...)`, a method call on a receiver: go on before its dot.
+                Some(k) if k > s && b[k - 1] == b'.' => {
+                    if close != b')' || !METHODS.contains(&&src[k..open]) {
+                        return None;
+                    }
+                    j = k - 1;
+                }
+                Some(k) => return Some(k),
+                None if close == b')' && (open == s || !ident(b[open - 1])) => return Some(open),
+                None if close == b']' => j = open,
+                None => return None,
+            }
+        } else {
+            let k = name_start(j)?;
+            return (k == s || b[k - 1] != b'.').then_some(k);
+        }
     }
-    let plain = start < dot
-        && (b[start].is_ascii_alphabetic() || b[start] == b'_')
-        && (start == s || b[start - 1] != b'.');
-    plain.then_some(start)
 }
 
-/// `name(args...)` spanning all of `src[s..e]`, if that is what it is; `x.astype(args...)` is
-/// the call `astype(x, args...)`.
+/// The index of the bracket that the one at `close` closes, within `src[s..=close]`.
+pub fn matching_open(src: &str, s: usize, close: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut open = Vec::new();
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate().take(close + 1).skip(s) {
+        if let Some(q) = quote {
+            if c == q || c == b'\n' {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            b'"' | b'\'' => quote = Some(c),
+            b'(' | b'[' | b'{' => open.push(i),
+            b')' | b']' | b'}' => {
+                let o = open.pop()?;
+                if i == close {
+                    return Some(o);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `name(args...)` spanning all of `src[s..e]`, if that is what it is; the method form
+/// `r.astype(args...)` on a receiver `r` (see [`receiver_start`]) is the call
+/// `astype(r, args...)`.
 pub fn parse_call(src: &str, s: usize, e: usize) -> Option<Call> {
     let (s, e) = trim(src, s, e);
-    let text = &src[s..e];
-    let name_len = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(text.len());
-    let name = &text[..name_len];
+    if e == s || src.as_bytes()[e - 1] != b')' {
+        return None;
+    }
+    let open = matching_open(src, s, e - 1)?;
+    let (_, name_end) = trim(src, s, open);
+    let name_start = src[s..name_end]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(s, |(i, c)| s + i + c.len_utf8());
+    let name = &src[name_start..name_end];
     if !is_identifier(name) {
         return None;
     }
-    if METHODS
-        .iter()
-        .any(|m| text[name_len..].starts_with(&format!(".{m}(")))
-    {
-        let m = s + name_len + 1;
-        let mut call = parse_call(src, m, e)?;
-        if !METHODS.contains(&call.name.as_str()) {
+    let receiver = if name_start == s {
+        None
+    } else {
+        let dot = name_start - 1;
+        let method = src.as_bytes()[dot] == b'.'
+            && METHODS.contains(&name)
+            && receiver_start(src, s, dot) == Some(s);
+        if !method {
             return None;
         }
-        call.args.insert(
-            0,
-            CallArg {
-                key: None,
-                value: (s, s + name_len),
-            },
-        );
-        call.span = (s, e);
-        return Some(call);
-    }
-    let (open, _) = trim(src, s + name_len, e);
-    if src.as_bytes().get(open) != Some(&b'(') || matching_close(src, open, e) != Some(e - 1) {
-        return None;
-    }
+        Some((s, dot))
+    };
     let mut parts = split_top(src, open + 1, e - 1, b',');
     // A trailing comma leaves an empty last part; `f()` has one empty part.
     if parts
@@ -153,9 +207,18 @@ pub fn parse_call(src: &str, s: usize, e: usize) -> Option<Call> {
             }),
         }
     }
+    if let Some(r) = receiver {
+        args.insert(
+            0,
+            CallArg {
+                key: None,
+                value: r,
+            },
+        );
+    }
     Some(Call {
         name: name.to_string(),
-        name_span: (s, s + name_len),
+        name_span: (name_start, name_end),
         args,
         span: (s, e),
     })
@@ -401,5 +464,40 @@ mod tests {
         assert_eq!(call.args.len(), 2);
         assert_eq!(call.args[0].value, (2, 3));
         assert!(parse_call("x.shape(1)", 0, 10).is_none());
+        // A name right after a multi-byte character is not a call (found by the fuzz test).
+        assert!(parse_call("ésin(;;)", 0, 9).is_none());
+        // Method calls on receivers: names, calls, brackets, subscripts, chains.
+        let src = "a + arange(12).reshape(3, 4) - (x + 1).reshape(2, 2)[0] + y[::2].astype(int32)";
+        let calls: Vec<&str> = constructor_calls(src, 0, src.len())
+            .iter()
+            .map(|&(s, e)| &src[s..e])
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "arange(12).reshape(3, 4)",
+                "(x + 1).reshape(2, 2)",
+                "y[::2].astype(int32)"
+            ]
+        );
+        let src = "arange(6).reshape(2, 3).astype(float32)";
+        let call = parse_call(src, 0, src.len()).unwrap();
+        assert_eq!(call.name, "astype");
+        assert_eq!(call.args[0].value, (0, 23));
+        let inner = parse_call(src, 0, 23).unwrap();
+        assert_eq!(
+            (inner.name.as_str(), inner.args[0].value),
+            ("reshape", (0, 9))
+        );
+        for not in [
+            "1.reshape(2)",
+            "a.b.reshape(2)",
+            "x + y.reshape(2)",
+            "[1].reshape(2)",
+        ] {
+            assert!(parse_call(not, 0, not.len()).is_none(), "{not}");
+        }
+        assert_eq!(receiver_start("a.b", 0, 1), Some(0));
+        assert_eq!(receiver_start("2.5", 0, 1), None);
     }
 }

@@ -3,6 +3,8 @@
 mod bench_cmd;
 mod bin;
 mod cli;
+#[cfg(unix)]
+mod ctrl_c;
 mod numexpr_cli;
 #[path = "../../../numjit/tests/support/numpy_cases.rs"]
 #[allow(dead_code)]

@@ -100,6 +100,121 @@ array([2., 4., 6.])
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `reshape` as a method on a name, a call's result, a bracketed expression, a subscript or
+/// another method call, inside expressions too, with NumPy's rules: one negative length is
+/// inferred, and a size mismatch is NumPy's message (NumPy 2.4's text for
+/// `np.arange(6).reshape(...)`) with a caret under the call. Everywhere else the language's
+/// refusal of methods stays.
+#[test]
+fn reshape_method_form_follows_numpy() {
+    let mut s = Session::new();
+    let ok =
+        |s: &mut Session, line: &str| handle(s, line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    // The expected texts are NumPy's repr of the same calls.
+    assert_eq!(
+        ok(&mut s, "arange(12).reshape(3, 4)"),
+        "array([[ 0,  1,  2,  3],\n       [ 4,  5,  6,  7],\n       [ 8,  9, 10, 11]])\n"
+    );
+    ok(&mut s, "m = arange(12).reshape(3, -1); x = arange(6)");
+    assert_eq!(ok(&mut s, "m.shape"), "(3, 4)\n");
+    assert_eq!(ok(&mut s, "m[2, 3]"), "array(11)\n");
+    assert_eq!(
+        ok(&mut s, "x.reshape(-1, 2)"),
+        "array([[0, 1],\n       [2, 3],\n       [4, 5]])\n"
+    );
+    assert_eq!(
+        ok(&mut s, "x.reshape((1, -1)).reshape(6)"),
+        "array([0, 1, 2, 3, 4, 5])\n"
+    );
+    assert_eq!(
+        ok(&mut s, "arange(6).reshape(2, 3).astype(float32)"),
+        "array([[0., 1., 2.],\n       [3., 4., 5.]], dtype=float32)\n"
+    );
+    assert_eq!(
+        ok(&mut s, "y = 2 * arange(6).reshape(2, 3) + 1; y"),
+        "array([[ 1,  3,  5],\n       [ 7,  9, 11]])\n"
+    );
+    assert_eq!(
+        ok(&mut s, "(x + 1).reshape(3, 2)[:, 1]"),
+        "array([2, 4, 6])\n"
+    );
+    assert_eq!(
+        ok(&mut s, "x[::2].reshape(3, 1)"),
+        "array([[0],\n       [2],\n       [4]])\n"
+    );
+    assert_eq!(ok(&mut s, "arange(1).reshape(())"), "array(0)\n");
+    assert_eq!(
+        ok(&mut s, "q = zeros(0).reshape(-1, 5); q.shape"),
+        "(0, 5)\n"
+    );
+    // NumPy's refusals, with a caret under the call.
+    let err = |s: &mut Session, line: &str| handle(s, line).unwrap_err();
+    assert_eq!(
+        err(&mut s, "arange(6).reshape(4, 2)"),
+        "error: cannot reshape array of size 6 into shape (4,2)\n  arange(6).reshape(4, 2)\n  ^^^^^^^^^^^^^^^^^^^^^^^"
+    );
+    assert_eq!(
+        err(&mut s, "w = 1 + x.reshape(4, -1)"),
+        "error: cannot reshape array of size 6 into shape (4,newaxis)\n  w = 1 + x.reshape(4, -1)\n          ^^^^^^^^^^^^^^^^"
+    );
+    assert!(err(&mut s, "x.reshape(-1, -1)")
+        .starts_with("error: can only specify one unknown dimension\n"));
+    assert!(err(&mut s, "x.reshape(2, 2.5)").contains("a dimension must be an integer"));
+    assert!(err(&mut s, "x.reshape()").starts_with("error: usage: reshape(x, 3, 4)"));
+    assert!(!s.env().contains_key("w"));
+    // Other methods stay refused by the language.
+    assert!(
+        err(&mut s, "x.sum()").contains("`x.sum` is written `sum(x)`"),
+        "{}",
+        err(&mut s, "x.sum()")
+    );
+}
+
+/// A line interrupted through the session's `Interrupt` (what Ctrl-C trips in a terminal;
+/// `ctrl_c.rs` drives that in a pseudo-terminal) fails with `interrupted` and changes nothing:
+/// the rebinding, the in-place write it was in the middle of and the names it bound are all
+/// undone. The next line runs normally.
+#[test]
+fn an_interrupted_line_changes_nothing() {
+    let mut s = Session::new();
+    handle(
+        &mut s,
+        "x = arange(4_000_000) * 1.0; y = x * 2; k = arange(3)",
+    )
+    .unwrap();
+    let (x, y) = (s.env()["x"].clone(), s.env()["y"].clone());
+    let heavy =
+        |v: &str| format!("arcsinh({v})**2 + expm1({v} / 1e7) * cosh({v} / 1e7) + sin({v})");
+    let mut line = format!("k = k + 1; y[1:] = {}; t = {}", heavy("x[1:]"), heavy("x"));
+    for _ in 0..30 {
+        line.push_str(&format!("; y[1:] = y[1:] + {}", heavy("x[1:]")));
+    }
+    let stop = s.interrupt();
+    let tripper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        stop.trip();
+    });
+    let r = handle(&mut s, &line);
+    tripper.join().unwrap();
+    assert_eq!(r, Err("error: interrupted".to_string()));
+    assert_eq!(s.env()["x"], x);
+    assert_eq!(s.env()["y"], y, "the in-place writes are undone");
+    assert_eq!(handle(&mut s, "k").unwrap(), "array([0, 1, 2])\n");
+    assert!(!s.env().contains_key("t"));
+    // The interrupt is reset for the next line.
+    assert_eq!(
+        handle(&mut s, "y[0] = 5; y[:3]").unwrap(),
+        "array([5., 2., 4.])\n"
+    );
+    // A failing line undoes in-place writes and deletions too, in reverse order.
+    handle(&mut s, "u = arange(4)").unwrap();
+    assert!(handle(&mut s, "u[0] = 9; :del k; u = u * 0; u[1] = 7; nosuch").is_err());
+    assert_eq!(
+        handle(&mut s, "u; k").unwrap(),
+        "array([0, 1, 2, 3])\narray([0, 1, 2])\n"
+    );
+}
+
 /// Constructors print exactly what NumPy 2 prints for the same call (the expected text is
 /// NumPy's `repr`).
 #[test]

@@ -278,10 +278,17 @@ impl Compiled {
             let n: usize = p.shape.iter().product();
             let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
             let kernel = |layout: &[Access]| self.kernel(&p.typed, layout);
+            // Once the schedule's interrupt is tripped, the pieces left are not computed (the
+            // sum is then discarded by the check after it).
+            let stop = sched.interrupt.as_ref();
             macro_rules! fused {
                 ($t:ty, $variant:ident) => {
                     exec::with_filler::<$t, _>(&p.shape, &args, &kernel, |fill| {
-                        reduce::sum_filled(n, sched, fill)
+                        reduce::sum_filled(n, sched, &|start, buf: &mut [$t]| {
+                            if !stop.is_some_and(|s| s.is_tripped()) {
+                                fill(start, buf)
+                            }
+                        })
                     })
                     .map_err(|e| e.with_source(self.source()))?
                     .map(Array::$variant)
@@ -456,6 +463,8 @@ impl Compiled {
                             reduce::reduce(&a, r.op, r.axis, sched)
                         }
                     };
+                    // A reduction whose pieces an interrupt skipped has no value.
+                    sched.check_interrupt()?;
                     Hidden::Value(value.map_err(fail)?)
                 }
                 Mode::Interp => {
@@ -702,7 +711,9 @@ impl Compiled {
         let planned = exec::plan(out, &args, &|layout| self.kernel(&p.typed, layout))
             .map_err(|e| e.with_source(self.source()))?;
         if let Some(planned) = &planned {
-            planned.run(sched);
+            planned
+                .run(sched)
+                .map_err(|e| e.with_source(self.source()))?;
         }
         Ok(planned)
     }

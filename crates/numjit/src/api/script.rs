@@ -310,6 +310,8 @@ impl Script {
         let mut arrays: Vec<(String, Array)> = Vec::new();
         let mut value = None;
         for stmt in &self.inner.stmts {
+            // An interrupted script stops between statements too (those before it stay done).
+            sched.check_interrupt()?;
             let raw: Vec<(String, Out<'_>)> = arrays
                 .iter_mut()
                 .map(|(n, a)| (n.clone(), a.view_mut().alias()))
@@ -436,17 +438,24 @@ impl Script {
             let Binding::Mut(out, _) = &items[f.target].1 else {
                 return None;
             };
+            // As on the full path: an interrupted script stops between statements.
+            if let Err(e) = sched.check_interrupt() {
+                return Some(Err(e));
+            }
             let bases: SmallVec<[&Arg<'_>; 8]> = f
                 .sources
                 .iter()
                 .map(|&i| binding_arg(&items[i].1).0)
                 .collect();
-            if !f.planned.run_on(out, &bases, sched) {
-                return Some(Err(Error::new(
+            let run = f.planned.run_on(out, &bases, sched).unwrap_or_else(|| {
+                Err(Error::new(
                     ErrorKind::Internal,
                     "a script's plan did not fit bindings of the layouts it was made for",
                     None,
-                )));
+                ))
+            });
+            if let Err(e) = run {
+                return Some(Err(e.with_source(self.source())));
             }
         }
         Some(Ok(()))

@@ -9,6 +9,9 @@
 //!
 
 mod call;
+mod interrupt;
+
+pub use interrupt::Interrupt;
 
 use crate::codegen::{Access, Kernel};
 use crate::types::raw::{self, arg_ptr, out_ptr};
@@ -19,8 +22,8 @@ use smallvec::SmallVec;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// How to run a kernel: thread count and chunk size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How to run a kernel: thread count, chunk size, and an optional [`Interrupt`] to stop it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schedule {
     /// Threads to use; `None` means numjit's pool (see [`crate::set_num_threads`]). Clamped
     /// to 1 ..= 256 (numjit's `MAX_THREADS`).
@@ -29,6 +32,22 @@ pub struct Schedule {
     pub chunk: usize,
     /// Problems with fewer elements run on the calling thread, never touching the pool.
     pub serial_below: usize,
+    /// When set and tripped, the call stops between chunks (and a script between statements)
+    /// with an [`ErrorKind::Interrupted`](numjit_syntax::ErrorKind::Interrupted) error.
+    pub interrupt: Option<Interrupt>,
+}
+
+impl Schedule {
+    /// This schedule, stopped by `interrupt` (a clone of the handle is kept).
+    pub fn with_interrupt(mut self, interrupt: &Interrupt) -> Schedule {
+        self.interrupt = Some(interrupt.clone());
+        self
+    }
+
+    /// `Err(interrupted)` once this schedule's interrupt is tripped.
+    pub(crate) fn check_interrupt(&self) -> Result<()> {
+        self.interrupt.as_ref().map_or(Ok(()), Interrupt::check)
+    }
 }
 
 impl Default for Schedule {
@@ -42,6 +61,7 @@ impl Default for Schedule {
             threads: None,
             chunk: 16 * 1024,
             serial_below: 64 * 1024,
+            interrupt: None,
         }
     }
 }
@@ -267,10 +287,10 @@ pub fn run(
     sched: &Schedule,
     kernel_for: &dyn Fn(&[Access]) -> Result<Arc<Kernel>>,
 ) -> Result<()> {
-    if let Some(planned) = plan(out, args, kernel_for)? {
-        planned.run(sched);
+    match plan(out, args, kernel_for)? {
+        Some(planned) => planned.run(sched),
+        None => sched.check_interrupt(),
     }
-    Ok(())
 }
 
 /// A call worked out from its operands' layouts alone: the coalesced shape, each operand's
@@ -353,8 +373,8 @@ pub(crate) fn plan(
 impl Planned {
     /// Runs the call on the operands it was planned with (right after [`plan`], while they
     /// are still borrowed).
-    pub(crate) fn run(&self, sched: &Schedule) {
-        self.go(None, sched);
+    pub(crate) fn run(&self, sched: &Schedule) -> Result<()> {
+        self.go(None, sched)
     }
 
     /// Records the arrays the operands are views of: the output (`out`, as planned) within
@@ -394,11 +414,16 @@ impl Planned {
     }
 
     /// Runs the call again with its operands in `out_base` and `bases` (arrays of exactly the
-    /// dtype sizes and layouts it was anchored to, their memory elsewhere); returns `false`,
-    /// running nothing, if they are not such arrays.
-    pub(crate) fn run_on(&self, out_base: &Out<'_>, bases: &[&Arg<'_>], sched: &Schedule) -> bool {
+    /// dtype sizes and layouts it was anchored to, their memory elsewhere); `None`, running
+    /// nothing, if they are not such arrays.
+    pub(crate) fn run_on(
+        &self,
+        out_base: &Out<'_>,
+        bases: &[&Arg<'_>],
+        sched: &Schedule,
+    ) -> Option<Result<()>> {
         if self.anchors.len() != bases.len() + 1 {
-            return false;
+            return None;
         }
         let fits = |(l, _): &(Strided, isize),
                     size: usize,
@@ -422,7 +447,7 @@ impl Planned {
         ) || !rest.iter().zip(bases).enumerate().all(|(k, (a, b))| {
             !b.is_placeholder() && fits(a, b.dtype.size(), k + 1, b.offset, &b.shape, &b.strides)
         }) {
-            return false;
+            return None;
         }
         // The same layouts: each operand lies at the same distance from its array's first
         // element, within it.
@@ -431,8 +456,7 @@ impl Planned {
         for ((_, delta), b) in rest.iter().zip(bases) {
             ptrs.push((arg_ptr(b) as *mut u8).wrapping_offset(*delta));
         }
-        self.go(Some(&ptrs), sched);
-        true
+        Some(self.go(Some(&ptrs), sched))
     }
 
     /// Whether operand `k` was planned with this dtype size, shape and strides.
@@ -442,7 +466,7 @@ impl Planned {
     }
 
     /// Runs the plan serially or on the pool, operand `k` at `bases[k]` if given.
-    fn go(&self, bases: Option<&[*mut u8]>, sched: &Schedule) {
+    fn go(&self, bases: Option<&[*mut u8]>, sched: &Schedule) -> Result<()> {
         let plan = &self.plan;
         let bases = Bases(bases);
         let (total, size) = (self.total, self.size);
@@ -455,7 +479,9 @@ impl Planned {
         let threads = sched.threads.unwrap_or(0);
         let serial =
             total < sched.serial_below || threads == 1 || (threads == 0 && num_threads() == 1);
-        if serial {
+        // An interruptible call on one thread still runs chunk by chunk, so that it can stop.
+        let stop = sched.interrupt.as_ref().map(Interrupt::flag);
+        if serial && (stop.is_none() || total < sched.serial_below) {
             // Whole blocks: one kernel call per m×n block.
             let mut row = 0;
             while row < rows {
@@ -470,7 +496,7 @@ impl Planned {
                 );
                 row += m_block;
             }
-            return;
+            return sched.check_interrupt();
         }
         // At most about 2 × MAX_TASKS tasks, whatever chunk a schedule asks for (a chunk of 1
         // over 10^9 elements would otherwise be a 32 GB task list); results do not depend on
@@ -509,11 +535,22 @@ impl Planned {
                 block += m_block;
             }
         }
-        let pool = match sched.threads {
-            Some(t) => pool_with(t),
-            None => pool(),
+        // One relaxed load per chunk: once tripped, the chunks not yet claimed are skipped.
+        let task = |k: usize| {
+            if !stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                plan.run_task_at(bases, tasks[k]);
+            }
         };
-        dispatch(&pool, tasks.len(), &|k| plan.run_task_at(bases, tasks[k]));
+        if serial {
+            (0..tasks.len()).for_each(task);
+        } else {
+            let pool = match sched.threads {
+                Some(t) => pool_with(t),
+                None => pool(),
+            };
+            dispatch(&pool, tasks.len(), &task);
+        }
+        sched.check_interrupt()
     }
 }
 

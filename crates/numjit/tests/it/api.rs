@@ -148,7 +148,9 @@ fn concurrent_callers_share_the_pool_correctly() {
         threads: Some(2),
         chunk: 64,
         serial_below: 0,
+        ..Default::default()
     };
+    let sched = &sched;
     std::thread::scope(|s| {
         for t in 0..4u32 {
             s.spawn(move || {
@@ -158,8 +160,7 @@ fn concurrent_callers_share_the_pool_correctly() {
                 let mut out = vec![0.0; a.len()];
                 for _ in 0..200 {
                     out.iter_mut().for_each(|o| *o = -1.0);
-                    f.evaluate_with(&mut out, numjit::vars! {a}, &sched)
-                        .unwrap();
+                    f.evaluate_with(&mut out, numjit::vars! {a}, sched).unwrap();
                     assert_eq!(out, want);
                 }
             });

@@ -358,6 +358,7 @@ fn schedules() -> Vec<Schedule> {
             threads: Some(threads),
             chunk,
             serial_below: 0,
+            ..Default::default()
         });
     }
     v

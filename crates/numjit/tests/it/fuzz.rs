@@ -310,16 +310,19 @@ fn schedules() -> [Schedule; 4] {
             threads: Some(1),
             chunk: 7,
             serial_below: 0,
+            ..Default::default()
         },
         Schedule {
             threads: Some(2),
             chunk: 64,
             serial_below: 0,
+            ..Default::default()
         },
         Schedule {
             threads: Some(3),
             chunk: 1000,
             serial_below: 0,
+            ..Default::default()
         },
     ]
 }

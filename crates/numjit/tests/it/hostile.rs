@@ -325,6 +325,7 @@ fn run_case(name: &str) -> Result<String, String> {
                     threads: Some(t),
                     chunk: 1024,
                     serial_below: 0,
+                    ..Default::default()
                 };
                 let r = c
                     .eval_with(numjit::vars! {x}, &s)

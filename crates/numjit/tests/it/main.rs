@@ -5,6 +5,7 @@ mod dtypes;
 mod errors;
 mod fuzz;
 mod hostile;
+mod interrupt;
 mod language;
 mod macros;
 mod npy;

@@ -259,7 +259,7 @@ proptest! {
                 prop_assert_eq!(got, want);
             }
             Ok(want) => {
-                let sched = numjit::Schedule { threads: Some(2), chunk: 3, serial_below: 0 };
+                let sched = numjit::Schedule { threads: Some(2), chunk: 3, serial_below: 0, ..Default::default() };
                 for got in [f.eval(vars(&d)).unwrap(), f.eval_with(vars(&d), &sched).unwrap()] {
                     // Float `**` (3 and 4 expanded, else the inline pow kernel) is within 1 ulp;
                     // all else is exact.

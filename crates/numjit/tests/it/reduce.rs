@@ -46,6 +46,7 @@ fn sched(threads: usize) -> Schedule {
         threads: Some(threads),
         chunk: 1024,
         serial_below: 0,
+        ..Default::default()
     }
 }
 

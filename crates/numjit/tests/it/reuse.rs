@@ -48,6 +48,7 @@ fn schedules() -> [Schedule; 3] {
             threads: Some(2),
             chunk: 64,
             serial_below: 0,
+            ..Schedule::default()
         },
         Schedule::default(),
     ]

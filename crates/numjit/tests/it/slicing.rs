@@ -44,6 +44,7 @@ fn check(expr: &str, vars: impl Fn() -> Vars<'static>, shape: &[usize], want: Ve
         threads: Some(2),
         chunk: 3,
         serial_below: 0,
+        ..Default::default()
     };
     let chunked = numjit::compile(expr)
         .unwrap()
