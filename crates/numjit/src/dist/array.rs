@@ -4,7 +4,8 @@
 //! Must not touch scripts or the engine's stages: it stores blocks and moves bytes; which
 //! halo a script needs and when it is exchanged is `plan`'s and `run`'s.
 
-use super::grid::{shape_error, Blocks, ProcessGrid};
+use super::blocks::{shape_error, Blocks};
+use super::grid::ProcessGrid;
 use crate::types::{Arg, Complex64, DType, Element, Out};
 use mpi::datatype::{Equivalence, Partition, PartitionMut};
 use mpi::topology::Communicator;

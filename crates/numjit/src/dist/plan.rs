@@ -20,7 +20,7 @@
 //! rank), `name = expr` (it would make a local array), reductions with `axis=`, distributed
 //! operands outside a reduction in a bare expression, and arrays of different shapes or grids.
 
-use super::grid::{dims_str, Blocks};
+use super::blocks::{dims_str, Blocks};
 use crate::check;
 use crate::types::{DType, Steps, Strided};
 use numjit_syntax::ast::{Expr, ExprKind, ReduceOp, Stmt, StmtKind, SubItem};
@@ -32,6 +32,10 @@ pub(super) struct Env<'e> {
     pub dist: &'e [(String, DType, bool)],
     /// The global shape and decomposition all of them share.
     pub blocks: &'e Blocks,
+    /// Count every axis as split over several ranks, whatever `blocks.dims` says, and skip
+    /// the check of offsets against the block extents (the halo a script needs on a grid
+    /// not yet chosen: `halo::halo_widths` without a grid).
+    pub every_axis_split: bool,
     /// The dtype of any bound name (distributed or not).
     pub dtype: &'e dyn Fn(&str) -> Option<DType>,
     /// Whether a non-distributed bound name is an array (not 0-d).
@@ -185,7 +189,12 @@ impl Analysis<'_, '_> {
 
     /// Whether `r` reads past the anchor along a split axis.
     fn shifted(&self, region: &Region, r: &Ref) -> bool {
-        (0..r.start.len()).any(|k| self.env.blocks.dims[k] > 1 && region.delta(r, k) != 0)
+        (0..r.start.len()).any(|k| self.split(k) && region.delta(r, k) != 0)
+    }
+
+    /// Whether axis `k` is split over more than one rank.
+    fn split(&self, k: usize) -> bool {
+        self.env.every_axis_split || self.env.blocks.dims[k] > 1
     }
 
     fn statement(&mut self, s: &Stmt, steps: &mut Vec<Step>) -> Result<()> {
@@ -448,12 +457,12 @@ impl Analysis<'_, '_> {
             }
             let mut sign = vec![0i8; nd];
             for (k, sign) in sign.iter_mut().enumerate() {
-                if blocks.dims[k] == 1 {
+                if !self.split(k) {
                     continue;
                 }
                 let d = region.delta(r, k);
                 let width = d.unsigned_abs() as usize;
-                if width > blocks.min_extent(k) {
+                if !self.env.every_axis_split && width > blocks.min_extent(k) {
                     return Err(err(
                         ErrorKind::Shape,
                         format!(
@@ -723,6 +732,7 @@ mod tests {
         let env = Env {
             dist: &dist,
             blocks: &blocks,
+            every_axis_split: false,
             dtype: &|n| names.contains(&n).then_some(DType::Float64),
             is_array: &|n| n == "w",
             int: &|_, _| Ok(1),
@@ -778,6 +788,7 @@ mod tests {
         let env = Env {
             dist: &dist,
             blocks: &blocks,
+            every_axis_split: false,
             dtype: &|_| Some(DType::Float64),
             is_array: &|_| false,
             int: &|_, _| Ok(0),
