@@ -10,6 +10,7 @@
 
 mod convert;
 mod errors;
+mod halo;
 mod raw;
 
 use convert::{input, Input};
@@ -360,6 +361,7 @@ fn _numjit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Script>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(halo::halo_widths, m)?)?;
     let py = m.py();
     let missing = py.import("builtins")?.getattr("object")?.call0()?;
     m.add("MISSING", missing)?;

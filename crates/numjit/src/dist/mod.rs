@@ -71,4 +71,4 @@ pub use grid::ProcessGrid;
 #[cfg(feature = "mpi")]
 pub use mpi;
 #[cfg(feature = "mpi")]
-pub use run::{execute, DistBinding, DistScript, DistVars, IntoDistArg};
+pub use run::{execute, DistBinding, DistScript, DistVars, IntoDistArg, PANIC_EXIT_CODE};

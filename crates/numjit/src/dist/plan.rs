@@ -17,7 +17,8 @@
 //! operand that drops an axis (`x[3, :]`) or steps (`x[::2]`), operands of different shapes
 //! (no broadcasting between distributed arrays), non-scalar local arrays, an offset larger
 //! than the smallest block along its axis (the data would come from beyond the neighbouring
-//! rank), `name = expr` (it would make a local array), reductions with `axis=`, distributed
+//! rank), `name = expr` (it would make a local array), reductions with `axis=`, `min`/`max`
+//! over no elements (NumPy's error; `sum`/`prod` over none are 0 and 1), distributed
 //! operands outside a reduction in a bare expression, and arrays of different shapes or grids.
 
 use super::blocks::{dims_str, Blocks};
@@ -299,6 +300,25 @@ impl Analysis<'_, '_> {
                     let anchor = refs[0].clone();
                     let region = Region { anchor, refs };
                     self.check_region(&region, region.anchor.span)?;
+                    // NumPy: min and max of no elements have no identity (sum and prod give
+                    // 0 and 1, as each rank's empty partial does).
+                    if region.anchor.len.contains(&0) {
+                        let name = match op {
+                            ReduceOp::Min => Some("minimum"),
+                            ReduceOp::Max => Some("maximum"),
+                            _ => None,
+                        };
+                        if let Some(name) = name {
+                            return Err(err(
+                                ErrorKind::Shape,
+                                format!(
+                                    "zero-size array to reduction operation {name} which has \
+                                     no identity"
+                                ),
+                                e.span,
+                            ));
+                        }
+                    }
                     let name = format!("dist#{}", self.hidden);
                     self.hidden += 1;
                     steps.push(Step::Reduce {

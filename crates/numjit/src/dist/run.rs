@@ -141,14 +141,20 @@ struct Plan {
     /// Each array's actual halo below its block, where its owned cells start.
     halo_lo: Vec<Vec<usize>>,
     steps: Vec<LocalStep>,
+    /// For a script of several steps, all of them as one local script over one cell of this
+    /// rank's block, checked (names, dtypes, casts) before any step runs, so that an error in
+    /// a later statement is found before an earlier one writes (on any rank).
+    check: Option<Script>,
 }
 
 enum LocalStep {
     Reduce {
         name: String,
         op: ReduceOp,
-        /// The local partial (`None`: this rank has no cells of the reduction).
-        script: Option<Script>,
+        /// The local partial, over this rank's cells of the reduction (none, when `has_cells`
+        /// is false: then, for the ops with an identity, it gives the identity's dtype).
+        script: Script,
+        has_cells: bool,
         exchange: Vec<usize>,
         span: Span,
     },
@@ -202,11 +208,42 @@ impl DistScript {
             .with_source(&self.source));
         };
         let grid = first.grid().clone();
-        let planned = self.plan(&vars, first);
-        let plan = agree(&grid, &self.source, planned)?;
-        let dists = dist_bindings(&vars);
-        let outcome = self.run(&plan, &vars, &dists, &grid, sched);
-        agree(&grid, &self.source, outcome)
+        guard(&grid, || {
+            let planned = self.plan(&vars, first);
+            let plan = agree(&grid, &self.source, planned)?;
+            let dists = dist_bindings(&vars);
+            if let Some(check) = &plan.check {
+                let checked = self.check(check, &vars, &dists);
+                agree(&grid, &self.source, checked)?;
+            }
+            let outcome = self.run(&plan, &vars, &dists, &grid, sched);
+            agree(&grid, &self.source, outcome)
+        })
+    }
+
+    /// Checks the whole local script `check` against this rank's arrays (the writable ones
+    /// bound writably) without running it.
+    fn check(
+        &self,
+        check: &Script,
+        vars: &DistVars<'_>,
+        dists: &[(&str, &dyn Distributed, bool)],
+    ) -> Result<()> {
+        let mut blocks: Vec<Box<dyn Block + '_>> = dists.iter().map(|(_, d, _)| d.lock()).collect();
+        let mut v = Vars::new();
+        for (n, b) in &vars.items {
+            if let Binding::Local(a) = b {
+                v = v.bind(n, a.clone());
+            }
+        }
+        for (b, (n, _, w)) in blocks.iter_mut().zip(dists) {
+            v = if *w {
+                v.bind_mut(n, b.out())
+            } else {
+                v.bind(n, b.arg())
+            };
+        }
+        check.check(&v)
     }
 
     fn key(&self, vars: &DistVars<'_>) -> Key {
@@ -344,6 +381,14 @@ impl DistScript {
         let script =
             |s: StmtKind, span: Span| Script::from_stmts(src, vec![Stmt { kind: s, span }]);
         let mut steps = Vec::new();
+        // The check script's statements, over one cell of this rank's block (every rank has
+        // one): the analysis checked the shapes globally; what is left (names, dtypes,
+        // casts) does not depend on the cells.
+        let mut checks = Vec::new();
+        let one = plan::Boxed {
+            lo: own_lo.to_vec(),
+            hi: own_lo.iter().map(|&l| l + 1).collect(),
+        };
         for step in &global.steps {
             steps.push(match step {
                 Step::Reduce {
@@ -356,24 +401,19 @@ impl DistScript {
                 } => {
                     // A rank with no cells of the reduction has no partial.
                     let mine = local.mine(region);
-                    let script = (!mine.is_empty()).then(|| {
-                        let arg = local.localize(arg, region, &mine);
-                        let e = Expr {
-                            depth: arg.depth + 1,
-                            kind: ExprKind::Reduce {
-                                op: *op,
-                                name_span: *span,
-                                arg: Box::new(arg),
-                                axis: None,
-                            },
-                            span: *span,
-                        };
-                        script(StmtKind::Expr(e), *span)
+                    let e = reduction(*op, local.localize(arg, region, &mine), *span);
+                    checks.push(Stmt {
+                        kind: StmtKind::Assign {
+                            target: hidden_name(name, *span),
+                            value: reduction(*op, local.localize(arg, region, &one), *span),
+                        },
+                        span: *span,
                     });
                     LocalStep::Reduce {
                         name: name.clone(),
                         op: *op,
-                        script,
+                        script: script(StmtKind::Expr(e), *span),
+                        has_cells: !mine.is_empty(),
                         exchange: exchange.clone(),
                         span: *span,
                     }
@@ -399,6 +439,13 @@ impl DistScript {
                             *span,
                         )
                     };
+                    checks.push(Stmt {
+                        kind: StmtKind::Assign {
+                            target: local.localize(target, region, &one),
+                            value: local.localize(value, region, &one),
+                        },
+                        span: *span,
+                    });
                     LocalStep::Assign {
                         target: region.anchor.slot,
                         interior: pieces.interior.as_ref().map(make),
@@ -407,14 +454,20 @@ impl DistScript {
                     }
                 }
                 Step::Value { value, span } => {
+                    checks.push(Stmt {
+                        kind: StmtKind::Expr(value.clone()),
+                        span: *span,
+                    });
                     LocalStep::Value(script(StmtKind::Expr(value.clone()), *span))
                 }
             });
         }
+        let check = (steps.len() > 1).then(|| Script::from_stmts(src, checks));
         Ok(Plan {
             global,
             halo_lo,
             steps,
+            check,
         })
     }
 
@@ -484,14 +537,22 @@ impl DistScript {
                     name,
                     op,
                     script,
+                    has_cells,
                     exchange,
                     span,
                 } => {
                     halo.exchange(exchange, &mut blocks, |_| {});
-                    let partial = script
-                        .as_ref()
-                        .and_then(|s| exec(s, None, &mut blocks, &hidden, &mut failed));
-                    match combine(grid, *op, partial.as_ref()) {
+                    // Over no cells, the local reduction is the op's identity (its dtype),
+                    // for when no rank has cells; min and max have none (and the analysis
+                    // refused them over no cells at all).
+                    let (partial, identity) = if *has_cells {
+                        (exec(script, None, &mut blocks, &hidden, &mut failed), None)
+                    } else if matches!(op, ReduceOp::Min | ReduceOp::Max) {
+                        (None, None)
+                    } else {
+                        (None, exec(script, None, &mut blocks, &hidden, &mut failed))
+                    };
+                    match combine(grid, *op, partial.as_ref(), identity) {
                         Ok(v) => hidden.push((name.clone(), v)),
                         Err(msg) => {
                             if failed.is_none() {
@@ -676,6 +737,7 @@ fn combine(
     grid: &ProcessGrid,
     op: ReduceOp,
     partial: Option<&Array>,
+    identity: Option<Array>,
 ) -> std::result::Result<Array, String> {
     let mut rec = [0u8; RECORD];
     if let Some(p) = partial {
@@ -689,6 +751,10 @@ fn combine(
     grid.comm().all_gather_into(&rec[..], &mut all[..]);
     let recs: Vec<&[u8]> = all.chunks_exact(RECORD).filter(|r| r[0] == 1).collect();
     let Some(first) = recs.first() else {
+        // No rank has a cell: every rank has the identity of the op (NumPy's 0 and 1).
+        if let Some(identity) = identity {
+            return Ok(identity);
+        }
         let name = if op == ReduceOp::Min {
             "minimum"
         } else {
@@ -719,6 +785,55 @@ fn collect<T: DistElement>(recs: &[&[u8]], n: &[usize]) -> ndarray::ArrayD<T> {
     .expect("one value per record")
 }
 
+/// The exit code of a rank that aborts the communicator because of a panic (see [`guard`]).
+pub const PANIC_EXIT_CODE: i32 = 70;
+
+/// Runs `f`, a collective step of `grid`'s ranks; a panic in it (a bug: user errors are
+/// `Err`s) aborts every rank of the grid's communicator with [`PANIC_EXIT_CODE`] instead of
+/// unwinding on this rank while the others wait for it in a collective forever. The panic's
+/// message is on the rank's standard error (Rust's panic hook prints it before the
+/// unwinding reaches here), and mpirun reports the abort.
+pub(super) fn guard<T>(grid: &ProcessGrid, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(_) => grid.comm().abort(PANIC_EXIT_CODE),
+    }
+}
+
+/// Every error kind, by its code in the messages of [`agree`] (a kind's position).
+const KINDS: [ErrorKind; 10] = [
+    ErrorKind::Syntax,
+    ErrorKind::UnknownName,
+    ErrorKind::UnknownFunction,
+    ErrorKind::Arity,
+    ErrorKind::DType,
+    ErrorKind::Shape,
+    ErrorKind::Output,
+    ErrorKind::Limit,
+    ErrorKind::OutOfMemory,
+    ErrorKind::Internal,
+];
+
+/// The code of `kind` in [`KINDS`] (its position).
+fn kind_code(kind: ErrorKind) -> u64 {
+    let code = match kind {
+        ErrorKind::Syntax => 0,
+        ErrorKind::UnknownName => 1,
+        ErrorKind::UnknownFunction => 2,
+        ErrorKind::Arity => 3,
+        ErrorKind::DType => 4,
+        ErrorKind::Shape => 5,
+        ErrorKind::Output => 6,
+        ErrorKind::Limit => 7,
+        ErrorKind::OutOfMemory => 8,
+        ErrorKind::Internal => 9,
+        // `ErrorKind` is non-exhaustive: a kind added later travels as `Internal` until it
+        // gets its code here and in `KINDS` (the test below round-trips every listed kind).
+        _ => 9,
+    };
+    code
+}
+
 /// `local` if it is `Ok` on every rank of the grid; else, on every rank, the error of the
 /// lowest failing rank (collective).
 fn agree<T>(grid: &ProcessGrid, source: &str, local: Result<T>) -> Result<T> {
@@ -735,24 +850,13 @@ fn agree<T>(grid: &ProcessGrid, source: &str, local: Result<T>) -> Result<T> {
         return local;
     }
     // The failing rank sends its error: kind, span, message.
-    let kinds = [
-        ErrorKind::Syntax,
-        ErrorKind::UnknownName,
-        ErrorKind::UnknownFunction,
-        ErrorKind::Arity,
-        ErrorKind::DType,
-        ErrorKind::Shape,
-        ErrorKind::Output,
-        ErrorKind::Limit,
-        ErrorKind::Internal,
-    ];
     let root = comm.process_at_rank(lowest);
     let mut head = [0u64; 5];
     let mut msg = Vec::new();
     if let Err(e) = &local {
         if grid.rank() as i32 == lowest {
             msg = e.message().as_bytes().to_vec();
-            head[0] = kinds.iter().position(|k| *k == e.kind()).unwrap_or(8) as u64;
+            head[0] = kind_code(e.kind());
             if let Some(s) = e.span() {
                 head[1] = 1;
                 head[2] = s.start as u64;
@@ -769,5 +873,41 @@ fn agree<T>(grid: &ProcessGrid, source: &str, local: Result<T>) -> Result<T> {
     }
     let span = (head[1] == 1).then(|| Span::new(head[2] as usize, head[3] as usize));
     let text = String::from_utf8_lossy(&msg).into_owned();
-    Err(Error::new(kinds[head[0] as usize % kinds.len()], text, span).with_source(source))
+    Err(Error::new(KINDS[head[0] as usize % KINDS.len()], text, span).with_source(source))
+}
+
+/// `op(arg)` over every element.
+fn reduction(op: ReduceOp, arg: Expr, span: Span) -> Expr {
+    Expr {
+        depth: arg.depth + 1,
+        kind: ExprKind::Reduce {
+            op,
+            name_span: span,
+            arg: Box::new(arg),
+            axis: None,
+        },
+        span,
+    }
+}
+
+/// The name a reduction's result is bound to, as an assignment target.
+fn hidden_name(name: &str, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Name(name.to_string()),
+        span,
+        depth: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_travels() {
+        for (code, kind) in KINDS.iter().enumerate() {
+            assert_eq!(kind_code(*kind), code as u64, "{kind:?}");
+        }
+        assert!(KINDS.contains(&ErrorKind::OutOfMemory));
+    }
 }
