@@ -816,7 +816,7 @@ const KINDS: [ErrorKind; 10] = [
 
 /// The code of `kind` in [`KINDS`] (its position).
 fn kind_code(kind: ErrorKind) -> u64 {
-    let code = match kind {
+    match kind {
         ErrorKind::Syntax => 0,
         ErrorKind::UnknownName => 1,
         ErrorKind::UnknownFunction => 2,
@@ -830,8 +830,7 @@ fn kind_code(kind: ErrorKind) -> u64 {
         // `ErrorKind` is non-exhaustive: a kind added later travels as `Internal` until it
         // gets its code here and in `KINDS` (the test below round-trips every listed kind).
         _ => 9,
-    };
-    code
+    }
 }
 
 /// `local` if it is `Ok` on every rank of the grid; else, on every rank, the error of the
