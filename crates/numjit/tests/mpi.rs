@@ -318,6 +318,33 @@ fn reductions(grid: &ProcessGrid, shape: &[usize]) {
     assert_eq!(shifted_max, one("max(dens[:, 2:] * dens[:, :-2])"));
     assert_eq!(int_sum, one("sum(k[1:, 1:] * k[:-1, :-1])"));
     assert_eq!(int_prod, one("prod(k[2:3, :] % 3 + 1)"));
+    // mean: the distributed sum (the order above) over the global count, however the
+    // blocks split (unevenly here); for integers and bools the float64 sum is exact, so the
+    // oracle is the plain integer count over the number of elements.
+    let n = (shape[0] * shape[1]) as f64;
+    let s0 = *sum.as_f64().unwrap().first().unwrap();
+    assert_eq!(run("mean(dens)").as_f64().unwrap().first(), Some(&(s0 / n)));
+    let exact: i64 = gk.slice(ndarray::s![1.., ..]).sum();
+    let rows = ((shape[0] - 1) * shape[1]) as f64;
+    let kmean = run("mean(k[1:, :])");
+    assert_eq!(kmean.dtype(), numjit::DType::Float64);
+    assert_eq!(
+        kmean.as_f64().unwrap().first(),
+        Some(&(exact as f64 / rows))
+    );
+    let positive = gk.iter().filter(|&&v| v > 0).count() as f64;
+    assert_eq!(
+        run("mean(k > 0)").as_f64().unwrap().first(),
+        Some(&(positive / n))
+    );
+    assert!(run("mean(dens[:0, :])")
+        .as_f64()
+        .unwrap()
+        .first()
+        .unwrap()
+        .is_nan());
+    assert_eq!(run("any(k == 11)"), one("any(k == 11)"));
+    assert_eq!(run("all(k[:, 1:] > -11)"), one("all(k[:, 1:] > -11)"));
     let want = sum.as_f64().unwrap().first().unwrap()
         / one("max(dens)").as_f64().unwrap().first().unwrap()
         + *one("min(k)").as_i64().unwrap().first().unwrap() as f64;

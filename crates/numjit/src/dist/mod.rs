@@ -46,7 +46,20 @@
 //! the result depends on the process grid only through where the blocks split, is the same
 //! on every rank, and on one rank is the single-process result bit for bit; integer sums and
 //! `min`/`max` do not depend on the grid at all. Ranks with no cells of a reduction are
-//! left out.
+//! left out. `mean` is the sum so combined (bool and integers summed in float64, as NumPy
+//! does for a mean) divided by the global count; `any`/`all` combine as `or`/`and`. Over no
+//! elements at all, `sum` and `prod` give NumPy's identities (0 and 1, in NumPy's result
+//! dtype), `mean` NaN, and `min`/`max` NumPy's error.
+//!
+//! **Errors and panics.** A script of several statements is checked whole on every rank
+//! (names, dtypes, casts, on one cell of each rank's block: the analysis checks the shapes
+//! globally) before any statement runs, so an error anywhere writes nothing on any rank.
+//! Every error reaches every rank as itself (kind, message, span). A panic inside a `dist`
+//! entry point (`DistScript::execute`, `DistArray::from_fn`/`zeros`/`scatter`/`gather`) is a
+//! bug or a panic of the caller's `from_fn` closure: unwinding on one rank would leave the
+//! others waiting for it in a collective, so the rank aborts the grid's communicator
+//! (`MPI_Abort`) with exit code `PANIC_EXIT_CODE` (70) after Rust's panic hook has printed
+//! the message on its standard error.
 
 mod blocks;
 mod halo;

@@ -151,8 +151,11 @@ enum LocalStep {
     Reduce {
         name: String,
         op: ReduceOp,
+        /// The number of elements reduced, over all ranks (for `mean`).
+        count: usize,
         /// The local partial, over this rank's cells of the reduction (none, when `has_cells`
-        /// is false: then, for the ops with an identity, it gives the identity's dtype).
+        /// is false: then, for the ops with an identity, it gives the identity's dtype); for
+        /// `mean`, the sum.
         script: Script,
         has_cells: bool,
         exchange: Vec<usize>,
@@ -399,9 +402,19 @@ impl DistScript {
                     exchange,
                     span,
                 } => {
-                    // A rank with no cells of the reduction has no partial.
+                    // A rank with no cells of the reduction has no partial. A mean is a sum
+                    // (in the mean's dtype: `* 1.0` makes bool and integers float64, as
+                    // NumPy sums them for a mean) divided by the global count after the
+                    // combination.
                     let mine = local.mine(region);
-                    let e = reduction(*op, local.localize(arg, region, &mine), *span);
+                    let mut arg_here = local.localize(arg, region, &mine);
+                    let op_here = if *op == ReduceOp::Mean {
+                        arg_here = times_one(arg_here);
+                        ReduceOp::Sum
+                    } else {
+                        *op
+                    };
+                    let e = reduction(op_here, arg_here, *span);
                     checks.push(Stmt {
                         kind: StmtKind::Assign {
                             target: hidden_name(name, *span),
@@ -412,6 +425,7 @@ impl DistScript {
                     LocalStep::Reduce {
                         name: name.clone(),
                         op: *op,
+                        count: region.anchor.len.iter().product(),
                         script: script(StmtKind::Expr(e), *span),
                         has_cells: !mine.is_empty(),
                         exchange: exchange.clone(),
@@ -536,6 +550,7 @@ impl DistScript {
                 LocalStep::Reduce {
                     name,
                     op,
+                    count,
                     script,
                     has_cells,
                     exchange,
@@ -552,7 +567,13 @@ impl DistScript {
                     } else {
                         (None, exec(script, None, &mut blocks, &hidden, &mut failed))
                     };
-                    match combine(grid, *op, partial.as_ref(), identity) {
+                    let combined = if *op == ReduceOp::Mean {
+                        combine(grid, ReduceOp::Sum, partial.as_ref(), identity)
+                            .map(|total| divide(total, *count))
+                    } else {
+                        combine(grid, *op, partial.as_ref(), identity)
+                    };
+                    match combined {
                         Ok(v) => hidden.push((name.clone(), v)),
                         Err(msg) => {
                             if failed.is_none() {
@@ -908,5 +929,39 @@ mod tests {
             assert_eq!(kind_code(*kind), code as u64, "{kind:?}");
         }
         assert!(KINDS.contains(&ErrorKind::OutOfMemory));
+    }
+}
+
+/// `e * 1.0`: float64 for bool and integers, the dtype of `e` otherwise (a Python float is a
+/// weak scalar).
+fn times_one(e: Expr) -> Expr {
+    let span = e.span;
+    Expr {
+        depth: e.depth + 1,
+        kind: ExprKind::Binary {
+            op: numjit_syntax::ast::BinOp::Mul,
+            lhs: Box::new(e),
+            rhs: Box::new(Expr {
+                kind: ExprKind::Float(1.0),
+                span,
+                depth: 1,
+            }),
+        },
+        span,
+    }
+}
+
+/// A mean from the combined sum of its elements, as numjit's `mean` divides (the reduce
+/// module): by the count in the sum's dtype, complex by `count + 0j`.
+fn divide(total: Array, count: usize) -> Array {
+    match total {
+        Array::Float32(a) => Array::Float32(a.mapv(|v| v / count as f32)),
+        Array::Complex128(a) => {
+            let n = Complex64::new(count as f64, 0.0);
+            Array::Complex128(a.mapv(|v| crate::semantics::cmath::div(v, n)))
+        }
+        Array::Float64(a) => Array::Float64(a.mapv(|v| v / count as f64)),
+        // `* 1.0` made every other dtype float64.
+        other => other,
     }
 }
