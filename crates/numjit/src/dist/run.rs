@@ -919,19 +919,6 @@ fn hidden_name(name: &str, span: Span) -> Expr {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_kind_travels() {
-        for (code, kind) in KINDS.iter().enumerate() {
-            assert_eq!(kind_code(*kind), code as u64, "{kind:?}");
-        }
-        assert!(KINDS.contains(&ErrorKind::OutOfMemory));
-    }
-}
-
 /// `e * 1.0`: float64 for bool and integers, the dtype of `e` otherwise (a Python float is a
 /// weak scalar).
 fn times_one(e: Expr) -> Expr {
@@ -963,5 +950,18 @@ fn divide(total: Array, count: usize) -> Array {
         Array::Float64(a) => Array::Float64(a.mapv(|v| v / count as f64)),
         // `* 1.0` made every other dtype float64.
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_travels() {
+        for (code, kind) in KINDS.iter().enumerate() {
+            assert_eq!(kind_code(*kind), code as u64, "{kind:?}");
+        }
+        assert!(KINDS.contains(&ErrorKind::OutOfMemory));
     }
 }
