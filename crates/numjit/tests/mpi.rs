@@ -544,6 +544,29 @@ fn other_dtypes(grid: &ProcessGrid) {
         )
         .unwrap();
     let (gy, gc, gv) = (y.gather(), c.gather(), v.gather());
+    // A float32 mean stays float32 (summed in float32, as NumPy and numjit do); on one rank
+    // it is the single-process mean bit for bit.
+    let xm = DistScript::new("mean(x)")
+        .unwrap()
+        .execute(DistVars::new().bind("x", &x))
+        .unwrap()
+        .unwrap();
+    assert_eq!(xm.dtype(), numjit::DType::Float32);
+    let zm = DistScript::new("mean(w[1:, :])")
+        .unwrap()
+        .execute(DistVars::new().bind("w", &w))
+        .unwrap()
+        .unwrap();
+    assert_eq!(zm.dtype(), numjit::DType::Complex128);
+    if grid.rank() == 0 && grid.size() == 1 {
+        let x0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
+        let w0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| z(i.slice()));
+        assert_eq!(xm, numjit::eval("mean(x0)", numjit::vars! {x0}).unwrap());
+        assert_eq!(
+            zm,
+            numjit::eval("mean(w0[1:, :])", numjit::vars! {w0}).unwrap()
+        );
+    }
     if grid.rank() == 0 {
         let g =
             |f: &dyn Fn(&[usize]) -> f32| ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
