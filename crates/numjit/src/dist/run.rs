@@ -806,7 +806,8 @@ fn collect<T: DistElement>(recs: &[&[u8]], n: &[usize]) -> ndarray::ArrayD<T> {
     .expect("one value per record")
 }
 
-/// The exit code of a rank that aborts the communicator because of a panic (see [`guard`]).
+/// The exit code with which a rank aborts the grid's communicator when a `dist` entry point
+/// panics on it (see the module documentation, "Errors and panics").
 pub const PANIC_EXIT_CODE: i32 = 70;
 
 /// Runs `f`, a collective step of `grid`'s ranks; a panic in it (a bug: user errors are
