@@ -91,9 +91,12 @@ fn a_panic_on_one_rank_aborts_every_rank() {
         stderr.contains("deliberate panic on rank 1"),
         "no panic message in:\n{stdout}\n{stderr}"
     );
-    assert!(
-        stderr.contains(&format!("errorcode {}", numjit::dist::PANIC_EXIT_CODE)),
-        "no MPI abort with numjit's code in:\n{stdout}\n{stderr}"
+    // mpirun exits with the code passed to MPI_Abort (its help text saying so is not
+    // always printed: Open MPI drops it when short of resources under load).
+    assert_eq!(
+        status.code(),
+        Some(numjit::dist::PANIC_EXIT_CODE),
+        "no MPI abort with numjit's code:\n{stdout}\n{stderr}"
     );
     assert!(!stdout.contains("went on"), "{stdout}");
 }

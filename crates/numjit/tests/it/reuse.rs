@@ -105,7 +105,13 @@ fn a_new_subscript_bound_is_planned_again() {
             .unwrap();
         let k = k as usize;
         let want: Vec<f64> = (0..20)
-            .map(|i| if i < k { -1.0 } else { (i - k) as f64 * 2.0 + 1.0 })
+            .map(|i| {
+                if i < k {
+                    -1.0
+                } else {
+                    (i - k) as f64 * 2.0 + 1.0
+                }
+            })
             .collect();
         assert_eq!(x.to_vec(), want, "k = {k}");
     }
@@ -136,9 +142,20 @@ fn other_layouts_get_their_own_plans() {
         want.slice_mut(s![.., 1..])
             .assign(&rhs.into_dimensionality::<ndarray::Ix2>().unwrap());
         script
-            .execute(Vars::new().bind_mut("out", &mut out).bind("a", a).bind("b", b))
+            .execute(
+                Vars::new()
+                    .bind_mut("out", &mut out)
+                    .bind("a", a)
+                    .bind("b", b),
+            )
             .unwrap();
-        assert_eq!(out, want, "a of shape {:?}, strides {:?}", a.dim(), a.strides());
+        assert_eq!(
+            out,
+            want,
+            "a of shape {:?}, strides {:?}",
+            a.dim(),
+            a.strides()
+        );
     }
 }
 
@@ -152,9 +169,15 @@ fn bindings_in_another_order_read_the_right_arrays() {
     for flip in [false, true, false, true] {
         let mut z = Array1::<f64>::zeros(10);
         let vars = if flip {
-            Vars::new().bind("q", &q).bind_mut("z", &mut z).bind("p", &p)
+            Vars::new()
+                .bind("q", &q)
+                .bind_mut("z", &mut z)
+                .bind("p", &p)
         } else {
-            Vars::new().bind("p", &p).bind("q", &q).bind_mut("z", &mut z)
+            Vars::new()
+                .bind("p", &p)
+                .bind("q", &q)
+                .bind_mut("z", &mut z)
         };
         script.execute(vars).unwrap();
         assert_eq!(z.to_vec(), want, "flipped: {flip}");
@@ -260,7 +283,13 @@ fn targets_that_are_views_are_written_where_they_lie() {
             .unwrap();
     }
     let want: Vec<f64> = (0..20)
-        .map(|i| if i % 5 == 0 { 0.0 } else { (i % 5 - 1) as f64 + (i / 5 * 5) as f64 })
+        .map(|i| {
+            if i % 5 == 0 {
+                0.0
+            } else {
+                (i % 5 - 1) as f64 + (i / 5 * 5) as f64
+            }
+        })
         .collect();
     assert_eq!(big.to_vec(), want);
 }
