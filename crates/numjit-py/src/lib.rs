@@ -11,6 +11,7 @@
 mod compat;
 mod convert;
 mod errors;
+mod halo;
 mod raw;
 
 use convert::{input, Input, Write};
@@ -383,6 +384,7 @@ fn _numjit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Script>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(halo::halo_widths, m)?)?;
     let py = m.py();
     let missing = py.import("builtins")?.getattr("object")?.call0()?;
     m.add("MISSING", missing)?;

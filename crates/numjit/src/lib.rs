@@ -126,7 +126,6 @@ extern crate self as numjit;
 mod api;
 mod check;
 mod codegen;
-#[cfg(feature = "mpi")]
 pub mod dist;
 mod exec;
 mod format;

@@ -13,51 +13,57 @@ use std::time::{Duration, Instant};
 
 const WORKER: &str = "NUMJIT_MPI_WORKER";
 
+/// Runs the test `name` of this binary under `mpirun -np {np}` (with `WORKER` set, so that it
+/// does its work), within `limit`; its exit status, standard output and error.
+fn launch(np: usize, name: &str, limit: Duration) -> (std::process::ExitStatus, String, String) {
+    let t = Instant::now();
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = Command::new("mpirun")
+        .args(["--oversubscribe", "--allow-run-as-root", "-np"])
+        .arg(np.to_string())
+        .arg(&exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(WORKER, "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mpirun (install openmpi-bin; see the README)");
+    // Read the output as it comes, so that a full pipe never blocks the ranks.
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut r) = r {
+                r.read_to_string(&mut s).ok();
+            }
+            s
+        })
+    };
+    let out_thread = drain(child.stdout.take().map(|r| Box::new(r) as _));
+    let err_thread = drain(child.stderr.take().map(|r| Box::new(r) as _));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if t.elapsed() > limit {
+            child.kill().ok();
+            panic!("mpirun -np {np} {name} did not finish within {limit:?} (a deadlock?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = out_thread.join().expect("stdout");
+    let stderr = err_thread.join().expect("stderr");
+    (status, stdout, stderr)
+}
+
 #[test]
 fn under_mpirun() {
     if std::env::var_os(WORKER).is_some() {
         return;
     }
-    let exe = std::env::current_exe().expect("the test binary");
     for np in [1, 2, 3, 4] {
-        let t = Instant::now();
-        let mut child = Command::new("mpirun")
-            .args(["--oversubscribe", "--allow-run-as-root", "-np"])
-            .arg(np.to_string())
-            .arg(&exe)
-            .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
-            .env(WORKER, "1")
-            .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("mpirun (install openmpi-bin; see the README)");
-        // Read the output as it comes, so that a full pipe never blocks the ranks.
-        let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut s = String::new();
-                if let Some(mut r) = r {
-                    r.read_to_string(&mut s).ok();
-                }
-                s
-            })
-        };
-        let out_thread = drain(child.stdout.take().map(|r| Box::new(r) as _));
-        let err_thread = drain(child.stderr.take().map(|r| Box::new(r) as _));
         // No deadlock: every scenario, error paths included, ends well within this.
-        let limit = Duration::from_secs(180);
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
-            }
-            if t.elapsed() > limit {
-                child.kill().ok();
-                panic!("mpirun -np {np} did not finish within {limit:?} (a deadlock?)");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let stdout = out_thread.join().expect("stdout");
-        let stderr = err_thread.join().expect("stderr");
+        let (status, stdout, stderr) = launch(np, "worker", Duration::from_secs(180));
         assert!(
             status.success(),
             "mpirun -np {np} failed:\n{stdout}\n{stderr}"
@@ -70,6 +76,50 @@ fn under_mpirun() {
             );
         }
     }
+}
+
+/// A panic inside numjit::dist on one rank (here in the user's `from_fn` closure, on rank
+/// 1 only) aborts every rank, instead of leaving rank 0 waiting in the next collective.
+#[test]
+fn a_panic_on_one_rank_aborts_every_rank() {
+    if std::env::var_os(WORKER).is_some() {
+        return;
+    }
+    let (status, stdout, stderr) = launch(2, "panicking_worker", Duration::from_secs(60));
+    assert!(!status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("deliberate panic on rank 1"),
+        "no panic message in:\n{stdout}\n{stderr}"
+    );
+    // mpirun exits with the code passed to MPI_Abort (its help text saying so is not
+    // always printed: Open MPI drops it when short of resources under load).
+    assert_eq!(
+        status.code(),
+        Some(numjit::dist::PANIC_EXIT_CODE),
+        "no MPI abort with numjit's code:\n{stdout}\n{stderr}"
+    );
+    assert!(!stdout.contains("went on"), "{stdout}");
+}
+
+#[test]
+fn panicking_worker() {
+    if std::env::var_os(WORKER).is_none() {
+        return;
+    }
+    let universe = mpi::initialize().expect("MPI");
+    let world = universe.world();
+    let grid = ProcessGrid::new(&world, &[0, 0]).unwrap();
+    let rank = grid.rank();
+    let a = DistArray::<f64>::from_fn(&grid, &[8, 8], |i| {
+        if rank == 1 {
+            panic!("deliberate panic on rank 1");
+        }
+        i[0] as f64
+    })
+    .unwrap();
+    // Without the abort, rank 0 would wait here for rank 1 forever.
+    let whole = a.gather();
+    println!("rank {rank} went on ({})", whole.is_some());
 }
 
 #[test]
@@ -95,6 +145,8 @@ fn worker() {
                 reductions(&grid, &shape);
             }
             errors(&grid);
+            checked_whole(&grid);
+            empty_reductions(&grid);
             other_dtypes(&grid);
             reuse(&grid);
         }
@@ -269,6 +321,33 @@ fn reductions(grid: &ProcessGrid, shape: &[usize]) {
     assert_eq!(shifted_max, one("max(dens[:, 2:] * dens[:, :-2])"));
     assert_eq!(int_sum, one("sum(k[1:, 1:] * k[:-1, :-1])"));
     assert_eq!(int_prod, one("prod(k[2:3, :] % 3 + 1)"));
+    // mean: the distributed sum (the order above) over the global count, however the
+    // blocks split (unevenly here); for integers and bools the float64 sum is exact, so the
+    // oracle is the plain integer count over the number of elements.
+    let n = (shape[0] * shape[1]) as f64;
+    let s0 = *sum.as_f64().unwrap().first().unwrap();
+    assert_eq!(run("mean(dens)").as_f64().unwrap().first(), Some(&(s0 / n)));
+    let exact: i64 = gk.slice(ndarray::s![1.., ..]).sum();
+    let rows = ((shape[0] - 1) * shape[1]) as f64;
+    let kmean = run("mean(k[1:, :])");
+    assert_eq!(kmean.dtype(), numjit::DType::Float64);
+    assert_eq!(
+        kmean.as_f64().unwrap().first(),
+        Some(&(exact as f64 / rows))
+    );
+    let positive = gk.iter().filter(|&&v| v > 0).count() as f64;
+    assert_eq!(
+        run("mean(k > 0)").as_f64().unwrap().first(),
+        Some(&(positive / n))
+    );
+    assert!(run("mean(dens[:0, :])")
+        .as_f64()
+        .unwrap()
+        .first()
+        .unwrap()
+        .is_nan());
+    assert_eq!(run("any(k == 11)"), one("any(k == 11)"));
+    assert_eq!(run("all(k[:, 1:] > -11)"), one("all(k[:, 1:] > -11)"));
     let want = sum.as_f64().unwrap().first().unwrap()
         / one("max(dens)").as_f64().unwrap().first().unwrap()
         + *one("min(k)").as_i64().unwrap().first().unwrap() as f64;
@@ -468,6 +547,29 @@ fn other_dtypes(grid: &ProcessGrid) {
         )
         .unwrap();
     let (gy, gc, gv) = (y.gather(), c.gather(), v.gather());
+    // A float32 mean stays float32 (summed in float32, as NumPy and numjit do); on one rank
+    // it is the single-process mean bit for bit.
+    let xm = DistScript::new("mean(x)")
+        .unwrap()
+        .execute(DistVars::new().bind("x", &x))
+        .unwrap()
+        .unwrap();
+    assert_eq!(xm.dtype(), numjit::DType::Float32);
+    let zm = DistScript::new("mean(w[1:, :])")
+        .unwrap()
+        .execute(DistVars::new().bind("w", &w))
+        .unwrap()
+        .unwrap();
+    assert_eq!(zm.dtype(), numjit::DType::Complex128);
+    if grid.rank() == 0 && grid.size() == 1 {
+        let x0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
+        let w0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| z(i.slice()));
+        assert_eq!(xm, numjit::eval("mean(x0)", numjit::vars! {x0}).unwrap());
+        assert_eq!(
+            zm,
+            numjit::eval("mean(w0[1:, :])", numjit::vars! {w0}).unwrap()
+        );
+    }
     if grid.rank() == 0 {
         let g =
             |f: &dyn Fn(&[usize]) -> f32| ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
@@ -522,5 +624,136 @@ fn reuse(grid: &ProcessGrid) {
             numjit::execute(src, Vars::new().bind_mut("next", &mut n0).bind("dens", &d0)).unwrap();
             assert!(same_bits(&got.unwrap(), &n0), "{shape:?}");
         }
+    }
+}
+
+/// A script of several statements is checked whole, on every rank, before any statement
+/// writes: an error in a later statement leaves the arrays as they were.
+fn checked_whole(grid: &ProcessGrid) {
+    let shape = [2 * grid.dims()[0] + 3, 2 * grid.dims()[1] + 2];
+    let mut next = dist(grid, &shape, 1.0);
+    let dens = dist(grid, &shape, 2.0);
+    let ints = DistArray::<i64>::from_fn(grid, &shape, |i| (i[0] + i[1]) as i64).unwrap();
+    let before = next.gather();
+    for (script, want) in [
+        // Statement 2 names an unknown name; only the ranks owning row 0 have its cells.
+        (
+            "next[:, :] = dens * 3; next[:1, :] = dens[:1, :] + nope",
+            "error: unknown name `nope`\n  next[:, :] = dens * 3; next[:1, :] = dens[:1, :] + nope\n                                                     ^^^^",
+        ),
+        // A dtype error after a reduction.
+        (
+            "next[1:, :] = dens[:-1, :] + sum(dens); next[:, :] = dens & 1",
+            "error: ",
+        ),
+        // A complex result cast into a float64 target (no rank may write statement 1).
+        ("next[:, :] = dens + k; next[:, 1:] = dens[:, :-1] * 1j", "error: "),
+        // A reduction's value in a later statement, then min over nothing.
+        (
+            "next[:, :] = dens + 1; next[:, :] = next + min(dens[2:2, :])",
+            "error: zero-size array to reduction operation minimum which has no identity",
+        ),
+    ] {
+        let e = DistScript::new(script)
+            .unwrap()
+            .execute(
+                DistVars::new()
+                    .bind_mut("next", &mut next)
+                    .bind("dens", &dens)
+                    .bind("k", &ints),
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(want), "{script}: {e}");
+        let after = next.gather();
+        if grid.rank() == 0 {
+            assert!(
+                same_bits(before.as_ref().unwrap(), &after.unwrap()),
+                "{script} wrote before its error"
+            );
+        }
+    }
+    // And a good script of several statements still runs, against the single-process run.
+    let src = "next[:, :] = dens * 3 + k; next[1:, :] = next[:-1, :] - sum(dens)";
+    DistScript::new(src)
+        .unwrap()
+        .execute(
+            DistVars::new()
+                .bind_mut("next", &mut next)
+                .bind("dens", &dens)
+                .bind("k", &ints),
+        )
+        .unwrap();
+    let got = next.gather();
+    if grid.rank() == 0 {
+        let mut n0 = before.unwrap();
+        let d0 = global(&shape, 2.0);
+        let k0 = ArrayD::from_shape_fn(IxDyn(&shape), |i| (i[0] + i[1]) as i64);
+        // The distributed sum's order (block partials, then rank order) is not the
+        // single-process one for several ranks: take the sum from the distributed run.
+        let total = DistScript::new("sum(dens)")
+            .unwrap()
+            .execute(DistVars::new().bind("dens", &dens))
+            .unwrap();
+        let total = *total.unwrap().as_f64().unwrap().first().unwrap();
+        numjit::execute(
+            "next[:, :] = dens * 3 + k; next[1:, :] = next[:-1, :] - total",
+            Vars::new()
+                .bind_mut("next", &mut n0)
+                .bind("dens", &d0)
+                .bind("k", &k0)
+                .bind("total", total),
+        )
+        .unwrap();
+        assert!(same_bits(&got.unwrap(), &n0));
+    } else {
+        // Every rank takes part in the collective `sum` above.
+        DistScript::new("sum(dens)")
+            .unwrap()
+            .execute(DistVars::new().bind("dens", &dens))
+            .unwrap();
+    }
+}
+
+/// Reductions over no elements of distributed arrays: NumPy's identities for `sum` and
+/// `prod` (0 and 1, in NumPy's result dtype), NumPy's error for `min` and `max`, on every
+/// rank.
+fn empty_reductions(grid: &ProcessGrid) {
+    let shape = [grid.dims()[0] + 4, grid.dims()[1] + 3];
+    let dens = dist(grid, &shape, 1.0);
+    let small = DistArray::<i32>::from_fn(grid, &shape, |i| i[0] as i32 + 2).unwrap();
+    let run = |s: &str| {
+        DistScript::new(s)
+            .unwrap()
+            .execute(DistVars::new().bind("dens", &dens).bind("small", &small))
+    };
+    let value = |s: &str| run(s).unwrap().expect("a value");
+    let sum = value("sum(dens[3:3, :])");
+    assert_eq!(sum.dtype(), numjit::DType::Float64);
+    assert_eq!(sum.as_f64().unwrap().first(), Some(&0.0));
+    let prod = value("prod(dens[:, 5:2] * 2)");
+    assert_eq!(prod.as_f64().unwrap().first(), Some(&1.0));
+    // int32 sums and products are int64, as in NumPy on 64-bit Linux.
+    let isum = value("sum(small[:0, :])");
+    assert_eq!(isum.as_i64().unwrap().first(), Some(&0));
+    let iprod = value("prod(small[1:1, 1:])");
+    assert_eq!(iprod.as_i64().unwrap().first(), Some(&1));
+    // Combined with a non-empty one.
+    let mixed = value("sum(dens[:0, :]) + prod(small[:1, :1])");
+    assert_eq!(mixed.as_f64().unwrap().first(), Some(&2.0));
+    // A region that is empty on some ranks only: the others' partials.
+    let corner = value("sum(small[:1, :1])");
+    assert_eq!(corner.as_i64().unwrap().first(), Some(&2));
+    for (s, name) in [
+        ("min(dens[2:2, :])", "minimum"),
+        ("max(small[:, :0] + 1)", "maximum"),
+    ] {
+        let e = run(s).unwrap_err();
+        assert_eq!(e.kind(), numjit::ErrorKind::Shape);
+        assert_eq!(
+            e.message(),
+            format!("zero-size array to reduction operation {name} which has no identity")
+        );
     }
 }

@@ -1,6 +1,6 @@
 """Type stubs of the extension module `numjit._numjit` (built from crates/numjit-py/src)."""
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -42,3 +42,13 @@ class Script:
 
 def set_num_threads(n: int) -> int: ...
 def get_num_threads() -> int: ...
+def halo_widths(
+    script: str,
+    shape: Sequence[int],
+    arrays: Sequence[str],
+    grid: Optional[Sequence[int]] = None,
+    scalars: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Tuple[Tuple[int, int], ...]]:
+    """Each of `arrays`' halo for `script` over blocks of a global `shape` on a process grid
+    of `grid` ranks per axis (None: every axis split): one (below, above) pair per axis."""
+    ...

@@ -461,6 +461,14 @@ impl Script {
         Some(Ok(()))
     }
 
+    /// Checks every statement against `vars` without running any (phase 1 of
+    /// [`Script::execute_with`]): `dist` checks each rank's whole local script this way
+    /// before any rank writes.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn check(&self, vars: &Vars<'_>) -> Result<()> {
+        self.check_all(vars)
+    }
+
     /// Phase 1: checks every statement (names, dtypes, shapes, views, targets) against
     /// placeholders for the arrays the script will create, so that a script with an error
     /// anywhere writes nothing.

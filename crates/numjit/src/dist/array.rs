@@ -4,7 +4,9 @@
 //! Must not touch scripts or the engine's stages: it stores blocks and moves bytes; which
 //! halo a script needs and when it is exchanged is `plan`'s and `run`'s.
 
-use super::grid::{shape_error, Blocks, ProcessGrid};
+use super::blocks::{shape_error, Blocks};
+use super::grid::ProcessGrid;
+use super::run::guard;
 use crate::types::{Arg, Complex64, DType, Element, Out};
 use mpi::datatype::{Equivalence, Partition, PartitionMut};
 use mpi::topology::Communicator;
@@ -94,6 +96,14 @@ impl<T: DistElement> DistArray<T> {
         shape: &[usize],
         f: impl Fn(&[usize]) -> T,
     ) -> Result<DistArray<T>> {
+        guard(grid, || Self::make(grid, shape, f))
+    }
+
+    fn make(
+        grid: &ProcessGrid,
+        shape: &[usize],
+        f: impl Fn(&[usize]) -> T,
+    ) -> Result<DistArray<T>> {
         let blocks = Blocks::new(shape, grid.dims())?;
         let (lo, hi) = blocks.block(grid.coords());
         let ext: Vec<usize> = lo.iter().zip(&hi).map(|(a, b)| b - a).collect();
@@ -122,6 +132,10 @@ impl<T: DistElement> DistArray<T> {
     /// it is not read), into blocks, one per rank. Collective. The shape travels from rank 0,
     /// so every rank fails alike when rank 0 passes `None` or the shape does not split.
     pub fn scatter(grid: &ProcessGrid, global: Option<ArrayViewD<'_, T>>) -> Result<DistArray<T>> {
+        guard(grid, || Self::scatter_from(grid, global))
+    }
+
+    fn scatter_from(grid: &ProcessGrid, global: Option<ArrayViewD<'_, T>>) -> Result<DistArray<T>> {
         let comm = grid.comm();
         let root = comm.process_at_rank(0);
         let is_root = grid.rank() == 0;
@@ -180,6 +194,10 @@ impl<T: DistElement> DistArray<T> {
 
     /// The whole array on rank 0 (`None` on the other ranks). Collective.
     pub fn gather(&self) -> Option<ArrayD<T>> {
+        guard(&self.grid, || self.gather_to_root())
+    }
+
+    fn gather_to_root(&self) -> Option<ArrayD<T>> {
         let comm = self.grid.comm();
         let root = comm.process_at_rank(0);
         let mine: Vec<T> = self.local().view().iter().copied().collect();

@@ -17,10 +17,11 @@
 //! operand that drops an axis (`x[3, :]`) or steps (`x[::2]`), operands of different shapes
 //! (no broadcasting between distributed arrays), non-scalar local arrays, an offset larger
 //! than the smallest block along its axis (the data would come from beyond the neighbouring
-//! rank), `name = expr` (it would make a local array), reductions with `axis=`, distributed
+//! rank), `name = expr` (it would make a local array), reductions with `axis=`, `min`/`max`
+//! over no elements (NumPy's error; `sum`/`prod` over none are 0 and 1), distributed
 //! operands outside a reduction in a bare expression, and arrays of different shapes or grids.
 
-use super::grid::{dims_str, Blocks};
+use super::blocks::{dims_str, Blocks};
 use crate::check;
 use crate::types::{DType, Steps, Strided};
 use numjit_syntax::ast::{Expr, ExprKind, ReduceOp, Stmt, StmtKind, SubItem};
@@ -32,6 +33,10 @@ pub(super) struct Env<'e> {
     pub dist: &'e [(String, DType, bool)],
     /// The global shape and decomposition all of them share.
     pub blocks: &'e Blocks,
+    /// Count every axis as split over several ranks, whatever `blocks.dims` says, and skip
+    /// the check of offsets against the block extents (the halo a script needs on a grid
+    /// not yet chosen: `halo::halo_widths` without a grid).
+    pub every_axis_split: bool,
     /// The dtype of any bound name (distributed or not).
     pub dtype: &'e dyn Fn(&str) -> Option<DType>,
     /// Whether a non-distributed bound name is an array (not 0-d).
@@ -185,7 +190,12 @@ impl Analysis<'_, '_> {
 
     /// Whether `r` reads past the anchor along a split axis.
     fn shifted(&self, region: &Region, r: &Ref) -> bool {
-        (0..r.start.len()).any(|k| self.env.blocks.dims[k] > 1 && region.delta(r, k) != 0)
+        (0..r.start.len()).any(|k| self.split(k) && region.delta(r, k) != 0)
+    }
+
+    /// Whether axis `k` is split over more than one rank.
+    fn split(&self, k: usize) -> bool {
+        self.env.every_axis_split || self.env.blocks.dims[k] > 1
     }
 
     fn statement(&mut self, s: &Stmt, steps: &mut Vec<Step>) -> Result<()> {
@@ -290,6 +300,25 @@ impl Analysis<'_, '_> {
                     let anchor = refs[0].clone();
                     let region = Region { anchor, refs };
                     self.check_region(&region, region.anchor.span)?;
+                    // NumPy: min and max of no elements have no identity (sum and prod give
+                    // 0 and 1, as each rank's empty partial does).
+                    if region.anchor.len.contains(&0) {
+                        let name = match op {
+                            ReduceOp::Min => Some("minimum"),
+                            ReduceOp::Max => Some("maximum"),
+                            _ => None,
+                        };
+                        if let Some(name) = name {
+                            return Err(err(
+                                ErrorKind::Shape,
+                                format!(
+                                    "zero-size array to reduction operation {name} which has \
+                                     no identity"
+                                ),
+                                e.span,
+                            ));
+                        }
+                    }
                     let name = format!("dist#{}", self.hidden);
                     self.hidden += 1;
                     steps.push(Step::Reduce {
@@ -448,12 +477,12 @@ impl Analysis<'_, '_> {
             }
             let mut sign = vec![0i8; nd];
             for (k, sign) in sign.iter_mut().enumerate() {
-                if blocks.dims[k] == 1 {
+                if !self.split(k) {
                     continue;
                 }
                 let d = region.delta(r, k);
                 let width = d.unsigned_abs() as usize;
-                if width > blocks.min_extent(k) {
+                if !self.env.every_axis_split && width > blocks.min_extent(k) {
                     return Err(err(
                         ErrorKind::Shape,
                         format!(
@@ -723,6 +752,7 @@ mod tests {
         let env = Env {
             dist: &dist,
             blocks: &blocks,
+            every_axis_split: false,
             dtype: &|n| names.contains(&n).then_some(DType::Float64),
             is_array: &|n| n == "w",
             int: &|_, _| Ok(1),
@@ -778,6 +808,7 @@ mod tests {
         let env = Env {
             dist: &dist,
             blocks: &blocks,
+            every_axis_split: false,
             dtype: &|_| Some(DType::Float64),
             is_array: &|_| false,
             int: &|_, _| Ok(0),
