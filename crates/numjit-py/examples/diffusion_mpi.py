@@ -11,7 +11,7 @@ of the single-process example,
                                                       - 4*dens[1:-1, 1:-1])
 
 run on views of the local arrays. numjit says how wide the halo must be:
-`numjit._numjit.halo_widths` reads it from the statement's slice offsets (1 cell on each side
+`numjit.halo_widths` reads it from the statement's slice offsets (1 cell on each side
 of each split axis for `dens`, none for `nxt`). While the halo messages travel, the cells
 that need none are computed; then the rims.
 
@@ -34,7 +34,7 @@ import numpy as np
 from mpi4py import MPI
 
 import numjit
-from numjit._numjit import halo_widths
+from numjit import halo_widths
 
 STEP = (
     "nxt[1:-1, 1:-1] = dens[1:-1, 1:-1] + (D/dx**2)*dt*(dens[2:, 1:-1] + dens[:-2, 1:-1]"

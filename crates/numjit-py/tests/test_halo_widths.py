@@ -1,4 +1,4 @@
-"""numjit._numjit.halo_widths: the halo a script reads around each rank's block, from its slice
+"""numjit.halo_widths: the halo a script reads around each rank's block, from its slice
 offsets, checked against halos written out by hand for known stencils; numjit's errors with
 their caret for what a block decomposition cannot run."""
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import numjit
-from numjit._numjit import halo_widths
+from numjit import halo_widths
 
 STEP = (
     "nxt[1:-1, 1:-1] = dens[1:-1, 1:-1] + (D/dx**2)*dt*(dens[2:, 1:-1] + dens[:-2, 1:-1]"

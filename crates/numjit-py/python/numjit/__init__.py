@@ -36,6 +36,7 @@ from . import errors, expressions, necompiler, utils
 from ._numjit import MISSING as _MISSING
 from ._numjit import Expr as _Expr
 from ._numjit import Script as _Script
+from ._numjit import halo_widths
 from .errors import (
     ArityError,
     DTypeError,
@@ -71,6 +72,7 @@ __all__ = [
     "execute",
     "compile",
     "compile_script",
+    "halo_widths",
     "NumExpr",
     "E",
     "disassemble",
