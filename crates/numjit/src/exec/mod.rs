@@ -7,6 +7,10 @@
 //! bit-identical for every thread count and chunk size, because every output element is
 //! computed by the same code from the same inputs.
 //!
+//! [`plan`] does the layout work of `run` once, as a [`Planned`] call that a script runs
+//! again on other arrays of the same layouts (anchored to its operands' arrays, so that a
+//! later run checks each array's layout against it before using the new addresses).
+//!
 
 mod call;
 mod interrupt;
