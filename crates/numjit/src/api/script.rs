@@ -98,10 +98,10 @@ struct ScriptInner {
 ///
 /// Why reuse is sound: everything the full path checked (names, dtypes, shapes, views within
 /// their arrays, subscript bounds) depends only on what [`BindingKey`] records, so it holds
-/// for a matching call; overlap between the target and the inputs depends on where the
-/// arrays are, so it is tested again; views are rebuilt from the new bindings (which
-/// re-checks that each lies within its array) and `Planned::run_with` re-checks each
-/// operand's layout against the plan.
+/// for a matching call; overlap between a target's array and an input's depends on where
+/// the arrays are, so it is tested again; each operand lies at the same distance from its
+/// binding's first element as before, and `Planned::run_on` checks every binding's layout
+/// against the one the plan was anchored to before it uses the new addresses.
 struct FastPlan {
     bindings: Vec<BindingKey>,
     stmts: Vec<FastStmt>,
