@@ -5,9 +5,10 @@
 //! diffusion stencil (five loads, seven floating-point operations per element) is bound by the
 //! CPU's two vector ports at two lanes. On a CPU with AVX-512 a kernel whose per-element
 //! nodes are all float64 (or all float32) `+ - * /`, negation, `abs`, `sqrt`, `floor`,
-//! `ceil`, `trunc`, `round`, `maximum`, `minimum`, (float64) constant powers, and `where`
-//! over comparisons of such
-//! values (and `& | ^ ~` of those), over contiguous inputs and hoisted scalars, gets a
+//! `ceil`, `trunc`, `round`, `maximum`, `minimum`, (float64) constant powers and `%`, and
+//! `where` over comparisons of such
+//! values (and `& | ^ ~` of those), over contiguous inputs (float64 ones also strided, read
+//! with gathers) and hoisted scalars, gets a
 //! [`Plan`]: this module writes the body as instructions over values (a constant power
 //! expands into `refmath::pow_const`'s double-double sequence, operation for operation, with
 //! fused multiply-adds, compares into mask registers and blends), allocates one `zmm` (or
@@ -24,7 +25,9 @@
 //! multiple of [`Plan::lanes`]; the last control slot masks the elements of one more,
 //! partial vector (the rest of the row), which it computes with masked loads and stores. It
 //! reads and writes nothing else, saves the callee-saved registers it uses and clears the
-//! upper vector state before returning.
+//! upper vector state before returning. It returns −1 in `rax`, or, if it has a `%` and met
+//! values outside that operation's fast path, the index of the first element it did not
+//! store (the kernel's own loops compute the row from there).
 
 use super::{Access, Level};
 use crate::ir::{NodeId, Program};
@@ -55,6 +58,11 @@ pub(super) struct Plan {
     pub operands: Vec<usize>,
     /// The caller's scalar slots, in order.
     pub slots: Vec<Slot>,
+    /// Whether the routine may stop early: a float64 `%` whose operands its fast path does not
+    /// cover (NaN, infinities, a zero divisor, quotients of 2⁵² and more) makes it return the
+    /// index of the first element of that vector, from which the kernel's own loops finish
+    /// the row; otherwise it returns −1 (the whole row done). Such rows store plainly.
+    pub bails: bool,
     /// The strided inputs (operands, numbered as in `operands`' entries), read with gathers:
     /// after the control slots the caller passes, for each, [`LANE_SLOTS`] slots holding
     /// lane × inner stride for lanes 0, 1, ... (the gather's byte offsets). Rows with strided
@@ -113,6 +121,7 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
     let mut value: Vec<Option<Val>> = vec![None; program.nodes.len()];
     let mut operands = vec![0usize];
     let mut strided: Vec<usize> = Vec::new();
+    let mut bails = false;
     for (id, node) in program.nodes.iter().enumerate() {
         if levels[id] != Level::Element {
             continue;
@@ -245,6 +254,12 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
                 let x = arg(&mut b, 0)?;
                 b.pow_const(x, h)
             }
+            // float64 only (float32 `%` is computed through float64 elsewhere).
+            Op::Mod if wide => {
+                let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
+                bails = true;
+                b.modulo(x, y, exact_reciprocal(program, node.args[1]))
+            }
             Op::Call(f @ (Func::Maximum | Func::Minimum)) => {
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
                 b.extremum(x, y, f == Func::Maximum)
@@ -281,8 +296,21 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
         lanes,
         operands,
         slots: b.slots,
+        bails,
         strided,
     })
+}
+
+/// `1/c` if node `id` is a float constant `c = ±2^k` whose reciprocal is a normal float (as
+/// the other loops decide it): then `x / c` and `x · (1/c)` are the same number.
+fn exact_reciprocal(program: &Program, id: NodeId) -> Option<f64> {
+    let c = match program.nodes[id].op {
+        Op::Const(crate::types::Scalar::Float(c)) => c,
+        _ => return None,
+    };
+    let r = 1.0 / c;
+    let pow2 = |x: f64| x.is_normal() && x.to_bits() & ((1u64 << 52) - 1) == 0;
+    (pow2(c) && pow2(r)).then_some(r)
 }
 
 /// An element node's value.
@@ -332,6 +360,8 @@ const LT: u8 = 0x11;
 const LE: u8 = 0x12;
 const UNORDERED: u8 = 0x03;
 const NE: u8 = 0x04;
+/// Not less than, unordered (true on NaN): `!(a < b)`.
+const NLT: u8 = 0x05;
 const GE: u8 = 0x1D;
 const GT: u8 = 0x1E;
 
@@ -399,6 +429,11 @@ enum Vins {
         dst: usize,
         a: usize,
     },
+    /// Leave the routine, returning this vector's first element index, if a lane of mask
+    /// `k` (among the lanes the vector stores) is set.
+    Bail {
+        k: usize,
+    },
     /// `dst = k ? yes : no` (`k` a mask value).
     Blend {
         dst: usize,
@@ -409,9 +444,9 @@ enum Vins {
 }
 
 impl Vins {
-    /// The value defined, and whether it is a mask.
-    fn dst(&self) -> (usize, bool) {
-        match *self {
+    /// The value defined, and whether it is a mask (`None`: defines nothing).
+    fn dst(&self) -> Option<(usize, bool)> {
+        Some(match *self {
             Vins::Load { dst, .. }
             | Vins::Gather { dst, .. }
             | Vins::Binary { dst, .. }
@@ -422,15 +457,18 @@ impl Vins {
             Vins::Compare { dst, .. } | Vins::Mask { dst, .. } | Vins::Not { dst, .. } => {
                 (dst, true)
             }
-        }
+            Vins::Bail { .. } => return None,
+        })
     }
 
     /// The vector operands.
     fn srcs(&self) -> Vec<Src> {
         match *self {
-            Vins::Load { .. } | Vins::Gather { .. } | Vins::Mask { .. } | Vins::Not { .. } => {
-                vec![]
-            }
+            Vins::Load { .. }
+            | Vins::Gather { .. }
+            | Vins::Mask { .. }
+            | Vins::Not { .. }
+            | Vins::Bail { .. } => vec![],
             Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
             Vins::Blend { no, yes, .. } => vec![no, yes],
             Vins::Sqrt { a, .. } | Vins::Round { a, .. } => vec![a],
@@ -443,7 +481,7 @@ impl Vins {
         match *self {
             Vins::Mask { a, b, .. } => vec![a, b],
             Vins::Not { a, .. } => vec![a],
-            Vins::Blend { k, .. } => vec![k],
+            Vins::Blend { k, .. } | Vins::Bail { k } => vec![k],
             _ => vec![],
         }
     }
@@ -541,6 +579,88 @@ impl Body {
             no: t,
             yes: quiet_b,
         })
+    }
+
+    /// `semantics`' float64 `%` (NumPy's remainder), operation for operation as the 2-lane
+    /// loop's `vector_mod` computes it where its fast path holds (|a| < 2⁵²·|b|, b finite:
+    /// `fmod` is `a − trunc(a/b)·b`, exact by fma, one `b` more if the rounded quotient was
+    /// one too large, then NumPy's sign rule); a vector with any other lane bails (`Bail`),
+    /// and the kernel's own loops compute the row from there. `recip`: `1/b` when `b` is a
+    /// constant power of two (the same quotient by a multiplication).
+    fn modulo(&mut self, a: Src, b: Src, recip: Option<f64>) -> Src {
+        let q = match recip {
+            Some(r) => {
+                let r = self.constant(r);
+                self.bin(Vop::Mul, a, r)
+            }
+            None => self.bin(Vop::Div, a, b),
+        };
+        let q = self.push(|dst| Vins::Round {
+            dst,
+            a: q,
+            mode: 0x0B,
+        });
+        let r = self.fma(Fma::NegAdd, q, b, a);
+        let zero = self.constant(0.0);
+        let sign = self.constant(-0.0);
+        let magnitude = self.slot(Slot::Bits(!(1u64 << 63)));
+        // The wrong sign: r ≠ 0 and sign(r) ≠ sign(a); then one more b, signed as a.
+        let r_neg = self.compare(r, zero, LT);
+        let a_pos = self.compare(a, zero, GT);
+        let w1 = self.mask_and_or(0x41, r_neg, a_pos);
+        let r_pos = self.compare(r, zero, GT);
+        let a_neg = self.compare(a, zero, LT);
+        let w2 = self.mask_and_or(0x41, r_pos, a_neg);
+        let wrong = self.mask_and_or(0x45, w1, w2);
+        let a_sign = self.bin(Vop::And, a, sign);
+        let b_magnitude = self.bin(Vop::And, b, magnitude);
+        let step = self.bin(Vop::Or, a_sign, b_magnitude);
+        let fixed = self.bin(Vop::Add, r, step);
+        let m = self.push(|dst| Vins::Blend {
+            dst,
+            k: wrong,
+            no: r,
+            yes: fixed,
+        });
+        // NumPy: a nonzero remainder takes the divisor's sign; a zero one is ±0 as b.
+        let m_neg = self.compare(m, zero, LT);
+        let b_nonneg = self.compare(b, zero, NLT);
+        let d1 = self.mask_and_or(0x41, m_neg, b_nonneg);
+        let m_pos = self.compare(m, zero, GT);
+        let b_neg = self.compare(b, zero, LT);
+        let d2 = self.mask_and_or(0x41, m_pos, b_neg);
+        let differ = self.mask_and_or(0x45, d1, d2);
+        let shifted = self.bin(Vop::Add, m, b);
+        let m = self.push(|dst| Vins::Blend {
+            dst,
+            k: differ,
+            no: m,
+            yes: shifted,
+        });
+        let m_zero = self.compare(m, zero, EQ);
+        let signed_zero = self.bin(Vop::And, b, sign);
+        let fast = self.push(|dst| Vins::Blend {
+            dst,
+            k: m_zero,
+            no: m,
+            yes: signed_zero,
+        });
+        // Where the fast path does not hold: !(|a| < 2⁵²·|b|) or !(|b| < inf), NaN included.
+        let abs_a = self.bin(Vop::And, a, magnitude);
+        let abs_b = self.bin(Vop::And, b, magnitude);
+        let limit = self.constant(4503599627370496.0);
+        let bound = self.bin(Vop::Mul, abs_b, limit);
+        let big = self.compare(abs_a, bound, NLT);
+        let inf = self.constant(f64::INFINITY);
+        let infinite = self.compare(abs_b, inf, NLT);
+        let bad = self.mask_and_or(0x45, big, infinite);
+        self.code.push(Vins::Bail { k: bad });
+        fast
+    }
+
+    /// `kandw` (0x41) or `korw` (0x45) of two mask values.
+    fn mask_and_or(&mut self, opcode: u8, a: usize, b: usize) -> usize {
+        self.push_mask(|dst| Vins::Mask { opcode, dst, a, b })
     }
 
     /// `refmath::pow_const_lanes(x, halves)`, operation for operation.
@@ -698,6 +818,8 @@ enum Ins {
     Mask { opcode: u8, k: u8, a: u8, b: u8 },
     /// `knotw k, a`.
     Not { k: u8, a: u8 },
+    /// Leave if a stored lane of `k` is set (`k` may be clobbered).
+    Bail { k: u8 },
     /// `vblendmpd/ps zmm_dst{k}, zmm_no, zmm_yes`.
     Blend { dst: u8, k: u8, no: u8, yes: u8 },
 }
@@ -727,7 +849,11 @@ fn allocate(
     (slots, offsets): (usize, usize),
     pp: u8,
 ) -> Option<(Vec<Ins>, u8)> {
-    let values = code.iter().map(|i| i.dst().0).max().map_or(0, |m| m + 1);
+    let values = code
+        .iter()
+        .filter_map(|i| i.dst().map(|d| d.0))
+        .max()
+        .map_or(0, |m| m + 1);
     let mut last = vec![None; values];
     for (at, ins) in code.iter().enumerate() {
         let vectors = ins.srcs().into_iter().filter_map(|s| match s {
@@ -785,7 +911,12 @@ fn allocate(
         if !fused {
             release(&mut reg, &mut free, &mut free_masks);
         }
-        let (v, is_mask) = ins.dst();
+        let Some((v, is_mask)) = ins.dst() else {
+            // A bail reads its mask (whose register the release above gave back; the
+            // instruction may clobber it) and defines nothing.
+            body.push(Ins::Bail { k: masks[0] });
+            continue;
+        };
         let dst = if is_mask {
             free_masks.pop()?
         } else {
@@ -856,6 +987,7 @@ fn allocate(
                 k: dst,
                 a: masks[0],
             },
+            Vins::Bail { .. } => unreachable!("a bail defines nothing: handled above"),
             Vins::Blend { .. } => Ins::Blend {
                 dst,
                 k: masks[0],
@@ -1003,6 +1135,14 @@ fn encode(
                     b: y,
                 } => a.kop(opcode, k, x, y),
                 Ins::Not { k, a: x } => a.knotw(k, x),
+                Ins::Bail { k } => {
+                    if store == Store::Rest {
+                        a.kop(0x41, k, k, K_REST); // only the row's lanes count
+                    }
+                    a.bytes(&[0xC5, 0xF8, 0x98, 0xC0 | k << 3 | k]); // kortestw k, k
+                    let at = a.jump32(&[0x0F, 0x85]); // jnz bail
+                    a.bails.push(at);
+                }
                 // vblendmpd (W1) / vblendmps (W0): EVEX.66.0F38 65.
                 Ins::Blend { dst, k, no, yes } => a.evex_rr_masked(0x65, 2, 1, w, dst, no, yes, k),
             }
@@ -1019,8 +1159,10 @@ fn encode(
     a.bytes(&[0x52]); // push rdx: where the partial vector starts
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
     let empty = a.jump32(&[0x0F, 0x84]); // jz done
-    if !steps.is_empty() {
-        // Gathers step their offsets, not `rax`: plain stores only (the caller passes −1).
+    let bails = code.iter().any(|i| matches!(i, Vins::Bail { .. }));
+    if !steps.is_empty() || bails {
+        // Gathers step their offsets, not `rax`, and a bail returns `rax`'s element: plain
+        // stores only (the caller passes −1 for them too).
         a.bytes(&[0x4D, 0x31, 0xDB, 0x49, 0xF7, 0xD3]); // xor r11, r11; not r11
     }
     a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
@@ -1064,12 +1206,23 @@ fn encode(
     a.bytes(&[0x48, 0x8B, 0x04, 0x24]); // mov rax, [rsp]
     emit(&mut a, Store::Rest);
     a.patch(whole);
+    a.bytes(&[0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF]); // mov rax, -1: the whole row done
+    let epilogue = a.b.len();
     a.bytes(&[0x41, 0x5B]); // pop r11 (the pushed rdx)
     a.bytes(&[0xC5, 0xF8, 0x77]); // vzeroupper
     for &r in saved.iter().rev() {
         a.pop(r);
     }
     a.bytes(&[0xC3]); // ret
+    if bails {
+        // The bail exit: the index of the vector's first element, `rax` in bytes.
+        for at in std::mem::take(&mut a.bails) {
+            a.patch(at);
+        }
+        let shift = if wide { 3 } else { 2 };
+        a.bytes(&[0x48, 0xC1, 0xE8, shift]); // shr rax, shift
+        a.jump32_to(&[0xE9], epilogue);
+    }
     Some(a.b)
 }
 
@@ -1077,6 +1230,8 @@ fn encode(
 #[derive(Default)]
 struct Asm {
     b: Vec<u8>,
+    /// Where the bails' jumps are, to be pointed at the bail exit.
+    bails: Vec<usize>,
 }
 
 impl Asm {

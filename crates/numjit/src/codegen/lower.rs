@@ -105,13 +105,25 @@ impl<'a, 'b> Lower<'a, 'b> {
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
-        if self.native.is_some() {
-            // The AVX-512 routine computes the whole row: no other loop is emitted.
-            self.native_call(n, i_var, &rp, &elem_ptr, &istride);
-            self.fb.ins().jump(row_end, &[]);
-        } else {
+        // The AVX-512 routine computes the whole row: no other loop is emitted, unless it may
+        // bail (a `%` it cannot compute exactly), and then the other loops finish the row.
+        let native_only = match self.native.as_ref().map(|(p, _)| p.bails) {
+            Some(bails) => {
+                self.native_call(n, i_var, &rp, &elem_ptr, &istride, row_end);
+                !bails
+            }
+            None => false,
+        };
+        if !native_only {
             if vector {
-                if let Some(plan) = self.tile_plan() {
+                // After a bail of the AVX-512 routine (rare values) the inline code suffices:
+                // no tile stages to compile.
+                let tiles = if self.native.is_some() {
+                    None
+                } else {
+                    self.tile_plan()
+                };
+                if let Some(plan) = tiles {
                     self.tile_loop(&plan, n, i_var, &rp, &elem_ptr, &istride);
                 }
                 self.vector_loop(n, i_var, &rp, &elem_ptr, &istride, inner_head);
@@ -300,6 +312,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         rp: &[Value],
         elem_ptr: &[Variable],
         istride: &[Value],
+        row_end: Block,
     ) {
         let (plan, routine) = self.native.clone().expect("a native plan");
         let slot = |me: &mut Self, count: usize| {
@@ -356,9 +369,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         let back = self.fb.ins().ineg(ep[0]);
         let head = self.fb.ins().band_imm_s(back, 63);
         let plain = self.fb.ins().iconst(types::I64, -1);
-        let head_or_plain = match plan.strided.is_empty() {
+        let head_or_plain = match plan.strided.is_empty() && !plan.bails {
             true => self.fb.ins().select(stream, head, plain),
-            // Gathering rows store plainly.
+            // Gathering rows, and rows that may bail, store plainly.
             false => plain,
         };
         let elements = self.fb.ins().ushr_imm_s(head, size.trailing_zeros() as i64);
@@ -391,9 +404,35 @@ impl<'a, 'b> Lower<'a, 'b> {
                     .stack_store(self.ptr, v, scalars, (at * 8) as i32);
             }
         }
-        self.fb
+        let call = self
+            .fb
             .ins()
             .call(routine, &[pointers_at, scalars_at, count]);
+        let stopped = self.fb.inst_results(call)[0];
+        if plan.bails {
+            // −1: the row is done; else the routine stopped at element `i + stopped`, from
+            // which the vector and scalar loops go on (pointers moved there).
+            let more = self.fb.create_block();
+            let finished = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, stopped, 0);
+            self.fb.ins().brif(finished, row_end, &[], more, &[]);
+            self.fb.switch_to_block(more);
+            self.fb.seal_block(more);
+            let at = self.fb.ins().iadd(i, stopped);
+            self.fb.def_var(i_var, at);
+            for (k, &p) in ep.iter().enumerate() {
+                let step = match self.layout[k] {
+                    Access::Contiguous => {
+                        let size = self.operand_size(k) as i64;
+                        self.fb.ins().imul_imm_s(stopped, size)
+                    }
+                    Access::Strided => self.fb.ins().imul(stopped, istride[k]),
+                    _ => continue,
+                };
+                let p = self.fb.ins().iadd(p, step);
+                self.fb.def_var(elem_ptr[k], p);
+            }
+            return;
+        }
         self.fb.def_var(i_var, n);
         let count = left;
         for &k in &plan.operands {
@@ -406,6 +445,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             let p = self.fb.ins().iadd(ep[k], bytes);
             self.fb.def_var(elem_ptr[k], p);
         }
+        self.fb.ins().jump(row_end, &[]);
     }
 
     /// The tiles of this kernel, if its vector loop computes an operation that has a

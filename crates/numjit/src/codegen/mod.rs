@@ -197,6 +197,8 @@ fn build(
             nsig.params.push(AbiParam::new(ptr));
             nsig.params.push(AbiParam::new(ptr));
             nsig.params.push(AbiParam::new(types::I64));
+            // −1, or the element where a bail stopped it (see `avx512::Plan::bails`).
+            nsig.returns.push(AbiParam::new(types::I64));
             let nid = module
                 .declare_function("row512", Linkage::Local, &nsig)
                 .map_err(|e| e.to_string())?;

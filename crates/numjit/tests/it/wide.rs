@@ -155,6 +155,10 @@ const FITS: &[(&str, bool)] = &[
         false,
     ),
     ("where(a > 0, a**2, (b + 1)**-2.5)", false),
+    ("a % b", false),
+    ("a % 2 - b % -0.5", false),
+    ("where(a % 2 != 0.0, b + 5, 2)", false),
+    ("(a * 1e6) % (b + s)", false),
     ("x + y", false),
     ("x * y - z", false),
     ("x / y", false),
@@ -176,8 +180,9 @@ const BEYOND: &[&str] = &[
      + v*1.10 + a*1.11 + b*1.12 + c*1.13 + d*1.14 + e*1.15 + f*1.16 + g2*1.17 + h*1.18 \
      + u*1.19 + v*1.20 + a*1.21 + b*1.22 + c*1.23 + d*1.24 + e*1.25 + f*1.26 + g2*1.27 \
      + h*1.28 + u*1.29 + v*1.30 + a*1.31 + b*1.32 + c*1.33",
-    "a % b",
+    "a // b",
     "a**b",
+    "x % y",
 ];
 
 fn same(x: &Array, y: &Array, exact_nan: bool) -> Result<(), String> {
@@ -351,6 +356,83 @@ fn strided_inputs_match_the_interpreter() {
                     let oracle = numjit::interpret(expr, vars()).unwrap();
                     if let Err(e) = same(&jit, &oracle, exact) {
                         failures.push(format!("n={n} step={step} mixed={mixed} `{expr}`: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `n` finite values for `%`: signs mixed, magnitudes from 1e-3 to 1e4, exact multiples
+/// of the divisors used (zero remainders), and quotients just below and above integers
+/// (where the rounded quotient is one too large); with `special`, a NaN, an infinity, a
+/// huge value and a zero at a few positions (the routine bails there).
+fn modulo_values(n: usize, seed: u64, special: bool) -> Vec<f64> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n)
+        .map(|k| {
+            let h = next();
+            let v = match h % 5 {
+                0 => ((h >> 8) % 200) as f64 * 0.5 - 50.0,
+                1 => 2.5 * ((h >> 8) % 41) as f64 - 50.0 + f64::EPSILON * 64.0,
+                2 => ((h >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2e4,
+                3 => 3.0 * (1.0 - f64::EPSILON) * ((h >> 8) % 9) as f64,
+                _ => ((h >> 11) as f64 / (1u64 << 53) as f64) * 1e-3,
+            };
+            match (special, k % 29) {
+                (true, 11) => f64::NAN,
+                (true, 17) => f64::NEG_INFINITY,
+                (true, 23) => 1e300,
+                (true, 5) => -0.0,
+                _ => v,
+            }
+        })
+        .collect()
+}
+
+/// `%` in the routine: its fast path over long rows of ordinary values, and its bail (a NaN,
+/// an infinity, a huge quotient or a zero divisor in some vector, after which the kernel's
+/// other loops finish the row), contiguous and strided, against the interpreter.
+#[test]
+fn modulo_rows_match_the_interpreter() {
+    let exprs = [
+        "a % b",
+        "a % 2",
+        "b % -0.5",
+        "a % 3",
+        "where(a % 2 != 0.0, b + 5, 2)",
+        "(a + b) % (b - 1) * 2",
+    ];
+    let mut failures = Vec::new();
+    for n in lengths().into_iter().chain([4096, 5000]) {
+        for special in [false, true] {
+            let a = modulo_values(n, 1, special);
+            let b = modulo_values(n, 2, special && n > 40);
+            let a2: Vec<f64> = a.iter().flat_map(|&v| [v, -7.0]).collect();
+            let (a1, b1) = (v1(a), v1(b));
+            let a2 = Array1::from(a2);
+            let strided = a2.slice(ndarray::s![..;2]);
+            for expr in exprs {
+                for step in [1, 2] {
+                    let vars = || {
+                        let v = Vars::new().bind("b", &b1);
+                        if step == 1 {
+                            v.bind("a", &a1)
+                        } else {
+                            v.bind("a", strided)
+                        }
+                    };
+                    let jit = numjit::eval(expr, vars()).unwrap_or_else(|e| panic!("{expr}: {e}"));
+                    let oracle = numjit::interpret(expr, vars()).unwrap();
+                    if let Err(e) = same(&jit, &oracle, false) {
+                        failures.push(format!("n={n} special={special} step={step} `{expr}`: {e}"));
                     }
                 }
             }
