@@ -3,7 +3,7 @@
 //! Must not touch Cranelift IR or raw memory: each helper is the very `semantics` routine the
 //! interpreter uses, so the JIT and the oracle agree bit for bit.
 
-use crate::semantics::{scalar as sc, Func, Op};
+use crate::semantics::{refmath, scalar as sc, Func, Op};
 use crate::types::{Complex64, DType, Scalar};
 
 macro_rules! unary_helpers {
@@ -104,6 +104,44 @@ complex_helpers! {
     Arcsin => hc_asin, Arccos => hc_acos, Arctan => hc_atan, Sinh => hc_sinh, Cosh => hc_cosh,
     Tanh => hc_tanh, Arcsinh => hc_asinh, Arccosh => hc_acosh, Arctanh => hc_atanh,
     Sign => hc_sign, Round => hc_round, Reciprocal => hc_reciprocal,
+}
+
+macro_rules! own_helpers {
+    ($($func:ident => $name:ident = $f:path),* $(,)?) => {
+        /// The out-of-line float64 routine of a function numjit has its own kernel for
+        /// (`refmath`, called as `semantics::apply` calls it: a NaN argument is the result).
+        /// Scalar code (hoisted values, a row's last element) calls it instead of inlining the
+        /// kernel: the same bits (`refmath` is the kernels' reference, `tests/it/refmath.rs`),
+        /// a fraction of the code to compile.
+        pub(super) fn own_helper(f: Func) -> Option<extern "C" fn(f64) -> f64> {
+            $(pub(super) extern "C" fn $name(x: f64) -> f64 {
+                if x.is_nan() { x } else { $f(x) }
+            })*
+            match f {
+                $(Func::$func => Some($name),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+own_helpers! {
+    Exp => ho_exp = refmath::exp, Expm1 => ho_expm1 = refmath::expm1,
+    Log => ho_log = refmath::log, Log1p => ho_log1p = refmath::log1p,
+    Log2 => ho_log2 = refmath::log2, Log10 => ho_log10 = refmath::log10,
+    Tanh => ho_tanh = refmath::tanh, Sinh => ho_sinh = refmath::sinh,
+    Cosh => ho_cosh = refmath::cosh, Arctan => ho_atan = refmath::atan,
+    Sin => ho_sin = refmath::sin, Cos => ho_cos = refmath::cos, Tan => ho_tan = refmath::tan,
+}
+
+/// `arctan2(y, x)`: [`own_helper`] for the two-argument kernel.
+pub(super) extern "C" fn h_atan2(y: f64, x: f64) -> f64 {
+    refmath::atan2(y, x)
+}
+
+/// `x ** y` on float64: `refmath::pow`, the inline kernel's reference (see [`own_helper`]).
+pub(super) extern "C" fn h_pow_f64(x: f64, y: f64) -> f64 {
+    refmath::pow(x, y)
 }
 
 pub(super) extern "C" fn h_fmod_f64(a: f64, b: f64) -> f64 {

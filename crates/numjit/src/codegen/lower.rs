@@ -1719,7 +1719,11 @@ impl<'a, 'b> Lower<'a, 'b> {
                     me.pow(DType::Float64, a[0], a[1], wide, l)
                 })
             }
-            // Any other float exponent: the inline kernel (vector and scalar alike).
+            // Any other float exponent: the inline kernel on vectors, its reference out of line
+            // in scalar code (the same bits).
+            (DType::Float64, _) if lanes == 1 => {
+                Some(self.call_helper(h_pow_f64 as *const u8, &[x, e], types::F64))
+            }
             (DType::Float64, _) => crate::codegen::vmath::emit_pow(&mut self.fb, x, e),
             _ if lanes != 1 => None,
             // An integer exponent known only at run time.
@@ -1838,6 +1842,17 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             // numjit's own vectorised kernels (exp, log, sin, ...), identical bits in vector and
             // scalar form; the interpreter evaluates through them too (`exec::math`).
+            // Scalar code calls the kernel's reference out of line: the same bits, much less
+            // code to compile (hoisted values and a row's last element are not worth it).
+            (_, DType::Float64) if crate::codegen::vmath::has_kernel(f) && scalar => {
+                match (own_helper(f), args.len()) {
+                    (Some(h), 1) => self.call_helper(h as *const u8, args, types::F64),
+                    (None, 2) if f == Arctan2 => {
+                        self.call_helper(h_atan2 as *const u8, args, types::F64)
+                    }
+                    _ => return None,
+                }
+            }
             (_, DType::Float64) if crate::codegen::vmath::has_kernel(f) => {
                 return match *args {
                     [x] => crate::codegen::vmath::emit(&mut self.fb, f, x),
