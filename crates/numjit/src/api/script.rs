@@ -44,6 +44,12 @@ impl Outputs {
     pub fn into_vec(self) -> Vec<(String, Array)> {
         self.arrays
     }
+
+    /// The value of the last statement, if it is an expression (see [`Outputs::value`]),
+    /// without a copy.
+    pub fn into_value(self) -> Option<Array> {
+        self.value
+    }
 }
 
 /// The names `value` and `target` (with its subscripts) use, each once.
