@@ -26,6 +26,11 @@
 //! strings (`S<width>`) are not an [`Array`] (numjit compares them but makes none):
 //! [`read_contents`] returns them as [`ByteStrings`], to be bound as inputs.
 //!
+//! Reading never aborts on what a file claims: the header (at most 16 MiB) is read first, the
+//! data's size checked against the file's length before anything is allocated for it, and the
+//! data decoded chunk by chunk into the array's one allocation, which is fallible
+//! ([`NpyErrorKind::OutOfMemory`]). Writing streams the array out a chunk at a time.
+//!
 //! Bytes after the array data are ignored, as NumPy does (NumPy reads several arrays saved one
 //! after the other into one file back one at a time; here the first one is returned).
 //!
