@@ -260,7 +260,7 @@ fn eval(args: &[String]) -> Result<(), Failure> {
         numjit::eval(&parsed.expr, bind(&mut values, false)).map_err(engine)?
     } else {
         let run = numjit::execute(&parsed.expr, bind(&mut values, true));
-        script_result(&parsed.expr, &run.map_err(engine)?, &values)?
+        script_result(&parsed.expr, run.map_err(engine)?, values)?
     };
     match &parsed.output {
         Some(path) => {
@@ -298,11 +298,12 @@ fn bind<'v>(values: &'v mut [(&str, Value)], writable: bool) -> Vars<'v> {
 }
 
 /// What a script's run prints or saves: for a last statement `x[...] = ...` the whole updated
-/// array `x`, for `x = ...` the new array, for a bare expression its value.
+/// array `x`, for `x = ...` the new array, for a bare expression its value. Moved out, not
+/// copied: the arrays may be as large as the input files.
 fn script_result(
     script: &str,
-    outputs: &numjit::Outputs,
-    values: &[(&str, Value)],
+    outputs: numjit::Outputs,
+    values: Vec<(&str, Value)>,
 ) -> Result<Array, Failure> {
     use numjit::internals::syntax::ast::{ExprKind, StmtKind};
     let stmts = numjit::internals::syntax::parse_script(script)
@@ -311,7 +312,7 @@ fn script_result(
     let mut target = match last {
         Some(StmtKind::Assign { target, .. }) => target,
         _ => {
-            return outputs.value().cloned().ok_or_else(|| {
+            return outputs.into_value().ok_or_else(|| {
                 Failure::Other("error: the script's last statement has no value".to_string())
             })
         }
@@ -324,11 +325,11 @@ fn script_result(
             "error: the script's last target is not a name".to_string(),
         ));
     };
-    if let Some(a) = outputs.get(name) {
-        return Ok(a.clone());
+    if let Some((_, a)) = outputs.into_vec().into_iter().find(|(n, _)| n == name) {
+        return Ok(a);
     }
-    match values.iter().rev().find(|(n, _)| n == name) {
-        Some((_, Value::Array(a))) => Ok(a.clone()),
+    match values.into_iter().rev().find(|(n, _)| n == name) {
+        Some((_, Value::Array(a))) => Ok(a),
         _ => Err(Failure::Other(format!("error: `{name}` is not an array"))),
     }
 }

@@ -26,6 +26,11 @@
 //! strings (`S<width>`) are not an [`Array`] (numjit compares them but makes none):
 //! [`read_contents`] returns them as [`ByteStrings`], to be bound as inputs.
 //!
+//! Reading never aborts on what a file claims: the header (at most 16 MiB) is read first, the
+//! data's size checked against the file's length before anything is allocated for it, and the
+//! data decoded chunk by chunk into the array's one allocation, which is fallible
+//! ([`NpyErrorKind::OutOfMemory`]). Writing streams the array out a chunk at a time.
+//!
 //! Bytes after the array data are ignored, as NumPy does (NumPy reads several arrays saved one
 //! after the other into one file back one at a time; here the first one is returned).
 //!
@@ -79,6 +84,12 @@ pub enum NpyErrorKind {
     UnsupportedDtype {
         /// The dtype descriptor as written in the header, e.g. `<i4`.
         descr: String,
+    },
+    /// The array (as read, widened) needs more memory than the allocator gives: a clean
+    /// error, as NumPy's `MemoryError`, never an abort.
+    OutOfMemory {
+        /// Bytes the array needs.
+        bytes: u64,
     },
     /// The file ends before the header or the array data does.
     Truncated {
@@ -147,6 +158,11 @@ impl fmt::Display for NpyErrorKind {
                 }
                 write!(f, "; numjit reads {SUPPORTED} arrays")
             }
+            NpyErrorKind::OutOfMemory { bytes } => write!(
+                f,
+                "out of memory: unable to allocate {} for the array",
+                crate::types::human_bytes(*bytes as f64)
+            ),
             NpyErrorKind::Truncated {
                 what,
                 expected,
@@ -778,18 +794,23 @@ pub enum Contents {
 
 /// Reads a `.npy` file.
 ///
-/// Errors name the path; see [`read_bytes`] for what is accepted.
+/// Errors name the path; see [`read_bytes`] for what is accepted. The file is read as it is
+/// decoded, into an array allocated once, fallibly: a header that claims more elements than
+/// the file holds is [`NpyErrorKind::Truncated`] before anything is allocated, and an array the
+/// allocator refuses is [`NpyErrorKind::OutOfMemory`].
 pub fn read(path: &Path) -> Result<Array, NpyError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| NpyError::new(NpyErrorKind::Io(e)).with_path(path))?;
-    read_bytes(&bytes).map_err(|e| e.with_path(path))
+    into_array(read_contents(path)?).map_err(|e| e.with_path(path))
 }
 
 /// Reads a `.npy` file holding an array [`read`] accepts or byte strings (`S<width>`).
 pub fn read_contents(path: &Path) -> Result<Contents, NpyError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| NpyError::new(NpyErrorKind::Io(e)).with_path(path))?;
-    read_contents_bytes(&bytes).map_err(|e| e.with_path(path))
+    let io = |e: io::Error| NpyError::new(NpyErrorKind::Io(e)).with_path(path);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    // A pipe or device has no length: it is read until the array is complete (a short one
+    // is an IO error at its end).
+    let len = if meta.is_file() { meta.len() } else { u64::MAX };
+    read_from(&mut file, len).map_err(|e| e.with_path(path))
 }
 
 /// Parses the contents of a `.npy` file.
@@ -803,7 +824,12 @@ pub fn read_contents(path: &Path) -> Result<Contents, NpyError> {
 /// Byte strings (`|S3`) are an error here: they are not an [`Array`]; see
 /// [`read_contents_bytes`].
 pub fn read_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
-    match read_contents_bytes(bytes)? {
+    into_array(read_contents_bytes(bytes)?)
+}
+
+/// The array of `c`; byte strings are an unsupported dtype where an [`Array`] is wanted.
+fn into_array(c: Contents) -> Result<Array, NpyError> {
+    match c {
         Contents::Array(a) => Ok(a),
         Contents::Bytes(b) => Err(NpyError::new(NpyErrorKind::UnsupportedDtype {
             descr: format!("|S{}", b.width),
@@ -813,18 +839,75 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
 
 /// Parses the contents of a `.npy` file holding an array [`read_bytes`] accepts or byte strings
 /// (`S<width>`, in C or Fortran order; returned in C order).
-pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+pub fn read_contents_bytes(mut bytes: &[u8]) -> Result<Contents, NpyError> {
+    let len = bytes.len() as u64;
+    read_from(&mut bytes, len)
+}
+
+/// The longest header read (16 MiB, a shape of millions of axes; NumPy's own `np.load`
+/// refuses headers over 10,000 bytes unless told otherwise), so that what parsing it
+/// allocates stays bounded.
+const MAX_HEADER_LEN: usize = 16 << 20;
+
+/// Bytes read from the file at a time.
+const CHUNK: usize = 1 << 16;
+
+/// An empty vector with room for `n` elements, or [`NpyErrorKind::OutOfMemory`].
+fn try_vec<T>(n: usize) -> Result<Vec<T>, NpyError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        let bytes = (n as u64).saturating_mul(std::mem::size_of::<T>() as u64);
+        NpyError::new(NpyErrorKind::OutOfMemory { bytes })
+    })?;
+    Ok(v)
+}
+
+/// `n` elements of `size` bytes each read from `r` and converted by `f`, into one vector
+/// allocated (fallibly) before anything is read.
+fn decode<T>(
+    r: &mut impl io::Read,
+    n: usize,
+    size: usize,
+    f: impl Fn(&[u8]) -> T,
+) -> Result<Vec<T>, NpyError> {
+    let mut out = try_vec::<T>(n)?;
+    let mut chunk = vec![0u8; CHUNK / size * size];
+    while out.len() < n {
+        let k = (n - out.len()).min(chunk.len() / size);
+        let bytes = &mut chunk[..k * size];
+        r.read_exact(bytes)
+            .map_err(|e| NpyError::new(NpyErrorKind::Io(e)))?;
+        out.extend(bytes.chunks_exact(size).map(&f));
+    }
+    Ok(out)
+}
+
+/// The `N` bytes of `b` at `at`, in little-endian order (reversed from big-endian).
+fn word<const N: usize>(b: &[u8], at: usize, big: bool) -> [u8; N] {
+    let mut w = [0u8; N];
+    w.copy_from_slice(&b[at..at + N]);
+    if big {
+        w.reverse();
+    }
+    w
+}
+
+/// Parses a `.npy` file from `r`, which holds `len` bytes: the header first, then the data,
+/// decoded chunk by chunk into the array's one allocation.
+fn read_from(r: &mut impl io::Read, len: u64) -> Result<Contents, NpyError> {
+    let found = usize::try_from(len).unwrap_or(usize::MAX);
+    let head = decode(r, found.min(MAGIC.len() + 6), 1, |b| b[0])?;
+    if head.len() < MAGIC.len() || &head[..MAGIC.len()] != MAGIC {
         // A prefix of the magic string is a truncated file rather than some other format.
-        if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) && !bytes.is_empty() {
-            return Err(truncated("header", MAGIC.len() + 4, bytes.len()));
+        if head.len() < MAGIC.len() && MAGIC.starts_with(&head) && !head.is_empty() {
+            return Err(truncated("header", MAGIC.len() + 4, found));
         }
         return Err(NpyError::new(NpyErrorKind::BadMagic));
     }
-    if bytes.len() < 8 {
-        return Err(truncated("header", 10, bytes.len()));
+    if head.len() < 8 {
+        return Err(truncated("header", 10, found));
     }
-    let (major, minor) = (bytes[6], bytes[7]);
+    let (major, minor) = (head[6], head[7]);
     let len_size = match (major, minor) {
         (1, 0) => 2,
         (2, 0) | (3, 0) => 4,
@@ -836,37 +919,45 @@ pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
         }
     };
     let prefix = 8 + len_size;
-    if bytes.len() < prefix {
-        return Err(truncated("header", prefix, bytes.len()));
+    if found < prefix {
+        return Err(truncated("header", prefix, found));
     }
     let header_len = if len_size == 2 {
-        u16::from_le_bytes([bytes[8], bytes[9]]) as usize
+        u16::from_le_bytes([head[8], head[9]]) as usize
     } else {
-        u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize
+        u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize
     };
     let data_start = prefix + header_len;
-    if bytes.len() < data_start {
-        return Err(truncated("header", data_start, bytes.len()));
+    if found < data_start {
+        return Err(truncated("header", data_start, found));
     }
-    let raw = &bytes[prefix..data_start];
+    if header_len > MAX_HEADER_LEN {
+        return Err(NpyError::bad_header(format!(
+            "the header is {header_len} bytes long; numjit reads headers of up to {MAX_HEADER_LEN}"
+        )));
+    }
+    // What `head` holds past the prefix comes first (the header's start, or with a header
+    // shorter than 2 bytes, data).
+    let mut r = io::Read::chain(&head[prefix..], r);
+    let r = &mut r;
+    let raw = decode(r, header_len, 1, |b| b[0])?;
     let text: String = if major == 3 {
-        std::str::from_utf8(raw)
-            .map_err(|_| NpyError::bad_header("the header is not valid UTF-8"))?
-            .to_string()
+        String::from_utf8(raw).map_err(|_| NpyError::bad_header("the header is not valid UTF-8"))?
     } else {
         // Versions 1.0 and 2.0 use latin-1, whose bytes map one to one onto code points.
         raw.iter().map(|&b| b as char).collect()
     };
     let header = parse_header(&text)?;
 
+    let too_large = || NpyError::bad_header(format!("shape {:?} is too large", header.shape));
     let count = header
         .shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
+        .ok_or_else(too_large)?;
     let nbytes = count
         .checked_mul(header.stored.size())
-        .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
+        .ok_or_else(too_large)?;
     // As ndarray requires (and NumPy): even with an empty axis, the other axes' lengths must
     // multiply to an addressable size.
     header
@@ -875,12 +966,11 @@ pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
         .filter(|&&d| d != 0)
         .try_fold(header.stored.size(), |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(|| NpyError::bad_header(format!("shape {:?} is too large", header.shape)))?;
-    let data = &bytes[data_start..];
-    if data.len() < nbytes {
-        return Err(truncated("data", nbytes, data.len()));
+        .ok_or_else(too_large)?;
+    // The file must hold the data before anything is allocated for it.
+    if found - data_start < nbytes {
+        return Err(truncated("data", nbytes, found - data_start));
     }
-    let data = &data[..nbytes];
 
     let shape = header.shape.as_slice();
     let fortran = header.fortran_order;
@@ -899,26 +989,24 @@ pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
         a.map(Array::from)
     }
     let big = header.endian == Endian::Big;
-    let f64s = || decode(data, big, f64::from_le_bytes);
-    let complex = |parts: Vec<f64>| {
-        parts
-            .chunks_exact(2)
-            .map(|c| Complex64::new(c[0], c[1]))
-            .collect::<Vec<_>>()
-    };
+    let n = count;
+    let f64_at = |b: &[u8], at: usize| f64::from_le_bytes(word(b, at, big));
     let a = match header.stored {
         Stored::Bytes(width) => {
+            let data = decode(r, nbytes, 1, |b| b[0])?;
             let data = if fortran && shape.len() > 1 {
                 // Element k of the file is at Fortran position k; gather them in C order.
-                let count = data.len() / width;
-                let at = ArrayD::from_shape_vec(shape.f(), (0..count).collect())
+                let mut at = try_vec::<usize>(n)?;
+                at.extend(0..n);
+                let at = ArrayD::from_shape_vec(shape.f(), at)
                     .map_err(|e| NpyError::bad_header(format!("invalid shape {shape:?}: {e}")))?;
-                at.iter()
-                    .flat_map(|&k| &data[k * width..(k + 1) * width])
-                    .copied()
-                    .collect()
+                let mut out = try_vec::<u8>(nbytes)?;
+                for &k in at.iter() {
+                    out.extend_from_slice(&data[k * width..(k + 1) * width]);
+                }
+                out
             } else {
-                data.to_vec()
+                data
             };
             return Ok(Contents::Bytes(ByteStrings {
                 width,
@@ -926,63 +1014,60 @@ pub fn read_contents_bytes(bytes: &[u8]) -> Result<Contents, NpyError> {
                 data,
             }));
         }
-        Stored::Bool => array(shape, fortran, data.iter().map(|&b| b != 0).collect()),
-        Stored::I8 => array(
-            shape,
-            fortran,
-            decode(data, big, |b| i32::from(i8::from_le_bytes(b))),
-        ),
+        Stored::Bool => array(shape, fortran, decode(r, n, 1, |b| b[0] != 0)?),
+        Stored::I8 => array(shape, fortran, decode(r, n, 1, |b| i32::from(b[0] as i8))?),
         Stored::I16 => array(
             shape,
             fortran,
-            decode(data, big, |b| i32::from(i16::from_le_bytes(b))),
+            decode(r, n, 2, |b| i32::from(i16::from_le_bytes(word(b, 0, big))))?,
         ),
-        Stored::I32 => array(shape, fortran, decode(data, big, i32::from_le_bytes)),
-        Stored::I64 => array(shape, fortran, decode(data, big, i64::from_le_bytes)),
-        Stored::U8 => array(
+        Stored::I32 => array(
             shape,
             fortran,
-            decode(data, big, |b| i32::from(u8::from_le_bytes(b))),
+            decode(r, n, 4, |b| i32::from_le_bytes(word(b, 0, big)))?,
         ),
+        Stored::I64 => array(
+            shape,
+            fortran,
+            decode(r, n, 8, |b| i64::from_le_bytes(word(b, 0, big)))?,
+        ),
+        Stored::U8 => array(shape, fortran, decode(r, n, 1, |b| i32::from(b[0]))?),
         Stored::U16 => array(
             shape,
             fortran,
-            decode(data, big, |b| i32::from(u16::from_le_bytes(b))),
+            decode(r, n, 2, |b| i32::from(u16::from_le_bytes(word(b, 0, big))))?,
         ),
         Stored::U32 => array(
             shape,
             fortran,
-            decode(data, big, |b| i64::from(u32::from_le_bytes(b))),
+            decode(r, n, 4, |b| i64::from(u32::from_le_bytes(word(b, 0, big))))?,
         ),
         Stored::F16 => array(
             shape,
             fortran,
-            decode(data, big, |b| f16_to_f32(u16::from_le_bytes(b))),
+            decode(r, n, 2, |b| f16_to_f32(u16::from_le_bytes(word(b, 0, big))))?,
         ),
-        Stored::F32 => array(shape, fortran, decode(data, big, f32::from_le_bytes)),
-        Stored::F64 => array(shape, fortran, f64s()),
-        Stored::C64 => {
-            let parts: Vec<f64> = decode(data, big, |b| f64::from(f32::from_le_bytes(b)));
-            array(shape, fortran, complex(parts))
-        }
-        Stored::C128 => array(shape, fortran, complex(f64s())),
+        Stored::F32 => array(
+            shape,
+            fortran,
+            decode(r, n, 4, |b| f32::from_le_bytes(word(b, 0, big)))?,
+        ),
+        Stored::F64 => array(shape, fortran, decode(r, n, 8, |b| f64_at(b, 0))?),
+        Stored::C64 => array(
+            shape,
+            fortran,
+            decode(r, n, 8, |b| {
+                let part = |at| f64::from(f32::from_le_bytes(word(b, at, big)));
+                Complex64::new(part(0), part(4))
+            })?,
+        ),
+        Stored::C128 => array(
+            shape,
+            fortran,
+            decode(r, n, 16, |b| Complex64::new(f64_at(b, 0), f64_at(b, 8)))?,
+        ),
     };
     shaped(a).map(Contents::Array)
-}
-
-/// The elements of `data`, `N` bytes each, in byte order `big` or little, converted by `f` from
-/// their little-endian bytes.
-fn decode<const N: usize, T>(data: &[u8], big: bool, f: impl Fn([u8; N]) -> T) -> Vec<T> {
-    data.chunks_exact(N)
-        .map(|c| {
-            let mut b = [0u8; N];
-            b.copy_from_slice(c);
-            if big {
-                b.reverse();
-            }
-            f(b)
-        })
-        .collect()
 }
 
 fn truncated(what: &'static str, expected: usize, found: usize) -> NpyError {
@@ -999,8 +1084,9 @@ fn truncated(what: &'static str, expected: usize, found: usize) -> NpyError {
 
 /// Writes `a` to a `.npy` file (see [`to_bytes`] for the layout). Errors name the path.
 pub fn write(path: &Path, a: &Array) -> Result<(), NpyError> {
-    std::fs::write(path, to_bytes(a))
-        .map_err(|e| NpyError::new(NpyErrorKind::Io(e)).with_path(path))
+    let io = |e: io::Error| NpyError::new(NpyErrorKind::Io(e)).with_path(path);
+    let mut file = std::fs::File::create(path).map_err(io)?;
+    write_to(&mut file, a).map_err(io)
 }
 
 /// The bytes of a `.npy` file holding `a`, identical to what `numpy.save` writes on a
@@ -1010,29 +1096,57 @@ pub fn write(path: &Path, a: &Array) -> Result<(), NpyError> {
 /// and Fortran order only when the array is Fortran-contiguous but not C-contiguous; any other
 /// memory layout is written in C order.
 pub fn to_bytes(a: &Array) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_to(&mut out, a).expect("writing into a vector cannot fail");
+    out
+}
+
+/// Writes the bytes [`to_bytes`] describes to `w`, a chunk at a time (no copy of the array).
+fn write_to(w: &mut impl io::Write, a: &Array) -> io::Result<()> {
     match a {
-        Array::Bool(x) => encode(x, "|b1", |v, out| out.push(u8::from(*v))),
-        Array::Int32(x) => encode(x, "<i4", |v, out| out.extend_from_slice(&v.to_le_bytes())),
-        Array::Int64(x) => encode(x, "<i8", |v, out| out.extend_from_slice(&v.to_le_bytes())),
-        Array::Float32(x) => encode(x, "<f4", |v, out| out.extend_from_slice(&v.to_le_bytes())),
-        Array::Float64(x) => encode(x, "<f8", |v, out| out.extend_from_slice(&v.to_le_bytes())),
-        Array::Complex128(x) => encode(x, "<c16", |v, out| {
+        Array::Bool(x) => encode(w, x, "|b1", |v, out| out.push(u8::from(*v))),
+        Array::Int32(x) => encode(w, x, "<i4", |v, out| {
+            out.extend_from_slice(&v.to_le_bytes())
+        }),
+        Array::Int64(x) => encode(w, x, "<i8", |v, out| {
+            out.extend_from_slice(&v.to_le_bytes())
+        }),
+        Array::Float32(x) => encode(w, x, "<f4", |v, out| {
+            out.extend_from_slice(&v.to_le_bytes())
+        }),
+        Array::Float64(x) => encode(w, x, "<f8", |v, out| {
+            out.extend_from_slice(&v.to_le_bytes())
+        }),
+        Array::Complex128(x) => encode(w, x, "<c16", |v, out| {
             out.extend_from_slice(&v.re.to_le_bytes());
             out.extend_from_slice(&v.im.to_le_bytes());
         }),
     }
 }
 
-fn encode<T>(a: &ArrayD<T>, descr: &str, put: impl Fn(&T, &mut Vec<u8>)) -> Vec<u8> {
+fn encode<T>(
+    w: &mut impl io::Write,
+    a: &ArrayD<T>,
+    descr: &str,
+    put: impl Fn(&T, &mut Vec<u8>),
+) -> io::Result<()> {
     let fortran = !a.is_standard_layout() && a.t().is_standard_layout();
-    let mut out = header_bytes(descr, fortran, a.shape());
-    out.reserve(a.len() * std::mem::size_of::<T>());
-    if fortran {
-        a.t().iter().for_each(|v| put(v, &mut out));
+    w.write_all(&header_bytes(descr, fortran, a.shape()))?;
+    let t = a.t();
+    let elements: Box<dyn Iterator<Item = &T>> = if fortran {
+        Box::new(t.iter())
     } else {
-        a.iter().for_each(|v| put(v, &mut out));
+        Box::new(a.iter())
+    };
+    let mut buf = Vec::with_capacity(CHUNK + 16);
+    for v in elements {
+        put(v, &mut buf);
+        if buf.len() >= CHUNK {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    out
+    w.write_all(&buf)
 }
 
 /// Python's `repr` of a shape tuple: `()`, `(3,)`, `(2, 3)`.

@@ -406,3 +406,54 @@ fn eval_runs_scripts_and_saves_the_updated_target() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// .npy files whose headers claim huge arrays (issue 14): a clean error and status 1 under a
+/// 6 GB address-space limit, not an abort, whether the file holds the data (sparse files) or
+/// not. (Before: 1.5 GiB of uint8, 6 GiB once widened to int32, aborted the command.)
+#[test]
+fn eval_refuses_huge_npy_files_cleanly() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = temp_dir("huge_npy");
+    let write = |name: &str, descr: &str, len: u64, data_len: u64| {
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len},), }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        let file = std::fs::File::create(dir.join(name)).unwrap();
+        std::io::Write::write_all(&mut &file, &bytes).unwrap();
+        file.set_len(bytes.len() as u64 + data_len).unwrap();
+    };
+    write("sparse.npy", "|b1", 1 << 40, 1 << 40);
+    write("short.npy", "<f8", 1 << 40, 16);
+    write("u1.npy", "|u1", 3 << 29, 3 << 29);
+    for (arg, want) in [
+        ("a=sparse.npy", "sparse.npy: out of memory: unable to allocate 1.0 TiB for the array"),
+        ("a=u1.npy", "u1.npy: out of memory: unable to allocate 6.0 GiB for the array"),
+        (
+            "a=short.npy",
+            "short.npy: truncated .npy file: the data needs 8796093022208 bytes but only 16 are present",
+        ),
+    ] {
+        for expr in ["a + 1", "b = a * 2\nb"] {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg("ulimit -v 6000000; exec \"$0\" \"$@\"")
+                .arg(env!("CARGO_BIN_EXE_numjit"))
+                .args(["eval", expr, arg])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{arg}: {out:?}");
+            assert!(stderr(&out).contains(want), "{arg}: {}", stderr(&out));
+            assert!(stdout(&out).is_empty());
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

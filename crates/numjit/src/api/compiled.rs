@@ -729,10 +729,37 @@ impl Compiled {
         out: &mut Out<'_>,
         sched: &Schedule,
     ) -> Result<()> {
+        // A program folded to a constant (`x7 = 7`) is a fill through the cached copy
+        // kernel: compiling a kernel per distinct constant made a script of 100,000 such
+        // statements take minutes (issue 14).
+        if let Some(c) = constant_array(&p.typed.program) {
+            return copy_into(out, &c, sched).map_err(|e| e.with_source(self.source()));
+        }
         let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
         exec::run(out, &args, sched, &|layout| self.kernel(&p.typed, layout))
             .map_err(|e| e.with_source(self.source()))
     }
+}
+
+/// The value of a program whose result is a constant (its root folded to one), as a 0-d
+/// array of the program's dtype; `None` otherwise.
+fn constant_array(program: &Program) -> Option<Array> {
+    use crate::types::Scalar;
+    use ndarray::{ArrayD, IxDyn};
+    let crate::semantics::Op::Const(v) = program.nodes[program.root].op else {
+        return None;
+    };
+    let s = IxDyn(&[]);
+    Some(match v {
+        Scalar::Bool(x) => Array::Bool(ArrayD::from_elem(s, x)),
+        Scalar::Int32(x) => Array::Int32(ArrayD::from_elem(s, x)),
+        Scalar::Int(x) => Array::Int64(ArrayD::from_elem(s, x)),
+        Scalar::Float32(x) => Array::Float32(ArrayD::from_elem(s, x)),
+        Scalar::Float(x) => Array::Float64(ArrayD::from_elem(s, x)),
+        Scalar::Complex(x) => Array::Complex128(ArrayD::from_elem(s, x)),
+        Scalar::Str(..) => return None,
+    })
+    .filter(|a| a.dtype() == program.dtype())
 }
 
 /// The kernel of `typed` for `layout`, compiled on first use.

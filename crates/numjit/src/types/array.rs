@@ -95,6 +95,21 @@ pub(crate) fn try_with_capacity<T>(n: usize) -> Option<Vec<T>> {
     Some(v)
 }
 
+/// A byte count as NumPy's `MemoryError` words it: `16.0 GiB`, `100 bytes`.
+pub(crate) fn human_bytes(bytes: f64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let (mut v, mut u) = (bytes, 0);
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v} bytes")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
 /// The error for an array of `dtype` and `shape` the allocator refused, worded as NumPy's
 /// `MemoryError`: "out of memory: unable to allocate 16.0 GiB for an array with shape
 /// (2147483648,) and data type float64". It has no span; callers attach one.
@@ -102,17 +117,7 @@ pub(crate) fn out_of_memory(dtype: DType, shape: &[usize]) -> numjit_syntax::Err
     let bytes = shape
         .iter()
         .fold(dtype.size() as f64, |n, &len| n * len as f64);
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let (mut v, mut u) = (bytes, 0);
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    let size = if u == 0 {
-        format!("{v} bytes")
-    } else {
-        format!("{v:.1} {}", units[u])
-    };
+    let size = human_bytes(bytes);
     numjit_syntax::Error::new(
         numjit_syntax::ErrorKind::OutOfMemory,
         format!(

@@ -7,7 +7,7 @@ mod dtype;
 pub(crate) mod raw;
 mod scalar;
 
-pub(crate) use array::{byte_size, out_of_memory, try_with_capacity, Storage};
+pub(crate) use array::{byte_size, human_bytes, out_of_memory, try_with_capacity, Storage};
 pub use array::{shape_str, Arg, Array, Element, IntoArg, IntoOut, Out, Strided};
 pub(crate) use dtype::{bytes_cmp, bytes_contains, Dims, Steps};
 pub use dtype::{Casting, DType, Kind};

@@ -1,5 +1,6 @@
 //! The one integration-test binary; each module tests one feature.
 mod api;
+mod complex_edges;
 mod corpus;
 mod dtypes;
 mod errors;
