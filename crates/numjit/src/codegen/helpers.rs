@@ -88,7 +88,7 @@ macro_rules! complex_helpers {
         pub(super) fn complex_helper(f: Func) -> Option<extern "C" fn(f64, f64) -> Pair> {
             $(pub(super) extern "C" fn $name(re: f64, im: f64) -> Pair {
                 let g = crate::semantics::apply::complex_fn(Func::$func).expect("listed functions have one");
-                g(Complex64::new(re, im)).into()
+                g(crate::semantics::cmath::positive_nans(Complex64::new(re, im))).into()
             })*
             match f {
                 $(Func::$func => Some($name),)*

@@ -56,7 +56,7 @@ fn complex(op: Op, dtype: DType, args: &[Scalar]) -> Scalar {
     let z: Vec<Complex64> = args.iter().map(|a| a.to_complex()).collect();
     match op {
         Op::Call(f) => match (f.spec().complex, &z[..]) {
-            (ComplexRef::Map(g), [a]) => C(g(*a)),
+            (ComplexRef::Map(g), [a]) => C(g(super::cmath::positive_nans(*a))),
             (ComplexRef::Map2(g), [a, b]) => C(g(*a, *b)),
             (ComplexRef::ToFloat(g), [a]) => Scalar::Float(g(*a)),
             (ComplexRef::Test(g), [a]) => B(g(*a)),

@@ -52,6 +52,16 @@ const T_TANH: f64 = 354.0;
 const EXP_2T_TANH: f64 = 3.023383144276055e307;
 
 #[inline]
+/// `z` with each NaN part made positive. numjit keeps NaN signs unobservable (docs/language.md,
+/// "NaN signs": which NaN an addition passes on depends on the operands' layout in the JIT), so
+/// the one-argument complex functions, whose special cases would carry a NaN part's sign into
+/// an infinite or zero part of the result (`arcsinh(-nan + inf j)` is `-inf + nan j` in NumPy),
+/// see every NaN as positive: both engines call them through this.
+pub fn positive_nans(z: Complex64) -> Complex64 {
+    let fix = |x: f64| if x.is_nan() { x.abs() } else { x };
+    Complex64::new(fix(z.re), fix(z.im))
+}
+
 fn c(re: f64, im: f64) -> Complex64 {
     Complex64::new(re, im)
 }
