@@ -56,7 +56,8 @@ const EXP_2T_TANH: f64 = 3.023383144276055e307;
 /// "NaN signs": which NaN an addition passes on depends on the operands' layout in the JIT), so
 /// the one-argument complex functions, whose special cases would carry a NaN part's sign into
 /// an infinite or zero part of the result (`arcsinh(-nan + inf j)` is `-inf + nan j` in NumPy),
-/// see every NaN as positive: both engines call them through this.
+/// see every NaN as positive: both engines call them through this; `div` and `pow` apply it
+/// to their operands themselves.
 pub fn positive_nans(z: Complex64) -> Complex64 {
     let fix = |x: f64| if x.is_nan() { x.abs() } else { x };
     Complex64::new(fix(z.re), fix(z.im))
@@ -86,6 +87,8 @@ fn sincos(t: f64) -> (f64, f64) {
 /// Smith's algorithm, scaled by the larger of |b.re| and |b.im|; division by ±0±0j gives
 /// `a.re / 0 + i a.im / 0` (so `1 / 0j` is `inf + nan j`).
 pub fn div(a: Complex64, b: Complex64) -> Complex64 {
+    // NaN signs stay unobservable (see `positive_nans`).
+    let (a, b) = (positive_nans(a), positive_nans(b));
     let (ar, ai, br, bi) = (a.re, a.im, b.re, b.im);
     let abs_br = br.abs();
     let abs_bi = bi.abs();
@@ -163,6 +166,8 @@ fn cmul_c99(x: Complex64, y: Complex64) -> Complex64 {
 /// |b| < 100 is computed by repeated multiplication (binary powering, then one reciprocal
 /// for a negative exponent); everything else is C99 `cpow`, `exp(b * log(a))`.
 pub fn pow(a: Complex64, b: Complex64) -> Complex64 {
+    // NaN signs stay unobservable (see `positive_nans`).
+    let (a, b) = (positive_nans(a), positive_nans(b));
     let (ar, ai, br, bi) = (a.re, a.im, b.re, b.im);
     if br == 0.0 && bi == 0.0 {
         return c(1.0, 0.0);

@@ -270,8 +270,8 @@ fn issue_14_quotient_against_numpy() {
 /// Otherwise the engines disagree whenever an addition upstream passes on the other NaN, which
 /// the JIT does depending on the operands' layout: the hour-long fuzz run found
 /// `arcsinh(w + max(f))` at seed 3178916 with `-inf` from the interpreter and `inf` from the
-/// JIT. Each function of every kind of special input, with a NaN part of either sign, through
-/// both engines and contiguous and reversed views.
+/// JIT. Each function (and complex `**` and `/`) of every kind of special input, with a NaN
+/// part of either sign, through both engines and contiguous and reversed views.
 #[test]
 fn nan_signs_do_not_reach_complex_results() {
     let funcs = [
@@ -297,8 +297,17 @@ fn nan_signs_do_not_reach_complex_results() {
         })
         .collect();
     let mut failures = Vec::new();
-    for f in funcs {
-        let e = format!("{f}(w)");
+    let exprs = funcs.iter().map(|f| format!("{f}(w)")).chain(
+        [
+            "w ** 2.5",
+            "w ** w",
+            "(2 - 1j) ** w",
+            "1 / w",
+            "w / (3 + 4j)",
+        ]
+        .map(String::from),
+    );
+    for e in exprs {
         let want = values(&numjit::interpret(&e, Vars::new().bind("w", &positive)).unwrap());
         for step in [1isize, -1] {
             let w = view(&zs, step);
