@@ -8,7 +8,7 @@
 use crate::codegen::Kernel;
 use crate::types::{Dims, Steps};
 use smallvec::SmallVec;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The machine signature of every kernel:
@@ -46,17 +46,53 @@ pub(super) struct Job<'p> {
     pub(super) task: &'p (dyn Fn(usize) + Sync),
     pub(super) count: usize,
     pub(super) next: AtomicUsize,
+    /// With `parts` > 0 the tasks form that many contiguous parts, and participant `s` (the
+    /// caller 0, keepers 1, 2, ... in the order they join) takes part `s` first, then any part
+    /// nobody took: a time loop's calls give each thread the same rows every step, which stay
+    /// in its cache (as a static schedule does), and no part is left if a keeper is missing.
+    pub(super) parts: usize,
+    /// Which parts are taken (bit `p`; at most 64 parts).
+    pub(super) taken: AtomicU64,
+    /// The next participant's number (the caller is 0).
+    pub(super) seats: AtomicUsize,
 }
 
 impl Job<'_> {
     /// Runs tasks until none are left unclaimed.
     pub(super) fn work(&self) {
+        if self.parts > 0 {
+            let seat = self.seats.fetch_add(1, Ordering::Relaxed);
+            return self.work_parts(seat);
+        }
         loop {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
             if k >= self.count {
                 break;
             }
             (self.task)(k);
+        }
+    }
+
+    /// [`Job::work`] for the caller, who publishes the job: seat 0.
+    pub(super) fn work_first(&self) {
+        if self.parts > 0 {
+            self.work_parts(0)
+        } else {
+            self.work()
+        }
+    }
+
+    /// Part `seat` first, then every part still free.
+    fn work_parts(&self, seat: usize) {
+        let parts = self.parts;
+        for i in 0..parts {
+            let p = (seat + i) % parts;
+            let bit = 1u64 << p;
+            if self.taken.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
+                for k in p * self.count / parts..(p + 1) * self.count / parts {
+                    (self.task)(k);
+                }
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::types::{Arg, Dims, Element, Out, Steps, Strided};
 use call::{keep, Bases, Job, Operand, Plan, Pool, Task};
 use numjit_syntax::Result;
 use smallvec::SmallVec;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// How to run a kernel: thread count, chunk size, and an optional [`Interrupt`] to stop it.
@@ -522,7 +522,19 @@ impl Planned {
                 }
             }
         } else {
-            let per = (chunk / n).max(1);
+            let mut per = (chunk / n).max(1);
+            if rows == m_block && !serial {
+                // One block of rows (a 2-D output): as many tasks as chunks would make,
+                // rounded up to a multiple of the threads, of equal numbers of rows, so the
+                // threads finish together (the 299 rows of a 301² stencil in 6 tasks of 54
+                // left one thread 162 rows and the other 137).
+                let workers = match sched.threads {
+                    Some(t) => t.clamp(1, MAX_THREADS),
+                    None => num_threads(),
+                };
+                let tasks = rows.div_ceil(per).div_ceil(workers) * workers;
+                per = rows.div_ceil(tasks).max(1);
+            }
             let mut block = 0;
             while block < rows {
                 let mut r = 0;
@@ -552,7 +564,18 @@ impl Planned {
                 Some(t) => pool_with(t),
                 None => pool(),
             };
-            dispatch(&pool, tasks.len(), &task);
+            // Equal tasks, a multiple of the threads: each thread its own rows, call after call.
+            let parts = match (rows == m_block, sched.threads) {
+                (true, Some(t)) => t.clamp(1, MAX_THREADS),
+                (true, None) => num_threads(),
+                _ => 0,
+            };
+            let parts = if parts <= 64 && parts > 0 && tasks.len().is_multiple_of(parts) {
+                parts
+            } else {
+                0
+            };
+            dispatch(&pool, tasks.len(), parts, &task);
         }
         sched.check_interrupt()
     }
@@ -624,15 +647,19 @@ pub fn with_filler<T: Element, R>(
 /// and stay warm for the next call. Kernel calls and reductions share this path, so a
 /// reduction right after an elementwise call finds the keepers that call left awake instead
 /// of queueing behind them.
-fn dispatch(pool: &Arc<Pool>, count: usize, task: &(dyn Fn(usize) + Sync)) {
+fn dispatch(pool: &Arc<Pool>, count: usize, parts: usize, task: &(dyn Fn(usize) + Sync)) {
     let workers = pool.threads.current_num_threads().min(count);
     let job = Job {
         task,
         count,
         next: AtomicUsize::new(0),
+        parts,
+        taken: AtomicU64::new(0),
+        // The caller is participant 0 (`work_first`).
+        seats: AtomicUsize::new(1),
     };
     if workers <= 1 {
-        job.work();
+        job.work_first();
         return;
     }
     let me = &job as *const Job<'_> as *mut ();
@@ -647,7 +674,7 @@ fn dispatch(pool: &Arc<Pool>, count: usize, task: &(dyn Fn(usize) + Sync)) {
             for _ in 1..workers {
                 s.spawn(|_| job.work());
             }
-            job.work();
+            job.work_first();
         });
         return;
     }
@@ -656,7 +683,7 @@ fn dispatch(pool: &Arc<Pool>, count: usize, task: &(dyn Fn(usize) + Sync)) {
         let p = pool.clone();
         pool.threads.spawn(move || keep(&p));
     }
-    job.work();
+    job.work_first();
     // Retract, then wait until every keeper that joined has left: only then may `job` and
     // what its task borrows go away (see `keep`).
     pool.job.store(std::ptr::null_mut(), Ordering::SeqCst);
@@ -690,5 +717,5 @@ pub fn parallel_for(sched: &Schedule, count: usize, task: &(dyn Fn(usize) + Sync
         Some(t) => pool_with(t),
         None => pool(),
     };
-    dispatch(&pool, count, task);
+    dispatch(&pool, count, 0, task);
 }
