@@ -6,7 +6,7 @@
 use super::lift::is_hidden;
 use crate::types::raw;
 use crate::types::shape_str;
-use crate::types::{Arg, Out};
+use crate::types::{Arg, DType, Out, Scalar, Strided};
 use crate::types::{IntoArg, IntoOut};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 
@@ -27,6 +27,23 @@ pub struct Vars<'a> {
 }
 
 impl<'a> Vars<'a> {
+    /// Whether every binding matches `keys`, in order (see [`BindingKey`]).
+    pub(super) fn match_keys(&self, keys: &[BindingKey]) -> bool {
+        keys.len() == self.items.len()
+            && keys
+                .iter()
+                .zip(&self.items)
+                .all(|(k, (n, b))| k.matches(n, b))
+    }
+
+    /// The keys of these bindings, in order.
+    pub(super) fn keys(&self) -> Vec<BindingKey> {
+        self.items
+            .iter()
+            .map(|(n, b)| BindingKey::new(n, b))
+            .collect()
+    }
+
     /// No bindings.
     pub fn new() -> Self {
         Vars {
@@ -69,6 +86,65 @@ impl<'a> Vars<'a> {
             Some((_, Binding::Mut(o, _))) => Some(o),
             _ => None,
         }
+    }
+}
+
+/// What a call's binding must match for a plan made in an earlier call to apply (a script's
+/// `FastPlan`, a `Compiled` call's reused plan): name, dtype, layout, writability, and an
+/// integer scalar's value (it may be a subscript bound).
+#[derive(Debug)]
+pub(super) struct BindingKey {
+    name: String,
+    dtype: DType,
+    layout: Strided,
+    writable: bool,
+    int: Option<i64>,
+}
+
+impl BindingKey {
+    pub(super) fn new(name: &str, b: &Binding<'_>) -> BindingKey {
+        let (arg, writable) = binding_arg(b);
+        BindingKey {
+            name: name.to_string(),
+            dtype: arg.dtype(),
+            layout: arg.layout(),
+            writable,
+            int: int_value(arg),
+        }
+    }
+
+    pub(super) fn matches(&self, name: &str, b: &Binding<'_>) -> bool {
+        let (arg, writable) = binding_arg(b);
+        self.name == name
+            && self.dtype == arg.dtype()
+            && self.writable == writable
+            && self.layout.offset == arg.offset
+            && self.layout.shape == arg.shape
+            && self.layout.strides == arg.strides
+            && self.int == int_value(arg)
+    }
+}
+
+/// A binding's readable view, and whether it is writable.
+pub(super) fn binding_arg<'b, 'a>(b: &'b Binding<'a>) -> (&'b Arg<'a>, bool) {
+    match b {
+        Binding::In(a) => (a, false),
+        Binding::Mut(_, a) => (a, true),
+    }
+}
+
+/// The value of an integer scalar binding.
+fn int_value(arg: &Arg<'_>) -> Option<i64> {
+    if !arg.shape.is_empty() || arg.is_placeholder() {
+        return None;
+    }
+    match arg.dtype() {
+        DType::Int64 | DType::Int32 => match raw::read(arg, &[]) {
+            Scalar::Int(v) => Some(v),
+            Scalar::Int32(v) => Some(v as i64),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

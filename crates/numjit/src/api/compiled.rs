@@ -19,7 +19,7 @@
 //! real keeps the real part, as NumPy's casts); a cast the rule refuses is an
 //! [`ErrorKind::Output`] error and the output is left untouched.
 
-use super::bindings::{Scope, Vars};
+use super::bindings::{binding_arg, BindingKey, Scope, Vars};
 use super::lift::{free_names, has_reduction, is_hidden, lift, Reduction};
 use crate::check::{self, broadcast, is_constant, Literals};
 use crate::codegen::{self, Access, Kernel};
@@ -65,6 +65,29 @@ struct Inner {
     /// How integer literals are typed (NumPy's rule unless made by [`Compiled::numexpr`]).
     literals: Literals,
     typed: Mutex<Vec<Arc<Typed>>>,
+    /// The last `eval` call's plan, for the next call with bindings of the same layouts.
+    reused: Mutex<Option<Arc<Reused>>>,
+}
+
+/// An `eval` call's plan kept for the next call whose bindings match it (names, dtypes,
+/// layouts, integer scalars: the script's `FastPlan` says why that is sound; the result is a
+/// new array, which overlaps nothing): that call allocates the result and runs the kernel on
+/// the new arrays, without checking, view resolution or planning.
+struct Reused {
+    bindings: Vec<BindingKey>,
+    dtype: DType,
+    shape: Vec<usize>,
+    planned: exec::Planned,
+    /// Each program input's binding, by index in the call's bindings.
+    sources: SmallVec<[usize; 8]>,
+}
+
+impl std::fmt::Debug for Reused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reused")
+            .field("bindings", &self.bindings)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A reduction's result during one call.
@@ -152,6 +175,7 @@ impl Compiled {
                 names,
                 literals,
                 typed: Mutex::new(Vec::new()),
+                reused: Mutex::new(None),
             }),
         }
     }
@@ -244,14 +268,76 @@ impl Compiled {
 
     /// [`Compiled::eval`] with an explicit schedule.
     pub fn eval_with(&self, vars: Vars<'_>, sched: &Schedule) -> Result<Array> {
-        self.eval_in(
-            &Scope {
-                vars: &vars,
-                env: &[],
-                written: &[],
-            },
-            sched,
-        )
+        let scope = Scope {
+            vars: &vars,
+            env: &[],
+            written: &[],
+        };
+        if !self.inner.reductions.is_empty() {
+            return self.eval_in(&scope, sched);
+        }
+        let reused = self
+            .inner
+            .reused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(r) = reused.filter(|r| vars.match_keys(&r.bindings)) {
+            let mut result = Array::try_zeros(r.dtype, &r.shape).map_err(|e| self.at_whole(e))?;
+            let ran = {
+                let out = result.view_mut();
+                let bases: SmallVec<[&Arg<'_>; 8]> = r
+                    .sources
+                    .iter()
+                    .map(|&i| binding_arg(&vars.items[i].1).0)
+                    .collect();
+                r.planned.run_on(&out, &bases, sched)
+            };
+            if let Some(ran) = ran {
+                ran.map_err(|e| e.with_source(self.source()))?;
+                return Ok(result);
+            }
+        }
+        let p = self.prepare(&scope)?;
+        self.check_size(&p)?;
+        let dtype = p.typed.program.dtype();
+        let mut result = Array::try_zeros(dtype, &p.shape).map_err(|e| self.at_whole(e))?;
+        let reuse = {
+            let mut out = result.view_mut();
+            let planned = self.execute_planned(&p, &mut out, sched)?;
+            planned.and_then(|planned| self.reusable(&vars, &p, &out, planned))
+        };
+        if let Some(planned) = reuse {
+            *self.inner.reused.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(planned));
+        }
+        Ok(result)
+    }
+
+    /// The plan of an `eval` call into `out` (its new result), anchored to the call's
+    /// bindings for reuse; `None` if an input is not a caller's binding.
+    fn reusable(
+        &self,
+        vars: &Vars<'_>,
+        p: &Prepared<'_, '_>,
+        out: &Out<'_>,
+        mut planned: exec::Planned,
+    ) -> Option<Reused> {
+        let mut sources: SmallVec<[usize; 8]> = SmallVec::new();
+        for input in &p.typed.program.inputs {
+            sources.push(vars.items.iter().rposition(|(n, _)| *n == input.name)?);
+        }
+        let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
+        let bases: SmallVec<[&Arg<'_>; 8]> = sources
+            .iter()
+            .map(|&i| binding_arg(&vars.items[i].1).0)
+            .collect();
+        planned.anchor((out, &args), (out, &bases)).then(|| Reused {
+            bindings: vars.keys(),
+            dtype: p.typed.program.dtype(),
+            shape: p.shape.to_vec(),
+            planned,
+            sources,
+        })
     }
 
     /// Evaluates in `scope` into a new array (reductions included).

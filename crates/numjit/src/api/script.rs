@@ -3,14 +3,14 @@
 //! Must not touch Cranelift IR or threads: each statement's value is a `Compiled` and runs as
 //! one; overlap and aliasing go through the views of `types`.
 
-use super::bindings::{Binding, Scope, Vars};
+use super::bindings::{binding_arg, Binding, BindingKey, Scope, Vars};
 use super::compiled::{copy_into, Compiled, Mode, Prepared};
 use super::lift::base_name;
 use crate::check;
 use crate::exec::{Planned, Schedule};
 use crate::ir::View;
 use crate::types::raw;
-use crate::types::{Arg, Array, Casting, DType, Out, Scalar, Strided};
+use crate::types::{Arg, Array, Casting, DType, Out};
 use numjit_syntax::{ast::Expr, ast::ExprKind, ast::Stmt, ast::StmtKind};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
 use smallvec::SmallVec;
@@ -132,63 +132,6 @@ impl std::fmt::Debug for FastPlan {
         f.debug_struct("FastPlan")
             .field("bindings", &self.bindings)
             .finish_non_exhaustive()
-    }
-}
-
-/// What a call's binding must match for a [`FastPlan`] to apply: name, dtype, layout,
-/// writability, and an integer scalar's value (it may be a subscript bound).
-#[derive(Debug)]
-struct BindingKey {
-    name: String,
-    dtype: DType,
-    layout: Strided,
-    writable: bool,
-    int: Option<i64>,
-}
-
-impl BindingKey {
-    fn new(name: &str, b: &Binding<'_>) -> BindingKey {
-        let (arg, writable) = binding_arg(b);
-        BindingKey {
-            name: name.to_string(),
-            dtype: arg.dtype(),
-            layout: arg.layout(),
-            writable,
-            int: int_value(arg),
-        }
-    }
-
-    fn matches(&self, name: &str, b: &Binding<'_>) -> bool {
-        let (arg, writable) = binding_arg(b);
-        self.name == name
-            && self.dtype == arg.dtype()
-            && self.writable == writable
-            && self.layout.offset == arg.offset
-            && self.layout.shape == arg.shape
-            && self.layout.strides == arg.strides
-            && self.int == int_value(arg)
-    }
-}
-
-fn binding_arg<'b, 'a>(b: &'b Binding<'a>) -> (&'b Arg<'a>, bool) {
-    match b {
-        Binding::In(a) => (a, false),
-        Binding::Mut(_, a) => (a, true),
-    }
-}
-
-/// The value of an integer scalar binding.
-fn int_value(arg: &Arg<'_>) -> Option<i64> {
-    if !arg.shape.is_empty() || arg.is_placeholder() {
-        return None;
-    }
-    match arg.dtype() {
-        DType::Int64 | DType::Int32 => match raw::read(arg, &[]) {
-            Scalar::Int(v) => Some(v),
-            Scalar::Int32(v) => Some(v as i64),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -423,11 +366,7 @@ impl Script {
             }
         }
         if let Some(stmts) = planned {
-            let bindings = vars
-                .items
-                .iter()
-                .map(|(n, b)| BindingKey::new(n, b))
-                .collect();
+            let bindings = vars.keys();
             *self.inner.fast.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Arc::new(FastPlan { bindings, stmts }));
         }
@@ -438,13 +377,7 @@ impl Script {
     /// or if a target's array now overlaps an input's (the full path handles both).
     fn run_fast(&self, fast: &FastPlan, vars: &Vars<'_>, sched: &Schedule) -> Option<Result<()>> {
         let items = &vars.items;
-        if fast.bindings.len() != items.len()
-            || !fast
-                .bindings
-                .iter()
-                .zip(items)
-                .all(|(k, (n, b))| k.matches(n, b))
-        {
+        if !vars.match_keys(&fast.bindings) {
             return None;
         }
         // Checked for every statement before any runs.
