@@ -13,6 +13,10 @@
 //! statement first with the reductions' result dtypes and shapes alone
 //! ([`crate::reduce::result_shape`]), without computing them.
 //!
+//! **Reuse.** `eval` keeps its last call's plan (`Reused`): a next call whose bindings have
+//! the same names, dtypes, layouts and integer scalars allocates the result and runs the
+//! kernel on the new arrays (`exec::Planned::run_on` checks the layouts), as scripts do.
+//!
 //! **Casting.** Evaluating into an output of another dtype follows NumPy's `casting` rule
 //! ([`Casting::SameKind`] by default, as NumPy's `out=`): the result is computed in its own
 //! dtype into a temporary and cast-copied into the output (float → int truncates, complex →
