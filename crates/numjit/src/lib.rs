@@ -20,9 +20,9 @@
 //! ```
 //!
 //! The function forms take the text at run time and the names from [`vars!`]:
-//! [`evaluate`]`("a + b", &mut out, vars!{a, b})`.
+//! [`evaluate`](fn@evaluate)`("a + b", &mut out, vars!{a, b})`.
 //!
-//! **Allocate the result.** [`eval!`] and [`eval`] return an [`Array`] (one variant per
+//! **Allocate the result.** [`eval!`] and [`eval`](fn@eval) return an [`Array`] (one variant per
 //! dtype; it prints as NumPy's `repr` and converts into an owned ndarray array). Inputs are
 //! slices, `Vec`s, ndarray arrays and views of any strides, and scalars, broadcast as in
 //! NumPy:
@@ -42,7 +42,7 @@
 //! # Ok::<(), numjit::Error>(())
 //! ```
 //!
-//! **Scripts.** [`execute!`] and [`execute`] run statements: `name = expr` makes a new array,
+//! **Scripts.** [`execute!`] and [`execute`](fn@execute) run statements: `name = expr` makes a new array,
 //! `x[1:-1] = expr` writes into a view of `x` (bound writably; NumPy's semantics when the
 //! sides overlap). A stencil is one fused loop with no copies:
 //!

@@ -170,9 +170,9 @@ pub struct Program {
     pub nodes: Vec<Node>,
     /// The result node.
     pub root: NodeId,
-    /// The inputs, indexed by [`Op::Input`].
+    /// The inputs, indexed by `Op::Input`.
     pub inputs: Vec<Input>,
-    /// The byte-string literals, indexed by [`Scalar::Str`].
+    /// The byte-string literals, indexed by `Scalar::Str`.
     pub strings: Vec<Vec<u8>>,
 }
 

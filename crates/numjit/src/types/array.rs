@@ -61,7 +61,7 @@ impl Element for Complex64 {
     }
 }
 
-/// An owned n-dimensional array of one of numjit's dtypes (what [`crate::eval`] returns).
+/// An owned n-dimensional array of one of numjit's dtypes (what [`crate::eval`](fn@crate::eval) returns).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Array {
     /// A bool array.

@@ -25,7 +25,7 @@ pub enum DType {
     Float32,
     /// `f64`, NumPy's `float64`.
     Float64,
-    /// [`Complex64`] (two `f64`), NumPy's `complex128`.
+    /// [`Complex64`](crate::Complex64) (two `f64`), NumPy's `complex128`.
     Complex128,
     /// Fixed-width byte strings of this many bytes, NUL-padded (NumPy's `S<width>`). Only
     /// compared (`==`, `<`, …) and searched (`contains`); never a result.
