@@ -9,6 +9,7 @@ use crate::types::shape_str;
 use crate::types::{Arg, DType, Out, Scalar, Strided};
 use crate::types::{IntoArg, IntoOut};
 use numjit_syntax::{Error, ErrorKind, Result, Span};
+use smallvec::SmallVec;
 
 /// One binding: read-only, or writable (the target of `x[...] = ...`), which is readable
 /// too through the `Arg` view of the same memory kept beside it.
@@ -34,6 +35,19 @@ impl<'a> Vars<'a> {
                 .iter()
                 .zip(&self.items)
                 .all(|(k, (n, b))| k.matches(n, b))
+    }
+
+    /// The index of the binding `name` is looked up as (the last of that name).
+    pub(super) fn index_of(&self, name: &str) -> Option<usize> {
+        self.items.iter().rposition(|(n, _)| *n == name)
+    }
+
+    /// The readable views of the bindings at `indices`, in that order.
+    pub(super) fn views_at(&self, indices: &[usize]) -> SmallVec<[&Arg<'a>; 8]> {
+        indices
+            .iter()
+            .map(|&i| binding_arg(&self.items[i].1).0)
+            .collect()
     }
 
     /// The keys of these bindings, in order.

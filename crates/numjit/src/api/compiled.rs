@@ -23,7 +23,7 @@
 //! real keeps the real part, as NumPy's casts); a cast the rule refuses is an
 //! [`ErrorKind::Output`] error and the output is left untouched.
 
-use super::bindings::{binding_arg, BindingKey, Scope, Vars};
+use super::bindings::{BindingKey, Scope, Vars};
 use super::lift::{free_names, has_reduction, is_hidden, lift, Reduction};
 use crate::check::{self, broadcast, is_constant, Literals};
 use crate::codegen::{self, Access, Kernel};
@@ -290,11 +290,7 @@ impl Compiled {
             let mut result = Array::try_zeros(r.dtype, &r.shape).map_err(|e| self.at_whole(e))?;
             let ran = {
                 let out = result.view_mut();
-                let bases: SmallVec<[&Arg<'_>; 8]> = r
-                    .sources
-                    .iter()
-                    .map(|&i| binding_arg(&vars.items[i].1).0)
-                    .collect();
+                let bases = vars.views_at(&r.sources);
                 r.planned.run_on(&out, &bases, sched)
             };
             if let Some(ran) = ran {
@@ -328,13 +324,10 @@ impl Compiled {
     ) -> Option<Reused> {
         let mut sources: SmallVec<[usize; 8]> = SmallVec::new();
         for input in &p.typed.program.inputs {
-            sources.push(vars.items.iter().rposition(|(n, _)| *n == input.name)?);
+            sources.push(vars.index_of(&input.name)?);
         }
         let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
-        let bases: SmallVec<[&Arg<'_>; 8]> = sources
-            .iter()
-            .map(|&i| binding_arg(&vars.items[i].1).0)
-            .collect();
+        let bases = vars.views_at(&sources);
         planned.anchor((out, &args), (out, &bases)).then(|| Reused {
             bindings: vars.keys(),
             dtype: p.typed.program.dtype(),

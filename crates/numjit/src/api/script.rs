@@ -399,11 +399,7 @@ impl Script {
             if let Err(e) = sched.check_interrupt() {
                 return Some(Err(e));
             }
-            let bases: SmallVec<[&Arg<'_>; 8]> = f
-                .sources
-                .iter()
-                .map(|&i| binding_arg(&items[i].1).0)
-                .collect();
+            let bases = vars.views_at(&f.sources);
             let run = f.planned.run_on(out, &bases, sched).unwrap_or_else(|| {
                 Err(Error::new(
                     ErrorKind::Internal,
@@ -574,17 +570,13 @@ fn fast_stmt(
     p: &Prepared<'_, '_>,
     mut planned: Planned,
 ) -> Option<FastStmt> {
-    let index = |name: &str| vars.items.iter().rposition(|(n, _)| *n == name);
-    let t = index(target)?;
+    let t = vars.index_of(target)?;
     let mut sources: SmallVec<[usize; 8]> = SmallVec::new();
     for input in &p.typed.program.inputs {
-        sources.push(index(&input.name)?);
+        sources.push(vars.index_of(&input.name)?);
     }
     let args: SmallVec<[&Arg<'_>; 8]> = p.args.iter().map(|a| &**a).collect();
-    let bases: SmallVec<[&Arg<'_>; 8]> = sources
-        .iter()
-        .map(|&i| binding_arg(&vars.items[i].1).0)
-        .collect();
+    let bases = vars.views_at(&sources);
     if !planned.anchor((view, &args), (base, &bases)) {
         return None;
     }

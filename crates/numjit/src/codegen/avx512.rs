@@ -258,7 +258,7 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
             Op::Mod if wide => {
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
                 bails = true;
-                b.modulo(x, y, exact_reciprocal(program, node.args[1]))
+                b.modulo(x, y, super::exact_reciprocal(program, node.args[1]))
             }
             Op::Call(f @ (Func::Maximum | Func::Minimum)) => {
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
@@ -299,18 +299,6 @@ pub(super) fn plan(program: &Program, layout: &[Access], levels: &[Level]) -> Op
         bails,
         strided,
     })
-}
-
-/// `1/c` if node `id` is a float constant `c = ±2^k` whose reciprocal is a normal float (as
-/// the other loops decide it): then `x / c` and `x · (1/c)` are the same number.
-fn exact_reciprocal(program: &Program, id: NodeId) -> Option<f64> {
-    let c = match program.nodes[id].op {
-        Op::Const(crate::types::Scalar::Float(c)) => c,
-        _ => return None,
-    };
-    let r = 1.0 / c;
-    let pow2 = |x: f64| x.is_normal() && x.to_bits() & ((1u64 << 52) - 1) == 0;
-    (pow2(c) && pow2(r)).then_some(r)
 }
 
 /// An element node's value.

@@ -1089,14 +1089,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// `1/c` if node `id` is a float constant `c = ±2^k` whose reciprocal is a normal float:
     /// then `x / c` and `x · (1/c)` are the same real number, rounded once, for every `x`.
     fn exact_reciprocal(&self, id: NodeId) -> Option<f64> {
-        let c = match self.program.nodes[id].op {
-            Op::Const(Scalar::Float(c)) => c,
-            Op::Const(Scalar::Float32(c)) => c as f64,
-            _ => return None,
-        };
-        let r = 1.0 / c;
-        let pow2 = |x: f64| x.is_normal() && x.to_bits() & ((1u64 << 52) - 1) == 0;
-        (pow2(c) && pow2(r)).then_some(r)
+        super::exact_reciprocal(self.program, id)
     }
 
     /// NumPy's float64 remainder `a % b` on `F64X2` lanes, bit for bit `semantics`'

@@ -150,6 +150,20 @@ fn finish_isa(b: isa::Builder) -> Result<isa::OwnedTargetIsa, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `1/c` if node `id` of `program` is a float constant `c = ±2^k` whose reciprocal is a normal
+/// float: then `x / c` and `x · (1/c)` are the same real number, rounded once, for every `x`
+/// (the inline loops and the AVX-512 rows multiply instead of dividing).
+pub(super) fn exact_reciprocal(program: &Program, id: crate::ir::NodeId) -> Option<f64> {
+    let c = match program.nodes[id].op {
+        crate::semantics::Op::Const(crate::types::Scalar::Float(c)) => c,
+        crate::semantics::Op::Const(crate::types::Scalar::Float32(c)) => c as f64,
+        _ => return None,
+    };
+    let r = 1.0 / c;
+    let pow2 = |x: f64| x.is_normal() && x.to_bits() & ((1u64 << 52) - 1) == 0;
+    (pow2(c) && pow2(r)).then_some(r)
+}
+
 /// [`compile`] for the target `isa` describes (the host's, or a subset of its features),
 /// with the AVX-512 row routine if `native` and the target has AVX-512 (without it, the
 /// Cranelift loops are what runs, at every level).
