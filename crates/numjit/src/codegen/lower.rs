@@ -13,7 +13,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         ptr: Type,
         call_conv: CallConv,
         frontend: TargetFrontendConfig,
-        native: Option<(super::avx512::Plan, FuncRef)>,
+        native: Option<(super::rows::Plan, FuncRef)>,
     ) -> Self {
         let levels = levels(program, layout);
         let count = program.nodes.len();
@@ -107,7 +107,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let elem_ptr = self.pointer_vars(&rp);
         // The AVX-512 routine computes the whole row: no other loop is emitted, unless it may
         // bail (a `%` it cannot compute exactly), and then the other loops finish the row.
-        let native_only = match self.native.as_ref().map(|(p, _)| p.bails) {
+        let native_only = match self.native.as_ref().map(|(p, _)| p.partial) {
             Some(bails) => {
                 self.native_call(n, i_var, &rp, &elem_ptr, &istride, row_end);
                 !bails
@@ -324,8 +324,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             (slot, me.fb.ins().stack_addr(me.ptr, slot, 0))
         };
         let (pointers, pointers_at) = slot(self, plan.operands.len());
-        let control = super::avx512::CONTROL_SLOTS;
-        let lane_slots = super::avx512::LANE_SLOTS;
+        let control = super::rows::CONTROL_SLOTS;
+        let lane_slots = super::rows::LANE_SLOTS;
         let (scalars, scalars_at) = slot(
             self,
             plan.slots.len() + control + lane_slots * plan.strided.len(),
@@ -339,9 +339,9 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
         for (j, s) in plan.slots.iter().enumerate() {
             let v = match *s {
-                super::avx512::Slot::Node(id) => self.value(id),
-                super::avx512::Slot::Bits(bits) => self.fb.ins().iconst(types::I64, bits as i64),
-                super::avx512::Slot::Step(k) => {
+                super::rows::Slot::Node(id) => self.value(id),
+                super::rows::Slot::Bits(bits) => self.fb.ins().iconst(types::I64, bits as i64),
+                super::rows::Slot::Step(k) => {
                     self.fb.ins().imul_imm_s(istride[k], plan.lanes as i64)
                 }
             };
@@ -357,7 +357,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let flag_at = self
             .fb
             .ins()
-            .iconst(self.ptr, &super::avx512::STREAM as *const _ as i64);
+            .iconst(self.ptr, &super::rows::STREAM as *const _ as i64);
         let flag = self
             .fb
             .ins()
@@ -369,7 +369,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let back = self.fb.ins().ineg(ep[0]);
         let head = self.fb.ins().band_imm_s(back, 63);
         let plain = self.fb.ins().iconst(types::I64, -1);
-        let head_or_plain = match plan.strided.is_empty() && !plan.bails {
+        let head_or_plain = match plan.strided.is_empty() && !plan.partial {
             true => self.fb.ins().select(stream, head, plain),
             // Gathering rows, and rows that may bail, store plainly.
             false => plain,
@@ -409,7 +409,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             .ins()
             .call(routine, &[pointers_at, scalars_at, count]);
         let stopped = self.fb.inst_results(call)[0];
-        if plan.bails {
+        if plan.partial {
             // −1: the row is done; else the routine stopped at element `i + stopped`, from
             // which the vector and scalar loops go on (pointers moved there).
             let more = self.fb.create_block();

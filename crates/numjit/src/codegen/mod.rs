@@ -30,17 +30,19 @@
 //! operation runs lane by lane (extract each lane, emit the scalar operation, insert the
 //! result). So the vector and scalar loops compute every element identically.
 //!
-//! **AVX-512 rows.** On CPUs with AVX-512F, a kernel whose per-element nodes are all float
-//! operations that `avx512` encodes (arithmetic, `sqrt`, rounding, constant powers, `where`
-//! over comparisons; contiguous inputs, hoisted scalars) calls, on each row, a routine of
-//! 512-bit machine code defined in the kernel's own module, which computes the whole row
-//! (8 or 16 lanes per instruction, the last partial vector under a mask); the vector and
-//! scalar loops then find nothing left. Cranelift's x86-64 backend has no vectors wider than
-//! 128 bits, and such kernels are bound by the vector ports.
+//! **Row routines.** On CPUs with AVX-512F (or AVX2 and FMA), a kernel whose per-element
+//! nodes are all float operations that `rows` encodes (arithmetic, `sqrt`, rounding,
+//! constant powers, `%`, `where` over comparisons; contiguous or gathered inputs, hoisted
+//! scalars) calls, on each row, a routine of 512-bit (256-bit) machine code defined in the
+//! kernel's own module. The AVX-512 one computes the whole row (8 or 16 lanes per
+//! instruction, the last partial vector under a mask), and the vector and scalar loops find
+//! nothing left; the AVX2 one computes the row's whole vectors (4 or 8 lanes) and the other
+//! loops the rest. Cranelift's x86-64 backend has no vectors wider than 128 bits, and such
+//! kernels are bound by the vector ports.
 //!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 
-mod avx512;
+mod rows;
 pub mod vmath;
 
 use crate::ir::{NodeId, Program};
@@ -87,8 +89,8 @@ pub struct Kernel {
     pub(crate) sizes: Vec<usize>,
     /// Constant data the code points to (byte-string literals); freed with the code.
     _data: Vec<Box<[u8]>>,
-    /// Whether each row runs the AVX-512 row routine (`avx512`) first.
-    row512: bool,
+    /// Whether each row runs the row routine (`rows`: AVX-512 or AVX2) first.
+    row_routine: bool,
 }
 
 impl Kernel {
@@ -97,10 +99,11 @@ impl Kernel {
         &self.clif
     }
 
-    /// Whether the kernel computes each row's whole 512-bit vectors with the AVX-512 row
-    /// routine (`codegen::avx512`; only on CPUs with AVX-512, unless `NUMJIT_WIDE=0`).
-    pub fn row512(&self) -> bool {
-        self.row512
+    /// Whether the kernel computes each row's whole vectors with a row routine
+    /// (`codegen::rows`: 512-bit on CPUs with AVX-512, 256-bit on CPUs with AVX2 and FMA;
+    /// unless `NUMJIT_WIDE=0`).
+    pub fn row_routine(&self) -> bool {
+        self.row_routine
     }
 }
 
@@ -152,7 +155,7 @@ fn finish_isa(b: isa::Builder) -> Result<isa::OwnedTargetIsa, String> {
 
 /// `1/c` if node `id` of `program` is a float constant `c = ±2^k` whose reciprocal is a normal
 /// float: then `x / c` and `x · (1/c)` are the same real number, rounded once, for every `x`
-/// (the inline loops and the AVX-512 rows multiply instead of dividing).
+/// (the inline loops and the row routines multiply instead of dividing).
 pub(super) fn exact_reciprocal(program: &Program, id: crate::ir::NodeId) -> Option<f64> {
     let c = match program.nodes[id].op {
         crate::semantics::Op::Const(crate::types::Scalar::Float(c)) => c,
@@ -165,7 +168,7 @@ pub(super) fn exact_reciprocal(program: &Program, id: crate::ir::NodeId) -> Opti
 }
 
 /// [`compile`] for the target `isa` describes (the host's, or a subset of its features),
-/// with the AVX-512 row routine if `native` and the target has AVX-512 (without it, the
+/// with the row routine (`rows`) if `native` and the target has AVX-512 or AVX2 (without it, the
 /// Cranelift loops are what runs, at every level).
 #[cfg(test)]
 fn compile_for(
@@ -178,7 +181,7 @@ fn compile_for(
 }
 
 /// Lowers and compiles; keeps the IR text only when `keep_clif` (printing it is not free);
-/// uses the AVX-512 row routine where it can if `native`.
+/// uses the row routine (`rows`) where it can if `native`.
 fn build(
     program: &Program,
     layout: &[Access],
@@ -199,11 +202,11 @@ fn build(
         .map_err(|e| e.to_string())?;
     let mut ctx: Context = module.make_context();
     ctx.func.signature = sig;
-    // The AVX-512 row routine, when the target has AVX-512 and the kernel fits it: defined
+    // The row routine, when the target has AVX-512 or AVX2 and the kernel fits it: defined
     // from its bytes in this module, called by the kernel.
-    let native = match native && avx512::available(module.isa()) {
-        true => avx512::plan(program, layout, &levels(program, layout)),
-        false => None,
+    let native = match rows::isa_of(module.isa()) {
+        Some(isa) if native => rows::plan(program, layout, &levels(program, layout), isa),
+        _ => None,
     };
     let native = match native {
         Some(plan) => {
@@ -211,10 +214,10 @@ fn build(
             nsig.params.push(AbiParam::new(ptr));
             nsig.params.push(AbiParam::new(ptr));
             nsig.params.push(AbiParam::new(types::I64));
-            // −1, or the element where a bail stopped it (see `avx512::Plan::bails`).
+            // −1, or the element where a bail stopped it (see `rows::Plan::partial`).
             nsig.returns.push(AbiParam::new(types::I64));
             let nid = module
-                .declare_function("row512", Linkage::Local, &nsig)
+                .declare_function("row", Linkage::Local, &nsig)
                 .map_err(|e| e.to_string())?;
             module
                 .define_function_bytes(nid, 64, &plan.code, &[])
@@ -224,7 +227,7 @@ fn build(
         }
         None => None,
     };
-    let row512 = native.is_some();
+    let row_routine = native.is_some();
     let mut fctx = FunctionBuilderContext::new();
     let data = {
         let fb = FunctionBuilder::new(&mut ctx.func, &mut fctx);
@@ -253,7 +256,7 @@ fn build(
         sizes,
         clif,
         _data: data,
-        row512,
+        row_routine,
     })
 }
 
@@ -317,10 +320,10 @@ pub(crate) fn streams(bytes: usize) -> bool {
     bytes >= STREAM_BYTES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Tells the AVX-512 row routines whether the coming run's output is large enough for
+/// Tells the AVX-512 row routines (the AVX2 ones store plainly) whether the coming run's output is large enough for
 /// streaming stores (a hint: both kinds of store write the same values).
 pub(crate) fn stream_stores(on: bool) {
-    avx512::STREAM.store(on, std::sync::atomic::Ordering::Relaxed);
+    rows::STREAM.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The scalar Cranelift type of `dt` (complex128: of each part).
@@ -455,9 +458,9 @@ struct Lower<'a, 'b> {
     data: Vec<Box<[u8]>>,
     /// Whether a hoisted node is needed in vector form (an element node or the store uses it).
     splat: Vec<bool>,
-    /// The AVX-512 row routine (`avx512`) and its reference in this function, when the
+    /// The row routine (`rows`) and its reference in this function, when the
     /// kernel has one: each row calls it, and it computes the whole row.
-    native: Option<(avx512::Plan, FuncRef)>,
+    native: Option<(rows::Plan, FuncRef)>,
 }
 
 /// How often each node of `program` changes under `layout`: a constant or scalar input once

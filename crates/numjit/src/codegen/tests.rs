@@ -235,7 +235,7 @@ fn check_program(name: &str, program: &Program, data: &[(&str, Vec<u8>, DType, b
     for (level, off) in LEVELS {
         let vector = compile_for(program, &vector_layout, isa_builder(off), false)
             .unwrap_or_else(|e| panic!("{name} at {level}: {e}"));
-        // The same layout as it runs (with the AVX-512 row routine where the level has it).
+        // The same layout as it runs (with the row routine where the level has one).
         let native = compile_for(program, &vector_layout, isa_builder(off), true)
             .unwrap_or_else(|e| panic!("{name} at {level}: {e}"));
         let has_vector = vector.clif().contains("x2") || vector.clif().contains("x4");
@@ -253,7 +253,7 @@ fn check_program(name: &str, program: &Program, data: &[(&str, Vec<u8>, DType, b
             let w = run(&native, out_size, &inputs, n);
             assert_eq!(
                 w, s,
-                "{name} at {level}, n = {n}: the AVX-512 row routine and the scalar loop differ"
+                "{name} at {level}, n = {n}: the row routine and the scalar loop differ"
             );
         }
     }

@@ -35,7 +35,7 @@ enum Level {
 }
 
 /// Whether `NUMJIT_WIDE=0` switched the wide-vector code off (these tile routines and the
-/// AVX-512 rows of `codegen::avx512`): kernels then compute every element with their inline
+/// row routines of `codegen::rows`): kernels then compute every element with their inline
 /// 2-lane code, the same answers, for comparisons. Read once.
 pub(crate) fn switched_off() -> bool {
     static OFF: OnceLock<bool> = OnceLock::new();

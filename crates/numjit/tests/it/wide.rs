@@ -1,11 +1,11 @@
-//! The AVX-512 row routine (`codegen::avx512`): float64 and float32 arithmetic kernels, at
-//! every length around its 8- and 16-lane steps, with hoisted scalars, row-broadcast inputs,
-//! slices, as many operands as it takes and more, and more live values than it has
-//! registers, must agree with the reference interpreter bit for bit (NaN matching NaN where
-//! two NaN operands meet; exactly where one argument decides the result). On a CPU with
-//! AVX-512 the test also checks that the routine is used where it should be, so the
-//! comparisons exercise it. Float64 inputs may be strided (the routine gathers them): the
-//! same expressions over every-other, every-third and reversed views.
+//! The row routines (`codegen::rows`, AVX-512 or AVX2 by the host): float64 and float32
+//! arithmetic kernels, at every length around their 4-, 8- and 16-lane steps, with hoisted
+//! scalars, row-broadcast inputs, slices, as many operands as they take and more, and more
+//! live values than they have registers, must agree with the reference interpreter bit for
+//! bit (NaN matching NaN where two NaN operands meet; exactly where one argument decides the
+//! result). On a CPU with AVX-512 or AVX2 the test also checks that the routine is used where
+//! it should be, so the comparisons exercise it. Float64 inputs may be strided (the routine
+//! gathers them): the same expressions over every-other, every-third and reversed views.
 
 use ndarray::{Array1, Array2, ArrayD};
 use numjit::internals::{check, compile_kernel, syntax, Access};
@@ -171,6 +171,20 @@ const FITS: &[(&str, bool)] = &[
     ("where((x != x) | (y == 0), z, x - y)", false),
 ];
 
+/// Expressions with more hoisted values than the AVX2 routine has registers for besides its
+/// values: it keeps them on the stack (operands read from memory, or through a scratch
+/// register where an instruction cannot read memory: a subtraction's first operand, a blend's
+/// second, a multiply-add's second).
+const ON_THE_STACK: &[&str] = &[
+    "a*1.01 + b*1.02 + c*1.03 + a*1.04 + b*1.05 + c*1.06 + a*1.07 + b*1.08 + c*1.09 \
+     + a*1.10 + b*1.11 + c*1.12 + a*1.13 + b*1.14 + c*1.15 + a*1.16 + b*1.17 + c*1.18",
+    "(1.01 - a) * 1.02 + where(b > 1.03, 1.04, 1.05) + (c - 1.06) * 1.07 \
+     + sqrt(abs(a)) * 1.08 - 1.09 / (b + 1.10) + maximum(c, 1.11) * 1.12 \
+     + minimum(1.13, a) + floor(b * 1.14) + (a + 1.15)**3 * 1.16 - where(1.17 < c, 1.18, a)",
+    "where(a > s, 2.5, -1.5) * (t - b) + (a - t) + (s - a) / (c * 1.5 + t) \
+     + where(b != c, s, t) * 1.25 + (0.5 - c) * (0.25 - b) * (0.125 - a) + a**-2.5",
+];
+
 /// Expressions past the routine's limits (the kernel's own loops compute them): more
 /// operand pointers than it has base registers, more hoisted values than vector registers,
 /// an operation it does not have.
@@ -270,6 +284,7 @@ fn compare_with_the_interpreter() {
         let all = FITS
             .iter()
             .copied()
+            .chain(ON_THE_STACK.iter().map(|&e| (e, false)))
             .chain(BEYOND.iter().map(|&e| (e, false)));
         for (expr, exact) in all {
             let jit = numjit::eval(expr, bind(&d)).unwrap_or_else(|e| panic!("{expr}: {e}"));
@@ -409,6 +424,9 @@ fn modulo_rows_match_the_interpreter() {
         "a % 3",
         "where(a % 2 != 0.0, b + 5, 2)",
         "(a + b) % (b - 1) * 2",
+        // More hoisted values than AVX2 registers for them: on the stack.
+        "(a % 2) * 1.01 + (1.02 - b) * 1.03 + where(a > 1.04, 1.05, 1.06) + (b % 1.07) * 1.08 \
+         + (1.09 - a) * 1.10 + (a + 1.11) * (1.12 - b) * 1.13 + 1.14 / (b * b + 1.15) + 1.16 * a",
     ];
     let mut failures = Vec::new();
     for n in lengths().into_iter().chain([4096, 5000]) {
@@ -441,10 +459,13 @@ fn modulo_rows_match_the_interpreter() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Whether the host runs the routine (AVX-512F, and not switched off).
-fn host_has_avx512() -> bool {
+/// Whether the host runs the routine (AVX-512F, or AVX2 with FMA; not switched off).
+fn host_has_rows() -> bool {
     #[cfg(target_arch = "x86_64")]
-    let has = std::arch::is_x86_feature_detected!("avx512f");
+    let has = {
+        use std::arch::is_x86_feature_detected as has;
+        has!("avx512f") || (has!("avx2") && has!("fma"))
+    };
     #[cfg(not(target_arch = "x86_64"))]
     let has = false;
     has && !std::env::var("NUMJIT_WIDE").is_ok_and(|v| v.trim() == "0")
@@ -473,36 +494,55 @@ fn uses_the_routine_at(expr: &str, access: Access) -> bool {
             layout[k + 1] = Access::Scalar;
         }
     }
-    compile_kernel(&program, &layout).expect("codegen").row512()
+    compile_kernel(&program, &layout)
+        .expect("codegen")
+        .row_routine()
 }
 
 #[test]
 fn the_routine_runs_where_it_fits() {
-    if !host_has_avx512() {
-        // Without AVX-512 no kernel has it; the comparisons above test the other loops.
+    if !host_has_rows() {
+        // Without AVX-512 or AVX2 no kernel has it; the comparisons above test the other loops.
         assert!(!uses_the_routine("a + b") || !cfg!(target_arch = "x86_64"));
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx512 = false;
     for (expr, _) in FITS {
         if expr.contains("grid") || expr.contains("col") {
             continue; // slices and broadcasts: layouts chosen per call, covered above
         }
-        assert!(
-            uses_the_routine(expr),
-            "`{expr}` should use the AVX-512 routine"
-        );
+        assert!(uses_the_routine(expr), "`{expr}` should use the routine");
     }
     for expr in BEYOND {
         assert!(!uses_the_routine(expr), "`{expr}` is beyond the routine");
     }
-    // Strided float64 inputs are gathered (at most four: each holds a register of offsets);
-    // float32 ones are left to the other loops.
-    let many = "a + b + c + d + e + f + g2 + h + u";
-    assert!(!uses_the_routine_at(many, Access::Strided));
-    for (expr, _) in float64_fits().filter(|&(e, _)| e != many) {
-        assert!(
+    if !avx512 {
+        for expr in ON_THE_STACK {
+            assert!(
+                uses_the_routine(expr),
+                "`{expr}` should use the AVX2 routine"
+            );
+        }
+    }
+    // Strided float64 inputs are gathered: at most four with AVX-512 (each holds a register
+    // of offsets), two with AVX2 (each holds a register of its stride); float32 ones are left
+    // to the other loops.
+    let limit = if avx512 { 4 } else { 2 };
+    for (expr, _) in float64_fits() {
+        let inputs = ["a", "b", "c", "d", "e", "f", "g2", "h", "u"]
+            .iter()
+            .filter(|name| {
+                expr.split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word == **name)
+            })
+            .count();
+        assert_eq!(
             uses_the_routine_at(expr, Access::Strided),
-            "`{expr}` over strided inputs should use the AVX-512 routine"
+            inputs <= limit,
+            "`{expr}` over {inputs} strided inputs"
         );
     }
     assert!(!uses_the_routine_at("x * y - z", Access::Strided));
@@ -583,7 +623,7 @@ fn random_expressions_match_the_interpreter() {
         if std::env::var("NUMJIT_WIDE_FUZZ_SHOW").is_ok() {
             eprintln!("{expr}");
         }
-        if host_has_avx512() && uses_the_routine(&expr) {
+        if host_has_rows() && uses_the_routine(&expr) {
             routine += 1;
         }
         for n in [1usize, 8, 13, 100] {
@@ -599,7 +639,7 @@ fn random_expressions_match_the_interpreter() {
     eprintln!("{routine} of {count} random expressions used the AVX-512 routine");
     // Float64 powers in float32 kernels, bool literals and the like leave some to the other
     // loops; most (three in four, at this seed) must take the routine.
-    if host_has_avx512() {
+    if host_has_rows() {
         assert!(
             routine >= count * 3 / 5,
             "{routine} of {count} used the routine"
