@@ -339,6 +339,11 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
         for (j, s) in plan.slots.iter().enumerate() {
             let v = match *s {
+                // A widened float32 routine computes in float64: the value widened exactly.
+                super::rows::Slot::Node(id) if plan.widened => {
+                    let v = self.value(id);
+                    self.fb.ins().fpromote(types::F64, v)
+                }
                 super::rows::Slot::Node(id) => self.value(id),
                 super::rows::Slot::Bits(bits) => self.fb.ins().iconst(types::I64, bits as i64),
                 super::rows::Slot::Step(k) => {

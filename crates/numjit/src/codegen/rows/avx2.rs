@@ -41,6 +41,9 @@ enum Ins {
     },
     /// `vsqrtpd/ps ymm_dst, ymm_a`.
     Sqrt { dst: u8, a: u8 },
+    /// `vcvtpd2ps xmm_dst, ymm_a` then `vcvtps2pd ymm_dst, xmm_dst`: float64 lanes rounded to
+    /// float32 ([`Form::Widened`]).
+    Narrow { dst: u8, a: u8 },
     /// `vroundpd/ps ymm_dst, ymm_a, mode`.
     Round { dst: u8, a: u8, mode: u8 },
     /// `vmovapd ymm_dst, ymm_a` then `vfm*213pd ymm_dst, ymm_b, ymm_c`.
@@ -126,6 +129,7 @@ fn allocate(
                     }
                 }
                 Vins::Sqrt { .. } => Ins::Sqrt { dst, a: srcs[0] },
+                Vins::Narrow { .. } => Ins::Narrow { dst, a: srcs[0] },
                 Vins::Round { mode, .. } => Ins::Round {
                     dst,
                     a: srcs[0],
@@ -184,9 +188,11 @@ pub(super) fn encode(
     result: usize,
     operands: usize,
     slots: usize,
-    wide: bool,
+    form: Form,
     steps: &[usize],
 ) -> Option<Vec<u8>> {
+    let wide = form.wide();
+    let widened = form == Form::Widened;
     let (w, pp) = if wide { (true, 1) } else { (false, 0) };
     if steps.len() > STRIDES.len() {
         return None;
@@ -246,7 +252,7 @@ pub(super) fn encode(
     if let Some(j) = bases.iter().position(|&b| b == RDI) {
         a.load_gpr(RDI, RDI, 8 * j as i32);
     }
-    let shift = if wide { 3 } else { 2 };
+    let shift = if form == Form::F64 { 3 } else { 2 };
     a.bytes(&[0x31, 0xC0]); // xor eax, eax
     a.bytes(&[0x48, 0xC1, 0xE2, shift]); // shl rdx, 3 | 2: bytes
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
@@ -254,18 +260,39 @@ pub(super) fn encode(
     let top = a.b.len();
     for ins in &body {
         match *ins {
+            // vcvtps2pd ymm_dst, [base + rax] (four float32, widened exactly)
+            Ins::Load { dst, operand } if widened => {
+                a.vex_sib(0x5A, 1, 0, dst, bases[operand], RAX)
+            }
             Ins::Load { dst, operand } => a.vex_sib(0x10, 1, pp, dst, bases[operand], RAX),
+            Ins::Gather {
+                dst,
+                operand,
+                index,
+            } if widened => {
+                let (p, s) = (bases[operand], STRIDES[index]);
+                a.vmem(0x10, 1, 2, dst, 0, p, None); // vmovss xmm_dst, [p]
+                for (lane, at) in [(1, Some((s, 0))), (2, Some((s, 1))), (3, Some((R11, 0)))] {
+                    if lane == 3 {
+                        a.lea_triple(s); // r11 = 3s
+                    }
+                    // vinsertps xmm_dst, xmm_dst, [p + lane·s], lane << 4
+                    a.vmem(0x21, 3, 1, dst, dst, p, at);
+                    a.bytes(&[lane << 4]);
+                }
+                a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
+            }
             Ins::Gather {
                 dst,
                 operand,
                 index,
             } => {
                 let (p, s) = (bases[operand], STRIDES[index]);
-                a.vmem(0x10, 3, dst, 0, p, None); // vmovsd xmm_dst, [p]
-                a.vmem(0x16, 1, dst, dst, p, Some((s, 0))); // vmovhpd xmm_dst, xmm_dst, [p + s]
+                a.vmem(0x10, 1, 3, dst, 0, p, None); // vmovsd xmm_dst, [p]
+                a.vmem(0x16, 1, 1, dst, dst, p, Some((s, 0))); // vmovhpd xmm_dst, xmm_dst, [p + s]
                 a.lea_triple(s); // r11 = 3s
-                a.vmem(0x10, 3, SCRATCH, 0, p, Some((s, 1))); // vmovsd xmm15, [p + 2s]
-                a.vmem(0x16, 1, SCRATCH, SCRATCH, p, Some((R11, 0))); // vmovhpd .., [p + 3s]
+                a.vmem(0x10, 1, 3, SCRATCH, 0, p, Some((s, 1))); // vmovsd xmm15, [p + 2s]
+                a.vmem(0x16, 1, 1, SCRATCH, SCRATCH, p, Some((R11, 0))); // vmovhpd .., [p + 3s]
                 a.vex_rr(0x18, 3, 1, false, dst, dst, SCRATCH); // vinsertf128 ymm_dst, .., 1
                 a.bytes(&[1]);
             }
@@ -277,6 +304,10 @@ pub(super) fn encode(
                 b: y,
             } => a.op3(opcode, 1, pp, false, dst, x, y),
             Ins::Sqrt { dst, a: x } => a.op2(0x51, 1, pp, dst, x),
+            Ins::Narrow { dst, a: x } => {
+                a.vex_rr(0x5A, 1, 1, false, dst, 0, x); // vcvtpd2ps xmm_dst, ymm_a
+                a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
+            }
             Ins::Round { dst, a: x, mode } => {
                 // VEX.66.0F3A 09 (pd) / 08 (ps) ib: the same rounding control as vrndscale.
                 a.op2(if w { 0x09 } else { 0x08 }, 3, 1, dst, x);
@@ -322,8 +353,14 @@ pub(super) fn encode(
             }
         }
     }
-    a.vex_sib(0x11, 1, pp, out, bases[0], RAX); // vmovupd/ps [base_0 + rax], ymm_out
-    a.bytes(&[0x48, 0x83, 0xC0, 0x20]); // add rax, 32
+    if widened {
+        a.vex_rr(0x5A, 1, 1, false, out, 0, out); // vcvtpd2ps xmm_out, ymm_out
+        a.xmm(|a| a.vex_sib(0x11, 1, 0, out, bases[0], RAX)); // vmovups [base_0 + rax], xmm_out
+        a.bytes(&[0x48, 0x83, 0xC0, 0x10]); // add rax, 16
+    } else {
+        a.vex_sib(0x11, 1, pp, out, bases[0], RAX); // vmovupd/ps [base_0 + rax], ymm_out
+        a.bytes(&[0x48, 0x83, 0xC0, 0x20]); // add rax, 32
+    }
     for (i, &operand) in strided.iter().enumerate() {
         a.lea_step(bases[operand], STRIDES[i]); // p += 4s
     }
@@ -388,19 +425,24 @@ impl Asm {
         self.bytes(&disp.to_le_bytes());
     }
 
-    /// `op xmm_reg, xmm_v, [base + index << scale]` on 128 bits (implied prefix `pp`: 1 66,
-    /// 3 F2; `index` `None`: `[base]`), always with a SIB byte (`base` is not `rbp` or `r13`).
-    fn vmem(&mut self, op: u8, pp: u8, reg: u8, v: u8, base: u8, index: Option<(u8, u8)>) {
+    /// The instruction `f` emits, on 128-bit vectors (its VEX `L` bit cleared).
+    fn xmm(&mut self, f: impl FnOnce(&mut Self)) {
+        let at = self.b.len();
+        f(self);
+        let l = if self.b[at] == 0xC5 { at + 1 } else { at + 2 };
+        self.b[l] &= !0b100;
+    }
+
+    /// `op xmm_reg, xmm_v, [base + index << scale]` on 128 bits (opcode `map`, implied
+    /// prefix `pp`: 1 66, 2 F3, 3 F2; `index` `None`: `[base]`), always with a SIB byte
+    /// (`base` is not `rbp` or `r13`).
+    #[allow(clippy::too_many_arguments)]
+    fn vmem(&mut self, op: u8, map: u8, pp: u8, reg: u8, v: u8, base: u8, index: Option<(u8, u8)>) {
         let (x, sib_index, scale) = match index {
             Some((i, scale)) => (i >> 3, i & 7, scale),
             None => (0, 0b100, 0),
         };
-        let at = self.b.len();
-        self.vex(1, pp, false, reg, v, base >> 3, x);
-        // L = 0 (128 bits): clear the L bit of the prefix's last byte.
-        let last = self.b.len() - 1;
-        debug_assert!(last > at);
-        self.b[last] &= !0b100;
+        self.xmm(|a| a.vex(map, pp, false, reg, v, base >> 3, x));
         self.bytes(&[
             op,
             (reg & 7) << 3 | 0b100,
@@ -469,7 +511,8 @@ mod tests {
 
     /// Encodings checked against GNU as (`as --64` then `objdump -d`; the broadcasts with
     /// `{disp32}`, `vmovapd` with `{load}`, the forms the encoder uses; `[r14]` with a SIB
-    /// byte checked by `objdump -D -b binary` instead, as `[r14+riz*1]`).
+    /// byte, and the widened form's conversions and lane loads, checked by `objdump -D -b
+    /// binary` instead).
     #[test]
     fn encodings_match_the_assembler() {
         let mut a = Asm::default();
@@ -527,12 +570,12 @@ mod tests {
         // vmovhpd xmm15, xmm15, [r12 + r11]; vinsertf128 ymm3, ymm3, xmm15, 1;
         // lea r11, [rbp + rbp*2]; lea r11, [r13 + r13*2]; lea r14, [r14 + rbp*4];
         // lea rcx, [rcx + r13*4]; lea r12, [r12 + rbp*4]
-        a.vmem(0x10, 3, 3, 0, 14, None);
-        a.vmem(0x10, 3, 5, 0, 12, None);
-        a.vmem(0x16, 1, 3, 3, 14, Some((5, 0)));
-        a.vmem(0x16, 1, 12, 12, 1, Some((13, 0)));
-        a.vmem(0x10, 3, 15, 0, 12, Some((5, 1)));
-        a.vmem(0x16, 1, 15, 15, 12, Some((R11, 0)));
+        a.vmem(0x10, 1, 3, 3, 0, 14, None);
+        a.vmem(0x10, 1, 3, 5, 0, 12, None);
+        a.vmem(0x16, 1, 1, 3, 3, 14, Some((5, 0)));
+        a.vmem(0x16, 1, 1, 12, 12, 1, Some((13, 0)));
+        a.vmem(0x10, 1, 3, 15, 0, 12, Some((5, 1)));
+        a.vmem(0x16, 1, 1, 15, 15, 12, Some((R11, 0)));
         a.vex_rr(0x18, 3, 1, false, 3, 3, 15);
         a.bytes(&[1]);
         a.lea_triple(5);
@@ -549,6 +592,21 @@ mod tests {
         a.vex_rsp(0xA8, 2, 1, true, 9, 15, 0x80);
         a.vex_rsp(0x4B, 3, 1, false, 6, 15, 0x20);
         a.bytes(&[3 << 4]);
+        // The widened form: vcvtps2pd ymm3, [r14 + rax]; vcvtpd2ps xmm5, ymm12;
+        // vcvtps2pd ymm12, xmm12; vmovups [rcx + rax], xmm9; vmovss xmm3, [r14];
+        // vinsertps xmm3, xmm3, [r14 + rbp], 0x10; vinsertps xmm12, xmm12, [rcx + r13*2], 0x20;
+        // vinsertps xmm5, xmm5, [r12 + r11], 0x30
+        a.vex_sib(0x5A, 1, 0, 3, 14, RAX);
+        a.vex_rr(0x5A, 1, 1, false, 5, 0, 12);
+        a.vex_rr(0x5A, 1, 0, false, 12, 0, 12);
+        a.xmm(|a| a.vex_sib(0x11, 1, 0, 9, 1, RAX));
+        a.vmem(0x10, 1, 2, 3, 0, 14, None);
+        a.vmem(0x21, 3, 1, 3, 3, 14, Some((5, 0)));
+        a.bytes(&[0x10]);
+        a.vmem(0x21, 3, 1, 12, 12, 1, Some((13, 1)));
+        a.bytes(&[0x20]);
+        a.vmem(0x21, 3, 1, 5, 5, 12, Some((R11, 0)));
+        a.bytes(&[0x30]);
         let want: &[u8] = &[
             0xc5, 0xed, 0x58, 0xcb, 0xc4, 0x41, 0x0d, 0x5c, 0xcc, 0xc4, 0x41, 0x7c, 0x59, 0xc5,
             0xc4, 0xc1, 0x7d, 0x51, 0xea, 0xc4, 0xc3, 0x7d, 0x09, 0xdb, 0x09, 0xc4, 0x63, 0x7d,
@@ -569,7 +627,11 @@ mod tests {
             0x8d, 0x24, 0xac, 0xc5, 0x85, 0x58, 0x9c, 0x24, 0x40, 0x00, 0x00, 0x00, 0xc5, 0x7d,
             0x11, 0xbc, 0x24, 0x20, 0x00, 0x00, 0x00, 0xc5, 0x7d, 0x10, 0xbc, 0x24, 0x60, 0x00,
             0x00, 0x00, 0xc4, 0x62, 0x85, 0xa8, 0x8c, 0x24, 0x80, 0x00, 0x00, 0x00, 0xc4, 0xe3,
-            0x05, 0x4b, 0xb4, 0x24, 0x20, 0x00, 0x00, 0x00, 0x30,
+            0x05, 0x4b, 0xb4, 0x24, 0x20, 0x00, 0x00, 0x00, 0x30, 0xc4, 0xc1, 0x7c, 0x5a, 0x1c,
+            0x06, 0xc4, 0xc1, 0x7d, 0x5a, 0xec, 0xc4, 0x41, 0x7c, 0x5a, 0xe4, 0xc5, 0x78, 0x11,
+            0x0c, 0x01, 0xc4, 0xc1, 0x7a, 0x10, 0x1c, 0x26, 0xc4, 0xc3, 0x61, 0x21, 0x1c, 0x2e,
+            0x10, 0xc4, 0x23, 0x19, 0x21, 0x24, 0x69, 0x20, 0xc4, 0x83, 0x51, 0x21, 0x2c, 0x1c,
+            0x30,
         ];
         assert_eq!(a.b, want, "{:02x?}", a.b);
     }

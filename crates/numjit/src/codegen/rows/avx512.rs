@@ -39,6 +39,8 @@ enum Ins {
     Sqrt { dst: u8, a: u8 },
     /// `vrndscalepd/ps zmm_dst, zmm_a, mode`.
     Round { dst: u8, a: u8, mode: u8 },
+    /// `vcvtpd2ps ymm_dst, zmm_a` then `vcvtps2pd zmm_dst, ymm_dst`.
+    Narrow { dst: u8, a: u8 },
     /// `vmovapd zmm_dst, zmm_a` then `vfm*213pd zmm_dst, zmm_b, zmm_c`.
     Fma {
         opcode: u8,
@@ -137,6 +139,7 @@ fn allocate(
                     }
                 }
                 Vins::Sqrt { .. } => Ins::Sqrt { dst, a: srcs[0] },
+                Vins::Narrow { .. } => Ins::Narrow { dst, a: srcs[0] },
                 Vins::Round { mode, .. } => Ins::Round {
                     dst,
                     a: srcs[0],
@@ -277,6 +280,10 @@ pub(super) fn encode(
                     // EVEX.66.0F3A 09 (pd, W1) / 08 (ps, W0) ib
                     a.evex_rr(if w { 0x09 } else { 0x08 }, 3, 1, w, dst, 0, x);
                     a.bytes(&[mode]);
+                }
+                Ins::Narrow { dst, a: x } => {
+                    a.evex_rr(0x5A, 1, 1, true, dst, 0, x); // vcvtpd2ps ymm_dst, zmm_a
+                    a.evex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd zmm_dst, ymm_dst
                 }
                 Ins::Fma {
                     opcode,

@@ -78,6 +78,9 @@ pub(super) struct Plan {
     /// lane × inner stride for lanes 0, 1, ... (the gather's byte offsets). Rows with strided
     /// inputs never use streaming stores (the caller passes −1 for them).
     pub strided: Vec<usize>,
+    /// Whether a float32 kernel computes in float64 registers ([`Form::Widened`]): the
+    /// caller passes its hoisted values as float64 (exactly widened).
+    pub widened: bool,
 }
 
 /// Slots per strided input after the control slots: one byte offset per lane.
@@ -114,27 +117,68 @@ pub(super) enum Isa {
     Avx2,
 }
 
+/// How a routine holds its values and lays them out in memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Form {
+    /// float64 in memory and in registers.
+    F64,
+    /// float32 in memory and in registers.
+    F32,
+    /// float32 in memory, float64 in registers (AVX2 only; half a vector of float32 per
+    /// iteration): loads widen exactly, every float32 operation is computed in float64 and
+    /// rounded to float32 at once (for `+ - * /` and `sqrt` that is the float32 operation
+    /// itself: 53 bits hold twice 24 plus two, so the second rounding is innocuous; constant
+    /// powers and `%` are defined through float64, as `semantics` computes them), and stores
+    /// narrow. For the float32 kernels the float32 form does not cover: strided inputs,
+    /// constant powers, `%`.
+    Widened,
+}
+
+impl Form {
+    /// Whether the registers hold float64.
+    fn wide(self) -> bool {
+        self != Form::F32
+    }
+}
+
 /// The plan for this kernel on `isa`, if every per-element node fits: `layout` is the
-/// operands' access (output first), `levels` each node's [`Level`].
+/// operands' access (output first), `levels` each node's [`Level`]. A float32 kernel the
+/// float32 form does not cover takes the widened one on AVX2.
 pub(super) fn plan(
     program: &Program,
     layout: &[Access],
     levels: &[Level],
     isa: Isa,
 ) -> Option<Plan> {
+    match program.dtype() {
+        DType::Float64 => plan_in(program, layout, levels, isa, Form::F64),
+        DType::Float32 => plan_in(program, layout, levels, isa, Form::F32).or_else(|| {
+            (isa == Isa::Avx2)
+                .then(|| plan_in(program, layout, levels, isa, Form::Widened))
+                .flatten()
+        }),
+        _ => None,
+    }
+}
+
+fn plan_in(
+    program: &Program,
+    layout: &[Access],
+    levels: &[Level],
+    isa: Isa,
+    form: Form,
+) -> Option<Plan> {
     let dt = program.dtype();
     let bytes = if isa == Isa::Avx512 { 64 } else { 32 };
-    let (lanes, wide) = match dt {
-        DType::Float64 => (bytes / 8, true),
-        DType::Float32 => (bytes / 4, false),
-        _ => return None,
-    };
+    let wide = form.wide();
+    let lanes = if wide { bytes / 8 } else { bytes / 4 };
     let root = program.root;
     if layout[0] != Access::Contiguous || levels[root] != Level::Element {
         return None;
     }
     let mut b = Body {
         wide,
+        widened: form == Form::Widened,
         slots: Vec::new(),
         code: Vec::new(),
         values: 0,
@@ -217,7 +261,8 @@ pub(super) fn plan(
                 };
                 b.push(|dst| Vins::Load { dst, operand: j })
             }
-            // float64 only: eight lanes of 64-bit offsets (`vgatherqpd`).
+            // float64 registers only: float64 lanes gathered (`vgatherqpd`, or one by one),
+            // or float32 ones widened.
             Op::Input(k) if layout[k + 1] == Access::Strided && wide => {
                 let j = match operands.iter().position(|&o| o == k + 1) {
                     Some(j) => j,
@@ -243,7 +288,8 @@ pub(super) fn plan(
                     _ => Vop::Div,
                 };
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
-                b.bin(op, x, y)
+                let v = b.bin(op, x, y);
+                b.narrow(v)
             }
             Op::Neg => {
                 let x = arg(&mut b, 0)?;
@@ -258,7 +304,8 @@ pub(super) fn plan(
             }
             Op::Call(Func::Sqrt) => {
                 let x = arg(&mut b, 0)?;
-                b.push(|dst| Vins::Sqrt { dst, a: x })
+                let v = b.push(|dst| Vins::Sqrt { dst, a: x });
+                b.narrow(v)
             }
             Op::Call(f @ (Func::Floor | Func::Ceil | Func::Trunc | Func::Round)) => {
                 let x = arg(&mut b, 0)?;
@@ -272,16 +319,19 @@ pub(super) fn plan(
                 };
                 b.push(|dst| Vins::Round { dst, a: x, mode })
             }
-            // float64 only: float32 powers are computed through float64.
+            // float64 registers only (float32 powers are defined through float64).
             Op::PowConst(h) if wide => {
                 let x = arg(&mut b, 0)?;
-                b.pow_const(x, h)
+                let v = b.pow_const(x, h);
+                b.narrow(v)
             }
-            // float64 only (float32 `%` is computed through float64 elsewhere).
+            // float64 registers only (float32 `%` is computed through float64, exactly:
+            // `fmod` is exact and the sign rule's one addition rounds once more to float32).
             Op::Mod if wide => {
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
                 partial = true;
-                b.modulo(x, y, super::exact_reciprocal(program, node.args[1]))
+                let v = b.modulo(x, y, super::exact_reciprocal(program, node.args[1]));
+                b.narrow(v)
             }
             Op::Call(f @ (Func::Maximum | Func::Minimum)) => {
                 let (x, y) = (arg(&mut b, 0)?, arg(&mut b, 1)?);
@@ -315,7 +365,7 @@ pub(super) fn plan(
     let slots = b.slots.len();
     let code = match isa {
         Isa::Avx512 => avx512::encode(&b.code, out, operands.len(), slots, wide, &steps)?,
-        Isa::Avx2 => avx2::encode(&b.code, out, operands.len(), slots, wide, &steps)?,
+        Isa::Avx2 => avx2::encode(&b.code, out, operands.len(), slots, form, &steps)?,
     };
     Some(Plan {
         code,
@@ -324,6 +374,7 @@ pub(super) fn plan(
         slots: b.slots,
         partial,
         strided,
+        widened: form == Form::Widened,
     })
 }
 
@@ -409,6 +460,11 @@ enum Vins {
         a: Src,
         mode: u8,
     },
+    /// float64 lanes rounded to float32 and widened back ([`Form::Widened`]).
+    Narrow {
+        dst: usize,
+        a: Src,
+    },
     Fma {
         kind: Fma,
         dst: usize,
@@ -458,6 +514,7 @@ impl Vins {
             | Vins::Binary { dst, .. }
             | Vins::Sqrt { dst, .. }
             | Vins::Round { dst, .. }
+            | Vins::Narrow { dst, .. }
             | Vins::Fma { dst, .. }
             | Vins::Blend { dst, .. } => (dst, false),
             Vins::Compare { dst, .. } | Vins::Mask { dst, .. } | Vins::Not { dst, .. } => {
@@ -477,7 +534,7 @@ impl Vins {
             | Vins::Bail { .. } => vec![],
             Vins::Binary { a, b, .. } | Vins::Compare { a, b, .. } => vec![a, b],
             Vins::Blend { no, yes, .. } => vec![no, yes],
-            Vins::Sqrt { a, .. } | Vins::Round { a, .. } => vec![a],
+            Vins::Sqrt { a, .. } | Vins::Round { a, .. } | Vins::Narrow { a, .. } => vec![a],
             Vins::Fma { a, b, c, .. } => vec![a, b, c],
         }
     }
@@ -579,6 +636,8 @@ fn registers(
 /// The loop body under construction: scalar slots and instructions over values.
 struct Body {
     wide: bool,
+    /// float32 values in float64 registers ([`Form::Widened`]).
+    widened: bool,
     slots: Vec<Slot>,
     code: Vec<Vins>,
     values: usize,
@@ -610,6 +669,14 @@ impl Body {
         self.values += 1;
         self.code.push(f(dst));
         Src::Value(dst)
+    }
+
+    /// `v` rounded to float32 and widened back, in the widened form (else `v` itself).
+    fn narrow(&mut self, v: Src) -> Src {
+        match self.widened {
+            true => self.push(|dst| Vins::Narrow { dst, a: v }),
+            false => v,
+        }
     }
 
     fn bin(&mut self, op: Vop, a: Src, b: Src) -> Src {
