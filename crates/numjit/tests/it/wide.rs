@@ -290,6 +290,56 @@ fn streaming_stores_match_the_interpreter() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The row's last partial vector (masked loads and stores) writes nothing past the row:
+/// float64, float32 and widened float32 results into a slice of a larger array, at every
+/// length and offset, against the interpreter, the elements around the slice untouched.
+#[test]
+fn partial_vectors_write_only_the_row() {
+    let mut failures = Vec::new();
+    for n in lengths() {
+        let d = data(n + 5);
+        for shift in 0..5 {
+            let window = ndarray::s![shift..shift + n];
+            let (a, b) = (d.f64s[0].1.slice(window), d.f64s[1].1.slice(window));
+            let (x, y) = (d.f32s[0].1.slice(window), d.f32s[1].1.slice(window));
+            let vars = || numjit::vars! {a, b, x, y};
+            for expr in ["a * 2.5 - b", "where(a > b, a % 1.5, -b)"] {
+                let want = numjit::interpret(expr, vars()).unwrap();
+                let mut big = ArrayD::<f64>::from_elem(ndarray::IxDyn(&[n + 5]), 7.0);
+                let mut out = big.slice_mut(window);
+                numjit::evaluate(expr, &mut out, vars()).unwrap();
+                if let Err(e) = same(&Array::Float64(out.to_owned().into_dyn()), &want, false) {
+                    failures.push(format!("n={n} shift={shift} `{expr}`: {e}"));
+                }
+                let around = big
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k < shift || k >= shift + n);
+                if !around.clone().all(|(_, &v)| v == 7.0) {
+                    failures.push(format!("n={n} shift={shift} `{expr}`: wrote outside"));
+                }
+            }
+            for expr in ["x * 2.5 - y", "(x + 1)**3 % 2.5 + y"] {
+                let want = numjit::interpret(expr, vars()).unwrap();
+                let mut big = ArrayD::<f32>::from_elem(ndarray::IxDyn(&[n + 5]), 7.0);
+                let mut out = big.slice_mut(window);
+                numjit::evaluate(expr, &mut out, vars()).unwrap();
+                if let Err(e) = same(&Array::Float32(out.to_owned().into_dyn()), &want, false) {
+                    failures.push(format!("n={n} shift={shift} `{expr}`: {e}"));
+                }
+                let around = big
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k < shift || k >= shift + n);
+                if !around.clone().all(|(_, &v)| v == 7.0) {
+                    failures.push(format!("n={n} shift={shift} `{expr}`: wrote outside"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 fn compare_with_the_interpreter() {
     let mut failures = Vec::new();
     for n in lengths() {

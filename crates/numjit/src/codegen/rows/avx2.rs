@@ -180,9 +180,12 @@ fn allocate(
 
 /// Encodes the routine: `None` if its values need more than the 15 vector registers.
 ///
-/// One loop over the whole vectors (unaligned loads and stores, 32 bytes per iteration);
-/// `rax` counts bytes and comes back as elements: where the loop stopped (the end of the
-/// whole vectors, or a `%` vector's first element when it bailed).
+/// One loop over the whole vectors (unaligned loads and stores, 32 bytes per iteration;
+/// `rax` counts bytes), then, unless an input is strided, the row's last partial vector with
+/// `vmaskmovpd/ps` loads and stores under a mask built from the last control slot (it reads
+/// and writes no lane past the row's end). Returns −1 (the whole row), or the first element
+/// not stored as `rax` in elements: the end of the whole vectors with strided inputs, or a
+/// `%` vector's first element when it bailed.
 pub(super) fn encode(
     code: &[Vins],
     result: usize,
@@ -224,10 +227,43 @@ pub(super) fn encode(
     for &r in &saved {
         a.push(r);
     }
-    let frame = 32 * slots as i32;
-    if in_memory {
+    // The stack frame: the slots' broadcasts (when on the stack), then, for the partial
+    // vector, its lane mask (32 bytes) and its mask's bits (8).
+    let rest = steps.is_empty();
+    let mask_at = if in_memory { 32 * slots as i32 } else { 0 };
+    let bits_at = mask_at + 32;
+    let frame = if rest { bits_at + 8 } else { mask_at };
+    if frame > 0 {
         a.bytes(&[0x48, 0x81, 0xEC]); // sub rsp, frame
         a.bytes(&frame.to_le_bytes());
+    }
+    let mut table = Vec::new();
+    if rest {
+        // r11 = the partial vector's mask bits (lane k: bit k), kept at [rsp + bits]; the lane
+        // mask: the bits broadcast, `and` each lane's own bit, compared equal to it.
+        a.load_gpr(R11, RSI, 8 * (slots + CONTROL_SLOTS - 1) as i32);
+        a.bytes(&[0x4C, 0x89, 0x9C, 0x24]); // mov [rsp + bits], r11
+        a.bytes(&bits_at.to_le_bytes());
+        a.xmm(|a| a.vex_rr(0x6E, 1, 1, true, SCRATCH, 0, R11)); // vmovq xmm15, r11
+        let qwords = wide && !widened;
+        // vpbroadcastq / vpbroadcastd ymm15, xmm15
+        a.vex_rr(
+            if qwords { 0x59 } else { 0x58 },
+            2,
+            1,
+            false,
+            SCRATCH,
+            0,
+            SCRATCH,
+        );
+        table.push(a.rip(0xDB, 1)); // vpand ymm15, ymm15, [rip + lane bits]
+                                    // vpcmpeqq / vpcmpeqd ymm15, ymm15, [rip + lane bits]
+        table.push(if qwords {
+            a.rip(0x29, 2)
+        } else {
+            a.rip(0x76, 1)
+        });
+        a.vex_rsp(0x11, 1, 1, false, SCRATCH, 0, mask_at); // vmovupd [rsp + mask], ymm15
     }
     for j in 0..slots {
         // vbroadcastsd / vbroadcastss ymm_j, [rsi + 8j] (or into the scratch, then
@@ -256,124 +292,169 @@ pub(super) fn encode(
     a.bytes(&[0x31, 0xC0]); // xor eax, eax
     a.bytes(&[0x48, 0xC1, 0xE2, shift]); // shl rdx, 3 | 2: bytes
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
-    let empty = a.jump32(&[0x0F, 0x84]); // jz done
-    let top = a.b.len();
-    for ins in &body {
-        match *ins {
-            // vcvtps2pd ymm_dst, [base + rax] (four float32, widened exactly)
-            Ins::Load { dst, operand } if widened => {
-                a.vex_sib(0x5A, 1, 0, dst, bases[operand], RAX)
-            }
-            Ins::Load { dst, operand } => a.vex_sib(0x10, 1, pp, dst, bases[operand], RAX),
-            Ins::Gather {
-                dst,
-                operand,
-                index,
-            } if widened => {
-                let (p, s) = (bases[operand], STRIDES[index]);
-                a.vmem(0x10, 1, 2, dst, 0, p, None); // vmovss xmm_dst, [p]
-                for (lane, at) in [(1, Some((s, 0))), (2, Some((s, 1))), (3, Some((R11, 0)))] {
-                    if lane == 3 {
-                        a.lea_triple(s); // r11 = 3s
+    let empty = a.jump32(&[0x0F, 0x84]); // jz: no whole vector
+    let emit = |a: &mut Asm, rest: bool| {
+        for ins in &body {
+            match *ins {
+                // The partial vector: vmaskmovps/pd under the mask on the stack (no lane past
+                // the row's end is read), widened after a float32 load.
+                Ins::Load { dst, operand } if rest => {
+                    a.vex_rsp(0x10, 1, 1, false, SCRATCH, 0, mask_at);
+                    let op = if wide && !widened { 0x2D } else { 0x2C };
+                    match widened {
+                        true => a.xmm(|a| a.vex_sib_v(op, 2, 1, dst, SCRATCH, bases[operand])),
+                        false => a.vex_sib_v(op, 2, 1, dst, SCRATCH, bases[operand]),
                     }
-                    // vinsertps xmm_dst, xmm_dst, [p + lane·s], lane << 4
-                    a.vmem(0x21, 3, 1, dst, dst, p, at);
-                    a.bytes(&[lane << 4]);
+                    if widened {
+                        a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
+                    }
                 }
-                a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
-            }
-            Ins::Gather {
-                dst,
-                operand,
-                index,
-            } => {
-                let (p, s) = (bases[operand], STRIDES[index]);
-                a.vmem(0x10, 1, 3, dst, 0, p, None); // vmovsd xmm_dst, [p]
-                a.vmem(0x16, 1, 1, dst, dst, p, Some((s, 0))); // vmovhpd xmm_dst, xmm_dst, [p + s]
-                a.lea_triple(s); // r11 = 3s
-                a.vmem(0x10, 1, 3, SCRATCH, 0, p, Some((s, 1))); // vmovsd xmm15, [p + 2s]
-                a.vmem(0x16, 1, 1, SCRATCH, SCRATCH, p, Some((R11, 0))); // vmovhpd .., [p + 3s]
-                a.vex_rr(0x18, 3, 1, false, dst, dst, SCRATCH); // vinsertf128 ymm_dst, .., 1
-                a.bytes(&[1]);
-            }
-            Ins::Binary {
-                opcode,
-                pp,
-                dst,
-                a: x,
-                b: y,
-            } => a.op3(opcode, 1, pp, false, dst, x, y),
-            Ins::Sqrt { dst, a: x } => a.op2(0x51, 1, pp, dst, x),
-            Ins::Narrow { dst, a: x } => {
-                a.vex_rr(0x5A, 1, 1, false, dst, 0, x); // vcvtpd2ps xmm_dst, ymm_a
-                a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
-            }
-            Ins::Round { dst, a: x, mode } => {
-                // VEX.66.0F3A 09 (pd) / 08 (ps) ib: the same rounding control as vrndscale.
-                a.op2(if w { 0x09 } else { 0x08 }, 3, 1, dst, x);
-                a.bytes(&[mode]);
-            }
-            Ins::Fma {
-                opcode,
-                dst,
-                a: x,
-                b: y,
-                c: z,
-            } => {
-                // vmovapd dst, a (vmovupd from the stack)
-                match x >= MEM {
-                    true => a.op2(0x10, 1, 1, dst, x),
-                    false => a.vex_rr(0x28, 1, 1, false, dst, 0, x),
+                // vcvtps2pd ymm_dst, [base + rax] (four float32, widened exactly)
+                Ins::Load { dst, operand } if widened => {
+                    a.vex_sib(0x5A, 1, 0, dst, bases[operand], RAX)
                 }
-                a.op3(opcode, 2, 1, true, dst, y, z);
-            }
-            Ins::Compare {
-                dst,
-                a: x,
-                b: y,
-                pred,
-            } => {
-                a.op3(0xC2, 1, pp, false, dst, x, y);
-                a.bytes(&[pred]);
-            }
-            Ins::Not { dst, a: x } => {
-                a.all_ones(SCRATCH);
-                a.vex_rr(0xEF, 1, 1, false, dst, x, SCRATCH); // vpxor
-            }
-            Ins::Bail { k } => {
-                a.vex_rr(0x50, 1, pp, false, R11, 0, k); // vmovmskpd/ps r11d, ymm_k
-                a.bytes(&[0x45, 0x85, 0xDB]); // test r11d, r11d
-                let at = a.jump32(&[0x0F, 0x85]); // jnz done
-                a.bails.push(at);
-            }
-            Ins::Blend { dst, k, no, yes } => {
-                // VEX.66.0F3A 4B (pd) / 4A (ps) /is4: the mask register in imm8[7:4].
-                a.op3(if w { 0x4B } else { 0x4A }, 3, 1, false, dst, no, yes);
-                a.bytes(&[k << 4]);
+                Ins::Load { dst, operand } => a.vex_sib(0x10, 1, pp, dst, bases[operand], RAX),
+                Ins::Gather {
+                    dst,
+                    operand,
+                    index,
+                } if widened => {
+                    let (p, s) = (bases[operand], STRIDES[index]);
+                    a.vmem(0x10, 1, 2, dst, 0, p, None); // vmovss xmm_dst, [p]
+                    for (lane, at) in [(1, Some((s, 0))), (2, Some((s, 1))), (3, Some((R11, 0)))] {
+                        if lane == 3 {
+                            a.lea_triple(s); // r11 = 3s
+                        }
+                        // vinsertps xmm_dst, xmm_dst, [p + lane·s], lane << 4
+                        a.vmem(0x21, 3, 1, dst, dst, p, at);
+                        a.bytes(&[lane << 4]);
+                    }
+                    a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
+                }
+                Ins::Gather {
+                    dst,
+                    operand,
+                    index,
+                } => {
+                    let (p, s) = (bases[operand], STRIDES[index]);
+                    a.vmem(0x10, 1, 3, dst, 0, p, None); // vmovsd xmm_dst, [p]
+                    a.vmem(0x16, 1, 1, dst, dst, p, Some((s, 0))); // vmovhpd xmm_dst, xmm_dst, [p + s]
+                    a.lea_triple(s); // r11 = 3s
+                    a.vmem(0x10, 1, 3, SCRATCH, 0, p, Some((s, 1))); // vmovsd xmm15, [p + 2s]
+                    a.vmem(0x16, 1, 1, SCRATCH, SCRATCH, p, Some((R11, 0))); // vmovhpd .., [p + 3s]
+                    a.vex_rr(0x18, 3, 1, false, dst, dst, SCRATCH); // vinsertf128 ymm_dst, .., 1
+                    a.bytes(&[1]);
+                }
+                Ins::Binary {
+                    opcode,
+                    pp,
+                    dst,
+                    a: x,
+                    b: y,
+                } => a.op3(opcode, 1, pp, false, dst, x, y),
+                Ins::Sqrt { dst, a: x } => a.op2(0x51, 1, pp, dst, x),
+                Ins::Narrow { dst, a: x } => {
+                    a.vex_rr(0x5A, 1, 1, false, dst, 0, x); // vcvtpd2ps xmm_dst, ymm_a
+                    a.vex_rr(0x5A, 1, 0, false, dst, 0, dst); // vcvtps2pd ymm_dst, xmm_dst
+                }
+                Ins::Round { dst, a: x, mode } => {
+                    // VEX.66.0F3A 09 (pd) / 08 (ps) ib: the same rounding control as vrndscale.
+                    a.op2(if w { 0x09 } else { 0x08 }, 3, 1, dst, x);
+                    a.bytes(&[mode]);
+                }
+                Ins::Fma {
+                    opcode,
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => {
+                    // vmovapd dst, a (vmovupd from the stack)
+                    match x >= MEM {
+                        true => a.op2(0x10, 1, 1, dst, x),
+                        false => a.vex_rr(0x28, 1, 1, false, dst, 0, x),
+                    }
+                    a.op3(opcode, 2, 1, true, dst, y, z);
+                }
+                Ins::Compare {
+                    dst,
+                    a: x,
+                    b: y,
+                    pred,
+                } => {
+                    a.op3(0xC2, 1, pp, false, dst, x, y);
+                    a.bytes(&[pred]);
+                }
+                Ins::Not { dst, a: x } => {
+                    a.all_ones(SCRATCH);
+                    a.vex_rr(0xEF, 1, 1, false, dst, x, SCRATCH); // vpxor
+                }
+                Ins::Bail { k } => {
+                    a.vex_rr(0x50, 1, pp, false, R11, 0, k); // vmovmskpd/ps r11d, ymm_k
+                    if rest {
+                        // and r11d, [rsp + bits]: only the row's lanes count
+                        a.bytes(&[0x44, 0x23, 0x9C, 0x24]);
+                        a.bytes(&bits_at.to_le_bytes());
+                    } else {
+                        a.bytes(&[0x45, 0x85, 0xDB]); // test r11d, r11d
+                    }
+                    let at = a.jump32(&[0x0F, 0x85]); // jnz done
+                    a.bails.push(at);
+                }
+                Ins::Blend { dst, k, no, yes } => {
+                    // VEX.66.0F3A 4B (pd) / 4A (ps) /is4: the mask register in imm8[7:4].
+                    a.op3(if w { 0x4B } else { 0x4A }, 3, 1, false, dst, no, yes);
+                    a.bytes(&[k << 4]);
+                }
             }
         }
-    }
-    if widened {
-        a.vex_rr(0x5A, 1, 1, false, out, 0, out); // vcvtpd2ps xmm_out, ymm_out
-        a.xmm(|a| a.vex_sib(0x11, 1, 0, out, bases[0], RAX)); // vmovups [base_0 + rax], xmm_out
-        a.bytes(&[0x48, 0x83, 0xC0, 0x10]); // add rax, 16
-    } else {
-        a.vex_sib(0x11, 1, pp, out, bases[0], RAX); // vmovupd/ps [base_0 + rax], ymm_out
-        a.bytes(&[0x48, 0x83, 0xC0, 0x20]); // add rax, 32
-    }
+        if widened {
+            a.vex_rr(0x5A, 1, 1, false, out, 0, out); // vcvtpd2ps xmm_out, ymm_out
+        }
+        if rest {
+            // vmaskmovps/pd [base_0 + rax], mask, out (lanes past the row's end untouched)
+            a.vex_rsp(0x10, 1, 1, false, SCRATCH, 0, mask_at);
+            let op = if wide && !widened { 0x2F } else { 0x2E };
+            match widened {
+                true => a.xmm(|a| a.vex_sib_v(op, 2, 1, out, SCRATCH, bases[0])),
+                false => a.vex_sib_v(op, 2, 1, out, SCRATCH, bases[0]),
+            }
+        } else if widened {
+            a.xmm(|a| a.vex_sib(0x11, 1, 0, out, bases[0], RAX)); // vmovups [base_0 + rax], xmm_out
+        } else {
+            a.vex_sib(0x11, 1, pp, out, bases[0], RAX); // vmovupd/ps [base_0 + rax], ymm_out
+        }
+    };
+    let top = a.b.len();
+    emit(&mut a, false);
+    a.bytes(&[0x48, 0x83, 0xC0, if widened { 0x10 } else { 0x20 }]); // add rax, 16 | 32
     for (i, &operand) in strided.iter().enumerate() {
         a.lea_step(bases[operand], STRIDES[i]); // p += 4s
     }
     a.bytes(&[0x48, 0x39, 0xD0]); // cmp rax, rdx
     a.jump32_to(&[0x0F, 0x82], top); // jb top
-                                     // Done (or bailed): the first element not stored.
     a.patch(empty);
+    let mut whole = None;
+    if rest {
+        a.bytes(&[0x4C, 0x8B, 0x9C, 0x24]); // mov r11, [rsp + bits]
+        a.bytes(&bits_at.to_le_bytes());
+        a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
+        let none = a.jump32(&[0x0F, 0x84]); // jz: no partial vector
+        emit(&mut a, true);
+        a.patch(none);
+        a.bytes(&[0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF]); // mov rax, -1: the whole row
+        whole = Some(a.jump32(&[0xE9])); // jmp epilogue
+    }
+    // Stopped (or bailed): the first element not stored.
     for at in std::mem::take(&mut a.bails) {
         a.patch(at);
     }
     a.bytes(&[0x48, 0xC1, 0xE8, shift]); // shr rax, 3 | 2
+    if let Some(at) = whole {
+        a.patch(at);
+    }
     a.bytes(&[0xC5, 0xF8, 0x77]); // vzeroupper
-    if in_memory {
+    if frame > 0 {
         a.bytes(&[0x48, 0x81, 0xC4]); // add rsp, frame
         a.bytes(&frame.to_le_bytes());
     }
@@ -381,6 +462,22 @@ pub(super) fn encode(
         a.pop(r);
     }
     a.bytes(&[0xC3]); // ret
+    if rest {
+        // Lane k's bit, as qwords (float64 lanes) or dwords (float32 ones, also the widened
+        // form's memory lanes).
+        let at = a.b.len();
+        for k in 0..8u64 {
+            match wide && !widened {
+                true if k < 4 => a.bytes(&(1u64 << k).to_le_bytes()),
+                true => {}
+                false => a.bytes(&(1u32 << k).to_le_bytes()),
+            }
+        }
+        for disp in table {
+            let rel = (at - (disp + 4)) as i32;
+            a.b[disp..disp + 4].copy_from_slice(&rel.to_le_bytes());
+        }
+    }
     Some(a.b)
 }
 
@@ -415,6 +512,21 @@ impl Asm {
     fn vex_sib(&mut self, op: u8, map: u8, pp: u8, reg: u8, base: u8, index: u8) {
         self.vex(map, pp, false, reg, 0, base >> 3, index >> 3);
         self.bytes(&[op, (reg & 7) << 3 | 0b100, (index & 7) << 3 | (base & 7)]);
+    }
+
+    /// `op ymm_reg, ymm_v, [base + rax]` (the masked moves: `v` the mask).
+    fn vex_sib_v(&mut self, op: u8, map: u8, pp: u8, reg: u8, v: u8, base: u8) {
+        self.vex(map, pp, false, reg, v, base >> 3, 0);
+        self.bytes(&[op, (reg & 7) << 3 | 0b100, base & 7]);
+    }
+
+    /// `op ymm15, ymm15, [rip + disp32]`; returns where the displacement is, to be patched.
+    fn rip(&mut self, op: u8, map: u8) -> usize {
+        self.vex(map, 1, false, SCRATCH, SCRATCH, 0, 0);
+        self.bytes(&[op, (SCRATCH & 7) << 3 | 0b101]);
+        let at = self.b.len();
+        self.bytes(&[0; 4]);
+        at
     }
 
     /// `op ymm_reg, [base + disp32]` (`base` is not `rsp`, `rbp`, `r12` or `r13`).
@@ -511,8 +623,9 @@ mod tests {
 
     /// Encodings checked against GNU as (`as --64` then `objdump -d`; the broadcasts with
     /// `{disp32}`, `vmovapd` with `{load}`, the forms the encoder uses; `[r14]` with a SIB
-    /// byte, and the widened form's conversions and lane loads, checked by `objdump -D -b
-    /// binary` instead).
+    /// byte, the widened form's conversions and lane loads, the masked moves and the mask's
+    /// construction, checked by `objdump -D -b binary` instead; so were the frame's `mov`s and
+    /// the bail's `and r11d, [rsp + disp32]`, written as bytes in `encode`).
     #[test]
     fn encodings_match_the_assembler() {
         let mut a = Asm::default();
@@ -607,6 +720,21 @@ mod tests {
         a.bytes(&[0x20]);
         a.vmem(0x21, 3, 1, 5, 5, 12, Some((R11, 0)));
         a.bytes(&[0x30]);
+        // The partial vector: vmaskmovpd ymm3, ymm15, [r14 + rax];
+        // vmaskmovps xmm12, xmm15, [rcx + rax]; vmaskmovpd [r12 + rax], ymm15, ymm9;
+        // vmaskmovps [rcx + rax], xmm15, xmm5; vmovq xmm15, r11; vpbroadcastq ymm15, xmm15;
+        // vpbroadcastd ymm15, xmm15; vpand ymm15, ymm15, [rip + 0];
+        // vpcmpeqq ymm15, ymm15, [rip + 0]; vpcmpeqd ymm15, ymm15, [rip + 0]
+        a.vex_sib_v(0x2D, 2, 1, 3, 15, 14);
+        a.xmm(|a| a.vex_sib_v(0x2C, 2, 1, 12, 15, 1));
+        a.vex_sib_v(0x2F, 2, 1, 9, 15, 12);
+        a.xmm(|a| a.vex_sib_v(0x2E, 2, 1, 5, 15, 1));
+        a.xmm(|a| a.vex_rr(0x6E, 1, 1, true, 15, 0, R11));
+        a.vex_rr(0x59, 2, 1, false, 15, 0, 15);
+        a.vex_rr(0x58, 2, 1, false, 15, 0, 15);
+        a.rip(0xDB, 1);
+        a.rip(0x29, 2);
+        a.rip(0x76, 1);
         let want: &[u8] = &[
             0xc5, 0xed, 0x58, 0xcb, 0xc4, 0x41, 0x0d, 0x5c, 0xcc, 0xc4, 0x41, 0x7c, 0x59, 0xc5,
             0xc4, 0xc1, 0x7d, 0x51, 0xea, 0xc4, 0xc3, 0x7d, 0x09, 0xdb, 0x09, 0xc4, 0x63, 0x7d,
@@ -631,7 +759,11 @@ mod tests {
             0x06, 0xc4, 0xc1, 0x7d, 0x5a, 0xec, 0xc4, 0x41, 0x7c, 0x5a, 0xe4, 0xc5, 0x78, 0x11,
             0x0c, 0x01, 0xc4, 0xc1, 0x7a, 0x10, 0x1c, 0x26, 0xc4, 0xc3, 0x61, 0x21, 0x1c, 0x2e,
             0x10, 0xc4, 0x23, 0x19, 0x21, 0x24, 0x69, 0x20, 0xc4, 0x83, 0x51, 0x21, 0x2c, 0x1c,
-            0x30,
+            0x30, 0xc4, 0xc2, 0x05, 0x2d, 0x1c, 0x06, 0xc4, 0x62, 0x01, 0x2c, 0x24, 0x01, 0xc4,
+            0x42, 0x05, 0x2f, 0x0c, 0x04, 0xc4, 0xe2, 0x01, 0x2e, 0x2c, 0x01, 0xc4, 0x41, 0xf9,
+            0x6e, 0xfb, 0xc4, 0x42, 0x7d, 0x59, 0xff, 0xc4, 0x42, 0x7d, 0x58, 0xff, 0xc5, 0x05,
+            0xdb, 0x3d, 0x00, 0x00, 0x00, 0x00, 0xc4, 0x62, 0x05, 0x29, 0x3d, 0x00, 0x00, 0x00,
+            0x00, 0xc5, 0x05, 0x76, 0x3d, 0x00, 0x00, 0x00, 0x00,
         ];
         assert_eq!(a.b, want, "{:02x?}", a.b);
     }

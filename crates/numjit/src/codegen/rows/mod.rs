@@ -188,7 +188,7 @@ fn plan_in(
     let mut value: Vec<Option<Val>> = vec![None; program.nodes.len()];
     let mut operands = vec![0usize];
     let mut strided: Vec<usize> = Vec::new();
-    let mut partial = isa == Isa::Avx2;
+    let mut partial = false;
     for (id, node) in program.nodes.iter().enumerate() {
         if levels[id] != Level::Element {
             continue;
@@ -349,6 +349,9 @@ fn plan_in(
     if operands.len() > BASES.len() || strided.len() > MAX_STRIDED {
         return None;
     }
+    // The AVX2 routine leaves the partial vector of a row with strided inputs to the
+    // kernel's loops.
+    partial |= isa == Isa::Avx2 && !strided.is_empty();
     let Some(Val::Vector(Src::Value(out))) = value[root] else {
         return None;
     };
