@@ -105,19 +105,20 @@ impl<'a, 'b> Lower<'a, 'b> {
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
-        // The AVX-512 routine computes the whole row: no other loop is emitted, unless it may
-        // bail (a `%` it cannot compute exactly), and then the other loops finish the row.
+        // The row routine computes the whole row: no other loop is emitted, unless it may
+        // stop early (a `%` it cannot compute exactly, an AVX2 row with strided inputs), and
+        // then the other loops finish the row.
         let native_only = match self.native.as_ref().map(|(p, _)| p.partial) {
-            Some(bails) => {
+            Some(partial) => {
                 self.native_call(n, i_var, &rp, &elem_ptr, &istride, row_end);
-                !bails
+                !partial
             }
             None => false,
         };
         if !native_only {
             if vector {
-                // After a bail of the AVX-512 routine (rare values) the inline code suffices:
-                // no tile stages to compile.
+                // After the row routine stops early (rare values, strided rows) the inline
+                // code suffices: no tile stages to compile.
                 let tiles = if self.native.is_some() {
                     None
                 } else {
@@ -301,7 +302,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().jump(tail, &[]);
     }
 
-    /// Emits the call of the AVX-512 row routine (`avx512`) on the row from element `i_var`
+    /// Emits the call of the row routine (`rows`) on the row from element `i_var`
     /// on (its whole 512-bit vectors, then the rest under a mask), then moves `i_var` and the
     /// element pointers to the row's end (the vector and scalar loops find nothing left).
     /// `istride` holds each operand's inner stride in bytes (for strided inputs' gathers).
@@ -376,7 +377,7 @@ impl<'a, 'b> Lower<'a, 'b> {
         let plain = self.fb.ins().iconst(types::I64, -1);
         let head_or_plain = match plan.strided.is_empty() && !plan.partial {
             true => self.fb.ins().select(stream, head, plain),
-            // Gathering rows, and rows that may bail, store plainly.
+            // Gathering rows, and rows that may stop early, store plainly.
             false => plain,
         };
         let elements = self.fb.ins().ushr_imm_s(head, size.trailing_zeros() as i64);

@@ -34,11 +34,12 @@
 //! nodes are all float operations that `rows` encodes (arithmetic, `sqrt`, rounding,
 //! constant powers, `%`, `where` over comparisons; contiguous or gathered inputs, hoisted
 //! scalars) calls, on each row, a routine of 512-bit (256-bit) machine code defined in the
-//! kernel's own module. The AVX-512 one computes the whole row (8 or 16 lanes per
-//! instruction, the last partial vector under a mask), and the vector and scalar loops find
-//! nothing left; the AVX2 one computes the row's whole vectors (4 or 8 lanes) and the other
-//! loops the rest. Cranelift's x86-64 backend has no vectors wider than 128 bits, and such
-//! kernels are bound by the vector ports.
+//! kernel's own module, which computes the whole row (8 or 16 lanes per instruction with
+//! AVX-512, 4 or 8 with AVX2, the last partial vector under a mask), and the vector and
+//! scalar loops find nothing left; where it may stop early (a `%` outside its fast path, an
+//! AVX2 row with strided inputs) those loops are compiled and finish the row. Cranelift's
+//! x86-64 backend has no vectors wider than 128 bits, and such kernels are bound by the
+//! vector ports.
 //!
 //! **Invariant:** codegen never spawns threads and never sees the AST or shapes.
 

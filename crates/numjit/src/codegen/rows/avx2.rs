@@ -1,11 +1,12 @@
 //! Owns the AVX2 encoder of the row routines: `ymm` registers allocated over the shared body
 //! ([`Vins`]; a mask is a vector whose lanes are all ones or all zeros, as `vcmppd` makes
-//! them), and the VEX encodings of the loop over a row's whole vectors.
+//! them), and the VEX encodings of the loop over a row.
 //! Must not touch the planning (`rows`) or Cranelift IR: it turns a planned body into bytes.
 //!
-//! The loop computes the row's whole vectors (four float64 or eight float32 lanes) and
-//! returns the index of the first element it did not store; the kernel's own loops compute
-//! the rest of the row (fewer than a vector's elements, or from a `%` vector that bailed).
+//! The loop computes the row's whole vectors (four float64 or eight float32 lanes; four
+//! float32 widened to float64), then its last partial vector under a mask; with strided
+//! inputs, or from a `%` vector that bailed, it returns the index of the first element it
+//! did not store and the kernel's own loops compute the rest of the row.
 
 use super::*;
 

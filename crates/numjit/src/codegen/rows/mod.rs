@@ -16,8 +16,11 @@
 //! encoder of the CPU's instruction set allocates registers and encodes the loop:
 //! - `avx512`: `zmm` and mask registers, eight or sixteen elements per iteration, then the
 //!   row's last partial vector with masked loads and a masked store (the whole row);
-//! - `avx2`: `ymm` registers (masks are vectors of all-ones lanes), four or eight elements
-//!   per iteration over the row's whole vectors; the kernel's own loops compute the rest.
+//! - `avx2`: `ymm` registers (masks are vectors of all-ones lanes; hoisted values on the
+//!   stack when registers run out), four or eight elements per iteration, then the row's
+//!   last partial vector with masked loads and stores, unless an input is strided (read
+//!   lane by lane; the kernel's own loops compute the rest). Float32 kernels with constant
+//!   powers, `%` or strided inputs compute in float64 registers ([`Form::Widened`]).
 //!
 //! Each instruction is the IEEE operation the 2-lane and scalar loops use (`fneg` and `fabs`
 //! are sign-bit `xor` and `and` there too, `fma` rounds once in both), so every lane gets the
@@ -27,13 +30,13 @@
 //! [`Plan::operands`] order (the output first), `rsi` to one 8-byte slot per entry of
 //! [`Plan::slots`] (a hoisted value, or bits the code needs, such as the sign mask) followed
 //! by [`CONTROL_SLOTS`] slots and the strided inputs' [`LANE_SLOTS`], and `rdx` holds the
-//! count of whole vectors' elements, a multiple of [`Plan::lanes`]; with AVX-512 the last
-//! control slot masks the elements of one more, partial vector (the rest of the row). It
+//! count of whole vectors' elements, a multiple of [`Plan::lanes`]; the last control slot
+//! masks the elements of one more, partial vector (the rest of the row). It
 //! reads and writes nothing else, saves the callee-saved registers it uses and clears the
 //! upper vector state before returning. It returns −1 in `rax` when it computed the whole
 //! row, else the index of the first element it did not store (a `%` met values outside its
-//! fast path, or an AVX2 routine reached the row's last partial vector), from which the
-//! kernel's own loops compute the row.
+//! fast path, or an AVX2 routine with strided inputs reached the row's last partial vector),
+//! from which the kernel's own loops compute the row.
 
 mod avx2;
 mod avx512;
@@ -70,8 +73,8 @@ pub(super) struct Plan {
     /// Whether the routine may leave part of the row to the kernel's own loops (it returns
     /// the index of the first element it did not store; −1: the whole row done): a float64
     /// `%` whose operands its fast path does not cover (NaN, infinities, a zero divisor,
-    /// quotients of 2⁵² and more) stops it at that vector, and an AVX2 routine stops at the
-    /// row's last partial vector. Such rows store plainly.
+    /// quotients of 2⁵² and more) stops it at that vector, and an AVX2 routine with strided
+    /// inputs stops at the row's last partial vector. Such rows store plainly.
     pub partial: bool,
     /// The strided inputs (operands, numbered as in `operands`' entries), read with gathers:
     /// after the control slots the caller passes, for each, [`LANE_SLOTS`] slots holding
