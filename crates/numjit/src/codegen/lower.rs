@@ -71,6 +71,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         // Hoisted: everything computed once per call.
         self.load_inputs(Access::Scalar, &base);
         self.emit_level(Level::Call);
+        // A block routine runs every row itself: one call, no loop here.
+        if self.native.as_ref().is_some_and(|(p, _)| p.block) {
+            self.native_block(m, n, &base, &ostride, &istride);
+            self.fb.ins().return_(&[]);
+            self.fb.finalize(self.frontend);
+            return self.data;
+        }
         if vector {
             self.splat_level(Level::Call);
         }
@@ -302,20 +309,16 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.fb.ins().jump(tail, &[]);
     }
 
-    /// Emits the call of the row routine (`rows`) on the row from element `i_var`
-    /// on (its whole 512-bit vectors, then the rest under a mask), then moves `i_var` and the
-    /// element pointers to the row's end (the vector and scalar loops find nothing left).
-    /// `istride` holds each operand's inner stride in bytes (for strided inputs' gathers).
-    fn native_call(
+    /// The row routine's two argument tables on the stack: the operands' pointers `ep` (in
+    /// the plan's order) and the plan's scalar slots, with `extra` slots more for the caller
+    /// to fill. Returns the pointer table's address, the scalar table and its address.
+    fn routine_slots(
         &mut self,
-        n: Value,
-        i_var: Variable,
-        rp: &[Value],
-        elem_ptr: &[Variable],
+        plan: &super::rows::Plan,
+        ep: &[Value],
+        extra: usize,
         istride: &[Value],
-        row_end: Block,
-    ) {
-        let (plan, routine) = self.native.clone().expect("a native plan");
+    ) -> (Value, cranelift_codegen::ir::StackSlot, Value) {
         let slot = |me: &mut Self, count: usize| {
             let slot = me.fb.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -325,14 +328,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             (slot, me.fb.ins().stack_addr(me.ptr, slot, 0))
         };
         let (pointers, pointers_at) = slot(self, plan.operands.len());
-        let control = super::rows::CONTROL_SLOTS;
-        let lane_slots = super::rows::LANE_SLOTS;
-        let (scalars, scalars_at) = slot(
-            self,
-            plan.slots.len() + control + lane_slots * plan.strided.len(),
-        );
-        let i = self.fb.use_var(i_var);
-        let ep = self.element_addresses(i, rp);
+        let (scalars, scalars_at) = slot(self, plan.slots.len() + extra);
         for (j, &k) in plan.operands.iter().enumerate() {
             self.fb
                 .ins()
@@ -355,6 +351,65 @@ impl<'a, 'b> Lower<'a, 'b> {
                 .ins()
                 .stack_store(self.ptr, v, scalars, (j * 8) as i32);
         }
+        (pointers_at, scalars, scalars_at)
+    }
+
+    /// Emits the one call of a block routine (`rows::Plan::block`) on all `m` rows of `n`
+    /// elements: the operands' row-0 pointers `base`, the control slots (plain stores, the
+    /// mask of a row's last partial vector), the row count and the outer strides.
+    fn native_block(
+        &mut self,
+        m: Value,
+        n: Value,
+        base: &[Value],
+        ostride: &[Value],
+        istride: &[Value],
+    ) {
+        let (plan, routine) = self.native.clone().expect("a native plan");
+        let control = super::rows::CONTROL_SLOTS;
+        let extra = control + 1 + plan.operands.len();
+        let (pointers_at, scalars, scalars_at) = self.routine_slots(&plan, base, extra, istride);
+        let count = self.fb.ins().band_imm_s(n, !(plan.lanes as i64 - 1));
+        let rest = self.fb.ins().isub(n, count);
+        let one = self.fb.ins().iconst(types::I64, 1);
+        let rest_bit = self.fb.ins().ishl(one, rest);
+        let rest_mask = self.fb.ins().iadd_imm_s(rest_bit, -1);
+        let plain = self.fb.ins().iconst(types::I64, -1);
+        let zero = self.fb.ins().iconst(types::I64, 0);
+        let strides = plan.operands.iter().map(|&k| ostride[k]);
+        let values: Vec<Value> = [plain, zero, zero, rest_mask, m]
+            .into_iter()
+            .chain(strides)
+            .collect();
+        for (j, v) in values.into_iter().enumerate() {
+            let at = (plan.slots.len() + j) * 8;
+            self.fb.ins().stack_store(self.ptr, v, scalars, at as i32);
+        }
+        self.fb
+            .ins()
+            .call(routine, &[pointers_at, scalars_at, count]);
+    }
+
+    /// Emits the call of the row routine (`rows`) on the row from element `i_var`
+    /// on (its whole 512-bit vectors, then the rest under a mask), then moves `i_var` and the
+    /// element pointers to the row's end (the vector and scalar loops find nothing left).
+    /// `istride` holds each operand's inner stride in bytes (for strided inputs' gathers).
+    fn native_call(
+        &mut self,
+        n: Value,
+        i_var: Variable,
+        rp: &[Value],
+        elem_ptr: &[Variable],
+        istride: &[Value],
+        row_end: Block,
+    ) {
+        let (plan, routine) = self.native.clone().expect("a native plan");
+        let control = super::rows::CONTROL_SLOTS;
+        let lane_slots = super::rows::LANE_SLOTS;
+        let i = self.fb.use_var(i_var);
+        let ep = self.element_addresses(i, rp);
+        let extra = control + lane_slots * plan.strided.len();
+        let (pointers_at, scalars, scalars_at) = self.routine_slots(&plan, &ep, extra, istride);
         // Streaming stores when `codegen::stream_stores` asked for them and the output is
         // element-aligned: the bytes to its next 64-byte boundary (else −1), the mask of the
         // elements before it and of the rest of a vector.

@@ -194,6 +194,7 @@ pub(super) fn encode(
     slots: usize,
     form: Form,
     steps: &[usize],
+    block: bool,
 ) -> Option<Vec<u8>> {
     let wide = form.wide();
     let widened = form == Form::Widened;
@@ -231,9 +232,17 @@ pub(super) fn encode(
     // The stack frame: the slots' broadcasts (when on the stack), then, for the partial
     // vector, its lane mask (32 bytes) and its mask's bits (8).
     let rest = steps.is_empty();
+    // With `block`, then the rows left and each operand's outer stride.
+    let block = block && rest;
     let mask_at = if in_memory { 32 * slots as i32 } else { 0 };
     let bits_at = mask_at + 32;
-    let frame = if rest { bits_at + 8 } else { mask_at };
+    let rows_at = bits_at + 8;
+    let strides_at = rows_at + 8;
+    let frame = match (rest, block) {
+        (true, true) => strides_at + 8 * operands as i32,
+        (true, false) => bits_at + 8,
+        _ => mask_at,
+    };
     if frame > 0 {
         a.bytes(&[0x48, 0x81, 0xEC]); // sub rsp, frame
         a.bytes(&frame.to_le_bytes());
@@ -276,6 +285,19 @@ pub(super) fn encode(
             a.vex_rsp(0x11, 1, 1, false, SCRATCH, 0, 32 * j as i32);
         }
     }
+    if block {
+        // The row count and the outer strides, from the slots after the control slots into
+        // the frame (`rsi` may become a base): mov r11, [rsi + ..]; mov [rsp + ..], r11.
+        for (k, to) in (0..=operands).zip(
+            [rows_at]
+                .into_iter()
+                .chain((0..operands).map(|j| strides_at + 8 * j as i32)),
+        ) {
+            a.load_gpr(R11, RSI, 8 * (slots + CONTROL_SLOTS + k) as i32);
+            a.bytes(&[0x4C, 0x89, 0x9C, 0x24]);
+            a.bytes(&to.to_le_bytes());
+        }
+    }
     for (i, &s) in STRIDES[..steps.len()].iter().enumerate() {
         // mov s, [rsi + 8 (slots + control + 8i + 1)]: lane 1's offset, the stride.
         let at = slots + CONTROL_SLOTS + LANE_SLOTS * i + 1;
@@ -290,8 +312,16 @@ pub(super) fn encode(
         a.load_gpr(RDI, RDI, 8 * j as i32);
     }
     let shift = if form == Form::F64 { 3 } else { 2 };
-    a.bytes(&[0x31, 0xC0]); // xor eax, eax
     a.bytes(&[0x48, 0xC1, 0xE2, shift]); // shl rdx, 3 | 2: bytes
+    let mut no_rows = None;
+    if block {
+        a.bytes(&[0x4C, 0x8B, 0x9C, 0x24]); // mov r11, [rsp + rows]
+        a.bytes(&rows_at.to_le_bytes());
+        a.bytes(&[0x4D, 0x85, 0xDB]); // test r11, r11
+        no_rows = Some(a.jump32(&[0x0F, 0x84])); // jz: no row
+    }
+    let row_top = a.b.len();
+    a.bytes(&[0x31, 0xC0]); // xor eax, eax
     a.bytes(&[0x48, 0x85, 0xD2]); // test rdx, rdx
     let empty = a.jump32(&[0x0F, 0x84]); // jz: no whole vector
     let emit = |a: &mut Asm, rest: bool| {
@@ -443,6 +473,19 @@ pub(super) fn encode(
         let none = a.jump32(&[0x0F, 0x84]); // jz: no partial vector
         emit(&mut a, true);
         a.patch(none);
+        if block {
+            // The next row: add base_j, [rsp + stride_j]; dec qword [rsp + rows]; jnz.
+            for (j, &base) in bases.iter().enumerate() {
+                a.bytes(&[0x48 | (base >> 3) << 2, 0x03, 0x84 | (base & 7) << 3, 0x24]);
+                a.bytes(&(strides_at + 8 * j as i32).to_le_bytes());
+            }
+            a.bytes(&[0x48, 0xFF, 0x8C, 0x24]);
+            a.bytes(&rows_at.to_le_bytes());
+            a.jump32_to(&[0x0F, 0x85], row_top);
+        }
+        if let Some(at) = no_rows {
+            a.patch(at);
+        }
         a.bytes(&[0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF]); // mov rax, -1: the whole row
         whole = Some(a.jump32(&[0xE9])); // jmp epilogue
     }

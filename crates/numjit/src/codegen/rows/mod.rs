@@ -84,6 +84,10 @@ pub(super) struct Plan {
     /// Whether a float32 kernel computes in float64 registers ([`Form::Widened`]): the
     /// caller passes its hoisted values as float64 (exactly widened).
     pub widened: bool,
+    /// Whether the routine runs all the rows of a call (called once, not per row): the
+    /// caller passes the row count after the control slots, then each operand's outer
+    /// stride in bytes (in [`Plan::operands`] order), and the elements of one row in `rdx`.
+    pub block: bool,
 }
 
 /// Slots per strided input after the control slots: one byte offset per lane.
@@ -369,9 +373,17 @@ fn plan_in(
         })
         .collect();
     let slots = b.slots.len();
+    // The AVX2 routine runs every row of a call itself when nothing changes from row to
+    // row but the operands' addresses (no per-row hoisted value) and it finishes each row.
+    let block = isa == Isa::Avx2
+        && !partial
+        && b.slots.iter().all(|s| match *s {
+            Slot::Node(id) => levels[id] == Level::Call,
+            _ => true,
+        });
     let code = match isa {
         Isa::Avx512 => avx512::encode(&b.code, out, operands.len(), slots, wide, &steps)?,
-        Isa::Avx2 => avx2::encode(&b.code, out, operands.len(), slots, form, &steps)?,
+        Isa::Avx2 => avx2::encode(&b.code, out, operands.len(), slots, form, &steps, block)?,
     };
     Some(Plan {
         code,
@@ -381,6 +393,7 @@ fn plan_in(
         partial,
         strided,
         widened: form == Form::Widened,
+        block,
     })
 }
 
