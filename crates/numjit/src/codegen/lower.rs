@@ -112,18 +112,29 @@ impl<'a, 'b> Lower<'a, 'b> {
         let i_var = self.fb.declare_var(types::I64);
         self.fb.def_var(i_var, zero);
         let elem_ptr = self.pointer_vars(&rp);
+        // Where the scalar loop stops: the row's end, or after the routine stopped early, the
+        // end of the vector it left.
+        let limit_var = self.fb.declare_var(types::I64);
+        self.fb.def_var(limit_var, n);
         // The row routine computes the whole row: no other loop is emitted, unless it may
-        // stop early (a `%` it cannot compute exactly, an AVX2 row with strided inputs), and
-        // then the other loops finish the row.
+        // stop early (a `%` it cannot compute exactly, an AVX2 row with strided inputs); then
+        // the scalar loop computes the vector it left and the routine goes on from there.
+        let mut resume = None;
         let native_only = match self.native.as_ref().map(|(p, _)| p.partial) {
             Some(partial) => {
-                self.native_call(n, i_var, &rp, &elem_ptr, &istride, row_end);
+                if partial {
+                    let call = self.fb.create_block();
+                    self.fb.ins().jump(call, &[]);
+                    self.fb.switch_to_block(call);
+                    resume = Some(call);
+                }
+                self.native_call(n, (i_var, limit_var), &rp, &elem_ptr, &istride, row_end);
                 !partial
             }
             None => false,
         };
         if !native_only {
-            if vector {
+            if vector && resume.is_none() {
                 // After the row routine stops early (rare values, strided rows) the inline
                 // code suffices: no tile stages to compile.
                 let tiles = if self.native.is_some() {
@@ -139,11 +150,29 @@ impl<'a, 'b> Lower<'a, 'b> {
                 self.fb.ins().jump(inner_head, &[]);
             }
 
-            // The scalar loop: the whole row, or what the vector loop left.
+            // The scalar loop: the whole row, or what the vector loop (or the routine) left.
             self.fb.switch_to_block(inner_head);
             let i = self.fb.use_var(i_var);
-            let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
-            self.fb.ins().brif(more, inner_body, &[], row_end, &[]);
+            let limit = self.fb.use_var(limit_var);
+            let more = self.fb.ins().icmp(IntCC::SignedLessThan, i, limit);
+            let after = match resume {
+                Some(call) => {
+                    // Past the vector the routine left: back to the routine, or the row is done.
+                    let after = self.fb.create_block();
+                    self.fb.ins().brif(more, inner_body, &[], after, &[]);
+                    self.fb.switch_to_block(after);
+                    self.fb.seal_block(after);
+                    let i = self.fb.use_var(i_var);
+                    let left = self.fb.ins().icmp(IntCC::SignedLessThan, i, n);
+                    self.fb.ins().brif(left, call, &[], row_end, &[]);
+                    self.fb.seal_block(call);
+                    None
+                }
+                None => Some(row_end),
+            };
+            if let Some(after) = after {
+                self.fb.ins().brif(more, inner_body, &[], after, &[]);
+            }
 
             self.fb.switch_to_block(inner_body);
             self.fb.seal_block(inner_body);
@@ -397,7 +426,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn native_call(
         &mut self,
         n: Value,
-        i_var: Variable,
+        (i_var, limit_var): (Variable, Variable),
         rp: &[Value],
         elem_ptr: &[Variable],
         istride: &[Value],
@@ -407,7 +436,14 @@ impl<'a, 'b> Lower<'a, 'b> {
         let control = super::rows::CONTROL_SLOTS;
         let lane_slots = super::rows::LANE_SLOTS;
         let i = self.fb.use_var(i_var);
-        let ep = self.element_addresses(i, rp);
+        let mut ep = self.element_addresses(i, rp);
+        // Strided operands at element `i` too (the routine resumes mid-row after a stop).
+        for (k, p) in ep.iter_mut().enumerate() {
+            if self.layout[k] == Access::Strided {
+                let off = self.fb.ins().imul(i, istride[k]);
+                *p = self.fb.ins().iadd(*p, off);
+            }
+        }
         let extra = control + lane_slots * plan.strided.len();
         let (pointers_at, scalars, scalars_at) = self.routine_slots(&plan, &ep, extra, istride);
         // Streaming stores when `codegen::stream_stores` asked for them and the output is
@@ -472,7 +508,8 @@ impl<'a, 'b> Lower<'a, 'b> {
         let stopped = self.fb.inst_results(call)[0];
         if plan.partial {
             // −1: the row is done; else the routine stopped at element `i + stopped`, from
-            // which the vector and scalar loops go on (pointers moved there).
+            // which the scalar loop computes one vector's elements (to `limit_var`; pointers
+            // moved there) before the routine is called again.
             let more = self.fb.create_block();
             let finished = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, stopped, 0);
             self.fb.ins().brif(finished, row_end, &[], more, &[]);
@@ -480,6 +517,9 @@ impl<'a, 'b> Lower<'a, 'b> {
             self.fb.seal_block(more);
             let at = self.fb.ins().iadd(i, stopped);
             self.fb.def_var(i_var, at);
+            let end = self.fb.ins().iadd_imm_s(at, plan.lanes as i64);
+            let limit = self.fb.ins().smin(end, n);
+            self.fb.def_var(limit_var, limit);
             for (k, &p) in ep.iter().enumerate() {
                 let step = match self.layout[k] {
                     Access::Contiguous => {
