@@ -47,6 +47,20 @@ except ImportError:
 N = 1_000_000
 
 
+def cpu():
+    """The CPU's model name and its widest vector extension numjit uses (Linux; else the
+    machine name)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "unknown CPU")
+    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    wide = "AVX-512" if "avx512f" in flags else "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
+    return f"{name}, {wide}"
+
+
 def timeit(f):
     """Median seconds per call over 11 batches of about 20 ms (the first call not timed)."""
     f()
@@ -411,7 +425,7 @@ def main():
         "<!-- peers:begin (written by crates/numjit/benches/peers.py) -->",
         "## Against the peers",
         "",
-        f"`python3 crates/numjit/benches/peers.py` on {platform.machine()}, {os.cpu_count()} cores, "
+        f"`python3 crates/numjit/benches/peers.py` on {platform.machine()} ({cpu()}), {os.cpu_count()} cores, "
         f"{time.strftime('%Y-%m-%d')}; {', '.join(versions)}. Medians of 11 batches; the "
         "ratio is numjit's time over the fastest peer's in the same run (below 1: numjit ahead). "
         "\"strided\": `a` is every other element of a twice-longer array (numexpr's bench/timing.py). "
