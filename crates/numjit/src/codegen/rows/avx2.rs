@@ -266,8 +266,8 @@ pub(super) fn encode(
             0,
             SCRATCH,
         );
-        table.push(a.rip(0xDB, 1)); // vpand ymm15, ymm15, [rip + lane bits]
-                                    // vpcmpeqq / vpcmpeqd ymm15, ymm15, [rip + lane bits]
+        // vpand ymm15, ymm15, [rip + lane bits]; vpcmpeqq / vpcmpeqd ymm15, ymm15, [same]
+        table.push(a.rip(0xDB, 1));
         table.push(if qwords {
             a.rip(0x29, 2)
         } else {
