@@ -11,7 +11,8 @@
 use super::*;
 
 /// Vector registers the allocator hands out: `ymm0..ymm14` (slots, values); [`SCRATCH`]
-/// holds all-ones for `~` and a strided input's upper lanes, for one instruction.
+/// holds, within one instruction's encoding, all-ones for `~`, a strided input's upper
+/// lanes, the partial vector's mask, or a slot read from the stack.
 const YMMS: usize = 15;
 /// Scratch vector register.
 const SCRATCH: u8 = 15;
@@ -24,9 +25,9 @@ const STRIDES: [u8; 2] = [5, 13];
 enum Ins {
     /// `vmovupd/ps ymm_dst, [base_j + rax]`.
     Load { dst: u8, operand: usize },
-    /// Four float64 loaded lane by lane from `base_j`, `base_j + s`, `+ 2s`, `+ 3s` (`s` the
-    /// stride of strided input `index`); `vgatherqpd` is several times slower on some CPUs
-    /// (2 ns per element more on an AMD EPYC than these loads).
+    /// Four lanes loaded one by one from `base_j`, `base_j + s`, `+ 2s`, `+ 3s` (`s` the
+    /// stride of strided input `index`; float64, or float32 then widened); `vgatherqpd` is
+    /// several times slower on some CPUs (2 ns per element more on an AMD EPYC).
     Gather {
         dst: u8,
         operand: usize,
