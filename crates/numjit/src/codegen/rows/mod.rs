@@ -76,10 +76,11 @@ pub(super) struct Plan {
     /// quotients of 2⁵² and more) stops it at that vector, and an AVX2 routine with strided
     /// inputs stops at the row's last partial vector. Such rows store plainly.
     pub partial: bool,
-    /// The strided inputs (operands, numbered as in `operands`' entries), read with gathers:
-    /// after the control slots the caller passes, for each, [`LANE_SLOTS`] slots holding
-    /// lane × inner stride for lanes 0, 1, ... (the gather's byte offsets). Rows with strided
-    /// inputs never use streaming stores (the caller passes −1 for them).
+    /// The strided inputs (operands, numbered as in `operands`' entries), read with gathers
+    /// (AVX-512) or lane by lane (AVX2): after the control slots the caller passes, for each,
+    /// [`LANE_SLOTS`] slots holding lane × inner stride for lanes 0, 1, ... (the gather's
+    /// byte offsets; the AVX2 routine reads lane 1's, the stride). Rows with strided inputs
+    /// never use streaming stores (the caller passes −1 for them).
     pub strided: Vec<usize>,
     /// Whether a float32 kernel computes in float64 registers ([`Form::Widened`]): the
     /// caller passes its hoisted values as float64 (exactly widened).
@@ -93,8 +94,8 @@ pub(super) struct Plan {
 /// Slots per strided input after the control slots: one byte offset per lane.
 pub(super) const LANE_SLOTS: usize = 8;
 
-/// Strided inputs a routine may gather from (each holds one vector register for its
-/// offsets).
+/// Strided inputs a routine may gather from (AVX-512: each holds one vector register for
+/// its offsets; the AVX2 encoder takes two, each holding a register for its stride).
 const MAX_STRIDED: usize = 4;
 
 /// Whether rows store with streaming (cache-bypassing) stores: a hint `exec` sets before each
@@ -112,7 +113,8 @@ const RDI: u8 = 7;
 /// encodings as a base need a displacement), `rax` is the index, `rdx` the end and `r11`
 /// scratch.
 const BASES: [u8; 10] = [1, 8, 9, 10, RSI, RDI, 3, 12, 14, 15];
-/// Scratch: the streaming stores' head length.
+/// Scratch: the streaming stores' head length (AVX-512); a bail's lane bits, the partial
+/// vector's mask bits and three strides (AVX2).
 const R11: u8 = 11;
 
 /// The vector instruction sets the routines are encoded for.
