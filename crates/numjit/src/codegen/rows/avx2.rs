@@ -87,24 +87,19 @@ fn allocate(
     }
     let vectors: Vec<u8> = (first as u8..YMMS as u8).collect();
     let reg = registers(code, out, &vectors, None)?;
-    let find = |s: Src| match s {
-        Src::Slot(j) if in_memory => MEM + j as u8,
-        Src::Slot(j) => j as u8,
-        Src::Value(v) => reg[v].expect("operand computed before use"),
-    };
     let body = code
         .iter()
         .map(|ins| {
-            let srcs: Vec<u8> = ins.srcs().into_iter().map(find).collect();
-            let masks: Vec<u8> = ins
-                .masks()
-                .into_iter()
-                .map(|m| reg[m].expect("mask computed before use"))
-                .collect();
-            let Some((v, _)) = ins.dst() else {
+            let (srcs, masks, dst) =
+                operands(
+                    ins,
+                    &reg,
+                    |j| if in_memory { MEM + j as u8 } else { j as u8 },
+                );
+            let Some(dst) = dst else {
+                // A bail reads its mask (its last reader: the instruction may clobber it).
                 return Ins::Bail { k: masks[0] };
             };
-            let dst = reg[v].expect("a register for each value");
             match *ins {
                 Vins::Load { operand, .. } => Ins::Load { dst, operand },
                 Vins::Gather { operand, index, .. } => Ins::Gather {
@@ -113,15 +108,7 @@ fn allocate(
                     index,
                 },
                 Vins::Binary { op, .. } => {
-                    let (opcode, pp) = match op {
-                        Vop::Add => (0x58, pp),
-                        Vop::Sub => (0x5C, pp),
-                        Vop::Mul => (0x59, pp),
-                        Vop::Div => (0x5E, pp),
-                        Vop::Xor => (0xEF, 1),
-                        Vop::And => (0xDB, 1),
-                        Vop::Or => (0xEB, 1),
-                    };
+                    let (opcode, pp) = op.encoding(pp);
                     Ins::Binary {
                         opcode,
                         pp,
@@ -138,11 +125,7 @@ fn allocate(
                     mode,
                 },
                 Vins::Fma { kind, .. } => Ins::Fma {
-                    opcode: match kind {
-                        Fma::Add => 0xA8,
-                        Fma::Sub => 0xAA,
-                        Fma::NegAdd => 0xAC,
-                    },
+                    opcode: kind.opcode(),
                     dst,
                     a: srcs[0],
                     b: srcs[1],
@@ -233,8 +216,9 @@ pub(super) fn encode(
     // The stack frame: the slots' broadcasts (when on the stack), then, for the partial
     // vector, its lane mask (32 bytes) and its mask's bits (8).
     let rest = steps.is_empty();
-    // With `block`, then the rows left and each operand's outer stride.
-    let block = block && rest;
+    // With `block` (never with strided inputs: the plan makes those partial), then the rows
+    // left and each operand's outer stride.
+    debug_assert!(!block || rest, "a block routine finishes its rows");
     let mask_at = if in_memory { 32 * slots as i32 } else { 0 };
     let bits_at = mask_at + 32;
     let rows_at = bits_at + 8;

@@ -95,24 +95,14 @@ fn allocate(
         &MASKS[..]
     };
     let reg = registers(code, out, &vectors, Some(masks))?;
-    let find = |s: Src| match s {
-        Src::Slot(j) => j as u8,
-        Src::Value(v) => reg[v].expect("operand computed before use"),
-    };
     let body = code
         .iter()
         .map(|ins| {
-            let srcs: Vec<u8> = ins.srcs().into_iter().map(find).collect();
-            let masks: Vec<u8> = ins
-                .masks()
-                .into_iter()
-                .map(|m| reg[m].expect("mask computed before use"))
-                .collect();
-            let Some((v, _)) = ins.dst() else {
+            let (srcs, masks, dst) = operands(ins, &reg, |j| j as u8);
+            let Some(dst) = dst else {
                 // A bail reads its mask (its last reader: the instruction may clobber it).
                 return Ins::Bail { k: masks[0] };
             };
-            let dst = reg[v].expect("a register for each value");
             match *ins {
                 Vins::Load { operand, .. } => Ins::Load { dst, operand },
                 Vins::Gather { operand, index, .. } => Ins::Gather {
@@ -121,15 +111,7 @@ fn allocate(
                     index,
                 },
                 Vins::Binary { op, .. } => {
-                    let (opcode, pp) = match op {
-                        Vop::Add => (0x58, pp),
-                        Vop::Sub => (0x5C, pp),
-                        Vop::Mul => (0x59, pp),
-                        Vop::Div => (0x5E, pp),
-                        Vop::Xor => (0xEF, 1),
-                        Vop::And => (0xDB, 1),
-                        Vop::Or => (0xEB, 1),
-                    };
+                    let (opcode, pp) = op.encoding(pp);
                     Ins::Binary {
                         opcode,
                         pp,
@@ -145,20 +127,13 @@ fn allocate(
                     a: srcs[0],
                     mode,
                 },
-                Vins::Fma { kind, .. } => {
-                    let opcode = match kind {
-                        Fma::Add => 0xA8,
-                        Fma::Sub => 0xAA,
-                        Fma::NegAdd => 0xAC,
-                    };
-                    Ins::Fma {
-                        opcode,
-                        dst,
-                        a: srcs[0],
-                        b: srcs[1],
-                        c: srcs[2],
-                    }
-                }
+                Vins::Fma { kind, .. } => Ins::Fma {
+                    opcode: kind.opcode(),
+                    dst,
+                    a: srcs[0],
+                    b: srcs[1],
+                    c: srcs[2],
+                },
                 Vins::Compare { pred, .. } => Ins::Compare {
                     k: dst,
                     a: srcs[0],

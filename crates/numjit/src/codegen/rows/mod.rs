@@ -431,12 +431,40 @@ enum Vop {
     Or,
 }
 
+impl Vop {
+    /// The opcode (map 0F) and implied prefix of the packed instruction, VEX or EVEX alike:
+    /// arithmetic takes the element type's prefix `pp` (66: float64), the bitwise ones the
+    /// integer forms (66).
+    fn encoding(self, pp: u8) -> (u8, u8) {
+        match self {
+            Vop::Add => (0x58, pp),
+            Vop::Sub => (0x5C, pp),
+            Vop::Mul => (0x59, pp),
+            Vop::Div => (0x5E, pp),
+            Vop::Xor => (0xEF, 1),
+            Vop::And => (0xDB, 1),
+            Vop::Or => (0xEB, 1),
+        }
+    }
+}
+
 /// Fused multiply-adds, rounded once: `a·b + c`, `a·b − c`, `−(a·b) + c`.
 #[derive(Clone, Copy, Debug)]
 enum Fma {
     Add,
     Sub,
     NegAdd,
+}
+
+impl Fma {
+    /// The `vfm*213pd` opcode (map 0F38), VEX or EVEX alike.
+    fn opcode(self) -> u8 {
+        match self {
+            Fma::Add => 0xA8,
+            Fma::Sub => 0xAA,
+            Fma::NegAdd => 0xAC,
+        }
+    }
 }
 
 /// Comparison predicates (`vcmppd`'s immediate): ordered and quiet, as IEEE comparisons are
@@ -569,6 +597,33 @@ impl Vins {
             _ => vec![],
         }
     }
+}
+
+/// An instruction's registers once allocated: its vector operands (slot `j` named
+/// `slot(j)`), its mask operands, and its destination (`None`: a bail, which defines
+/// nothing).
+fn operands(
+    ins: &Vins,
+    reg: &[Option<u8>],
+    slot: impl Fn(usize) -> u8,
+) -> (Vec<u8>, Vec<u8>, Option<u8>) {
+    let srcs = ins
+        .srcs()
+        .into_iter()
+        .map(|s| match s {
+            Src::Slot(j) => slot(j),
+            Src::Value(v) => reg[v].expect("operand computed before use"),
+        })
+        .collect();
+    let masks = ins
+        .masks()
+        .into_iter()
+        .map(|m| reg[m].expect("mask computed before use"))
+        .collect();
+    let dst = ins
+        .dst()
+        .map(|(v, _)| reg[v].expect("a register for each value"));
+    (srcs, masks, dst)
 }
 
 /// Registers for the body's values, each held from its instruction to its last reader (the
